@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the system packages it needs (Debian), then runs every test.
+# Lab tests (real network namespaces) need root; without it they skip and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(iproute2 iptables nftables ipset conntrack iputils-ping netcat-openbsd tcpdump tmux
+          libncursesw5-dev python3-pil)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "missing packages (install as root): ${missing[*]}" >&2
+    fi
+fi
+
+swift build --build-tests
+swift test --skip-build
