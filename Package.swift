@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "SkoopTestSupport", dependencies: ["SkoopModel"], path: "Tests/SkoopTestSupport"),
+        .target(name: "SkoopTestSupport", path: "Tests/SkoopTestSupport"),
         .testTarget(name: "SkoopModelTests", dependencies: ["SkoopModel"]),
         .testTarget(name: "SkoopNetstackTests", dependencies: ["SkoopNetstack", "SkoopTestSupport"]),
         .testTarget(name: "SkoopKubernetesTests", dependencies: ["SkoopKubernetes", "SkoopTestSupport"]),
