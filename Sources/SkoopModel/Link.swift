@@ -101,12 +101,19 @@ public struct Link: Hashable, Sendable, Identifiable {
     public var level: Int
     /// The probability of taking this branch when a rule chose randomly (1 otherwise).
     public var probability: Double
+    /// Request (towards the destination) or reply (back to the source).
+    public var direction: FlowDirection
+    /// True when the simulation could not be sure of this step (unsupported rule, missing data).
+    public var isUncertain: Bool
+    /// Address translations applied to the connection so far, for conntrack's reverse NAT.
+    public var translations: [Translation]
 
     /// Makes a link; the Diagnostor assigns `id`, `parent` and `level`.
     public init(type: LinkType, source: Hop, destination: Hop?, action: ActionKind, packet: Packet,
                 packetIn: Packet? = nil, sourceAttributes: LinkAttributes = [:],
                 destinationAttributes: LinkAttributes = [:], routes: [RouteDecision] = [],
-                netfilter: [NetfilterTraceEntry] = [], probability: Double = 1) {
+                netfilter: [NetfilterTraceEntry] = [], probability: Double = 1,
+                direction: FlowDirection = .request, isUncertain: Bool = false) {
         self.id = -1
         self.type = type
         self.source = source
@@ -121,6 +128,9 @@ public struct Link: Hashable, Sendable, Identifiable {
         self.parent = nil
         self.level = 0
         self.probability = probability
+        self.direction = direction
+        self.isUncertain = isUncertain
+        self.translations = []
     }
 
     /// True for serve and drop: nothing follows this link.
@@ -138,5 +148,45 @@ public struct Transmission: Hashable, Sendable {
     public init(link: Link) {
         self.link = link
         self.nextHop = link.isTerminal ? nil : link.destination
+    }
+}
+
+/// Which way a link's packet travels relative to the connection.
+public enum FlowDirection: String, Sendable, Hashable, Codable {
+    /// From the source towards the destination.
+    case request
+    /// The answer, from the destination back to the source.
+    case reply
+}
+
+/// One address translation conntrack remembers: what a node rewrote, so replies are rewritten back.
+public struct Translation: Hashable, Sendable {
+    /// The node that translated.
+    public var node: Hop
+    /// The packet before translation.
+    public var original: Packet
+    /// The packet after translation.
+    public var translated: Packet
+
+    /// Makes a record.
+    public init(node: Hop, original: Packet, translated: Packet) {
+        self.node = node
+        self.original = original
+        self.translated = translated
+    }
+
+    /// Rewrites a reply of the translated connection into the reply of the original one:
+    /// source back from the DNAT target, destination back from the SNAT source.
+    public func reverse(_ reply: Packet) -> Packet {
+        var packet = reply
+        if reply.src == translated.dst && reply.sport == translated.dport {
+            packet.src = original.dst
+            packet.sport = original.dport
+        }
+        if reply.dst == translated.src && reply.dport == translated.sport {
+            packet.dst = original.src
+            packet.dport = original.sport
+        }
+        return packet
     }
 }
