@@ -130,7 +130,8 @@ public enum IPVSParser {
         case "-f", "--fwmark-service":
             return UInt32(value).map(IPVSServiceKey.firewallMark)
         case "-t", "--tcp-service", "-u", "--udp-service", "--sctp-service":
-            guard let endpoint = parseEndpoint(value) else { return nil }
+            // A virtual service always has a port; a bare address is only valid for real servers.
+            guard IPAddress(value) == nil, !value.hasSuffix("]"), let endpoint = parseEndpoint(value) else { return nil }
             switch flag {
             case "-t", "--tcp-service": return .address(.tcp, endpoint.address, endpoint.port)
             case "-u", "--udp-service": return .address(.udp, endpoint.address, endpoint.port)
