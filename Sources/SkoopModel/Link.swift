@@ -79,7 +79,7 @@ public struct Link: Hashable, Sendable, Identifiable {
     public var type: LinkType
     /// The node that sent the packet.
     public var source: Hop
-    /// The node that receives it; nil for a drop.
+    /// The node that receives it; nil when the branch ends here (drop, or final delivery).
     public var destination: Hop?
     /// What the source did to produce this link.
     public var action: ActionKind
@@ -133,21 +133,22 @@ public struct Link: Hashable, Sendable, Identifiable {
         self.translations = []
     }
 
-    /// True for serve and drop: nothing follows this link.
-    public var isTerminal: Bool { action == .serve || action == .drop }
+    /// True when nothing follows this link: it ends its branch (a drop, or a delivery with no
+    /// next hop such as the reply reaching the client).
+    public var isTerminal: Bool { destination == nil }
 }
 
 /// A transmit operation created by a NetNode's send or receive: the next hop and the link to it.
 public struct Transmission: Hashable, Sendable {
-    /// Where the packet goes next; nil when the link ends the branch (serve, drop).
+    /// Where the packet goes next; nil when the link ends the branch.
     public var nextHop: Hop?
     /// How it gets there.
     public var link: Link
 
-    /// Makes a transmission; the next hop is the link's destination unless the link is terminal.
+    /// Makes a transmission to the link's destination (none for a terminal link).
     public init(link: Link) {
         self.link = link
-        self.nextHop = link.isTerminal ? nil : link.destination
+        self.nextHop = link.destination
     }
 }
 
