@@ -1,0 +1,87 @@
+import Foundation
+import Synchronization
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+
+/// The cluster as a snapshot describes it: Kubernetes objects read once, node network stacks
+/// read on demand and cached (the seed's CollectorManager). Thread-safe.
+public final class CollectorManager: Sendable {
+    /// The snapshot directory.
+    public let directory: SnapshotDirectory
+    /// snapshot.json's hints.
+    public let hints: SnapshotHints
+    /// The Kubernetes objects and the IPCache.
+    public let cluster: ClusterState
+    /// Nodes with collected data (folders under nodes/).
+    public let collectedNodes: [String]
+    /// Problems met while loading the Kubernetes files.
+    public let warnings: [String]
+
+    private let cache = Mutex<[String: NetNSInfo]>([:])
+    private let failures = Mutex<[String: InputError]>([:])
+
+    /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later.
+    public init(snapshot path: String) throws(InputError) {
+        let directory = try SnapshotDirectory(path: path)
+        self.directory = directory
+        var warnings: [String] = []
+        if let data = try directory.read("snapshot.json") {
+            hints = try SnapshotHints.decode(data, source: "snapshot.json")
+        } else {
+            hints = SnapshotHints()
+            warnings.append("snapshot.json is missing: the CNI and kube-proxy mode are detected from the data")
+        }
+        func document(_ name: String, required: Bool = true) throws(InputError) -> SourceData? {
+            let path = "k8s/\(name)"
+            guard let data = try directory.read(path) else {
+                if required { warnings.append("\(path) is missing") }
+                return nil
+            }
+            return SourceData(data: data, source: path)
+        }
+        let slices = try document("endpointslices.json", required: false)
+        let endpoints = try document("endpoints.json", required: false)
+        if slices == nil && endpoints == nil {
+            warnings.append("k8s/endpointslices.json is missing (and no k8s/endpoints.json): services have no known endpoints")
+        }
+        let documents = KubernetesDocuments(
+            nodes: try document("nodes.json"), pods: try document("pods.json"), services: try document("services.json"),
+            endpointSlices: slices, endpoints: endpoints,
+            networkPolicies: try document("networkpolicies.json"), configMaps: try document("configmaps.json"),
+            namespaces: try document("namespaces.json", required: false))
+        cluster = try ClusterState.decode(documents)
+        collectedNodes = try directory.subdirectories("nodes")
+        if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }
+        self.warnings = warnings
+    }
+
+    /// The netns folders collected for `node` ("host" first).
+    public func netnsIDs(node: String) -> [String] {
+        let ids = (try? directory.subdirectories("nodes/\(node)/netns")) ?? []
+        return ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
+    }
+
+    /// The collected netns `id` of `node`, read on first use.
+    public func netns(node: String, id: String) throws(InputError) -> NetNSInfo {
+        let key = "\(node)/\(id)"
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        if let failure = failures.withLock({ $0[key] }) { throw failure }
+        do {
+            let info = try NetNSLoader(directory: directory).load(node: node, netns: id)
+            cache.withLock { $0[key] = info }
+            return info
+        } catch {
+            failures.withLock { $0[key] = error }
+            throw error
+        }
+    }
+
+    /// The netns of `node` that holds `address` (pods are matched to netns by their IPs).
+    public func netns(node: String, owning address: IPAddress) -> String? {
+        for id in netnsIDs(node: node) where id != "host" {
+            if let info = try? netns(node: node, id: id), info.owns(address) { return id }
+        }
+        return nil
+    }
+}

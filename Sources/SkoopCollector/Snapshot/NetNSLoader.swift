@@ -1,0 +1,67 @@
+import Foundation
+import SkoopModel
+import SkoopNetstack
+
+/// Reads one netns folder of a snapshot (`nodes/NODE/netns/ID/`) into a NetNSInfo.
+/// A missing file becomes a warning (the tool may be absent); a malformed one is an error.
+public struct NetNSLoader: Sendable {
+    /// The snapshot being read.
+    public let directory: SnapshotDirectory
+
+    /// Makes a loader over `directory`.
+    public init(directory: SnapshotDirectory) { self.directory = directory }
+
+    /// The folder of a netns, relative to the snapshot root.
+    public static func folder(node: String, netns: String) -> String { "nodes/\(node)/netns/\(netns)" }
+
+    /// Loads the netns `netns` of `node`.
+    public func load(node: String, netns: String) throws(InputError) -> NetNSInfo {
+        let folder = NetNSLoader.folder(node: node, netns: netns)
+        var info = NetNSInfo(id: netns)
+        func data(_ file: String, required: Bool = true) throws(InputError) -> (Data, String)? {
+            let path = "\(folder)/\(file)"
+            guard let content = try directory.read(path) else {
+                if required { info.warnings.append("\(path) is missing: \(NetNSLoader.consequence(of: file))") }
+                return nil
+            }
+            return (content, path)
+        }
+        func text(_ file: String, required: Bool = true) throws(InputError) -> (String, String)? {
+            guard let (content, path) = try data(file, required: required) else { return nil }
+            guard let string = String(data: content, encoding: .utf8) else {
+                throw InputError(source: path, expected: "UTF-8 text", found: "invalid UTF-8")
+            }
+            return (string, path)
+        }
+        if let (d, p) = try data("ip-link.json") { info.interfaces = try NetInterface.parse(d, source: p) }
+        if let (d, p) = try data("ip-addr.json") { info.addresses = try InterfaceAddress.parse(d, source: p) }
+        if let (d, p) = try data("ip-route.json") { info.routes += try Route.parse(d, source: p, family: .inet) }
+        if let (d, p) = try data("ip-route6.json", required: false) { info.routes += try Route.parse(d, source: p, family: .inet6) }
+        if let (d, p) = try data("ip-rule.json") { info.rules += try PolicyRule.parse(d, source: p, family: .inet) }
+        if let (d, p) = try data("ip-rule6.json", required: false) { info.rules += try PolicyRule.parse(d, source: p, family: .inet6) }
+        if let (d, p) = try data("ip-neigh.json") { info.neighbors = try Neighbor.parse(d, source: p) }
+        if let (d, p) = try data("bridge-fdb.json", required: false) { info.fdb = try FDBEntry.parse(d, source: p) }
+        if let (t, p) = try text("sockets.txt") { info.sockets = try SocketTableParser.parse(t, source: p) }
+        if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
+        if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
+        if let (t, _) = try text("iptables-backend.txt", required: false) {
+            info.iptablesBackend = t.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return info
+    }
+
+    /// What the diagnosis loses when `file` is missing.
+    static func consequence(of file: String) -> String {
+        switch file {
+        case "ip-link.json": "interfaces unknown; links from this netns cannot be followed"
+        case "ip-addr.json": "addresses unknown; local delivery cannot be decided"
+        case "ip-route.json": "routes unknown; forwarding cannot be simulated"
+        case "ip-rule.json": "policy rules unknown; the kernel's default rules are assumed"
+        case "ip-neigh.json": "neighbour entries unknown; ARP problems cannot be seen"
+        case "sockets.txt": "listening sockets unknown; delivery is assumed to succeed"
+        case "sysctl.txt": "sysctls unknown; forwarding and rp_filter settings are assumed to be the kernel defaults"
+        case "iptables.txt": "iptables rules unknown; no filtering or NAT is simulated here"
+        default: "its data is not simulated"
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import SkoopModel
+
+/// Everything collected about one network namespace (the seed's netstack.NetNSInfo).
+public struct NetNSInfo: Sendable {
+    /// The netns identifier within its node ("host", a name or an inode).
+    public var id: String
+    /// Links (`ip -d link`).
+    public var interfaces: [NetInterface]
+    /// Addresses (`ip addr`), both families.
+    public var addresses: [InterfaceAddress]
+    /// Routes of every table, both families.
+    public var routes: [Route]
+    /// Policy routing rules, both families; empty when not collected (the kernel defaults apply).
+    public var rules: [PolicyRule]
+    /// Neighbour (ARP/NDP) entries.
+    public var neighbors: [Neighbor]
+    /// Bridge forwarding database entries (including VXLAN FDB).
+    public var fdb: [FDBEntry]
+    /// Sockets.
+    public var sockets: [Socket]
+    /// net.* sysctls.
+    public var sysctls: Sysctls
+    /// IPVS virtual services.
+    public var ipvs: IPVSTable
+    /// Which iptables backend wrote the rules ("legacy" or "nft"), when known.
+    public var iptablesBackend: String?
+    /// Problems met while loading (missing or unreadable files), as suspicions-to-be.
+    public var warnings: [String]
+
+    /// Makes an empty netns record.
+    public init(id: String) {
+        self.id = id
+        interfaces = []
+        addresses = []
+        routes = []
+        rules = []
+        neighbors = []
+        fdb = []
+        sockets = []
+        sysctls = Sysctls()
+        ipvs = IPVSTable()
+        iptablesBackend = nil
+        warnings = []
+    }
+
+    /// The interface named `name`.
+    public func interface(named name: String) -> NetInterface? {
+        interfaces.first { $0.name == name }
+    }
+
+    /// The interface with kernel index `index`.
+    public func interface(index: Int) -> NetInterface? {
+        interfaces.first { $0.index == index }
+    }
+
+    /// The addresses configured on `interface`.
+    public func addresses(on interface: String) -> [InterfaceAddress] {
+        addresses.filter { $0.interface == interface }
+    }
+
+    /// True when `address` is configured on any interface here.
+    public func owns(_ address: IPAddress) -> Bool {
+        addresses.contains { $0.local == address }
+    }
+
+    /// Every address configured here, except loopback and link-local ones.
+    public var routableAddresses: [IPAddress] {
+        addresses.map(\.local).filter { address in
+            switch address {
+            case .v4(let a): !a.isLoopback && !a.isLinkLocal
+            case .v6(let a): !a.isLoopback && !a.isLinkLocal
+            }
+        }
+    }
+}
