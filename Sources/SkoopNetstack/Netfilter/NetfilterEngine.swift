@@ -1,0 +1,148 @@
+import SkoopModel
+
+/// Simulates netfilter over a syntax-independent ruleset: tables in kernel priority order,
+/// chains, jumps, policies, NAT rewrites, marks, and probabilistic or uncertain branches.
+public struct NetfilterEngine: Sendable {
+    /// Tuning knobs.
+    public struct Options: Hashable, Sendable {
+        /// Chains with at least this many rules are dispatched through a destination-address
+        /// index; nil walks every chain linearly.
+        public var indexThreshold: Int?
+        /// The deepest chain nesting followed before giving up with a warning.
+        public var maxDepth: Int
+
+        /// Makes options.
+        public init(indexThreshold: Int? = 64, maxDepth: Int = 64) {
+            self.indexThreshold = indexThreshold
+            self.maxDepth = maxDepth
+        }
+    }
+
+    /// The ruleset simulated.
+    public let ruleset: Ruleset
+    /// The ipsets the set match consults.
+    public let ipsets: IPSetCollection
+    /// The options in force.
+    public let options: Options
+    let chains: [String: [String: IndexedChain]]
+
+    /// Prepares an engine (and the destination indexes of big chains).
+    public init(ruleset: Ruleset, ipsets: IPSetCollection = IPSetCollection(), options: Options = Options()) {
+        self.ruleset = ruleset
+        self.ipsets = ipsets
+        self.options = options
+        var chains: [String: [String: IndexedChain]] = [:]
+        for table in ruleset.tables {
+            var byName: [String: IndexedChain] = [:]
+            for chain in table.chains {
+                let wantsIndex = options.indexThreshold.map { chain.rules.count >= $0 } ?? false
+                byName[chain.name] = IndexedChain(chain: chain, index: wantsIndex ? DestinationIndex(chain) : nil)
+            }
+            chains[table.name] = byName
+        }
+        self.chains = chains
+    }
+
+    /// Runs one hook: every table registered there, in priority order. Returns every possible
+    /// outcome (several when statistic, recent or unsupported matches branch).
+    public func traverse(hook: Hook, packet: PacketContext) -> [NetfilterOutcome] {
+        var walks = [Walk(context: packet)]
+        var finished: [NetfilterOutcome] = []
+        for (tableName, _) in hook.tables {
+            guard let base = chains[tableName]?[hook.rawValue] else { continue }
+            var next: [Walk] = []
+            for walk in walks {
+                if tableName == "nat" && !walk.context.natConsulted {
+                    var skipped = walk
+                    skipped.trace.append(NetfilterTraceEntry(
+                        hook: hook.rawValue, table: tableName, chain: hook.rawValue, rule: "", matched: false,
+                        verdict: "SKIP", note: "nat table not consulted: not the first packet of a tracked connection"))
+                    next.append(skipped)
+                    continue
+                }
+                let scope = Scope(hook: hook, table: tableName)
+                for (result, exit) in walkChain(base, scope: scope, from: 0, walk, stack: [hook.rawValue]) {
+                    switch exit {
+                    case .verdict(.accept):
+                        next.append(result)
+                    case .verdict(let verdict):
+                        finished.append(result.outcome(verdict))
+                    case .returned, .fellOff:
+                        var after = result
+                        let policy = base.chain.policy ?? .accept
+                        let name = policy == .drop ? "DROP" : "ACCEPT"
+                        after.trace.append(NetfilterTraceEntry(
+                            hook: hook.rawValue, table: tableName, chain: hook.rawValue, rule: "-P \(hook.rawValue) \(name)",
+                            matched: true, verdict: "POLICY \(name)"))
+                        if policy == .drop { finished.append(after.outcome(.drop)) } else { next.append(after) }
+                    }
+                }
+            }
+            walks = next
+        }
+        return walks.map { $0.outcome(.accept) } + finished
+    }
+
+    /// Runs several hooks in sequence, feeding each accepted outcome to the next hook;
+    /// `between` lets the caller route the packet between hooks (set the out interface, ...).
+    public func traverse(hooks: [Hook], packet: PacketContext,
+                         between: (Hook, PacketContext) -> PacketContext = { $1 }) -> [NetfilterOutcome] {
+        var live = [NetfilterOutcome(verdict: .accept, context: packet)]
+        var finished: [NetfilterOutcome] = []
+        for (position, hook) in hooks.enumerated() {
+            var next: [NetfilterOutcome] = []
+            for previous in live {
+                let context = position == 0 ? previous.context : between(hook, previous.context)
+                for outcome in traverse(hook: hook, packet: context) {
+                    var joined = outcome
+                    joined.probability *= previous.probability
+                    joined.flags.formUnion(previous.flags)
+                    joined.warnings = previous.warnings + outcome.warnings
+                    joined.trace = previous.trace + outcome.trace
+                    if joined.verdict == .accept { next.append(joined) } else { finished.append(joined) }
+                }
+            }
+            live = next
+        }
+        return live + finished
+    }
+}
+
+/// Where a chain walk happens.
+struct Scope {
+    let hook: Hook
+    let table: String
+}
+
+/// One branch of a traversal in progress.
+struct Walk {
+    var context: PacketContext
+    var probability: Double = 1
+    var flags: NetfilterOutcomeFlags = []
+    var warnings: [String] = []
+    var trace: [NetfilterTraceEntry] = []
+
+    func outcome(_ verdict: NetfilterVerdict) -> NetfilterOutcome {
+        NetfilterOutcome(verdict: verdict, context: context, probability: probability, flags: flags,
+                         warnings: warnings, trace: trace)
+    }
+
+    mutating func warn(_ message: String) {
+        if !warnings.contains(message) { warnings.append(message) }
+    }
+}
+
+/// How a chain walk ended.
+enum ChainExit {
+    /// A verdict that ends the table (accept) or the whole traversal (drop, reject).
+    case verdict(NetfilterVerdict)
+    /// A RETURN rule (or a goto'd chain that returned).
+    case returned
+    /// The end of the chain.
+    case fellOff
+}
+
+extension PacketContext {
+    /// NAT tables see only the first packet of a tracked connection.
+    var natConsulted: Bool { isFirstPacket && direction == .original && !untracked }
+}

@@ -1,0 +1,140 @@
+import SkoopModel
+
+/// A netfilter hook, in the order a packet can meet them.
+public enum Hook: String, Hashable, Sendable, CaseIterable {
+    case prerouting = "PREROUTING"
+    case input = "INPUT"
+    case forward = "FORWARD"
+    case output = "OUTPUT"
+    case postrouting = "POSTROUTING"
+
+    /// The tables registered at this hook with their kernel priorities, lowest (first) first:
+    /// raw -300, mangle -150, nat -100 (DNAT) or 100 (SNAT), filter 0, security 50.
+    public var tables: [(name: String, priority: Int)] {
+        switch self {
+        case .prerouting: [("raw", -300), ("mangle", -150), ("nat", -100)]
+        case .input: [("mangle", -150), ("filter", 0), ("security", 50), ("nat", 100)]
+        case .forward: [("mangle", -150), ("filter", 0), ("security", 50)]
+        case .output: [("raw", -300), ("mangle", -150), ("nat", -100), ("filter", 0), ("security", 50)]
+        case .postrouting: [("mangle", -150), ("nat", 100)]
+        }
+    }
+
+    /// Hooks a forwarded packet meets (routing between PREROUTING and FORWARD is the caller's).
+    public static let forwarded: [Hook] = [.prerouting, .forward, .postrouting]
+    /// Hooks a packet delivered to a local socket meets.
+    public static let locallyDelivered: [Hook] = [.prerouting, .input]
+    /// Hooks a locally generated packet meets.
+    public static let locallyGenerated: [Hook] = [.output, .postrouting]
+}
+
+/// Which way a packet travels along its connection.
+public enum ConnectionDirection: String, Hashable, Sendable {
+    /// The direction of the connection's first packet.
+    case original
+    /// The answer.
+    case reply
+}
+
+/// Answers the addrtype match: the type of `address`, optionally limited to `interface`
+/// (`--limit-iface-in/out`); nil when unknown.
+public typealias AddressTypeResolver = @Sendable (_ address: IPAddress, _ interface: String?) -> AddressType?
+
+/// Everything the engine needs to know about a packet besides its fields.
+public struct PacketContext: Sendable {
+    /// The packet (its mark is skb->mark); NAT targets rewrite it.
+    public var packet: Packet
+    /// The incoming interface (nil in OUTPUT).
+    public var inInterface: String?
+    /// The outgoing interface (nil in PREROUTING and INPUT).
+    public var outInterface: String?
+    /// The bridge port the packet came in on, when it is bridged (br_netfilter).
+    public var physdevIn: String?
+    /// The bridge port it leaves by, when bridged.
+    public var physdevOut: String?
+    /// The packet's direction along its connection.
+    public var direction: ConnectionDirection
+    /// True for the first packet of the connection (NEW; NAT tables are consulted only for it).
+    public var isFirstPacket: Bool
+    /// The connection's mark (ct mark), read by connmark and written by CONNMARK.
+    public var conntrackMark: UInt32
+    /// True once NOTRACK/CT --notrack applied: state UNTRACKED, no NAT.
+    public var untracked: Bool
+    /// NAT already applied to this connection (`.dnat`, `.snat`), seen by `--ctstate DNAT/SNAT`.
+    public var natStatus: Set<ConntrackState>
+    /// TCP flags; nil assumes SYN for a first packet, ACK otherwise.
+    public var tcpFlags: TCPFlags?
+    /// ICMP type and code; nil assumes echo-request (reply: echo-reply).
+    public var icmpType: UInt8?
+    public var icmpCode: UInt8?
+    /// The IP packet length for the length match; nil: unknown (both outcomes explored).
+    public var length: UInt32?
+    /// Source MAC for the mac match, lower case; nil: unknown.
+    public var sourceMAC: String?
+    /// The rpfilter answer; nil: unknown.
+    public var reversePathValid: Bool?
+    /// Address types for addrtype; the default knows nothing (both outcomes explored).
+    public var addressType: AddressTypeResolver
+    /// The primary address of an interface, for MASQUERADE and REDIRECT.
+    public var interfaceAddress: @Sendable (_ interface: String) -> IPAddress?
+
+    /// Makes a context; only the packet is required.
+    public init(packet: Packet, inInterface: String? = nil, outInterface: String? = nil,
+                physdevIn: String? = nil, physdevOut: String? = nil,
+                direction: ConnectionDirection = .original, isFirstPacket: Bool = true,
+                conntrackMark: UInt32 = 0, untracked: Bool = false, natStatus: Set<ConntrackState> = [],
+                tcpFlags: TCPFlags? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+                length: UInt32? = nil, sourceMAC: String? = nil, reversePathValid: Bool? = nil,
+                addressType: @escaping AddressTypeResolver = { _, _ in nil },
+                interfaceAddress: @escaping @Sendable (String) -> IPAddress? = { _ in nil }) {
+        self.packet = packet
+        self.inInterface = inInterface
+        self.outInterface = outInterface
+        self.physdevIn = physdevIn
+        self.physdevOut = physdevOut
+        self.direction = direction
+        self.isFirstPacket = isFirstPacket
+        self.conntrackMark = conntrackMark
+        self.untracked = untracked
+        self.natStatus = natStatus
+        self.tcpFlags = tcpFlags
+        self.icmpType = icmpType
+        self.icmpCode = icmpCode
+        self.length = length
+        self.sourceMAC = sourceMAC
+        self.reversePathValid = reversePathValid
+        self.addressType = addressType
+        self.interfaceAddress = interfaceAddress
+    }
+
+    /// The conntrack states the packet shows, and the assumption behind them.
+    var conntrackStates: (states: Set<ConntrackState>, assumption: String) {
+        if untracked { return ([.untracked], "conntrack state UNTRACKED (NOTRACK applied)") }
+        if direction == .reply {
+            return (natStatus.union([.established]), "conntrack state ESTABLISHED assumed (reply direction)")
+        }
+        if isFirstPacket {
+            return (natStatus.union([.new]), "conntrack state NEW assumed (first packet of the connection)")
+        }
+        return (natStatus.union([.established]), "conntrack state ESTABLISHED assumed (later packet)")
+    }
+
+    /// A resolver from a table of addresses: listed ones get their type, multicast and
+    /// 255.255.255.255 are recognised, every other address is UNICAST.
+    public static func addressTypes(_ table: [IPAddress: AddressType],
+                                    byInterface: [String: [IPAddress: AddressType]] = [:]) -> AddressTypeResolver {
+        { address, interface in
+            if let interface, let perInterface = byInterface[interface] {
+                if let type = perInterface[address] { return type }
+            } else if let type = table[address] {
+                return type
+            }
+            switch address {
+            case .v4(let a) where a.isMulticast: return .multicast
+            case .v4(let a) where a == .broadcast: return .broadcast
+            case .v6(let a) where a.isMulticast: return .multicast
+            default: return .unicast
+            }
+        }
+    }
+}
