@@ -1,0 +1,198 @@
+import SkoopModel
+
+/// One network namespace's routing: policy rules, tables and addresses, queried as the kernel's
+/// `fib_lookup` would (IPv4 and IPv6).
+public struct Router: Sendable {
+    /// The interfaces of the netns.
+    public let interfaces: [NetInterface]
+    /// The addresses of the netns, in `ip addr` order.
+    public let addresses: [InterfaceAddress]
+    /// IPv4 rules by priority (the kernel defaults when none were given).
+    public let rules4: [PolicyRule]
+    /// IPv6 rules by priority (the kernel defaults when none were given).
+    public let rules6: [PolicyRule]
+    /// Every route, without duplicates, in input order.
+    public let routes: [Route]
+    /// The name of the loopback device ("lo"), where local deliveries go.
+    public let loopbackName: String
+
+    /// Routes per (family, table), most specific first, then by metric.
+    let tables: [TableKey: [Route]]
+
+    struct TableKey: Hashable, Sendable {
+        var family: AddressFamily
+        var table: RouteTable
+    }
+
+    /// Builds a router. `rules` may mix both families; a family without rules gets the kernel's
+    /// defaults. `routes` may repeat routes (e.g. `ip route show table all` and `ip -6 route show
+    /// table all` overlap); duplicates are dropped.
+    public init(interfaces: [NetInterface] = [], addresses: [InterfaceAddress] = [], rules: [PolicyRule] = [],
+                routes: [Route]) {
+        self.interfaces = interfaces
+        self.addresses = addresses
+        func ordered(_ family: AddressFamily) -> [PolicyRule] {
+            let given = rules.filter { $0.family == family }
+            // A stable sort: rules of equal priority keep their listed order, as in the kernel.
+            let chosen = given.isEmpty ? PolicyRule.kernelDefaults(family) : given
+            return chosen.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }
+                .map(\.element)
+        }
+        rules4 = ordered(.inet)
+        rules6 = ordered(.inet6)
+        var seen = Set<Route>()
+        var unique: [Route] = []
+        for route in routes where seen.insert(route).inserted { unique.append(route) }
+        self.routes = unique
+        loopbackName = interfaces.first(where: \.isLoopback)?.name ?? "lo"
+        var tables: [TableKey: [Route]] = [:]
+        for route in unique { tables[TableKey(family: route.family, table: route.table), default: []].append(route) }
+        for (key, list) in tables {
+            tables[key] = list.enumerated().sorted { a, b in
+                let x = a.element, y = b.element
+                if x.destination.length != y.destination.length { return x.destination.length > y.destination.length }
+                // Routes with a TOS are tried before TOS-less ones of the same prefix.
+                if (x.tos != 0) != (y.tos != 0) { return x.tos != 0 }
+                if x.metric != y.metric { return x.metric < y.metric }
+                return a.offset < b.offset
+            }.map(\.element)
+        }
+        self.tables = tables
+    }
+
+    /// The rules consulted for a family.
+    public func rules(for family: AddressFamily) -> [PolicyRule] { family == .inet ? rules4 : rules6 }
+
+    /// The routes of one table and family, most specific first.
+    public func routes(in table: RouteTable, family: AddressFamily) -> [Route] {
+        tables[TableKey(family: family, table: table)] ?? []
+    }
+
+    /// Routes `query` as the kernel would: rules by priority, then the longest-prefix, lowest-metric
+    /// route of the rule's table; a throw route or a miss continues with the next rule.
+    public func lookup(_ query: RouteQuery) -> RouteResult {
+        if let special = specialDestination(query) { return special }
+        let rules = rules(for: query.destination.family)
+        var index = 0
+        var steps = 0
+        while index < rules.count, steps <= rules.count * 2 {
+            steps += 1
+            let rule = rules[index]
+            guard matches(rule, query) else { index += 1; continue }
+            switch rule.action {
+            case .goto(let target):
+                // Like the kernel: jump to the first rule with exactly that priority (only forward);
+                // an unresolved goto is skipped.
+                if let jump = rules.indices.first(where: { $0 > index && rules[$0].priority == target }) {
+                    index = jump
+                } else {
+                    index += 1
+                }
+                continue
+            case .nop:
+                index += 1
+                continue
+            case .blackhole: return RouteResult(query: query, outcome: .blackhole, rule: rule)
+            case .unreachable: return RouteResult(query: query, outcome: .unreachable, rule: rule)
+            case .prohibit: return RouteResult(query: query, outcome: .prohibit, rule: rule)
+            case .lookup(let table):
+                guard let found = fibLookup(table: table, query: query) else { index += 1; continue }
+                if found.route.type == .throw { index += 1; continue }
+                if let suppress = rule.suppressPrefixLength, Int(found.route.destination.length) <= suppress {
+                    index += 1
+                    continue
+                }
+                return result(for: found, table: table, rule: rule, query: query)
+            }
+        }
+        return fallbackWithoutRoute(query)
+    }
+
+    /// True when every selector of `rule` holds for `query` (inverted by `not`).
+    func matches(_ rule: PolicyRule, _ query: RouteQuery) -> Bool {
+        var matched = true
+        let family = query.destination.family
+        let unspecified: IPAddress = family == .inet ? .v4(.any) : .v6(.any)
+        if let iif = rule.iif, iif != (query.iif ?? loopbackName) { matched = false }
+        if let oif = rule.oif, oif != query.oif { matched = false }
+        if let fwmark = rule.fwmark, (query.fwmark ^ fwmark) & rule.fwmask != 0 { matched = false }
+        if let source = rule.source, !source.contains(query.source ?? unspecified) { matched = false }
+        if let destination = rule.destination, !destination.contains(query.destination) { matched = false }
+        if rule.tos != 0, rule.tos != query.tos { matched = false }
+        return matched != rule.invert
+    }
+
+    /// A route of a table with the next hops usable for this query.
+    struct FIBMatch {
+        var route: Route
+        var nexthops: [Nexthop]
+    }
+
+    /// The table's answer: longest prefix, then TOS and metric; error routes (throw, blackhole,
+    /// unreachable, prohibit) answer at once, unicast ones need a live next hop (on `oif` if given).
+    func fibLookup(table: RouteTable, query: RouteQuery) -> FIBMatch? {
+        for route in routes(in: table, family: query.destination.family) {
+            guard route.destination.contains(query.destination) else { continue }
+            if route.tos != 0, route.tos != query.tos { continue }
+            switch route.type {
+            case .throw, .blackhole, .unreachable, .prohibit, .nat, .xresolve:
+                return FIBMatch(route: route, nexthops: [])
+            case .unicast, .local, .broadcast, .anycast, .multicast:
+                let usable = route.nexthops.filter { hop in
+                    !hop.isDead && (query.oif == nil || route.type != .unicast || hop.dev == query.oif)
+                }
+                if usable.isEmpty { continue }
+                return FIBMatch(route: route, nexthops: usable)
+            }
+        }
+        return nil
+    }
+
+    func result(for match: FIBMatch, table: RouteTable, rule: PolicyRule, query: RouteQuery) -> RouteResult {
+        let route = match.route
+        var result = RouteResult(query: query, outcome: .noRoute, rule: rule, table: table, route: route)
+        switch route.type {
+        case .unicast:
+            result.outcome = .unicast
+            result.branches = match.nexthops.map { RouteBranch(gateway: $0.gateway, oif: $0.dev, weight: $0.weight) }
+        case .local, .anycast:
+            result.outcome = .local
+            result.branches = [RouteBranch(gateway: nil, oif: loopbackName)]
+        case .broadcast:
+            result.outcome = .broadcast
+            result.branches = [RouteBranch(gateway: nil, oif: route.dev)]
+        case .multicast:
+            result.outcome = .multicast
+            result.branches = [RouteBranch(gateway: nil, oif: route.dev)]
+        case .blackhole, .nat, .xresolve, .throw: result.outcome = .blackhole
+        case .unreachable: result.outcome = .unreachable
+        case .prohibit: result.outcome = .prohibit
+        }
+        if query.isLocallyGenerated, result.outcome.delivers {
+            result.source = query.source ?? selectSource(for: route, branch: result.branches.first, query: query)
+        }
+        return result
+    }
+
+    /// Destinations the kernel answers before any rule: the limited broadcast address.
+    func specialDestination(_ query: RouteQuery) -> RouteResult? {
+        guard query.destination == .v4(.broadcast) else { return nil }
+        var result = RouteResult(query: query, outcome: .broadcast)
+        if query.isLocallyGenerated {
+            let oif = query.oif ?? addresses.first(where: { $0.family == .inet && $0.scope == .global })?.interface
+            result.branches = [RouteBranch(gateway: nil, oif: oif)]
+            result.source = query.source ?? oif.flatMap { primaryAddress(on: $0, family: .inet, within: .link) }
+        }
+        return result
+    }
+
+    /// No rule answered. A locally generated IPv4 packet bound to an interface is then assumed to
+    /// be on that link, as the kernel does; anything else has no route.
+    func fallbackWithoutRoute(_ query: RouteQuery) -> RouteResult {
+        guard query.isLocallyGenerated, let oif = query.oif, query.destination.family == .inet else {
+            return RouteResult(query: query, outcome: .noRoute)
+        }
+        return RouteResult(query: query, outcome: .unicast, branches: [RouteBranch(gateway: nil, oif: oif)],
+                           source: query.source ?? primaryAddress(on: oif, family: .inet, within: .host))
+    }
+}
