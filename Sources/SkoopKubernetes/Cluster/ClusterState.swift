@@ -1,0 +1,180 @@
+import Foundation
+import SkoopModel
+
+/// One input document: its bytes and the name errors should use (e.g. "k8s/pods.json").
+public struct SourceData: Sendable {
+    /// The raw bytes.
+    public var data: Data
+    /// The file name for errors.
+    public var source: String
+
+    /// Makes a source.
+    public init(data: Data, source: String) {
+        self.data = data
+        self.source = source
+    }
+}
+
+/// The kubectl outputs of a snapshot; any may be missing.
+public struct KubernetesDocuments: Sendable {
+    public var nodes: SourceData?
+    public var pods: SourceData?
+    public var services: SourceData?
+    public var endpointSlices: SourceData?
+    /// core/v1 Endpoints, used for services that have no EndpointSlice.
+    public var endpoints: SourceData?
+    public var networkPolicies: SourceData?
+    public var configMaps: SourceData?
+    public var namespaces: SourceData?
+
+    /// Makes the set; pass what the snapshot has.
+    public init(nodes: SourceData? = nil, pods: SourceData? = nil, services: SourceData? = nil,
+                endpointSlices: SourceData? = nil, endpoints: SourceData? = nil,
+                networkPolicies: SourceData? = nil, configMaps: SourceData? = nil, namespaces: SourceData? = nil) {
+        self.nodes = nodes
+        self.pods = pods
+        self.services = services
+        self.endpointSlices = endpointSlices
+        self.endpoints = endpoints
+        self.networkPolicies = networkPolicies
+        self.configMaps = configMaps
+        self.namespaces = namespaces
+    }
+}
+
+/// Every Kubernetes object the diagnosis uses, indexed, plus the ``IPCache``.
+public struct ClusterState: Sendable {
+    /// Nodes.
+    public let nodes: [Node]
+    /// Pods.
+    public let pods: [Pod]
+    /// Services.
+    public let services: [Service]
+    /// EndpointSlices.
+    public let endpointSlices: [EndpointSlice]
+    /// core/v1 Endpoints (fallback for services without slices).
+    public let endpoints: [Endpoints]
+    /// NetworkPolicies.
+    public let networkPolicies: [NetworkPolicy]
+    /// ConfigMaps.
+    public let configMaps: [ConfigMap]
+    /// Namespaces by name: those given plus every namespace an object lives in.
+    public let namespaces: [String: Namespace]
+    /// Who owns which address.
+    public let ipCache: IPCache
+
+    private let podIndex: [String: Int]
+    private let nodeIndex: [String: Int]
+    private let serviceIndex: [String: Int]
+    private let podsByNode: [String: [Int]]
+    private let endpointsByService: [String: [ServiceEndpoint]]
+
+    /// Builds the state and its indexes.
+    /// - Complexity: O(objects).
+    public init(nodes: [Node] = [], pods: [Pod] = [], services: [Service] = [],
+                endpointSlices: [EndpointSlice] = [], endpoints: [Endpoints] = [],
+                networkPolicies: [NetworkPolicy] = [], configMaps: [ConfigMap] = [], namespaces: [Namespace] = []) {
+        self.nodes = nodes
+        self.pods = pods
+        self.services = services
+        self.endpointSlices = endpointSlices
+        self.endpoints = endpoints
+        self.networkPolicies = networkPolicies
+        self.configMaps = configMaps
+        var namespaceMap: [String: Namespace] = [:]
+        let implied = pods.map(\.namespace) + services.map(\.namespace) + networkPolicies.map(\.metadata.namespace)
+        for name in implied where !name.isEmpty { namespaceMap[name] = Namespace(name: name) }
+        for namespace in namespaces { namespaceMap[namespace.name] = namespace }
+        self.namespaces = namespaceMap
+        podIndex = Dictionary(pods.enumerated().map { ($1.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        nodeIndex = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        serviceIndex = Dictionary(services.enumerated().map { ($1.qualifiedName, $0) },
+                                  uniquingKeysWith: { first, _ in first })
+        var byNode: [String: [Int]] = [:]
+        for (index, pod) in pods.enumerated() { if let node = pod.nodeName { byNode[node, default: []].append(index) } }
+        podsByNode = byNode
+        endpointsByService = ClusterState.mergeEndpoints(slices: endpointSlices, endpoints: endpoints)
+        ipCache = IPCache(nodes: nodes, pods: pods, services: services)
+    }
+
+    /// Decodes every document given and builds the state.
+    public static func decode(_ documents: KubernetesDocuments) throws(InputError) -> ClusterState {
+        func load<T>(_ source: SourceData?,
+                     _ decode: (Data, String) throws(InputError) -> [T]) throws(InputError) -> [T] {
+            guard let source else { return [] }
+            return try decode(source.data, source.source)
+        }
+        return ClusterState(
+            nodes: try load(documents.nodes, KubernetesJSON.nodes),
+            pods: try load(documents.pods, KubernetesJSON.pods),
+            services: try load(documents.services, KubernetesJSON.services),
+            endpointSlices: try load(documents.endpointSlices, KubernetesJSON.endpointSlices),
+            endpoints: try load(documents.endpoints, KubernetesJSON.endpoints),
+            networkPolicies: try load(documents.networkPolicies, KubernetesJSON.networkPolicies),
+            configMaps: try load(documents.configMaps, KubernetesJSON.configMaps),
+            namespaces: try load(documents.namespaces, KubernetesJSON.namespaces))
+    }
+
+    /// The pod NAMESPACE/NAME.
+    /// - Complexity: O(1).
+    public func pod(namespace: String, name: String) -> Pod? {
+        podIndex["\(namespace)/\(name)"].map { pods[$0] }
+    }
+
+    /// The node called `name`.
+    /// - Complexity: O(1).
+    public func node(named name: String) -> Node? { nodeIndex[name].map { nodes[$0] } }
+
+    /// The service NAMESPACE/NAME.
+    /// - Complexity: O(1).
+    public func service(namespace: String, name: String) -> Service? {
+        serviceIndex["\(namespace)/\(name)"].map { services[$0] }
+    }
+
+    /// The pods scheduled on node `name`, host-network pods included.
+    /// - Complexity: O(pods on the node).
+    public func pods(onNode name: String) -> [Pod] { (podsByNode[name] ?? []).map { pods[$0] } }
+
+    /// The node a pod runs on.
+    public func node(of pod: Pod) -> Node? { pod.nodeName.flatMap(node(named:)) }
+
+    /// The labels of namespace `name` (with the implied `kubernetes.io/metadata.name`).
+    public func namespaceLabels(_ name: String) -> [String: String] {
+        namespaces[name]?.labels ?? Namespace(name: name).labels
+    }
+
+    /// Services in the pod's namespace whose non-empty selector matches the pod's labels.
+    /// - Complexity: O(services).
+    public func services(selecting pod: Pod) -> [Service] {
+        services.filter { service in
+            guard service.namespace == pod.namespace, let selector = service.selector, !selector.isEmpty else {
+                return false
+            }
+            return selector.allSatisfy { pod.labels[$0.key] == $0.value }
+        }
+    }
+
+    /// The service's endpoints merged from all its EndpointSlices; from its core Endpoints
+    /// object when it has no slice. One entry per address (the first slice's wins).
+    /// - Complexity: O(1).
+    public func endpoints(of service: Service) -> [ServiceEndpoint] {
+        endpointsByService[service.qualifiedName] ?? []
+    }
+
+    private static func mergeEndpoints(slices: [EndpointSlice], endpoints: [Endpoints]) -> [String: [ServiceEndpoint]] {
+        var merged: [String: [ServiceEndpoint]] = [:]
+        var seen: [String: Set<IPAddress>] = [:]
+        for slice in slices {
+            guard let service = slice.serviceName else { continue }
+            let key = "\(slice.metadata.namespace)/\(service)"
+            merged[key, default: []].reserveCapacity(slice.endpoints.count)
+            for endpoint in slice.endpoints where seen[key, default: []].insert(endpoint.ip).inserted {
+                merged[key, default: []].append(endpoint)
+            }
+        }
+        for object in endpoints where merged[object.metadata.qualifiedName] == nil {
+            merged[object.metadata.qualifiedName] = object.serviceEndpoints
+        }
+        return merged
+    }
+}

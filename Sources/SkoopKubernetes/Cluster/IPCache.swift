@@ -1,0 +1,119 @@
+import SkoopModel
+
+/// What a service address is.
+public enum ServiceAddressKind: String, Hashable, Sendable {
+    case clusterIP
+    case externalIP
+    case loadBalancer
+    case nodePort
+}
+
+/// Who owns an address in the cluster.
+public enum AddressOwner: Hashable, Sendable {
+    /// A pod's own address (never a host-network pod: its address is its node's).
+    case pod(Pod)
+    /// A node address (InternalIP or ExternalIP), shared by its host-network pods.
+    case node(Node)
+    /// A service's cluster IP, external IP or load balancer ingress IP.
+    case service(Service, ServiceAddressKind)
+    /// Nothing in the cluster.
+    case external
+
+    /// The model's endpoint type for this owner.
+    public var endpointType: EndpointType {
+        switch self {
+        case .pod: .pod
+        case .node: .node
+        case .service(_, let kind): kind == .loadBalancer ? .loadBalancer : .service
+        case .external: .external
+        }
+    }
+}
+
+/// A service port reached through one of its addresses.
+public struct ServiceFrontend: Hashable, Sendable {
+    /// The service.
+    public var service: Service
+    /// The port mapping that matched.
+    public var port: Service.Port
+    /// How it was reached.
+    public var kind: ServiceAddressKind
+}
+
+/// The address index: which pod, node or service owns an IP (IPv4 and IPv6).
+public struct IPCache: Sendable {
+    private var podsByIP: [IPAddress: Pod] = [:]
+    private var nodesByIP: [IPAddress: Node] = [:]
+    private var servicesByIP: [IPAddress: [(service: Service, kind: ServiceAddressKind)]] = [:]
+    private var nodePorts: [NodePortKey: [Service]] = [:]
+
+    private struct NodePortKey: Hashable {
+        var port: UInt16
+        var proto: KubeProtocol
+    }
+
+    /// Indexes the objects' addresses.
+    /// - Complexity: O(objects).
+    public init(nodes: [Node], pods: [Pod], services: [Service]) {
+        for node in nodes {
+            for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = node }
+        }
+        for pod in pods where !pod.hostNetwork && Self.holdsAddress(pod) {
+            for ip in pod.podIPs where podsByIP[ip] == nil { podsByIP[ip] = pod }
+        }
+        for service in services {
+            for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
+            for ip in service.externalIPs { servicesByIP[ip, default: []].append((service, .externalIP)) }
+            for ip in service.loadBalancerIngressIPs { servicesByIP[ip, default: []].append((service, .loadBalancer)) }
+            for port in service.ports {
+                if let nodePort = port.nodePort {
+                    nodePorts[NodePortKey(port: nodePort, proto: port.protocol), default: []].append(service)
+                }
+            }
+        }
+    }
+
+    /// Finished pods keep their IP in status though it may already belong to a new pod.
+    private static func holdsAddress(_ pod: Pod) -> Bool {
+        pod.phase != "Succeeded" && pod.phase != "Failed"
+    }
+
+    /// Who owns `ip`: a pod, else a node, else a service, else nobody (external).
+    /// - Complexity: O(1).
+    public func owner(of ip: IPAddress) -> AddressOwner {
+        if let pod = podsByIP[ip] { return .pod(pod) }
+        if let node = nodesByIP[ip] { return .node(node) }
+        if let first = servicesByIP[ip]?.first { return .service(first.service, first.kind) }
+        return .external
+    }
+
+    /// The (non-host-network) pod owning `ip`.
+    /// - Complexity: O(1).
+    public func pod(ip: IPAddress) -> Pod? { podsByIP[ip] }
+
+    /// The node owning `ip`.
+    /// - Complexity: O(1).
+    public func node(ip: IPAddress) -> Node? { nodesByIP[ip] }
+
+    /// The services owning `ip` (several may share an external or load balancer IP).
+    /// - Complexity: O(1).
+    public func services(ip: IPAddress) -> [Service] { (servicesByIP[ip] ?? []).map(\.service) }
+
+    /// The service port a packet to `ip`:`port`/`protocol` reaches: a cluster, external or load
+    /// balancer IP with that port, or a node address with that node port.
+    /// - Complexity: O(services sharing the address).
+    public func frontend(ip: IPAddress, port: UInt16, protocol: KubeProtocol) -> ServiceFrontend? {
+        for entry in servicesByIP[ip] ?? [] {
+            if let mapping = entry.service.port(port, protocol: `protocol`) {
+                return ServiceFrontend(service: entry.service, port: mapping, kind: entry.kind)
+            }
+        }
+        guard nodesByIP[ip] != nil else { return nil }
+        for service in nodePorts[NodePortKey(port: port, proto: `protocol`)] ?? [] {
+            if let mapping = service.port(nodePort: port, protocol: `protocol`) {
+                return ServiceFrontend(service: service, port: mapping, kind: .nodePort)
+            }
+        }
+        return nil
+    }
+}

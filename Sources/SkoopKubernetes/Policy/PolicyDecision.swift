@@ -1,0 +1,96 @@
+import SkoopModel
+
+/// One end of a flow as NetworkPolicy sees it: an address, and the pod owning it if any.
+public struct PolicyFlowEnd: Hashable, Sendable, CustomStringConvertible {
+    /// The address (for a pod, the pod IP used after any service translation).
+    public var ip: IPAddress
+    /// The pod, when the address is a pod's (host-network pods are treated as their node).
+    public var pod: Pod?
+
+    /// Makes an end.
+    public init(ip: IPAddress, pod: Pod? = nil) {
+        self.ip = ip
+        self.pod = pod
+    }
+
+    /// The pod that policies can select (not a host-network pod).
+    var selectablePod: Pod? { pod.flatMap { $0.hostNetwork ? nil : $0 } }
+
+    /// The pod's name, else the address.
+    public var description: String { selectablePod?.qualifiedName ?? ip.description }
+}
+
+/// A flow to check: from a source to a destination port after service translation.
+public struct PolicyFlow: Hashable, Sendable {
+    public var source: PolicyFlowEnd
+    public var destination: PolicyFlowEnd
+    /// The destination port (the backend's port; ignored for ICMP).
+    public var port: UInt16
+    public var `protocol`: TransportProtocol
+
+    /// Makes a flow.
+    public init(source: PolicyFlowEnd, destination: PolicyFlowEnd, port: UInt16, protocol: TransportProtocol) {
+        self.source = source
+        self.destination = destination
+        self.port = port
+        self.protocol = `protocol`
+    }
+
+    /// "default/client -> default/web-0 TCP 8080".
+    public var summary: String {
+        let service = `protocol` == .icmp ? "ICMP" : "\(`protocol`.rawValue.uppercased()) \(port)"
+        return "\(source) -> \(destination) \(service)"
+    }
+}
+
+/// What the policies of one direction (the source's egress or the destination's ingress) decide.
+public struct DirectionVerdict: Hashable, Sendable {
+    /// Ingress or egress.
+    public var direction: NetworkPolicy.PolicyType
+    /// The pod whose policies apply ("NAMESPACE/NAME"); nil when that end is not a pod.
+    public var pod: String?
+    /// True when some policy selects the pod for this direction.
+    public var isolated: Bool
+    /// True when the flow may pass in this direction.
+    public var allowed: Bool
+    /// The policies selecting the pod for this direction ("NAMESPACE/NAME").
+    public var selectingPolicies: [String]
+    /// Those among them with a rule matching the flow.
+    public var allowingPolicies: [String]
+}
+
+/// The NetworkPolicy decision for a flow: both the source's egress and the destination's ingress.
+public struct PolicyDecision: Hashable, Sendable {
+    /// The flow decided.
+    public var flow: PolicyFlow
+    /// The source pod's egress.
+    public var egress: DirectionVerdict
+    /// The destination pod's ingress.
+    public var ingress: DirectionVerdict
+
+    /// True when both directions allow the flow.
+    public var allowed: Bool { egress.allowed && ingress.allowed }
+
+    /// The directions that deny the flow.
+    public var deniedDirections: [DirectionVerdict] { [egress, ingress].filter { !$0.allowed } }
+
+    /// The policies that deny: every policy isolating a denying direction.
+    public var denyingPolicies: [String] { deniedDirections.flatMap(\.selectingPolicies) }
+
+    /// A critical suspicion naming the denying policies; nil when the flow is allowed.
+    public var suspicion: Suspicion? {
+        guard !allowed else { return nil }
+        let parts = deniedDirections.map { verdict in
+            let names = verdict.selectingPolicies.joined(separator: ", ")
+            let noun = verdict.selectingPolicies.count == 1 ? "NetworkPolicy" : "NetworkPolicies"
+            let side = verdict.direction == .ingress ? "ingress to \(flow.destination) from \(flow.source)"
+                                                     : "egress from \(flow.source) to \(flow.destination)"
+            return "\(noun) \(names) isolate\(verdict.selectingPolicies.count == 1 ? "s" : "") \(side) and no rule allows it"
+        }
+        let protocolText = flow.protocol == .icmp ? "ICMP" : "\(flow.protocol.rawValue.uppercased()) port \(flow.port)"
+        return Suspicion(level: .critical,
+                         message: parts.joined(separator: "; ") + " (\(protocolText))",
+                         evidence: denyingPolicies.map { "networkpolicy/\($0)" }.joined(separator: ", "),
+                         hint: "add a rule allowing this peer and port to one of these policies, or fix their selectors")
+    }
+}
