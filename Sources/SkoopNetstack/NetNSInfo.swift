@@ -24,6 +24,14 @@ public struct NetNSInfo: Sendable {
     public var ipvs: IPVSTable
     /// Which iptables backend wrote the rules ("legacy" or "nft"), when known.
     public var iptablesBackend: String?
+    /// IPv4 rules (`iptables-save -c`); nil when not collected.
+    public var iptables: Ruleset?
+    /// IPv6 rules (`ip6tables-save -c`); nil when not collected.
+    public var ip6tables: Ruleset?
+    /// The ipsets (`ipset save`).
+    public var ipsets: IPSetCollection
+    /// Oddities in the rulesets (jumps to missing chains, options not modelled).
+    public var rulesetWarnings: [String]
     /// Problems met while loading (missing or unreadable files), as suspicions-to-be.
     public var warnings: [String]
 
@@ -40,6 +48,10 @@ public struct NetNSInfo: Sendable {
         sysctls = Sysctls()
         ipvs = IPVSTable()
         iptablesBackend = nil
+        iptables = nil
+        ip6tables = nil
+        ipsets = IPSetCollection()
+        rulesetWarnings = []
         warnings = []
     }
 

@@ -44,10 +44,32 @@ public struct NetNSLoader: Sendable {
         if let (t, p) = try text("sockets.txt") { info.sockets = try SocketTableParser.parse(t, source: p) }
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
+        if let (t, p) = try text("iptables.txt") {
+            let parsed = try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+            info.iptables = parsed.ruleset
+            info.rulesetWarnings += parsed.warnings.map(\.description)
+        }
+        if let (t, p) = try text("ip6tables.txt", required: false) {
+            let parsed = try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+            info.ip6tables = parsed.ruleset
+            info.rulesetWarnings += parsed.warnings.map(\.description)
+        }
+        if let (t, p) = try text("ipset.txt", required: false) { info.ipsets = try typed(p) { try IPSetParser.parse(t, source: p) } }
         if let (t, _) = try text("iptables-backend.txt", required: false) {
             info.iptablesBackend = t.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return info
+    }
+
+    /// Runs an untyped-throwing parser, keeping its InputError and naming the file otherwise.
+    private func typed<T>(_ source: String, _ body: () throws -> T) throws(InputError) -> T {
+        do {
+            return try body()
+        } catch let error as InputError {
+            throw error
+        } catch {
+            throw InputError(source: source, expected: "readable content", found: "\(error)")
+        }
     }
 
     /// What the diagnosis loses when `file` is missing.

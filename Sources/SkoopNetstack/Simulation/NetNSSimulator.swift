@@ -72,14 +72,13 @@ public struct NetNSSimulator: Sendable {
     let addressTypes: AddressTypeResolver
     let primaryAddress: @Sendable (String) -> IPAddress?
 
-    /// Builds the simulator of `info` with its (optional) rulesets and ipsets.
-    public init(info: NetNSInfo, ruleset4: Ruleset?, ruleset6: Ruleset?, ipsets: IPSetCollection = IPSetCollection(),
-                rulesetWarnings: [String] = []) {
+    /// Builds the simulator of `info` from its collected routes, rules, rulesets and ipsets.
+    public init(info: NetNSInfo) {
         self.info = info
         self.router = Router(interfaces: info.interfaces, addresses: info.addresses, rules: info.rules, routes: info.routes)
-        self.netfilter4 = ruleset4.map { NetfilterEngine(ruleset: $0, ipsets: ipsets) }
-        self.netfilter6 = ruleset6.map { NetfilterEngine(ruleset: $0, ipsets: ipsets) }
-        self.rulesetWarnings = rulesetWarnings
+        self.netfilter4 = info.iptables.map { NetfilterEngine(ruleset: $0, ipsets: info.ipsets) }
+        self.netfilter6 = info.ip6tables.map { NetfilterEngine(ruleset: $0, ipsets: info.ipsets) }
+        self.rulesetWarnings = info.rulesetWarnings
         var table: [IPAddress: AddressType] = [:]
         for address in info.addresses {
             table[address.local] = .local
@@ -119,7 +118,7 @@ public struct NetNSSimulator: Sendable {
                 return [drop]
             }
             if !interface.isUp {
-                return [dropped(packet, packet, Suspicion(
+                return [NetNSDecision(kind: .drop, packetIn: packet, packet: packet).dropped(Suspicion(
                     level: .fatal, message: "Interface \(name) is down: packets arriving on it are discarded.",
                     evidence: interfaceEvidence(interface), hint: "ip link set \(name) up"))]
             }
