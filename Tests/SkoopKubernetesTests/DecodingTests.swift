@@ -173,4 +173,16 @@ struct DecodingTests {
         let maps = try KubernetesJSON.configMaps(Data(text.utf8), source: "cm.json")
         #expect(maps.first?.metadata.annotations["note"] == "tab\there é 😀 \"q\"")
     }
+
+    @Test func aLargeListDecodes() throws {
+        let item = #"{"kind":"Pod","metadata":{"name":"p%d","namespace":"ns"},"spec":{"nodeName":"n1"},"status":{"podIP":"10.%d.%d.%d"}}"#
+        let items = (0..<20_000).map { n in
+            item.replacingOccurrences(of: "p%d", with: "p\(n)")
+                .replacingOccurrences(of: "10.%d.%d.%d", with: "10.\(n >> 16).\((n >> 8) & 255).\(n & 255)")
+        }
+        let pods = try KubernetesJSON.pods(Data(("{\"items\":[" + items.joined(separator: ",\n") + "]}").utf8), source: "big.json")
+        #expect(pods.count == 20_000)
+        let cluster = ClusterState(pods: pods)
+        #expect(cluster.ipCache.pod(ip: SampleCluster.ip("10.0.78.31"))?.name == "p19999")  // 19999 = 78 * 256 + 31
+    }
 }
