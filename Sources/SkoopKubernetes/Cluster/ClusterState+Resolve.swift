@@ -52,6 +52,12 @@ public struct ResolveError: Error, Hashable, Sendable, CustomStringConvertible {
     /// One line, e.g. "no pod default/web-9; pods in default: web-0, web-1".
     public var message: String
 
+    /// Makes an error.
+    public init(query: String, message: String) {
+        self.query = query
+        self.message = message
+    }
+
     public var description: String { message }
 }
 

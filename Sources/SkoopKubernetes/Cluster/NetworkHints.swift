@@ -96,6 +96,12 @@ public struct CalicoConfig: Hashable, Sendable {
     public var backend: String?
     /// veth_mtu, when set.
     public var vethMTU: Int?
+
+    /// Makes the settings.
+    public init(backend: String?, vethMTU: Int?) {
+        self.backend = backend
+        self.vethMTU = vethMTU
+    }
 }
 
 /// What the ConfigMaps reveal about the cluster's networking.
