@@ -1,6 +1,7 @@
 import Foundation
 import SkoopModel
 import SkoopNetstack
+import SkoopTestSupport
 import Testing
 
 /// Every parser refuses bad input with an InputError naming the source and line, never crashing.
@@ -100,5 +101,31 @@ import Testing
         #expect(routes.count == 1 && routes[0].dev == "eth0")
         let error = InputError(source: "ip-route.json", line: 3, expected: "a destination in \"dst\" of route 1", found: "no \"dst\"")
         #expect(error.description == "ip-route.json:3: expected a destination in \"dst\" of route 1, found \"no \"dst\"\"")
+    }
+}
+
+/// Every truncation of every real capture is refused with an error on a real line, never a crash.
+@Suite struct IPRoute2TruncationTests {
+    static let files = ["ip-link.json", "ip-addr.json", "ip-route.json", "ip-rule.json", "ip-neigh.json", "bridge-fdb.json"]
+
+    @Test(arguments: 0..<6) func everyPrefixOfACaptureFails(parser: Int) throws {
+        let path = "lab-basic/nodes/node1/netns/host/" + Self.files[parser]
+        let whole = try Fixtures.data(path)
+        let parse = IPRoute2MalformedInputTests.parsers[parser].1
+        #expect(try parse(whole, path) > 0)
+        let pretty = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: whole), options: .prettyPrinted)
+        let lineCount = pretty.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count
+        for input in [whole, pretty] {
+            // A trailing newline may be cut away without changing the document.
+            let body = input.last == UInt8(ascii: "\n") ? input.dropLast() : input[...]
+            for length in stride(from: 0, to: body.count, by: max(1, body.count / 300)) {
+                do {
+                    _ = try parse(Data(body.prefix(length)), path)
+                    Issue.record("a truncation to \(length) bytes parsed")
+                } catch let error as InputError {
+                    #expect(error.source == path && (1...lineCount).contains(error.line ?? 0), "\(error)")
+                }
+            }
+        }
     }
 }

@@ -124,3 +124,18 @@ struct GroundTruthRouteGet: CustomTestStringConvertible, Sendable {
         #expect(files.contains("route-node1-192.168.56.11-from-172.30.0.10-iif-ens4.json"))
     }
 }
+
+@Suite struct RouterLabReversePathTests {
+    @Test func node1ChecksPodTrafficByItsArrivalInterface() throws {
+        let node1 = try LabNetns.router(at: "lab-basic/nodes/node1/netns/host/")
+        // web-1 (node2) -> web-0 arrives from the underlay: its route back leaves through ens4.
+        #expect(node1.reversePathCheck(packetSource: ip("10.244.2.2"), arrivedOn: "ens4", destination: ip("10.244.1.2"), mode: .strict))
+        #expect(!node1.reversePathCheck(packetSource: ip("10.244.2.2"), arrivedOn: "cni0", destination: ip("10.244.1.2"), mode: .strict))
+        #expect(node1.reversePathCheck(packetSource: ip("10.244.2.2"), arrivedOn: "cni0", destination: ip("10.244.1.2"), mode: .loose))
+        #expect(node1.reversePathCheck(packetSource: ip("fd00:10:244:1::3"), arrivedOn: "cni0", destination: ip("fd00:10:244:2::2"), mode: .strict))
+        let node2 = try LabNetns.router(at: "lab-basic/nodes/node2/netns/host/")
+        #expect(!node2.reversePathCheck(packetSource: ip("10.98.0.1"), arrivedOn: "ens4", destination: ip("10.244.2.2"), mode: .loose),
+                "the route back is a blackhole")
+        #expect(node2.reversePathCheck(packetSource: ip("10.99.0.7"), arrivedOn: "ens4", destination: ip("10.244.2.2"), mode: .strict))
+    }
+}
