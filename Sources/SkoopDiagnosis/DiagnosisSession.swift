@@ -1,0 +1,107 @@
+import SkoopModel
+import SkoopKubernetes
+import SkoopCollector
+
+/// Why a diagnosis could not start (bad query or data); the CLI maps it to a usage exit code.
+public struct DiagnosisSetupError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong, naming the flag or file.
+    public var description: String
+}
+
+/// A ready-to-run diagnosis of one query on one snapshot: resolution, network detection,
+/// cluster-level checks, and the steppable Diagnostor.
+public struct DiagnosisSession: Sendable {
+    /// The query.
+    public let query: DiagnosisQuery
+    /// The network.
+    public let network: Network
+    /// The source as resolved.
+    public let source: ResolvedTarget
+    /// The destination as resolved.
+    public let destination: ResolvedTarget
+    /// The destination endpoint the first packet is sent to.
+    public let destinationEndpoint: Endpoint
+    /// The Diagnostor, not yet run.
+    public var diagnostor: Diagnostor
+
+    /// Resolves `query` on `collector`'s snapshot and prepares the walk.
+    public init(query: DiagnosisQuery, collector: CollectorManager, context: DiagnosisContext = DiagnosisContext(),
+                provider: any Provider = GenericProvider()) throws(DiagnosisSetupError) {
+        self.query = query
+        let network = provider.network(collector: collector, context: context)
+        self.network = network
+        let cluster = collector.cluster
+        do {
+            source = try cluster.resolve(query.src)
+        } catch {
+            throw DiagnosisSetupError(description: "-s/--src: \(error.message)")
+        }
+        do {
+            destination = try cluster.resolve(query.dst)
+        } catch {
+            throw DiagnosisSetupError(description: "-d/--dst: \(error.message)")
+        }
+        let family = DiagnosisSession.family(of: destination, source: source)
+        guard let destinationAddress = destination.address(family: family) else {
+            throw DiagnosisSetupError(description: "-d/--dst: \(destination) has no \(family == .inet ? "IPv4" : "IPv6") address")
+        }
+        if query.proto != .icmp && query.dport == 0 {
+            throw DiagnosisSetupError(description: "-p/--dport: a port is needed for \(query.proto.rawValue)")
+        }
+        destinationEndpoint = Endpoint(ip: destinationAddress, type: destination.endpointType, port: query.dport)
+        let sourceHop: Hop
+        switch source {
+        case .pod(let pod): sourceHop = network.hop(of: pod)
+        case .node(let node): sourceHop = Hop(type: .node, id: node.name)
+        case .service(let service):
+            throw DiagnosisSetupError(description: "-s/--src: svc/\(service.qualifiedName) is a service; a flow starts at a pod, node or address")
+        case .external(let address): sourceHop = Hop(type: .external, id: address.description)
+        }
+        var clusterSuspicions = collector.warnings.map { Suspicion(level: .warning, message: "Snapshot: \($0).") }
+        clusterSuspicions += ServiceProcessor(cluster: cluster, proxyMode: network.proxyMode)
+            .suspicions(destination: destinationEndpoint, protocol: query.proto, source: source.address(family: family))
+        clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
+                                                               destination: destinationEndpoint, proto: query.proto)
+        diagnostor = Diagnostor(source: sourceHop, destination: destinationEndpoint, protocol: query.proto,
+                                manager: SnapshotNetNodeManager(network: network), limits: context.limits,
+                                clusterSuspicions: clusterSuspicions)
+    }
+
+    /// The source's address in the flow's family.
+    public var sourceAddress: IPAddress? { source.address(family: destinationEndpoint.ip.family) }
+
+    /// A report of the diagnosis as it stands.
+    public var report: DiagnosisReport {
+        DiagnosisReport(query: query, sourceAddress: sourceAddress, destinationAddress: destinationEndpoint.ip,
+                        path: diagnostor.path, verdict: diagnostor.verdict)
+    }
+
+    /// IPv4 unless the query names IPv6 addresses.
+    static func family(of destination: ResolvedTarget, source: ResolvedTarget) -> AddressFamily {
+        if case .external(let address) = destination { return address.family }
+        if case .external(let address) = source { return address.family }
+        return .inet
+    }
+
+    /// NetworkPolicy verdicts for the flow: to the destination pod, or to each backend of a service.
+    static func policySuspicions(cluster: ClusterState, source: IPAddress?, destination: Endpoint,
+                                 proto: TransportProtocol) -> [Suspicion] {
+        guard let source, !cluster.networkPolicies.isEmpty else { return [] }
+        var targets: [(IPAddress, UInt16)] = [(destination.ip, destination.port)]
+        if let frontend = cluster.serviceFrontend(ip: destination.ip, port: destination.port, protocol: proto) {
+            targets = cluster.backends(of: frontend.service, port: frontend.port).map { ($0.ip, $0.port ?? destination.port) }
+        }
+        var found: [Suspicion] = []
+        for (ip, port) in targets {
+            let decision = cluster.evaluateNetworkPolicies(PolicyFlow(
+                source: cluster.policyFlowEnd(ip: source), destination: cluster.policyFlowEnd(ip: ip), port: port, protocol: proto))
+            if var suspicion = decision.suspicion {
+                if suspicion.hint == nil {
+                    suspicion.hint = "NetworkPolicy is enforced only when the CNI implements it."
+                }
+                if !found.contains(suspicion) { found.append(suspicion) }
+            }
+        }
+        return found
+    }
+}

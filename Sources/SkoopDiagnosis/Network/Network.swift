@@ -1,0 +1,144 @@
+import SkoopModel
+import SkoopKubernetes
+import SkoopCollector
+
+/// Assertions about infrastructure between nodes (cloud networks, routers), per provider.
+public protocol InfraShim: Sendable {
+    /// Where the infrastructure delivers a packet that left a node towards `gateway`
+    /// (nil when the packet was sent on-link to its destination).
+    func nextHop(for packet: Packet, gateway: IPAddress?, network: Network) -> Hop
+    /// What the shim says about the infrastructure on this path.
+    func suspicions(for packet: Packet) -> [Suspicion]
+}
+
+/// The generic shim: the underlay delivers every packet to whoever owns its destination.
+/// It asserts nothing about the network between nodes, and says so once.
+public struct GenericInfraShim: InfraShim {
+    /// Makes the shim.
+    public init() {}
+
+    public func nextHop(for packet: Packet, gateway: IPAddress?, network: Network) -> Hop {
+        network.owner(ofUnderlayAddress: packet.dst)
+    }
+
+    public func suspicions(for packet: Packet) -> [Suspicion] {
+        [Suspicion(level: .info,
+                   message: "The network between nodes is not simulated: it is assumed to deliver packets to whoever owns their destination.")]
+    }
+}
+
+/// A CNI plugin: names its devices and checks what it should have installed.
+public protocol Plugin: Sendable {
+    /// "flannel", "calico", "bridge", ...
+    var name: String { get }
+    /// The mode ("vxlan", "host-gw", "bgp", "ipip", ...), when known.
+    var mode: String? { get }
+}
+
+/// A plugin known only by name: generic Linux simulation applies.
+public struct GenericPlugin: Plugin {
+    public var name: String
+    public var mode: String?
+
+    /// Makes a plugin description.
+    public init(name: String, mode: String?) {
+        self.name = name
+        self.mode = mode
+    }
+}
+
+/// A cluster's container network: everything a diagnosis needs (plugin, infra shim, data).
+public struct Network: Sendable {
+    /// The snapshot's data.
+    public let collector: CollectorManager
+    /// The CNI plugin.
+    public let plugin: any Plugin
+    /// kube-proxy's mode ("iptables", "ipvs", "nftables" or "unknown").
+    public let proxyMode: String
+    /// The infrastructure shim.
+    public let infraShim: any InfraShim
+    /// The configuration.
+    public let context: DiagnosisContext
+
+    /// Makes a network.
+    public init(collector: CollectorManager, plugin: any Plugin, proxyMode: String, infraShim: any InfraShim,
+                context: DiagnosisContext) {
+        self.collector = collector
+        self.plugin = plugin
+        self.proxyMode = proxyMode
+        self.infraShim = infraShim
+        self.context = context
+    }
+
+    /// The Kubernetes objects.
+    public var cluster: ClusterState { collector.cluster }
+
+    /// The hop of whatever owns `address` on the underlay: a node, a pod reached through its
+    /// node's pod CIDR, or an external host.
+    public func owner(ofUnderlayAddress address: IPAddress) -> Hop {
+        if let node = cluster.ipCache.node(ip: address) { return Hop(type: .node, id: node.name) }
+        if let node = collectedNode(owning: address) { return Hop(type: .node, id: node) }
+        if let node = cluster.nodes.first(where: { $0.podCIDRs.contains { $0.contains(address) } }) {
+            return Hop(type: .node, id: node.name)
+        }
+        return Hop(type: .external, id: address.description)
+    }
+
+    /// The collected node whose host netns holds `address`.
+    public func collectedNode(owning address: IPAddress) -> String? {
+        collector.collectedNodes.first { node in
+            (try? collector.netns(node: node, id: "host"))?.owns(address) == true
+        }
+    }
+
+    /// The hop of a pod, or its node for host-network pods.
+    public func hop(of pod: Pod) -> Hop {
+        if pod.hostNetwork, let node = pod.nodeName { return Hop(type: .node, id: node) }
+        return Hop(type: .pod, id: pod.qualifiedName)
+    }
+}
+
+/// Detects the network from the snapshot (the seed's Provider).
+public protocol Provider: Sendable {
+    /// Builds the network of the snapshot.
+    func network(collector: CollectorManager, context: DiagnosisContext) -> Network
+}
+
+/// The generic provider: CNI and kube-proxy mode from flags, snapshot.json, ConfigMaps, interfaces.
+public struct GenericProvider: Provider {
+    /// Makes the provider.
+    public init() {}
+
+    public func network(collector: CollectorManager, context: DiagnosisContext) -> Network {
+        let hints = collector.cluster.networkHints()
+        let cni = context.networkPlugin ?? collector.hints.cni ?? detectCNI(collector, hints: hints)
+        let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
+        let proxy = context.proxyMode ?? collector.hints.kubeProxyMode ?? hints.kubeProxy.map { GenericProvider.name(of: $0.mode) } ?? "iptables"
+        return Network(collector: collector, plugin: GenericPlugin(name: cni, mode: mode), proxyMode: proxy,
+                       infraShim: GenericInfraShim(), context: context)
+    }
+
+    /// The mode as kube-proxy's configuration spells it.
+    static func name(of mode: KubeProxyConfig.Mode) -> String {
+        switch mode {
+        case .iptables: "iptables"
+        case .ipvs: "ipvs"
+        case .nftables: "nftables"
+        case .other(let name): name
+        }
+    }
+
+    /// Guesses the CNI from ConfigMaps, then from the first node's interfaces.
+    func detectCNI(_ collector: CollectorManager, hints: NetworkHints) -> String {
+        if hints.flannel != nil { return "flannel" }
+        if hints.calico != nil { return "calico" }
+        guard let node = collector.collectedNodes.first, let host = try? collector.netns(node: node, id: "host") else {
+            return "unknown"
+        }
+        let names = host.interfaces.map(\.name)
+        if names.contains(where: { $0.hasPrefix("flannel") }) { return "flannel" }
+        if names.contains(where: { $0.hasPrefix("cali") || $0 == "tunl0" || $0 == "vxlan.calico" }) { return "calico" }
+        if host.interfaces.contains(where: { $0.kind == "bridge" }) { return "bridge" }
+        return "unknown"
+    }
+}

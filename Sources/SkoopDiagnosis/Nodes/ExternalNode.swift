@@ -1,0 +1,69 @@
+import SkoopModel
+
+/// A host outside the cluster: not simulated; it answers whatever reaches its address.
+struct ExternalNode: NetNodeAction {
+    let hop: Hop
+    let network: Network
+
+    var address: IPAddress? { IPAddress(hop.id) }
+
+    func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
+        let source = address ?? destination.ip
+        let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort, dst: destination.ip,
+                            dport: proto == .icmp ? 0 : destination.port, proto: proto)
+        let next = network.infraShim.nextHop(for: packet, gateway: nil, network: network)
+        return NodeOutcome(transmissions: [Transmission(link: Link(
+            type: .external, source: hop, destination: Hop(type: .infra, id: "network"), action: .send, packet: packet,
+            sourceAttributes: ["nexthop": next.id]))],
+            suspicions: [Suspicion(level: .info, message: "\(hop.id) is outside the cluster: its own network stack is not simulated.")])
+    }
+
+    func receive(_ link: Link) -> NodeOutcome {
+        let packet = link.packet
+        guard packet.dst == address else {
+            return NodeOutcome(transmissions: [Transmission(link: Link(
+                type: .local, source: hop, destination: nil, action: .drop, packet: packet, direction: link.direction,
+                isUncertain: true))],
+                suspicions: [Suspicion(level: .warning, message: "\(hop.id) received a packet for \(packet.dst), which it does not own.")])
+        }
+        if link.direction == .reply {
+            return NodeOutcome(transmissions: [Transmission(link: Link(
+                type: .local, source: hop, destination: nil, action: .serve, packet: packet, direction: .reply))])
+        }
+        // Assumed to answer; the reply goes back the way the request came.
+        return NodeOutcome(
+            transmissions: [Transmission(link: Link(
+                type: .external, source: hop, destination: link.source, action: .serve, packet: packet.reply,
+                packetIn: packet, sourceAttributes: ["nexthop": packet.src.description],
+                destinationAttributes: link.sourceAttributes["if"].map { ["if": $0] } ?? [:], direction: .reply))],
+            suspicions: [Suspicion(level: .info, message: "\(hop.id) is outside the cluster: it is assumed to accept \(packet.proto.rawValue) port \(packet.dport) and reply.")])
+    }
+}
+
+/// The network between nodes (a router, a cloud VPC), as the InfraShim describes it.
+struct InfraNode: NetNodeAction {
+    let hop: Hop
+    let network: Network
+
+    func send(to destination: Endpoint, protocol: TransportProtocol) -> NodeOutcome {
+        NodeOutcome(suspicions: [Suspicion(level: .warning, message: "The infrastructure can't start a flow.")])
+    }
+
+    func receive(_ link: Link) -> NodeOutcome {
+        let packet = link.packet
+        let next = network.infraShim.nextHop(for: packet, gateway: IPAddress(hop.id.split(separator: " ").last ?? ""), network: network)
+        var destinationAttributes: LinkAttributes = [:]
+        if next.type == .node, let host = try? network.collector.netns(node: next.id, id: "host"),
+           let interface = host.addresses.first(where: { $0.local == packet.dst })?.interface
+            ?? host.addresses.first(where: { $0.family == packet.dst.family && $0.scope == .global })?.interface {
+            destinationAttributes["if"] = interface
+        }
+        let type: LinkType = next.type == .external ? .external : .infra
+        return NodeOutcome(
+            transmissions: [Transmission(link: Link(
+                type: type, source: hop, destination: next, action: .forward, packet: packet,
+                sourceAttributes: ["nexthop": packet.dst.description], destinationAttributes: destinationAttributes,
+                direction: link.direction))],
+            suspicions: network.infraShim.suspicions(for: packet))
+    }
+}

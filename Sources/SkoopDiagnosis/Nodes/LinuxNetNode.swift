@@ -1,0 +1,318 @@
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+
+/// A pod or node: a Linux netns simulated from its collected network stack.
+struct LinuxNetNode: NetNodeAction {
+    let hop: Hop
+    /// The Kubernetes node it lives on.
+    let node: String
+    /// The netns folder ("host" for the node itself).
+    let netnsID: String
+    let simulator: NetNSSimulator
+    let network: Network
+    let manager: SnapshotNetNodeManager
+    /// The pod, when this is one.
+    let pod: Pod?
+
+    var info: NetNSInfo { simulator.info }
+
+    func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
+        let family = destination.ip.family
+        let source = pod?.ip(family: family)
+            ?? network.cluster.node(named: node)?.primaryIP(family: family)
+            ?? info.routableAddresses.first { $0.family == family }
+            ?? destination.ip
+        let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort,
+                            dst: destination.ip, dport: proto == .icmp ? 0 : destination.port, proto: proto)
+        let decisions = simulator.process(packet, ingress: .generated, direction: .request, bridgePort: bridgePort)
+        var outcome = transmissions(for: decisions, direction: .request, served: false)
+        outcome.suspicions = assertions() + outcome.suspicions
+        return outcome
+    }
+
+    func receive(_ link: Link) -> NodeOutcome {
+        var packet = link.packet
+        let ingress = link.destinationAttributes["if"]
+        let l2Target = link.sourceAttributes["nexthop"].flatMap { IPAddress($0) }
+        var suspicions = assertions()
+        if link.direction == .reply {
+            // conntrack rewrites replies of connections this netns translated, unless the frame
+            // only crosses a bridge without br_netfilter (then conntrack never sees it).
+            let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
+            let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
+            if conntrackSees {
+                for translation in link.translations.reversed() where translation.node == hop {
+                    packet = translation.reverse(packet)
+                }
+            }
+        }
+        guard let ingress else {
+            return NodeOutcome(transmissions: [drop(packet, direction: link.direction, uncertain: true)],
+                               suspicions: suspicions + [Suspicion(level: .warning, message: "The link into \(hop.id) names no interface.")])
+        }
+        var decisions = simulator.process(packet, ingress: .interface(ingress), l2Target: l2Target,
+                                          direction: link.direction, bridgePort: bridgePort)
+        // VXLAN: a UDP datagram delivered to a vxlan device's port is decapsulated and the inner
+        // packet arrives on that device.
+        var expanded: [NetNSDecision] = []
+        for decision in decisions {
+            if decision.kind == .deliver, let inner = decision.packet.encap {
+                guard let device = info.interfaces.first(where: { $0.vxlan != nil && UInt16($0.vxlan?.port ?? 8472) == decision.packet.dport }) else {
+                    suspicions.append(Suspicion(level: .critical, message: "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
+                    var dropped = decision
+                    dropped.kind = .drop
+                    expanded.append(dropped)
+                    continue
+                }
+                expanded += simulator.process(inner, ingress: .interface(device.name), l2Target: nil,
+                                              direction: link.direction, bridgePort: bridgePort)
+            } else {
+                expanded.append(decision)
+            }
+        }
+        decisions = expanded
+        var outcome = transmissions(for: decisions, direction: link.direction, served: false, arrivedFrom: link)
+        outcome.suspicions = suspicions + outcome.suspicions
+        return outcome
+    }
+
+    // MARK: - Decisions to transmissions
+
+    func transmissions(for decisions: [NetNSDecision], direction: FlowDirection, served: Bool,
+                       arrivedFrom link: Link? = nil) -> NodeOutcome {
+        var outcome = NodeOutcome()
+        for decision in decisions {
+            outcome.suspicions += decision.suspicions
+            switch decision.kind {
+            case .drop:
+                var dropLink = Link(type: .local, source: hop, destination: nil, action: .drop, packet: decision.packet,
+                                    packetIn: decision.packetIn, routes: decision.routes, netfilter: decision.netfilter,
+                                    probability: decision.probability, direction: direction, isUncertain: decision.isUncertain)
+                dropLink.translations = translations(of: decision, direction: direction)
+                outcome.transmissions.append(Transmission(link: dropLink))
+            case .deliver:
+                outcome = merge(outcome, delivered(decision, direction: direction, arrivedFrom: link))
+            case .forward(let interface, let nextHop, let port):
+                outcome = merge(outcome, forwarded(decision, interface: interface, nextHop: nextHop, port: port,
+                                                   direction: direction, action: served ? .serve : nil))
+            }
+        }
+        return outcome
+    }
+
+    /// Local delivery: a request is served and answered; a reply completes the connection.
+    func delivered(_ decision: NetNSDecision, direction: FlowDirection, arrivedFrom link: Link?) -> NodeOutcome {
+        let packet = decision.packet
+        if direction == .reply {
+            var final = Link(type: .local, source: hop, destination: nil, action: .serve, packet: packet,
+                             packetIn: decision.packetIn, routes: decision.routes, netfilter: decision.netfilter,
+                             probability: decision.probability, direction: .reply, isUncertain: decision.isUncertain)
+            // The connecting socket only takes a reply from the address it connected to.
+            if let original = link?.translations.first?.original, packet.src != original.dst || packet.sport != original.dport {
+                final.action = .drop
+                return NodeOutcome(transmissions: [Transmission(link: final)], suspicions: [Suspicion(
+                    level: .critical,
+                    message: "The reply comes from \(Endpoint(ip: packet.src, type: .pod, port: packet.sport)), not from \(Endpoint(ip: original.dst, type: .service, port: original.dport)) the client connected to: conntrack's reverse NAT was skipped, so the client discards it.",
+                    evidence: "reply \(packet); connection \(original)",
+                    hint: "Replies must pass the node that translated the request: enable net.bridge.bridge-nf-call-iptables, or masquerade hairpin traffic.")])
+            }
+            return NodeOutcome(transmissions: [Transmission(link: final)])
+        }
+        // Serve: the kernel answers (ICMP) or the listening socket does; the reply starts here.
+        var reply = packet.reply
+        reply.mark = 0
+        let replies = simulator.process(reply, ingress: .generated, direction: .reply, bridgePort: bridgePort)
+        var outcome = transmissions(for: replies, direction: .reply, served: true)
+        for index in outcome.transmissions.indices {
+            outcome.transmissions[index].link.packetIn = decision.packet
+            outcome.transmissions[index].link.netfilter = decision.netfilter + outcome.transmissions[index].link.netfilter
+            outcome.transmissions[index].link.routes = decision.routes + outcome.transmissions[index].link.routes
+            outcome.transmissions[index].link.probability *= decision.probability
+            if decision.isUncertain { outcome.transmissions[index].link.isUncertain = true }
+            outcome.transmissions[index].link.translations = translations(of: decision, direction: .request)
+                + outcome.transmissions[index].link.translations
+            if outcome.transmissions[index].link.action != .drop {
+                outcome.transmissions[index].link.action = .serve
+            }
+        }
+        return outcome
+    }
+
+    /// A packet leaving through `interface` towards `nextHop`: find who receives it.
+    func forwarded(_ decision: NetNSDecision, interface: String, nextHop: IPAddress, port: String?,
+                   direction: FlowDirection, action: ActionKind?) -> NodeOutcome {
+        var suspicions: [Suspicion] = []
+        let device = info.interface(named: interface)
+        var attributes: LinkAttributes = ["if": interface, "nexthop": nextHop.description]
+        if let mtu = device?.mtu { attributes["mtu"] = String(mtu) }
+        let packet = decision.packet
+        func link(_ type: LinkType, to destination: Hop, peerInterface: String?) -> Transmission {
+            var destinationAttributes: LinkAttributes = [:]
+            if let peerInterface { destinationAttributes["if"] = peerInterface }
+            var result = Link(type: type, source: hop, destination: destination,
+                              action: action ?? (decision.translation != nil && decision.probability < 1 ? .service : .forward),
+                              packet: packet, packetIn: decision.packetIn, sourceAttributes: attributes,
+                              destinationAttributes: destinationAttributes, routes: decision.routes,
+                              netfilter: decision.netfilter, probability: decision.probability, direction: direction,
+                              isUncertain: decision.isUncertain)
+            result.translations = translations(of: decision, direction: direction)
+            return Transmission(link: result)
+        }
+        func unresolved(_ message: String) -> NodeOutcome {
+            var dropped = decision
+            dropped.kind = .drop
+            dropped.suspicions = [Suspicion(level: .critical, message: message)]
+            return transmissions(for: [dropped], direction: direction, served: false)
+        }
+        if let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == interface }),
+           neighbor.isFailed || neighbor.states.contains("INCOMPLETE") {
+            suspicions.append(Suspicion(level: .critical, message: "ARP/NDP for \(nextHop) on \(interface) has failed in \(hop.id).",
+                                        evidence: "\(nextHop) dev \(interface) \(neighbor.states.joined(separator: ","))"))
+        }
+        // Bridge: the port leads to a pod's veth.
+        if device?.kind == "bridge" {
+            attributes["port"] = port ?? "?"
+            guard let port, let portDevice = info.interface(named: port) else {
+                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop).")
+            }
+            guard let (peerNetns, peerInterface) = vethPeer(of: portDevice) else {
+                return unresolved("The peer of bridge port \(port) in \(hop.id) was not found in the node's collected netns.")
+            }
+            var outcome = NodeOutcome(transmissions: [link(.bridge, to: manager.hop(node: node, netns: peerNetns), peerInterface: peerInterface)])
+            outcome.suspicions = suspicions
+            return outcome
+        }
+        if device?.kind == "veth" {
+            guard let device, let (peerNetns, peerInterface) = vethPeer(of: device) else {
+                return unresolved("The veth peer of \(interface) in \(hop.id) was not found in the collected netns of node \(node).")
+            }
+            var outcome = NodeOutcome(transmissions: [link(.veth, to: manager.hop(node: node, netns: peerNetns), peerInterface: peerInterface)])
+            outcome.suspicions = suspicions
+            return outcome
+        }
+        if let vxlan = device?.vxlan {
+            return encapsulate(decision, device: interface, vxlan: vxlan, nextHop: nextHop, direction: direction,
+                               action: action, suspicions: suspicions)
+        }
+        // The underlay: another node on the link, or a router/external host.
+        let owner = network.owner(ofUnderlayAddress: nextHop)
+        var outcome: NodeOutcome
+        if owner.type == .node, owner.id != node {
+            outcome = NodeOutcome(transmissions: [link(.infra, to: owner, peerInterface: underlayInterface(of: owner.id, facing: nextHop))])
+        } else if nextHop == packet.dst, owner.type == .external {
+            outcome = NodeOutcome(transmissions: [link(.external, to: owner, peerInterface: nil)])
+        } else {
+            let router = Hop(type: .infra, id: "router \(nextHop)")
+            outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
+        }
+        outcome.suspicions = suspicions
+        return outcome
+    }
+
+    /// VXLAN: the VTEP's MAC from the neighbour table, the remote from the FDB, then the outer packet.
+    func encapsulate(_ decision: NetNSDecision, device: String, vxlan: VXLANInfo, nextHop: IPAddress,
+                     direction: FlowDirection, action: ActionKind?, suspicions: [Suspicion]) -> NodeOutcome {
+        var failed = decision
+        failed.kind = .drop
+        guard let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == device }),
+              let mac = neighbor.lladdr, neighbor.isResolved else {
+            failed.suspicions = [Suspicion(level: .critical,
+                message: "No neighbour entry for the VTEP \(nextHop) on \(device) in \(hop.id): the inner packet can't be addressed.",
+                evidence: "ip neigh show dev \(device): no \(nextHop)",
+                hint: "The CNI (flannel) installs a permanent neighbour for each remote VTEP; check its logs.")]
+            return transmissions(for: [failed], direction: direction, served: false)
+        }
+        guard let entry = info.fdb.first(where: { $0.mac.lowercased() == mac.lowercased() && $0.ifname == device }),
+              let remote = entry.dst ?? vxlan.remote else {
+            failed.suspicions = [Suspicion(level: .critical,
+                message: "No FDB entry on \(device) in \(hop.id) maps the VTEP MAC \(mac) to a remote node: the tunnel packet has nowhere to go.",
+                evidence: "bridge fdb show dev \(device): no \(mac)",
+                hint: "The CNI installs an FDB entry per remote node (bridge fdb append MAC dev \(device) dst NODE_IP).")]
+            return transmissions(for: [failed], direction: direction, served: false)
+        }
+        var mtuSuspicions = suspicions
+        if let tunnelMTU = info.interface(named: device)?.mtu, let podMTU = pod.flatMap({ _ in info.interface(named: "eth0")?.mtu }),
+           podMTU > tunnelMTU {
+            mtuSuspicions.append(Suspicion(level: .warning, message: "MTU \(podMTU) of the pod is larger than the tunnel's \(tunnelMTU): large packets will be dropped or fragmented."))
+        }
+        let local = vxlan.local ?? info.routableAddresses.first { $0.family == remote.family } ?? remote
+        let outer = Packet(src: local, sport: 0, dst: remote, dport: UInt16(vxlan.port ?? 8472), proto: .udp, mark: 0,
+                           encap: decision.packet)
+        let outerDecisions = simulator.process(outer, ingress: .generated, direction: direction, bridgePort: bridgePort)
+        var outcome = transmissions(for: outerDecisions, direction: direction, served: action == .serve)
+        for index in outcome.transmissions.indices {
+            var link = outcome.transmissions[index].link
+            if link.destination != nil { link.type = .vxlan }
+            link.packetIn = decision.packetIn
+            link.netfilter = decision.netfilter + link.netfilter
+            link.routes = decision.routes + link.routes
+            link.probability *= decision.probability
+            link.translations = translations(of: decision, direction: direction) + link.translations
+            link.sourceAttributes["vxlan"] = device
+            link.sourceAttributes["vtep"] = nextHop.description
+            outcome.transmissions[index].link = link
+        }
+        outcome.suspicions = mtuSuspicions + outcome.suspicions
+        return outcome
+    }
+
+    // MARK: - Topology
+
+    /// The netns and interface at the other end of a veth, searched among the node's collected netns.
+    func vethPeer(of device: NetInterface) -> (netns: String, interface: String)? {
+        guard let peerIndex = device.peerIndex else { return nil }
+        for id in network.collector.netnsIDs(node: node) where id != netnsID {
+            guard let other = try? network.collector.netns(node: node, id: id),
+                  let peer = other.interface(index: peerIndex), peer.kind == "veth" else { continue }
+            if peer.peerIndex == nil || peer.peerIndex == device.index { return (id, peer.name) }
+        }
+        return nil
+    }
+
+    /// The port of `bridge` whose veth peer holds `address`.
+    func bridgePort(_ bridge: String, _ address: IPAddress) -> String? {
+        for port in info.interfaces where port.master == bridge {
+            if let (peerNetns, _) = vethPeer(of: port),
+               let peer = try? network.collector.netns(node: node, id: peerNetns), peer.owns(address) {
+                return port.name
+            }
+        }
+        return nil
+    }
+
+    /// Whether a packet arriving on `interface` addressed (at layer 2) to `l2Target` is bridged.
+    func willBridge(_ interface: String, l2Target: IPAddress?) -> Bool {
+        guard let master = info.interface(named: interface)?.master, info.interface(named: master)?.kind == "bridge",
+              let l2Target else { return false }
+        return !info.owns(l2Target)
+    }
+
+    /// The interface of `node`'s host netns on the subnet of `address`.
+    func underlayInterface(of node: String, facing address: IPAddress) -> String? {
+        guard let host = try? network.collector.netns(node: node, id: "host") else { return nil }
+        return host.addresses.first { $0.local == address }?.interface
+            ?? host.addresses.first { $0.subnet?.contains(address) == true }?.interface
+    }
+
+    func translations(of decision: NetNSDecision, direction: FlowDirection) -> [Translation] {
+        guard direction == .request, let translation = decision.translation else { return [] }
+        return [Translation(node: hop, original: translation.original, translated: translation.translated)]
+    }
+
+    func drop(_ packet: Packet, direction: FlowDirection, uncertain: Bool) -> Transmission {
+        Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop, packet: packet,
+                                direction: direction, isUncertain: uncertain))
+    }
+
+    func merge(_ first: NodeOutcome, _ second: NodeOutcome) -> NodeOutcome {
+        NodeOutcome(transmissions: first.transmissions + second.transmissions,
+                    suspicions: first.suspicions + second.suspicions)
+    }
+
+    /// Checks of this netns and its Kubernetes object, repeated on every visit (the Diagnostor keeps one copy).
+    func assertions() -> [Suspicion] {
+        NetstackAssertion(info: info, isPod: pod != nil, rulesetWarnings: simulator.rulesetWarnings).suspicions()
+            + KubernetesAssertion(cluster: network.cluster).suspicions(pod: pod, node: node)
+    }
+}

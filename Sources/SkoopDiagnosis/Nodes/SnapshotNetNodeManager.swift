@@ -1,0 +1,93 @@
+import Synchronization
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+import SkoopCollector
+
+/// Why a hop can't be simulated.
+public struct NodeUnavailable: Error, CustomStringConvertible, Sendable {
+    /// The reason, for the user.
+    public var description: String
+}
+
+/// Creates the NetNodeAction of each hop from the snapshot, lazily, and caches it.
+public final class SnapshotNetNodeManager: NetNodeManager {
+    /// The network being diagnosed.
+    public let network: Network
+    private let cache = Mutex<[Hop: any NetNodeAction]>([:])
+    private let simulators = Mutex<[String: NetNSSimulator]>([:])
+
+    /// Makes a manager over `network`.
+    public init(network: Network) { self.network = network }
+
+    public func action(for hop: Hop) throws -> any NetNodeAction {
+        if let cached = cache.withLock({ $0[hop] }) { return cached }
+        let action = try makeAction(for: hop)
+        cache.withLock { $0[hop] = action }
+        return action
+    }
+
+    private func makeAction(for hop: Hop) throws -> any NetNodeAction {
+        switch hop.type {
+        case .pod:
+            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let pod = network.cluster.pod(namespace: parts[0], name: parts[1]) else {
+                throw NodeUnavailable(description: "pod \(hop.id) is not in k8s/pods.json")
+            }
+            guard let nodeName = pod.nodeName else {
+                throw NodeUnavailable(description: "pod \(hop.id) is not scheduled on a node")
+            }
+            guard let address = pod.podIPs.first else {
+                throw NodeUnavailable(description: "pod \(hop.id) has no IP address yet")
+            }
+            guard network.collector.collectedNodes.contains(nodeName) else {
+                throw NodeUnavailable(description: "no data for node \(nodeName) (pod \(hop.id) runs there): it was not collected")
+            }
+            guard let netnsID = network.collector.netns(node: nodeName, owning: address) else {
+                throw NodeUnavailable(description: "no netns on node \(nodeName) holds \(address), the address of pod \(hop.id)")
+            }
+            return LinuxNetNode(hop: hop, node: nodeName, netnsID: netnsID, simulator: try simulator(node: nodeName, netns: netnsID),
+                                network: network, manager: self, pod: pod)
+        case .node:
+            guard network.collector.collectedNodes.contains(hop.id) else {
+                throw NodeUnavailable(description: "no data for node \(hop.id): it was not collected")
+            }
+            return LinuxNetNode(hop: hop, node: hop.id, netnsID: "host", simulator: try simulator(node: hop.id, netns: "host"),
+                                network: network, manager: self, pod: nil)
+        case .generic:
+            // "NODE/NETNS": a collected netns no pod claims (e.g. a pod missing from pods.json).
+            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2, network.collector.netnsIDs(node: parts[0]).contains(parts[1]) {
+                return LinuxNetNode(hop: hop, node: parts[0], netnsID: parts[1],
+                                    simulator: try simulator(node: parts[0], netns: parts[1]),
+                                    network: network, manager: self, pod: nil)
+            }
+            return ExternalNode(hop: hop, network: network)
+        case .external:
+            return ExternalNode(hop: hop, network: network)
+        case .infra:
+            return InfraNode(hop: hop, network: network)
+        }
+    }
+
+    /// The simulator of one netns, built once.
+    public func simulator(node: String, netns: String) throws -> NetNSSimulator {
+        let key = "\(node)/\(netns)"
+        if let cached = simulators.withLock({ $0[key] }) { return cached }
+        let info = try network.collector.netns(node: node, id: netns)
+        let simulator = NetNSSimulator(info: info)
+        simulators.withLock { $0[key] = simulator }
+        return simulator
+    }
+
+    /// The hop that a netns of `node` stands for: its pod, or the node itself for "host".
+    func hop(node: String, netns: String) -> Hop {
+        if netns == "host" { return Hop(type: .node, id: node) }
+        if let info = try? network.collector.netns(node: node, id: netns) {
+            for address in info.routableAddresses {
+                if let pod = network.cluster.ipCache.pod(ip: address) { return network.hop(of: pod) }
+            }
+        }
+        return Hop(type: .generic, id: "\(node)/\(netns)")
+    }
+}
