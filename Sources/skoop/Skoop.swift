@@ -8,7 +8,7 @@ struct Skoop: AsyncParsableCommand {
         commandName: "skoop",
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         subcommands: [
-            InspectCommand.self, CollectCommand.self, LabCommand.self,
+            InspectCommand.self, DiagnoseCommand.self, CollectCommand.self, LabCommand.self,
         ]
     )
 }

@@ -183,13 +183,17 @@ struct LinuxNetNode: NetNodeAction {
             outcome.suspicions = suspicions
             return outcome
         }
-        if device?.kind == "veth" {
-            guard let device, let (peerNetns, peerInterface) = vethPeer(of: device) else {
+        if let device, device.kind == "veth" {
+            if let (peerNetns, peerInterface) = vethPeer(of: device) {
+                var outcome = NodeOutcome(transmissions: [link(.veth, to: manager.hop(node: node, netns: peerNetns), peerInterface: peerInterface)])
+                outcome.suspicions = suspicions
+                return outcome
+            }
+            // A node's uplink may be a veth whose peer is outside the cluster (a lab, a VM's
+            // network): it is the underlay. A pod's veth must end on its node.
+            if netnsID != "host" {
                 return unresolved("The veth peer of \(interface) in \(hop.id) was not found in the collected netns of node \(node).")
             }
-            var outcome = NodeOutcome(transmissions: [link(.veth, to: manager.hop(node: node, netns: peerNetns), peerInterface: peerInterface)])
-            outcome.suspicions = suspicions
-            return outcome
         }
         if let vxlan = device?.vxlan {
             return encapsulate(decision, device: interface, vxlan: vxlan, nextHop: nextHop, direction: direction,

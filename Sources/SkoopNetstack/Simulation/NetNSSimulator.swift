@@ -140,7 +140,7 @@ public struct NetNSSimulator: Sendable {
         var results: [NetNSDecision] = []
         let context = makeContext(packet, inInterface: iif, outInterface: nil, direction: direction, physdevIn: physdevIn)
         for pre in traverse(.prerouting, context) {
-            var base = NetNSDecision(kind: .drop, packetIn: packet, packet: pre.packet)
+            var base = NetNSDecision(kind: .drop, packetIn: packet, packet: packet)
             base.absorb(pre)
             if pre.verdict != .accept {
                 results.append(base.droppedBy(pre.verdict, hook: .prerouting))

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import SkoopModel
+import SkoopCollector
+import SkoopDiagnosis
+
+/// `skoop diagnose`: the non-interactive diagnosis for scripts and pipelines.
+struct DiagnoseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diagnose",
+        abstract: "Diagnose one flow on a snapshot and print the path, suspicions and verdict.",
+        discussion: "Exit status: 0 reachable, 1 unreachable or partial, 2 unknown, 64+ usage or input errors.")
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json, dot
+    }
+
+    @Option(help: "The snapshot directory.")
+    var snapshot: String
+
+    @OptionGroup var queryOptions: QueryOptions
+    @OptionGroup var networkOptions: NetworkOptions
+
+    @Option(name: .customLong("output"), help: "text, json or dot.")
+    var output: OutputFormat = .text
+
+    func validate() throws {
+        guard queryOptions.src != nil else { throw ValidationError("-s/--src is required") }
+        guard queryOptions.dst != nil else { throw ValidationError("-d/--dst is required") }
+    }
+
+    func run() throws {
+        guard let query = queryOptions.query else { throw ExitCode(ExitStatus.usage) }
+        let report = try reportingFailures { () throws -> DiagnosisReport in
+            let collector = try CollectorManager(snapshot: snapshot)
+            var session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
+            session.diagnostor.run()
+            return session.report
+        }
+        switch output {
+        case .text: print(report.text(), terminator: "")
+        case .json: print(String(decoding: try report.jsonData(), as: UTF8.self))
+        case .dot: print(report.dot(), terminator: "")
+        }
+        throw ExitCode(report.exitStatus)
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import SkoopModel
+import SkoopDiagnosis
+
+/// The flags KubeSkoop users know: -s, -d, -p, --protocol.
+struct QueryOptions: ParsableArguments {
+    @Option(name: [.customShort("s"), .customLong("src")],
+            help: "Source: an IP address, NAMESPACE/POD, node/NAME.")
+    var src: String?
+
+    @Option(name: [.customShort("d"), .customLong("dst")],
+            help: "Destination: an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME, node/NAME.")
+    var dst: String?
+
+    @Option(name: [.customShort("p"), .customLong("dport")], help: "Destination port.")
+    var dport: UInt16 = 0
+
+    @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
+    var proto: String = "tcp"
+
+    var transport: TransportProtocol? { TransportProtocol(rawValue: proto.lowercased()) }
+
+    func validate() throws {
+        guard transport != nil else {
+            throw ValidationError("--protocol: expected tcp, udp or icmp, found \"\(proto)\"")
+        }
+    }
+
+    /// The query, when both ends are given.
+    var query: DiagnosisQuery? {
+        guard let src, let dst, let transport else { return nil }
+        return DiagnosisQuery(src: src, dst: dst, dport: dport, proto: transport)
+    }
+}
+
+/// Flags that override what Skoop detects from the snapshot.
+struct NetworkOptions: ParsableArguments {
+    @Option(name: .customLong("network-plugin"), help: "CNI plugin (flannel, calico, bridge); detected when absent.")
+    var networkPlugin: String?
+
+    @Option(name: .customLong("proxy-mode"), help: "kube-proxy mode (iptables, ipvs); detected when absent.")
+    var proxyMode: String?
+
+    @Option(name: .customLong("cluster-cidr"), help: "Pod network CIDR; detected when absent.")
+    var clusterCIDR: String?
+
+    @Option(name: .customLong("hop-limit"), help: "Deepest branch followed before it is cut.")
+    var hopLimit: Int = 64
+
+    func validate() throws {
+        if let clusterCIDR, IPPrefix(clusterCIDR) == nil {
+            throw ValidationError("--cluster-cidr: expected a CIDR such as 10.244.0.0/16, found \"\(clusterCIDR)\"")
+        }
+        if hopLimit < 1 || hopLimit > 1000 {
+            throw ValidationError("--hop-limit: expected 1 to 1000, found \(hopLimit)")
+        }
+    }
+
+    var context: DiagnosisContext {
+        DiagnosisContext(networkPlugin: networkPlugin, proxyMode: proxyMode, clusterCIDR: clusterCIDR.flatMap { IPPrefix($0) },
+                         limits: DiagnosisLimits(hopLimit: hopLimit))
+    }
+}
