@@ -61,7 +61,8 @@ public struct DiagnosisSession: Sendable {
         clusterSuspicions += ServiceProcessor(cluster: cluster, proxyMode: network.proxyMode)
             .suspicions(destination: destinationEndpoint, protocol: query.proto, source: source.address(family: family))
         clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
-                                                               destination: destinationEndpoint, proto: query.proto)
+                                                               destination: destinationEndpoint, proto: query.proto,
+                                                               enforced: network.plugin.enforcesNetworkPolicy)
         diagnostor = Diagnostor(source: sourceHop, destination: destinationEndpoint, protocol: query.proto,
                                 manager: SnapshotNetNodeManager(network: network), limits: context.limits,
                                 clusterSuspicions: clusterSuspicions)
@@ -85,7 +86,7 @@ public struct DiagnosisSession: Sendable {
 
     /// NetworkPolicy verdicts for the flow: to the destination pod, or to each backend of a service.
     static func policySuspicions(cluster: ClusterState, source: IPAddress?, destination: Endpoint,
-                                 proto: TransportProtocol) -> [Suspicion] {
+                                 proto: TransportProtocol, enforced: Bool?) -> [Suspicion] {
         guard let source, !cluster.networkPolicies.isEmpty else { return [] }
         var targets: [(IPAddress, UInt16)] = [(destination.ip, destination.port)]
         if let frontend = cluster.serviceFrontend(ip: destination.ip, port: destination.port, protocol: proto) {
@@ -96,8 +97,15 @@ public struct DiagnosisSession: Sendable {
             let decision = cluster.evaluateNetworkPolicies(PolicyFlow(
                 source: cluster.policyFlowEnd(ip: source), destination: cluster.policyFlowEnd(ip: ip), port: port, protocol: proto))
             if var suspicion = decision.suspicion {
-                if suspicion.hint == nil {
-                    suspicion.hint = "NetworkPolicy is enforced only when the CNI implements it."
+                switch enforced {
+                case false?:
+                    // The CNI ignores policies: worth knowing, but it does not break the flow.
+                    suspicion.level = .info
+                    suspicion.message += " (not enforced: the CNI does not implement NetworkPolicy)"
+                case nil:
+                    suspicion.hint = suspicion.hint ?? "Enforced only if the CNI implements NetworkPolicy."
+                case true?:
+                    break
                 }
                 if !found.contains(suspicion) { found.append(suspicion) }
             }

@@ -35,6 +35,18 @@ public protocol Plugin: Sendable {
     var mode: String? { get }
 }
 
+extension Plugin {
+    /// Whether the CNI enforces NetworkPolicy: calico does, flannel and a plain bridge don't;
+    /// nil when unknown.
+    public var enforcesNetworkPolicy: Bool? {
+        switch name {
+        case "calico", "cilium", "antrea", "weave", "canal": true
+        case "flannel", "bridge", "kubenet": false
+        default: nil
+        }
+    }
+}
+
 /// A plugin known only by name: generic Linux simulation applies.
 public struct GenericPlugin: Plugin {
     public var name: String
