@@ -18,13 +18,15 @@ public enum IPTablesSaveParser {
     public static func parse(_ text: String, source: String) throws -> IPTablesParseResult {
         var state = ParseState(source: source)
         var lineNumber = 0
+        var lastContent = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+            if !line.trimmingSpaces.isEmpty { lastContent = lineNumber }
             try state.consume(line, number: lineNumber)
         }
         if let open = state.openTable {
-            throw InputError(source: source, line: lineNumber, expected: "COMMIT closing table *\(open.table.name)",
+            throw InputError(source: source, line: lastContent, expected: "COMMIT closing table *\(open.table.name)",
                              found: "end of input")
         }
         return IPTablesParseResult(ruleset: state.ruleset, warnings: state.warnings)

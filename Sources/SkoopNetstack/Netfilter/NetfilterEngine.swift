@@ -53,11 +53,7 @@ public struct NetfilterEngine: Sendable {
             var next: [Walk] = []
             for walk in walks {
                 if tableName == "nat" && !walk.context.natConsulted {
-                    var skipped = walk
-                    skipped.trace.append(NetfilterTraceEntry(
-                        hook: hook.rawValue, table: tableName, chain: hook.rawValue, rule: "", matched: false,
-                        verdict: "SKIP", note: "nat table not consulted: not the first packet of a tracked connection"))
-                    next.append(skipped)
+                    next.append(replayConnectionNAT(walk, hook: hook))
                     continue
                 }
                 let scope = Scope(hook: hook, table: tableName)
@@ -105,6 +101,29 @@ public struct NetfilterEngine: Sendable {
             live = next
         }
         return live + finished
+    }
+}
+
+extension NetfilterEngine {
+    /// A later packet skips the nat table; conntrack replays the connection's recorded NAT.
+    func replayConnectionNAT(_ walk: Walk, hook: Hook) -> Walk {
+        var walk = walk
+        var note = "nat table not consulted: not the first packet of a tracked connection"
+        if let nat = walk.context.connectionNAT, !walk.context.untracked {
+            let before = walk.context.packet.description
+            if hook == .prerouting || hook == .output {
+                if let address = nat.destination { walk.context.packet.dst = address }
+                if let port = nat.destinationPort { walk.context.packet.dport = port }
+            } else {
+                if let address = nat.source { walk.context.packet.src = address }
+                if let port = nat.sourcePort { walk.context.packet.sport = port }
+            }
+            let after = walk.context.packet.description
+            if after != before { note += "; conntrack applied the connection's NAT: \(before) -> \(after)" }
+        }
+        walk.trace.append(NetfilterTraceEntry(hook: hook.rawValue, table: "nat", chain: hook.rawValue, rule: "",
+                                              matched: false, verdict: "SKIP", note: note))
+        return walk
     }
 }
 

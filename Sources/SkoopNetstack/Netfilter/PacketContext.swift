@@ -62,6 +62,9 @@ public struct PacketContext: Sendable {
     public var untracked: Bool
     /// NAT already applied to this connection (`.dnat`, `.snat`), seen by `--ctstate DNAT/SNAT`.
     public var natStatus: Set<ConntrackState>
+    /// For a later packet of a NATed connection: the rewrite conntrack applies at the nat hooks
+    /// (DNAT in PREROUTING/OUTPUT, SNAT in INPUT/POSTROUTING) instead of consulting the nat table.
+    public var connectionNAT: ConnectionNAT?
     /// TCP flags; nil assumes SYN for a first packet, ACK otherwise.
     public var tcpFlags: TCPFlags?
     /// ICMP type and code; nil assumes echo-request (reply: echo-reply).
@@ -83,7 +86,7 @@ public struct PacketContext: Sendable {
                 physdevIn: String? = nil, physdevOut: String? = nil,
                 direction: ConnectionDirection = .original, isFirstPacket: Bool = true,
                 conntrackMark: UInt32 = 0, untracked: Bool = false, natStatus: Set<ConntrackState> = [],
-                tcpFlags: TCPFlags? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+                connectionNAT: ConnectionNAT? = nil, tcpFlags: TCPFlags? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
                 length: UInt32? = nil, sourceMAC: String? = nil, reversePathValid: Bool? = nil,
                 addressType: @escaping AddressTypeResolver = { _, _ in nil },
                 interfaceAddress: @escaping @Sendable (String) -> IPAddress? = { _ in nil }) {
@@ -97,6 +100,7 @@ public struct PacketContext: Sendable {
         self.conntrackMark = conntrackMark
         self.untracked = untracked
         self.natStatus = natStatus
+        self.connectionNAT = connectionNAT
         self.tcpFlags = tcpFlags
         self.icmpType = icmpType
         self.icmpCode = icmpCode
@@ -136,5 +140,26 @@ public struct PacketContext: Sendable {
             default: return .unicast
             }
         }
+    }
+}
+
+/// The address translation conntrack recorded for a connection, replayed on its later packets.
+public struct ConnectionNAT: Hashable, Sendable {
+    /// The new destination (DNAT), when the connection was DNATed.
+    public var destination: IPAddress?
+    /// The new destination port.
+    public var destinationPort: UInt16?
+    /// The new source (SNAT/MASQUERADE), when the connection was SNATed.
+    public var source: IPAddress?
+    /// The new source port.
+    public var sourcePort: UInt16?
+
+    /// Makes a record.
+    public init(destination: IPAddress? = nil, destinationPort: UInt16? = nil, source: IPAddress? = nil,
+                sourcePort: UInt16? = nil) {
+        self.destination = destination
+        self.destinationPort = destinationPort
+        self.source = source
+        self.sourcePort = sourcePort
     }
 }
