@@ -97,6 +97,9 @@ public struct TUIState {
         rows.map { row in plainText(of: treeLine(row, selected: false)) }
     }
 
+    /// The position of the selected row in `treeText`.
+    public var selectedTreeIndex: Int { tree.selection }
+
     /// The selected tree row.
     public var selectedRow: RowKey? {
         rows.indices.contains(tree.selection) ? rows[tree.selection].key : nil
