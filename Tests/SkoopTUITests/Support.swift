@@ -77,3 +77,11 @@ extension TUIState {
         return false
     }
 }
+
+/// The column where `needle` starts in a line of single-width characters.
+func column(of needle: String, in line: String) -> Int? {
+    let characters = Array(line)
+    let pattern = Array(needle)
+    guard characters.count >= pattern.count else { return nil }
+    return (0...(characters.count - pattern.count)).first { Array(characters[$0..<($0 + pattern.count)]) == pattern }
+}

@@ -281,8 +281,10 @@ public struct TUIState {
             }
         }
         for row in suspicionRows { levelCounts[row.suspicion.level.rawValue] += 1 }
-        suspicionRows = suspicionRows.filter { $0.suspicion.level >= minimumLevel }
-            .sorted { $0.suspicion.level > $1.suspicion.level }
+        // Worst first; equal levels keep graph order (sorted(by:) is not stable on its own).
+        suspicionRows = suspicionRows.enumerated().filter { $0.element.suspicion.level >= minimumLevel }
+            .sorted { ($0.element.suspicion.level, $1.offset) > ($1.element.suspicion.level, $0.offset) }
+            .map(\.element)
     }
 
     /// Selects a hop row by key (the nearest hop row when it is gone).

@@ -77,14 +77,19 @@ extension TUIState {
 
     /// The key hints of the current screen's table, as many as fit.
     func statusHints(width: Int) -> StyledLine {
+        // "? help" always shows, last; the others in table order, as many as fit before it.
+        let shown = KeyTable.bindings(for: screen).filter(\.showInStatus)
+        let help = shown.filter { $0.command == .help }
+        func length(_ binding: KeyBinding) -> Int { binding.label.count + binding.description.count + 3 }
         var line: StyledLine = []
-        var used = 0
-        for binding in KeyTable.bindings(for: screen) where binding.showInStatus {
-            let length = binding.label.count + binding.description.count + 3
-            if used + length > width { break }
+        var used = help.map(length).reduce(0, +)
+        for binding in shown.filter({ $0.command != .help }) + help {
+            if binding.command != .help {
+                if used + length(binding) > width { continue }
+                used += length(binding)
+            }
             line.append(Span(binding.label, CellStyle(.key, bold: true)))
             line.append(Span(" " + binding.description + "  ", CellStyle(.dim)))
-            used += length
         }
         return line
     }
