@@ -41,6 +41,12 @@ public struct StatusMessage: Hashable, Sendable {
     public var text: String
     /// Whether it reports a problem.
     public var isError: Bool
+
+    /// Makes a message.
+    public init(text: String, isError: Bool) {
+        self.text = text
+        self.isError = isError
+    }
 }
 
 /// Which pane of the main screen has the focus.
