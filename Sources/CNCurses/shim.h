@@ -26,4 +26,28 @@ static inline int skoop_addnwstr(int y, int x, const wchar_t *s, int n) { return
 static inline int skoop_attron(attr_t a) { return attron(a); }
 static inline int skoop_attroff(attr_t a) { return attroff(a); }
 static inline int skoop_attrset(attr_t a) { return attrset(a); }
+// Added for the SkoopTUI backend.
+#include <langinfo.h>
+#include <string.h>
+#include <stdio.h>
+static inline int skoop_locale_is_utf8(void) {
+    const char *codeset = nl_langinfo(CODESET);
+    return codeset != NULL && (strcmp(codeset, "UTF-8") == 0 || strcmp(codeset, "utf8") == 0);
+}
+// newterm instead of initscr: it returns NULL for an unknown $TERM instead of exiting.
+static inline SCREEN *skoop_newterm(void) { return newterm(NULL, stdout, stdin); }
+static inline int skoop_key_code_yes(void) { return KEY_CODE_YES; }
+static inline void skoop_enable_mouse(void) {
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
+}
+// 1: left button at (*y, *x); 4: wheel up; 5: wheel down; 0: anything else.
+static inline int skoop_mouse_event(int *y, int *x) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    if (event.bstate & BUTTON4_PRESSED) return 4;
+    if (event.bstate & BUTTON5_PRESSED) return 5;
+    if (event.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) { *y = event.y; *x = event.x; return 1; }
+    return 0;
+}
 #endif

@@ -1,0 +1,173 @@
+import CNCurses
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The only code that talks to curses: copies a CellGrid to the terminal and reads keys.
+/// The terminal is restored by `close()`, and by signal handlers on SIGINT, SIGTERM and SIGHUP.
+final class NCursesTerminal {
+    /// Whether the locale's codeset is UTF-8 (else the TUI uses ASCII glyphs).
+    let isUTF8: Bool
+    private let useColor: Bool
+    private var screen: OpaquePointer?
+    private var closed = false
+
+    /// Starts curses: locale first, then the terminal, colours on the default background, keys, mouse.
+    init(noColor: Bool, mouse: Bool) throws(TUIError) {
+        _ = skoop_set_locale()
+        isUTF8 = skoop_locale_is_utf8() != 0
+        guard let screen = skoop_newterm() else { throw TUIError.terminalUnavailable }
+        self.screen = screen
+        NCursesTerminal.installSignalHandlers()
+        cbreak()
+        noecho()
+        keypad(skoop_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        if mouse { skoop_enable_mouse() }
+        useColor = !noColor && has_colors()
+        if useColor {
+            start_color()
+            use_default_colors()
+            for role in ColorRole.allCases {
+                init_pair(Int16(role.rawValue + 1), NCursesTerminal.foreground(role), -1)
+            }
+        }
+    }
+
+    deinit { close() }
+
+    /// Ends curses and restores the terminal (idempotent).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        endwin()
+        if let screen { delscreen(screen) }
+        screen = nil
+        NCursesTerminal.restoreSignalHandlers()
+    }
+
+    /// The terminal's size now.
+    var size: Size { Size(columns: Int(skoop_cols()), rows: Int(skoop_lines())) }
+
+    /// Copies a grid to the screen, one run of equally styled cells at a time.
+    func draw(_ grid: CellGrid) {
+        erase()
+        for row in 0..<grid.size.rows {
+            var column = 0
+            while column < grid.size.columns {
+                let style = grid[row, column].style
+                let start = column
+                var text: [wchar_t] = []
+                while column < grid.size.columns, grid[row, column].style == style {
+                    let cell = grid[row, column]
+                    if !cell.isContinuation {
+                        text += cell.character.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
+                    }
+                    column += 1
+                }
+                _ = skoop_attrset(attributes(style))
+                _ = skoop_addnwstr(Int32(row), Int32(start), text, Int32(text.count))
+            }
+        }
+        _ = skoop_attrset(0)
+        refresh()
+    }
+
+    /// Writes bytes straight to the terminal after the frame (the OSC 52 clipboard sequence).
+    func writeRaw(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Waits for the next key; nil for input the TUI ignores.
+    func readKey() -> Key? {
+        var character: wint_t = 0
+        let result = get_wch(&character)
+        if result == skoop_err() { return nil }
+        if result == skoop_key_code_yes() { return functionKey(Int32(character)) }
+        switch character {
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 9: return .tab
+        case 0..<32: return nil
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
+            return .char(Character(scalar))
+        }
+    }
+
+    private func functionKey(_ code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: return .up
+        case KEY_DOWN: return .down
+        case KEY_LEFT: return .left
+        case KEY_RIGHT: return .right
+        case KEY_PPAGE: return .pageUp
+        case KEY_NPAGE: return .pageDown
+        case KEY_HOME: return .home
+        case KEY_END: return .end
+        case KEY_ENTER: return .enter
+        case KEY_BACKSPACE: return .backspace
+        case KEY_BTAB: return .backTab
+        case skoop_key_resize(): return .resize
+        case skoop_key_mouse():
+            var row: Int32 = 0
+            var column: Int32 = 0
+            switch skoop_mouse_event(&row, &column) {
+            case 1: return .click(row: Int(row), column: Int(column))
+            case 4: return .up
+            case 5: return .down
+            default: return nil
+            }
+        default: return nil
+        }
+    }
+
+    private func attributes(_ style: CellStyle) -> attr_t {
+        var attributes: attr_t = 0
+        if style.bold { attributes |= skoop_a_bold() }
+        if style.reverse { attributes |= skoop_a_reverse() }
+        if style.underline { attributes |= skoop_a_underline() }
+        if style.foreground == .dim { attributes |= skoop_a_dim() }
+        if useColor, style.foreground != .normal, style.foreground != .dim {
+            attributes |= skoop_color_pair(Int32(style.foreground.rawValue + 1))
+        }
+        return attributes
+    }
+
+    /// Colours that read on dark and light backgrounds alike (the background stays the terminal's).
+    private static func foreground(_ role: ColorRole) -> Int16 {
+        switch role {
+        case .normal, .dim: -1
+        case .accent, .key, .info: Int16(COLOR_CYAN)
+        case .title: Int16(COLOR_BLUE)
+        case .newest, .critical: Int16(COLOR_MAGENTA)
+        case .fatal, .dropped, .error: Int16(COLOR_RED)
+        case .warning, .unknown: Int16(COLOR_YELLOW)
+        case .served, .matched: Int16(COLOR_GREEN)
+        }
+    }
+
+    // MARK: signals
+
+    private static let restoredSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+
+    /// On a fatal signal: restore the terminal, then die of the same signal with its default action.
+    private static func installSignalHandlers() {
+        for signalNumber in restoredSignals {
+            signal(signalNumber) { received in
+                endwin()
+                signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+
+    private static func restoreSignalHandlers() {
+        for signalNumber in restoredSignals { signal(signalNumber, SIG_DFL) }
+    }
+}

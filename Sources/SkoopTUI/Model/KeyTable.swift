@@ -1,0 +1,127 @@
+import SkoopModel
+
+/// What a key does: the handler a binding names, performed by `TUIState.perform(_:)`.
+public enum Command: Hashable, Sendable {
+    case stepForward, runToEnd, stepBack, firstStep, lastStep
+    case moveUp, moveDown, pageUp, pageDown, moveHome, moveEnd
+    case expand, collapse, cyclePane, back
+    case openRules, toggleRuleset, openSuspicions, activate
+    case cycleFilter, setFilter(SuspicionLevel)
+    case search, commandMode, copy, export, help, quit
+}
+
+/// One key binding: the keys, how they are written, what they do, and whether the status line shows it.
+public struct KeyBinding: Hashable, Sendable {
+    /// The keys that trigger it.
+    public var keys: [Key]
+    /// How the keys are written in hints and help ("n/space").
+    public var label: String
+    /// What it does, in a few words.
+    public var description: String
+    /// The handler.
+    public var command: Command
+    /// Whether the status line lists it.
+    public var showInStatus: Bool
+
+    /// Makes a binding; the label defaults to the keys' labels joined with "/".
+    public init(_ keys: [Key], _ description: String, _ command: Command, status: Bool = false, label: String? = nil) {
+        self.keys = keys
+        self.label = label ?? keys.map(\.label).joined(separator: "/")
+        self.description = description
+        self.command = command
+        self.showInStatus = status
+    }
+}
+
+/// The screens of the TUI.
+public enum Screen: Hashable, Sendable {
+    /// Suggested queries, when opened without one.
+    case start
+    /// The path tree and detail pane.
+    case main
+    /// The netfilter trace (or full ruleset) of one hop.
+    case rules
+    /// Every suspicion, filtered by level.
+    case suspicions
+}
+
+/// The key tables, one per screen: they drive key handling, the status line and the help overlay.
+public enum KeyTable {
+    private static let filterKeys: [KeyBinding] = [
+        KeyBinding([.char("f")], "cycle minimum level", .cycleFilter, status: true),
+        KeyBinding([.char("1")], "show all levels", .setFilter(.info)),
+        KeyBinding([.char("2")], "warning and worse", .setFilter(.warning)),
+        KeyBinding([.char("3")], "critical and worse", .setFilter(.critical)),
+        KeyBinding([.char("4")], "fatal only", .setFilter(.fatal)),
+    ]
+
+    private static let common: [KeyBinding] = [
+        KeyBinding([.char(":")], "command (:diag, :q)", .commandMode),
+        KeyBinding([.char("?")], "help", .help, status: true),
+        KeyBinding([.char("q")], "quit", .quit, status: true),
+    ]
+
+    private static let movement: [KeyBinding] = [
+        KeyBinding([.up, .char("k")], "move up", .moveUp),
+        KeyBinding([.down, .char("j")], "move down", .moveDown),
+        KeyBinding([.pageUp, .pageDown], "page up/down", .pageUp, label: "PgUp/PgDn"),
+    ]
+
+    /// The main screen: path tree and detail pane.
+    public static let main: [KeyBinding] = [
+        KeyBinding([.char("n"), .char(" ")], "next step", .stepForward, status: true),
+        KeyBinding([.char("p"), .backspace], "step back", .stepBack, status: true),
+        KeyBinding([.char("N"), .char("r")], "run to end", .runToEnd, status: true),
+        KeyBinding([.char("g")], "first step", .firstStep),
+        KeyBinding([.char("G")], "last step", .lastStep),
+    ] + movement + [
+        KeyBinding([.enter, .char("l"), .right], "expand/collapse hop", .expand, status: true, label: "enter/l"),
+        KeyBinding([.char("h"), .left], "collapse / parent", .collapse),
+        KeyBinding([.tab], "switch pane", .cyclePane),
+        KeyBinding([.escape], "back", .back),
+        KeyBinding([.char("i")], "rules of hop", .openRules, status: true),
+        KeyBinding([.char("s")], "suspicion list", .openSuspicions, status: true),
+    ] + filterKeys + [
+        KeyBinding([.char("/")], "search hops", .search),
+        KeyBinding([.char("y")], "copy hop", .copy),
+        KeyBinding([.char("e")], "export report", .export),
+    ] + common
+
+    /// The rules browser.
+    public static let rules: [KeyBinding] = movement + [
+        KeyBinding([.enter], "open jump target", .activate, status: true),
+        KeyBinding([.char("a")], "trace / whole ruleset", .toggleRuleset, status: true),
+        KeyBinding([.char("/")], "search rules", .search, status: true),
+        KeyBinding([.char("y")], "copy rule", .copy),
+        KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
+    ] + common
+
+    /// The suspicion list.
+    public static let suspicions: [KeyBinding] = movement + [
+        KeyBinding([.enter], "jump to hop", .activate, status: true),
+        KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
+    ] + filterKeys + [
+        KeyBinding([.char("y")], "copy suspicion", .copy),
+    ] + common
+
+    /// The start screen.
+    public static let start: [KeyBinding] = movement + [
+        KeyBinding([.enter], "diagnose this query", .activate, status: true),
+    ] + common
+
+    /// The table of a screen.
+    public static func bindings(for screen: Screen) -> [KeyBinding] {
+        switch screen {
+        case .start: start
+        case .main: main
+        case .rules: rules
+        case .suspicions: suspicions
+        }
+    }
+
+    /// The command a key triggers on a screen, if any.
+    public static func command(for key: Key, on screen: Screen) -> Command? {
+        if key == .pageDown { return bindings(for: screen).contains { $0.command == .pageUp } ? .pageDown : nil }
+        return bindings(for: screen).first { $0.keys.contains(key) }?.command
+    }
+}

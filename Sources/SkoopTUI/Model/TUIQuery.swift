@@ -1,0 +1,126 @@
+import SkoopModel
+
+/// What to diagnose: source, destination, port and protocol, as the user wrote them.
+public struct TUIQuery: Hashable, Sendable, CustomStringConvertible {
+    /// Source: an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME.
+    public var src: String
+    /// Destination, in the same forms.
+    public var dst: String
+    /// Destination port (0 for ICMP).
+    public var port: UInt16
+    /// Transport protocol.
+    public var proto: TransportProtocol
+
+    /// Makes a query.
+    public init(src: String, dst: String, port: UInt16, proto: TransportProtocol = .tcp) {
+        self.src = src
+        self.dst = dst
+        self.port = port
+        self.proto = proto
+    }
+
+    public var description: String {
+        proto == .icmp ? "\(src) → \(dst) icmp" : "\(src) → \(dst):\(port)/\(proto.rawValue)"
+    }
+}
+
+/// A query offered on the start screen, with a line saying what it shows.
+public struct SuggestedQuery: Hashable, Sendable {
+    /// What this query demonstrates.
+    public var title: String
+    /// The query.
+    public var query: TUIQuery
+
+    /// Makes a suggestion.
+    public init(title: String, query: TUIQuery) {
+        self.title = title
+        self.query = query
+    }
+}
+
+/// Something the view model asks its caller to do.
+public enum Effect: Hashable, Sendable {
+    /// Leave the TUI.
+    case quit
+    /// Put this text on the clipboard (OSC 52 and/or a file).
+    case copy(String)
+    /// Save this plain-text report.
+    case export(String)
+    /// Start a new diagnosis; the caller makes a driver and calls `TUIState.begin(query:driver:)`.
+    case startDiagnosis(TUIQuery)
+}
+
+/// A line typed in `:` command mode, parsed.
+public enum TUICommand: Hashable, Sendable {
+    /// `:q`, `:quit`.
+    case quit
+    /// `:diag SRC DST PORT [PROTO]`.
+    case diagnose(TUIQuery)
+    /// `:help`.
+    case help
+
+    /// The words command mode knows, for completion.
+    public static let words = ["diag", "quit", "help"]
+
+    /// Parses a command line (without the leading colon); throws a message naming what was wrong.
+    public static func parse(_ line: String) throws(TUICommandError) -> TUICommand {
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard let verb = words.first else { throw TUICommandError("empty command") }
+        switch verb {
+        case "q", "quit", "q!", "qa":
+            return .quit
+        case "h", "help":
+            return .help
+        case "diag", "diagnose", "d":
+            let arguments = Array(words.dropFirst())
+            guard arguments.count == 3 || arguments.count == 4 else {
+                throw TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp]")
+            }
+            guard let port = UInt16(arguments[2]) else {
+                throw TUICommandError("PORT must be 0-65535, found \"\(TerminalSafe.strip(arguments[2]))\"")
+            }
+            var proto = TransportProtocol.tcp
+            if arguments.count == 4 {
+                guard let parsed = TransportProtocol(rawValue: arguments[3].lowercased()) else {
+                    throw TUICommandError("PROTO must be tcp, udp or icmp, found \"\(TerminalSafe.strip(arguments[3]))\"")
+                }
+                proto = parsed
+            }
+            return .diagnose(TUIQuery(src: arguments[0], dst: arguments[1], port: port, proto: proto))
+        default:
+            throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :q, :help)")
+        }
+    }
+
+    /// Completes the last word of `line` from `names` (command words for the first word).
+    /// Returns the new line and the candidates that matched.
+    public static func complete(_ line: String, names: [String]) -> (line: String, candidates: [String]) {
+        let head: Substring
+        let word: Substring
+        if let space = line.lastIndex(of: " ") {
+            head = line[...space]
+            word = line[line.index(after: space)...]
+        } else {
+            head = ""
+            word = Substring(line)
+        }
+        let pool = head.isEmpty ? words : names + TransportProtocol.allCases.map(\.rawValue)
+        let candidates = pool.filter { $0.hasPrefix(word) }
+        guard let first = candidates.first else { return (line, []) }
+        if candidates.count == 1 { return (String(head) + first + " ", candidates) }
+        var common = first[...]
+        for candidate in candidates.dropFirst() {
+            while !candidate.hasPrefix(common) { common = common.dropLast() }
+        }
+        return (String(head) + String(common), candidates)
+    }
+}
+
+/// Why a command line could not be parsed.
+public struct TUICommandError: Error, Hashable, Sendable {
+    /// The message shown on the status line.
+    public var message: String
+
+    /// Makes an error.
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,319 @@
+import SkoopModel
+
+/// The whole TUI as a value: what is shown, what is selected, and the diagnosis being stepped.
+/// Keys go in through `handle(_:)` (which returns effects for the caller to perform); frames come
+/// out of `render(size:)`. Nothing here touches a terminal.
+public struct TUIState {
+    /// The snapshot's name, shown in the header.
+    public let title: String
+    /// Queries the start screen offers.
+    public var suggestions: [SuggestedQuery]
+    /// Names `:diag` completes with tab (pods, services, nodes).
+    public var completionNames: [String]
+    /// Unicode or ASCII glyphs.
+    public let glyphs: GlyphSet
+    let rulesetProvider: RulesetProvider?
+
+    /// The query being diagnosed.
+    public internal(set) var query: TUIQuery?
+    var driver: (any DiagnosisDriver)?
+    /// The graph so far (as the driver reported it).
+    public internal(set) var path = PacketPath()
+    /// The steps taken so far.
+    public internal(set) var steps: [DiagnosisStep] = []
+    /// The verdict, once the driver has finished.
+    public internal(set) var verdict: Verdict?
+    /// How many steps are shown (replay: links added after this step are hidden).
+    public internal(set) var stepIndex = 0
+    var index = PathIndex()
+
+    /// The screen shown.
+    public internal(set) var screen: Screen
+    /// Suspicions below this level are hidden everywhere.
+    public internal(set) var minimumLevel = SuspicionLevel.info
+    /// Tree rows whose details are shown inline.
+    public internal(set) var expanded: Set<RowKey> = []
+    /// The focused pane of the main screen.
+    public internal(set) var focus = Pane.tree
+    /// Whether the help overlay is open.
+    public internal(set) var showHelp = false
+    /// The `:` command line being typed, if any.
+    public internal(set) var commandLine: String?
+    /// The status-line message until the next key.
+    public internal(set) var message: StatusMessage?
+    /// The last size the caller reported.
+    public internal(set) var size = Size(columns: 80, rows: 24)
+
+    var search: SearchState?
+    var rows: [TreeRow] = []
+    var tree = ListCursor()
+    var detailTop = 0
+    var visibleHops: [Hop] = []
+    var levelCounts = [0, 0, 0, 0]
+    var suspicionRows: [(hop: Hop?, suspicion: Suspicion)] = []
+    var suspicionCursor = ListCursor()
+    var startCursor = ListCursor()
+    var rules: RulesBrowser?
+
+    /// Makes the state of a TUI with no diagnosis yet (the start screen).
+    public init(title: String, suggestions: [SuggestedQuery] = [], completionNames: [String] = [],
+                rulesetProvider: RulesetProvider? = nil, glyphs: GlyphSet = .unicode) {
+        self.title = title
+        self.suggestions = suggestions
+        self.completionNames = completionNames
+        self.rulesetProvider = rulesetProvider
+        self.glyphs = glyphs
+        screen = .start
+    }
+
+    /// Starts showing a diagnosis: resets the view and takes the first step.
+    public mutating func begin(query: TUIQuery, driver: any DiagnosisDriver) {
+        self.query = query
+        self.driver = driver
+        screen = .main
+        expanded = []
+        tree = ListCursor()
+        detailTop = 0
+        rules = nil
+        focus = .tree
+        syncFromDriver()
+        stepIndex = steps.count
+        if stepIndex == 0 { advanceDriver() } else { afterStepChange() }
+    }
+
+    /// Shows a message on the status line (e.g. the result of an effect).
+    public mutating func post(_ text: String, isError: Bool = false) {
+        message = StatusMessage(text: TerminalSafe.strip(text), isError: isError)
+    }
+
+    /// Records the terminal size, so paging and scrolling know the viewport.
+    public mutating func resize(to size: Size) {
+        self.size = size
+        tree.reveal(height: MainLayout(size: size).tree.height)
+    }
+
+    /// The hop rows of the tree as plain text, for tests and export.
+    public var treeText: [String] {
+        rows.map { row in plainText(of: treeLine(row, selected: false)) }
+    }
+
+    /// The position of the selected row in `treeText`.
+    public var selectedTreeIndex: Int { tree.selection }
+
+    /// The selected tree row.
+    public var selectedRow: RowKey? {
+        rows.indices.contains(tree.selection) ? rows[tree.selection].key : nil
+    }
+
+    /// The number of suspicions per level among the shown hops (hidden levels count 0).
+    public var shownLevelCounts: [SuspicionLevel: Int] {
+        var counts: [SuspicionLevel: Int] = [:]
+        for level in SuspicionLevel.allCases where level >= minimumLevel {
+            counts[level] = levelCounts[level.rawValue]
+        }
+        return counts
+    }
+
+    // MARK: stepping
+
+    mutating func syncFromDriver() {
+        guard let driver else { return }
+        path = driver.path
+        steps = driver.steps
+        verdict = driver.verdict
+        index = PathIndex(path: path, steps: steps)
+    }
+
+    /// Asks the driver for one more step; false when it has none.
+    @discardableResult
+    mutating func advanceDriver() -> Bool {
+        guard verdict == nil, driver?.step() != nil else {
+            syncFromDriver()
+            afterStepChange()
+            return false
+        }
+        syncFromDriver()
+        stepIndex = steps.count
+        afterStepChange(followNewest: true)
+        return true
+    }
+
+    mutating func stepForward() {
+        if stepIndex < steps.count {
+            stepIndex += 1
+            afterStepChange(followNewest: true)
+        } else if !advanceDriver() {
+            post("last step" + (verdict.map { " — verdict: \($0.rawValue)" } ?? ""))
+        }
+    }
+
+    mutating func runToEnd() {
+        var guardCount = 0
+        while verdict == nil, guardCount < 1_000_000, driver?.step() != nil {
+            guardCount += 1
+            if driver?.verdict != nil { break }
+        }
+        syncFromDriver()
+        stepIndex = steps.count
+        afterStepChange(followNewest: true)
+    }
+
+    mutating func setStep(_ newIndex: Int) {
+        stepIndex = min(max(0, newIndex), steps.count)
+        afterStepChange(followNewest: true)
+    }
+
+    mutating func afterStepChange(followNewest: Bool = false) {
+        let previous = selectedRow
+        rebuildTree()
+        if followNewest, stepIndex > 0, let newest = steps[stepIndex - 1].addedLinks.first,
+           let position = rows.firstIndex(where: { $0.key == .link(newest) }) {
+            tree.selection = position
+        } else {
+            select(previous ?? .root)
+        }
+        detailTop = 0
+        tree.reveal(height: MainLayout(size: size).tree.height)
+    }
+
+    // MARK: lookups
+
+    func isVisible(_ id: Int) -> Bool {
+        if let step = index.stepOfLink[id] { return step <= stepIndex }
+        return stepIndex >= steps.count && stepIndex > 0
+    }
+
+    func visibleChildren(of parent: Int) -> [Int] {
+        (index.children[parent] ?? []).filter(isVisible)
+    }
+
+    var rootHop: Hop? { steps.first?.actor ?? path.links.first?.source }
+
+    var newestLinks: Set<Int> {
+        stepIndex > 0 && stepIndex <= steps.count ? Set(steps[stepIndex - 1].addedLinks) : []
+    }
+
+    func link(_ id: Int) -> Link? { index.link(id, in: path) }
+
+    func node(_ hop: Hop) -> NetNode? { index.node(hop, in: path) }
+
+    /// The hop a row names: the root, a link's destination, or where a branch ended.
+    func hop(of key: RowKey) -> Hop? {
+        switch key {
+        case .root: return rootHop
+        case .link(let id):
+            guard let link = link(id) else { return nil }
+            return link.isTerminal ? link.source : (link.destination ?? link.source)
+        }
+    }
+
+    /// The link that brought the packet to the row's hop.
+    func arrival(of key: RowKey) -> Link? {
+        guard case .link(let id) = key, let link = link(id) else { return nil }
+        return link.isTerminal ? link.parent.flatMap(self.link) : link
+    }
+
+    /// The links the row's hop produced (for a branch end, just that link).
+    func departures(of key: RowKey) -> [Link] {
+        switch key {
+        case .root: return visibleChildren(of: PathIndex.rootParent).compactMap(link)
+        case .link(let id):
+            guard let link = link(id) else { return [] }
+            return link.isTerminal ? [link] : visibleChildren(of: id).compactMap(self.link)
+        }
+    }
+
+    /// The suspicions of a hop at or above the minimum level.
+    func shownSuspicions(of hop: Hop) -> [Suspicion] {
+        (node(hop)?.suspicions ?? []).filter { $0.level >= minimumLevel }
+    }
+
+    // MARK: tree
+
+    mutating func rebuildTree() {
+        rows = []
+        visibleHops = []
+        guard stepIndex > 0, let rootHop else {
+            recount()
+            return
+        }
+        var seen: Set<Hop> = [rootHop]
+        visibleHops = [rootHop]
+        appendHopRow(.root, prefix: "", childPrefix: "", hasChildren: true)
+        let maxDepth = 24
+        var stack: [(id: Int, ancestors: String, last: Bool, depth: Int)] = []
+        let roots = visibleChildren(of: PathIndex.rootParent)
+        for (position, id) in roots.enumerated().reversed() {
+            stack.append((id, "", position == roots.count - 1, 1))
+        }
+        while let (id, ancestors, last, depth) = stack.popLast() {
+            guard let link = link(id) else { continue }
+            for hop in [link.source, link.destination].compactMap({ $0 }) where !seen.contains(hop) {
+                seen.insert(hop)
+                visibleHops.append(hop)
+            }
+            let kids = link.isTerminal ? [] : visibleChildren(of: id)
+            let childAncestors = depth >= maxDepth ? ancestors : ancestors + (last ? "  " : glyphs.pipe)
+            appendHopRow(.link(id), prefix: ancestors + (last ? glyphs.corner : glyphs.tee),
+                         childPrefix: childAncestors, hasChildren: !kids.isEmpty)
+            for (position, kid) in kids.enumerated().reversed() {
+                stack.append((kid, childAncestors, position == kids.count - 1, depth + 1))
+            }
+        }
+        recount()
+    }
+
+    private mutating func appendHopRow(_ key: RowKey, prefix: String, childPrefix: String, hasChildren: Bool) {
+        rows.append(TreeRow(kind: .hop(key), prefix: prefix))
+        guard expanded.contains(key) else { return }
+        let indent = childPrefix + (hasChildren ? glyphs.pipe : "  ") + "  "
+        for line in detailLines(for: key, includeTitle: false) {
+            rows.append(TreeRow(kind: .detail(line), prefix: indent))
+        }
+    }
+
+    private mutating func recount() {
+        levelCounts = [0, 0, 0, 0]
+        suspicionRows = path.clusterSuspicions.map { (hop: nil, suspicion: $0) }
+        for hop in visibleHops {
+            for suspicion in node(hop)?.suspicions ?? [] {
+                suspicionRows.append((hop: hop, suspicion: suspicion))
+            }
+        }
+        for row in suspicionRows { levelCounts[row.suspicion.level.rawValue] += 1 }
+        // Worst first; equal levels keep graph order (sorted(by:) is not stable on its own).
+        suspicionRows = suspicionRows.enumerated().filter { $0.element.suspicion.level >= minimumLevel }
+            .sorted { ($0.element.suspicion.level, $1.offset) > ($1.element.suspicion.level, $0.offset) }
+            .map(\.element)
+    }
+
+    /// Selects a hop row by key (the nearest hop row when it is gone).
+    mutating func select(_ key: RowKey) {
+        if let position = rows.firstIndex(where: { $0.key == key }) {
+            tree.selection = position
+        } else {
+            tree.selection = min(tree.selection, max(0, rows.count - 1))
+            while tree.selection > 0, rows[tree.selection].key == nil { tree.selection -= 1 }
+        }
+    }
+
+    /// Moves the tree selection over hop rows only.
+    mutating func moveTree(by delta: Int) {
+        guard !rows.isEmpty else { return }
+        var position = tree.selection
+        var remaining = abs(delta)
+        let direction = delta < 0 ? -1 : 1
+        var candidate = position
+        while remaining > 0 {
+            candidate += direction
+            guard rows.indices.contains(candidate) else { break }
+            if rows[candidate].key != nil {
+                position = candidate
+                remaining -= 1
+            }
+        }
+        tree.selection = position
+        detailTop = 0
+        tree.reveal(height: MainLayout(size: size).tree.height)
+    }
+}

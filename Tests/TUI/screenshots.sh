@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Screenshots of the TUI: drives CMD in tmux, captures each scene with colours (capture-pane -e)
+# and renders PNGs with ansi2png.py (Pillow + DejaVu Sans Mono).
+# usage: Tests/TUI/screenshots.sh OUTDIR [CMD ...]    (default CMD: skoop tui)
+# env: THEME=dark|light (default dark), COLUMNS_=120, ROWS_=36
+set -euo pipefail
+OUT=${1:?usage: screenshots.sh OUTDIR [CMD ...]}
+shift
+if [ $# -eq 0 ]; then set -- skoop tui; fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import PIL' 2>/dev/null || PYTHON=/usr/bin/python3
+W=${COLUMNS_:-120}
+H=${ROWS_:-36}
+SOCKET="skoop-shots-$$"
+CMD=$(printf '%q ' "$@")
+mkdir -p "$OUT"
+tm() { tmux -L "$SOCKET" "$@"; }
+trap 'tm kill-server 2>/dev/null || true' EXIT
+tm -f /dev/null new-session -d -s shots -x "$W" -y "$H" "TERM=xterm-256color $CMD; sleep 30"
+sleep 1.5
+keys() { tm send-keys -t shots "$@"; sleep 0.4; }
+shot() { # NAME
+    tm capture-pane -p -e -t shots > "$OUT/$1.ansi"
+    "$PYTHON" "$HERE/ansi2png.py" "$OUT/$1.ansi" "$OUT/$1.png" --columns "$W" --rows "$H" --theme "${THEME:-dark}"
+    echo "$OUT/$1.png"
+}
+if tm capture-pane -p -t shots | grep -qF "Pick a query"; then shot 00-start; keys Enter; fi
+shot 01-first-step
+keys n; shot 02-fan-out
+keys r; shot 03-verdict
+keys k k k k k l; shot 04-expanded-nat
+keys l G j j; sleep 0.2
+keys i; shot 05-rules-trace
+keys a; shot 06-ruleset
+keys Escape s; shot 07-suspicions
+keys Escape '?'; shot 08-help
+keys x 3; shot 09-filter-critical
+keys q
