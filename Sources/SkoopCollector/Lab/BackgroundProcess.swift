@@ -12,7 +12,14 @@ public enum BackgroundProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, 0x80)  // POSIX_SPAWN_SETSID (glibc), not imported
+        // The caller's runtime blocks signals such as SIGTERM; a listener must not inherit that.
+        var emptyMask = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&emptyMask)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        // POSIX_SPAWN_SETSID | SETSIGMASK | SETSIGDEF (glibc values; the macros are not imported)
+        posix_spawnattr_setflags(&attributes, 0x80 | 0x08 | 0x04)
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -71,7 +71,8 @@ public struct LabController: Sendable {
             }
             for listener in plan.listeners {
                 let netns = state.netns(listener.netnsID)
-                let pid = try BackgroundProcess.spawn(["ip", "netns", "exec", netns] + listener.argv)
+                // nsenter execs the tool itself (ip netns exec forks), so the PID is the listener's.
+                let pid = try BackgroundProcess.spawn(["nsenter", "--net=/run/netns/\(netns)"] + listener.argv)
                 state.processes.append(LabProcess(pid: pid, netns: netns, argv: listener.argv))
                 try save(state)
             }

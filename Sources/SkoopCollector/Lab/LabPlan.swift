@@ -16,7 +16,7 @@ public struct LabCommand: Hashable, Sendable, Codable {
 public struct LabListener: Hashable, Sendable, Codable {
     /// The netns id (without the lab prefix).
     public var netnsID: String
-    /// The command, run as `ip netns exec NETNS argv...`.
+    /// The command, run as `nsenter --net=/run/netns/NETNS argv...`.
     public var argv: [String]
 }
 
