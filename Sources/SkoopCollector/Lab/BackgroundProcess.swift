@@ -5,9 +5,10 @@ import Glibc
 
 /// Long-running lab processes (listeners): started detached, stopped by PID.
 public enum BackgroundProcess {
-    /// Starts `argv` (looked up in PATH) in its own session with standard streams on /dev/null;
+    /// Starts `argv` (looked up in PATH) in its own session, standard output to `outputFile` (else
+    /// /dev/null), the other streams on /dev/null;
     /// returns its PID. It outlives the caller.
-    public static func spawn(_ argv: [String]) throws -> Int32 {
+    public static func spawn(_ argv: [String], outputFile: String? = nil) throws -> Int32 {
         guard !argv.isEmpty else { throw LabError.command(argv, "empty command") }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -24,7 +25,8 @@ public enum BackgroundProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         for fd in Int32(0)...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            let path = fd == 1 ? (outputFile ?? "/dev/null") : "/dev/null"
+            posix_spawn_file_actions_addopen(&actions, fd, path, fd == 0 ? O_RDONLY : O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
         let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
