@@ -52,6 +52,25 @@ struct LabScenarioTests {
         try await lab.remove()
     }
 
+    @Test("lab up with a lab running tears the old one down first; lab down removes only the lab's netns")
+    func upReplaces() async throws {
+        let first = try await TestLab.up(.bridge)
+        let bystander = "sklt\(getpid())-bystander"
+        try await mustRun(["ip", "netns", "add", bystander])
+        let second = try await first.controller.up(LabTopology(scenario: .flannelHostGW), prefix: first.state.prefix + "b")
+        let listed = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
+        #expect(!listed.contains(first.state.prefix + "-"))
+        #expect(listed.contains(second.prefix + "-node1"))
+        for process in first.state.processes { #expect(kill(process.pid, 0) != 0) }
+        #expect(first.controller.currentState()?.prefix == second.prefix)
+        try await first.controller.down()
+        let after = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
+        #expect(!after.contains(second.prefix + "-") && after.contains(bystander))
+        #expect(first.controller.currentState() == nil)
+        try await mustRun(["ip", "netns", "del", bystander])
+        try? FileManager.default.removeItem(at: first.stateDirectory)
+    }
+
     @Test("the lab snapshot holds k8s JSON, hints and every node's netns")
     func snapshot() async throws {
         let lab = try await TestLab.up(.calicoBGP, fault: .forwardDrop)

@@ -9,12 +9,9 @@ struct TestLab {
     let stateDirectory: URL
     var truth: GroundTruth { GroundTruth(state: state) }
 
-    nonisolated(unsafe) private static var counter = 0
-    private static let lock = NSLock()
-
     /// Builds a lab; the caller must `await lab.remove()`.
     static func up(_ scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft) async throws -> TestLab {
-        let number = lock.withLock { counter += 1; return counter }
+        let number = UInt32.random(in: 0..<1_000_000)  // unique enough per process; the pid does the rest
         let directory = try makeTemporaryDirectory("labstate")
         let controller = LabController(stateDirectory: directory)
         let state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: backend),
