@@ -1,0 +1,201 @@
+import Foundation
+import SkoopModel
+
+/// A flow to test in a running lab.
+public struct LabFlow: Hashable, Sendable, Codable {
+    /// The source: a pod name ("client"), a node name ("node1"), "ext" or "router".
+    public var source: String
+    /// The destination address.
+    public var destination: String
+    /// The destination port (tcp/udp).
+    public var port: Int?
+    /// The protocol.
+    public var proto: TransportProtocol
+    /// ICMP payload size (ping -s), nil for ping's default.
+    public var payloadSize: Int?
+    /// Set the don't-fragment bit (ping -M do).
+    public var dontFragment: Bool
+
+    /// Makes a flow.
+    public init(source: String, destination: String, port: Int? = nil, proto: TransportProtocol = .tcp,
+                payloadSize: Int? = nil, dontFragment: Bool = false) {
+        self.source = source
+        self.destination = destination
+        self.port = port
+        self.proto = proto
+        self.payloadSize = payloadSize
+        self.dontFragment = dontFragment
+    }
+}
+
+/// The kernel's routing decision in one netns along a flow.
+public struct LabRouteStep: Hashable, Sendable {
+    /// The netns id ("node1", "pod-client").
+    public var netnsID: String
+    /// The `ip route get` arguments.
+    public var query: [String]
+    /// The decision, nil when the kernel refused (blackhole, unreachable).
+    public var decision: RouteDecision?
+    /// The kernel's error, when it refused.
+    public var error: String?
+}
+
+/// What really happened to a flow in the lab.
+public struct ProbeResult: Hashable, Sendable {
+    /// The flow.
+    public var flow: LabFlow
+    /// Whether the connection (or ping) succeeded.
+    public var succeeded: Bool
+    /// The pod that answered (from conntrack's reply tuple), when known.
+    public var backendPod: String?
+    /// The address that answered.
+    public var backendIP: String?
+    /// Routing decisions along the way.
+    public var routes: [LabRouteStep]
+    /// Rule hits (nft backend, when tracing was asked for), per node netns id.
+    public var trace: [String: [XtablesTraceLine]]
+    /// The probe tool's output (for failure messages).
+    public var detail: String
+}
+
+/// Ground truth: sends real packets between lab netns and records what the kernel did.
+public struct GroundTruth: Sendable {
+    /// Runs the tools.
+    public var runner: any ToolRunner
+    /// The running lab.
+    public var state: LabState
+
+    /// Makes a prober for a running lab.
+    public init(state: LabState, runner: any ToolRunner = SubprocessToolRunner()) {
+        self.state = state
+        self.runner = runner
+    }
+
+    private var topology: LabTopology { state.topology }
+
+    /// The netns id of a flow source.
+    public func netnsID(ofSource source: String) -> String {
+        topology.pod(source)?.netnsID ?? source
+    }
+
+    /// The source address of a flow.
+    public func sourceAddress(_ source: String) -> String? {
+        if let pod = topology.pod(source) { return pod.ip }
+        if let node = topology.node(source) { return node.ip }
+        if source == "ext" { return LabTopology.externalIP }
+        return nil
+    }
+
+    /// Sends the flow for real; with `trace`, records xtables-monitor output on every node
+    /// (nft backend only: legacy gives no trace here).
+    public func probe(_ flow: LabFlow, trace: Bool = false) async -> ProbeResult {
+        let sourcePort = Int.random(in: 20_000...59_999)
+        let tracing = trace && flow.proto == .tcp && topology.backend == .nft
+        var tracers: [(String, Int32, String)] = []
+        if tracing {
+            for node in topology.nodes {
+                let netns = state.netns(node.name)
+                _ = await runner.run(traceRule("-A", netns: netns, sourcePort: sourcePort))
+                let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(sourcePort).txt").path
+                if let pid = try? BackgroundProcess.spawn(
+                    ["stdbuf", "-oL", "nsenter", "--net=/run/netns/\(netns)", "xtables-monitor", "--trace"], outputFile: file) {
+                    tracers.append((node.name, pid, file))
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(300))
+        }
+        let output = await runner.run(["ip", "netns", "exec", state.netns(netnsID(ofSource: flow.source))]
+                                      + probeCommand(flow, sourcePort: sourcePort))
+        var traces: [String: [XtablesTraceLine]] = [:]
+        if tracing {
+            try? await Task.sleep(for: .milliseconds(300))
+            for (node, pid, file) in tracers {
+                BackgroundProcess.stop(pid)
+                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+                traces[node] = (try? XtablesTraceParser.parse(text, source: file)) ?? []
+                try? FileManager.default.removeItem(atPath: file)
+                _ = await runner.run(traceRule("-D", netns: state.netns(node), sourcePort: sourcePort))
+            }
+        }
+        let backendIP = flow.proto == .icmp ? flow.destination
+            : await conntrackReplySource(flow, sourcePort: sourcePort) ?? flow.destination
+        let routes = await routeSteps(flow, finalDestination: backendIP)
+        return ProbeResult(flow: flow, succeeded: output.succeeded, backendPod: topology.pod(ip: backendIP)?.name,
+                           backendIP: backendIP, routes: routes, trace: traces,
+                           detail: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// The probe tool: nc -z (tcp), nc -u -z (udp: fails on an ICMP error), ping -c1 (icmp).
+    func probeCommand(_ flow: LabFlow, sourcePort: Int) -> [String] {
+        let port = String(flow.port ?? 0)
+        switch flow.proto {
+        case .tcp: return ["nc", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
+        case .udp: return ["nc", "-u", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
+        case .icmp:
+            var command = ["ping", "-c1", "-W1"]
+            if let size = flow.payloadSize { command += ["-s", String(size)] }
+            if flow.dontFragment { command += ["-M", "do"] }
+            return command + [flow.destination]
+        }
+    }
+
+    private func traceRule(_ action: String, netns: String, sourcePort: Int) -> [String] {
+        ["ip", "netns", "exec", netns, "iptables-nft", "-t", "raw", action, "PREROUTING", "-p", "tcp",
+         "--sport", String(sourcePort), "-j", "TRACE"]
+    }
+
+    /// The reply source of the flow's conntrack entry on any node: the backend after DNAT.
+    func conntrackReplySource(_ flow: LabFlow, sourcePort: Int) async -> String? {
+        for node in topology.nodes {
+            let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L",
+                                           "-p", flow.proto.rawValue, "--orig-port-src", String(sourcePort)])
+            for line in output.stdout.split(separator: "\n") where line.contains("dst=\(flow.destination) ") {
+                let sources = line.split(separator: " ").filter { $0.hasPrefix("src=") }
+                if sources.count >= 2 { return String(sources[1].dropFirst(4)) }
+            }
+        }
+        return nil
+    }
+
+    /// `ip route get` in the source netns, at the source's node (as forwarded from the pod),
+    /// and at the destination's node when it is another one.
+    func routeSteps(_ flow: LabFlow, finalDestination: String) async -> [LabRouteStep] {
+        guard let source = sourceAddress(flow.source) else { return [] }
+        var queries: [(String, [String])] = [(netnsID(ofSource: flow.source), [flow.destination, "from", source])]
+        let destinationNode = topology.pod(ip: finalDestination)?.node
+        if let pod = topology.pod(flow.source) {
+            let inbound = topology.scenario.usesBridge ? "cni0" : pod.hostVeth(topology.scenario)
+            queries.append((pod.node, [finalDestination, "from", source, "iif", inbound]))
+            if let destinationNode, destinationNode != pod.node {
+                queries.append((destinationNode, [finalDestination, "from", source, "iif", tunnelOrUplink()]))
+            }
+        } else if let destinationNode, destinationNode != flow.source {
+            queries.append((destinationNode, [finalDestination, "from", source, "iif", tunnelOrUplink()]))
+        }
+        var steps: [LabRouteStep] = []
+        for (netnsID, query) in queries {
+            let output = await runner.run(["ip", "-n", state.netns(netnsID), "-j", "route", "get"] + query)
+            steps.append(LabRouteStep(netnsID: netnsID, query: query, decision: Self.routeDecision(output.stdout),
+                                      error: output.succeeded ? nil : output.firstErrorLine))
+        }
+        return steps
+    }
+
+    private func tunnelOrUplink() -> String {
+        switch topology.scenario {
+        case .flannelVXLAN: "flannel.1"
+        case .calicoVXLAN: "vxlan.calico"
+        default: "ens4"
+        }
+    }
+
+    /// The first route of an `ip -j route get` answer.
+    public static func routeDecision(_ json: String) -> RouteDecision? {
+        guard let data = json.data(using: .utf8),
+              let array = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]],
+              let first = array.first, let destination = first["dst"] as? String else { return nil }
+        return RouteDecision(destination: destination, table: first["table"] as? String ?? "main", route: nil,
+                             outcome: first["type"] as? String ?? "unicast", outInterface: first["dev"] as? String,
+                             gateway: first["gateway"] as? String, preferredSource: first["prefsrc"] as? String)
+    }
+}

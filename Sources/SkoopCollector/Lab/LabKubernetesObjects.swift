@@ -1,0 +1,129 @@
+import Foundation
+
+/// kubectl-shaped JSON (`kubectl get X -o json`) for a lab topology, from the same values the
+/// plan is built from, so objects and rules always agree.
+public enum LabKubernetesObjects {
+    private static let created = "2024-05-01T10:00:00Z"
+
+    /// File name (under k8s/) → JSON object.
+    public static func files(for topology: LabTopology) -> [String: [String: Any]] {
+        [
+            "nodes.json": list(topology.nodes.map(node)),
+            "pods.json": list(topology.pods.map { pod($0, topology) }),
+            "services.json": list(topology.services.map(service)),
+            "endpointslices.json": list(topology.services.map(endpointSlice)),
+            "networkpolicies.json": list([]),
+            "configmaps.json": list(configMaps(topology)),
+        ]
+    }
+
+    /// The snapshot.json hints.
+    public static func snapshotHints(for topology: LabTopology) -> [String: Any] {
+        ["version": 1, "cni": topology.scenario.cniName, "mode": topology.scenario.modeName,
+         "kubeProxyMode": "iptables", "clusterCIDR": LabTopology.clusterCIDR,
+         "serviceCIDR": LabTopology.serviceCIDR]
+    }
+
+    /// Serializes with sorted keys (stable output).
+    public static func data(_ object: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+
+    private static func list(_ items: [[String: Any]]) -> [String: Any] {
+        ["apiVersion": "v1", "items": items, "kind": "List", "metadata": ["resourceVersion": ""]]
+    }
+
+    private static func uid(_ kind: String, _ name: String) -> String {
+        let hex = SHA1.hex(of: "\(kind)/\(name)")
+        let c = Array(hex)
+        return "\(String(c[0..<8]))-\(String(c[8..<12]))-4\(String(c[13..<16]))-8\(String(c[17..<20]))-\(String(c[20..<32]))"
+    }
+
+    private static func metadata(_ kind: String, _ namespace: String?, _ name: String,
+                                 labels: [String: String] = [:]) -> [String: Any] {
+        var meta: [String: Any] = ["name": name, "creationTimestamp": created, "resourceVersion": "1000",
+                                   "uid": uid(kind, "\(namespace ?? "")/\(name)")]
+        if let namespace { meta["namespace"] = namespace }
+        if !labels.isEmpty { meta["labels"] = labels }
+        return meta
+    }
+
+    private static func node(_ node: LabNode) -> [String: Any] {
+        ["apiVersion": "v1", "kind": "Node",
+         "metadata": metadata("Node", nil, node.name, labels: [
+            "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"]),
+         "spec": ["podCIDR": node.podCIDR, "podCIDRs": [node.podCIDR]],
+         "status": ["addresses": [["address": node.ip, "type": "InternalIP"], ["address": node.name, "type": "Hostname"]],
+                    "conditions": [["status": "True", "type": "Ready", "reason": "KubeletReady",
+                                    "lastTransitionTime": created]]]]
+    }
+
+    private static func pod(_ pod: LabPod, _ topology: LabTopology) -> [String: Any] {
+        let ports: [[String: Any]] = pod.tcpPorts.map { ["containerPort": $0, "protocol": "TCP", "name": "http"] }
+        var container: [String: Any] = ["name": pod.name, "image": "registry.k8s.io/e2e-test-images/agnhost:2.45"]
+        if !ports.isEmpty { container["ports"] = ports }
+        return ["apiVersion": "v1", "kind": "Pod",
+                "metadata": metadata("Pod", pod.namespace, pod.name, labels: pod.labels),
+                "spec": ["containers": [container], "nodeName": pod.node, "restartPolicy": "Always"],
+                "status": ["phase": "Running", "podIP": pod.ip, "podIPs": [["ip": pod.ip]],
+                           "hostIP": topology.node(pod.node)?.ip ?? "", "startTime": created,
+                           "conditions": [["type": "Ready", "status": "True"]]]]
+    }
+
+    private static func service(_ service: LabService) -> [String: Any] {
+        var port: [String: Any] = ["name": service.portName, "port": service.port, "protocol": "TCP",
+                                   "targetPort": service.targetPort]
+        if let nodePort = service.nodePort { port["nodePort"] = nodePort }
+        var spec: [String: Any] = [
+            "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP], "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack", "ports": [port], "selector": service.selector,
+            "sessionAffinity": "None", "type": service.nodePort == nil ? "ClusterIP" : "NodePort",
+            "internalTrafficPolicy": "Cluster",
+        ]
+        if service.nodePort != nil { spec["externalTrafficPolicy"] = "Cluster" }
+        return ["apiVersion": "v1", "kind": "Service", "metadata": metadata("Service", service.namespace, service.name),
+                "spec": spec, "status": ["loadBalancer": [String: Any]()]]
+    }
+
+    private static func endpointSlice(_ service: LabService) -> [String: Any] {
+        var meta = metadata("EndpointSlice", service.namespace, "\(service.name)-lab00",
+                            labels: ["kubernetes.io/service-name": service.name,
+                                     "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"])
+        meta["generateName"] = "\(service.name)-"
+        meta["ownerReferences"] = [["apiVersion": "v1", "kind": "Service", "name": service.name, "controller": true,
+                                    "blockOwnerDeletion": true, "uid": uid("Service", "\(service.namespace)/\(service.name)")]]
+        let endpoints: Any = service.endpoints.isEmpty ? NSNull() : service.endpoints.map { endpoint -> [String: Any] in
+            ["addresses": [endpoint.ip], "conditions": ["ready": true, "serving": true, "terminating": false],
+             "nodeName": endpoint.node,
+             "targetRef": ["kind": "Pod", "name": endpoint.pod, "namespace": service.namespace,
+                           "uid": uid("Pod", "\(service.namespace)/\(endpoint.pod)")]]
+        }
+        let ports: Any = service.endpoints.isEmpty ? NSNull()
+            : [["name": service.portName, "port": service.targetPort, "protocol": "TCP"]]
+        return ["addressType": "IPv4", "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": meta, "endpoints": endpoints, "ports": ports]
+    }
+
+    private static func configMaps(_ topology: LabTopology) -> [[String: Any]] {
+        var maps: [[String: Any]] = [[
+            "apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
+            "data": ["config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: \(LabTopology.clusterCIDR)\nmode: \"iptables\"\n"],
+        ]]
+        switch topology.scenario {
+        case .flannelHostGW, .flannelVXLAN:
+            let backend = topology.scenario == .flannelVXLAN ? "vxlan" : "host-gw"
+            maps.append(["apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg", labels: ["app": "flannel"]),
+                         "data": ["net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
+        case .calicoBGP, .calicoVXLAN:
+            maps.append(["apiVersion": "v1", "kind": "ConfigMap",
+                         "metadata": metadata("ConfigMap", "kube-system", "calico-config"),
+                         "data": ["calico_backend": topology.scenario == .calicoBGP ? "bird" : "vxlan",
+                                  "veth_mtu": String(topology.scenario.podMTU)]])
+        case .bridge:
+            break
+        }
+        return maps
+    }
+}

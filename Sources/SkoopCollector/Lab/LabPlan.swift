@@ -1,0 +1,223 @@
+/// One command of a lab plan: an argument array, optional standard input.
+public struct LabCommand: Hashable, Sendable, Codable {
+    /// The tool and its arguments.
+    public var argv: [String]
+    /// Standard input (iptables-restore text).
+    public var input: String?
+
+    /// Makes a command.
+    public init(_ argv: [String], input: String? = nil) {
+        self.argv = argv
+        self.input = input
+    }
+}
+
+/// A long-running process of the lab (a listener), started in a netns.
+public struct LabListener: Hashable, Sendable, Codable {
+    /// The netns id (without the lab prefix).
+    public var netnsID: String
+    /// The command, run as `nsenter --net=/run/netns/NETNS argv...`.
+    public var argv: [String]
+}
+
+/// Everything `lab up` does, as values: the netns to create, the commands, the listeners.
+public struct LabPlan: Hashable, Sendable {
+    /// The netns names (with prefix), in creation order.
+    public var netns: [String]
+    /// The commands, in order.
+    public var commands: [LabCommand]
+    /// The listeners to start after the commands.
+    public var listeners: [LabListener]
+}
+
+/// Turns a topology into a plan. Pure: no I/O.
+public struct LabPlanner: Sendable {
+    /// The topology to build.
+    public var topology: LabTopology
+    /// The prefix of every netns name ("PREFIX-node1").
+    public var prefix: String
+
+    /// Makes a planner.
+    public init(topology: LabTopology, prefix: String) {
+        self.topology = topology
+        self.prefix = prefix
+    }
+
+    /// The real netns name of a lab id.
+    public func netns(_ id: String) -> String { "\(prefix)-\(id)" }
+
+    private var scenario: LabScenario { topology.scenario }
+    private var fault: LabFault? { topology.fault }
+    private func ip(_ id: String, _ args: String...) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
+    private func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
+        LabCommand(["ip", "netns", "exec", netns(id)] + args, input: input)
+    }
+    private func sysctl(_ id: String, _ settings: String...) -> LabCommand { exec(id, ["sysctl", "-qw"] + settings) }
+
+    /// The whole plan.
+    public func plan() -> LabPlan {
+        var commands: [LabCommand] = []
+        for id in topology.netnsIDs {
+            commands.append(LabCommand(["ip", "netns", "add", netns(id)]))
+            commands.append(ip(id, "link", "set", "lo", "up"))
+            commands.append(sysctl(id, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"))
+        }
+        commands += underlayCommands()
+        for node in topology.nodes { commands += nodeCommands(node) }
+        for pod in topology.pods { commands += podCommands(pod) }
+        for node in topology.nodes { commands += iptablesCommands(node) }
+        commands += faultCommands()
+        let listeners = topology.pods.flatMap { pod in
+            pod.tcpPorts.map { LabListener(netnsID: pod.netnsID, argv: ["nc", "-dlk", String($0)]) }
+        }
+        return LabPlan(netns: topology.netnsIDs.map(netns), commands: commands, listeners: listeners)
+    }
+
+    private func underlayCommands() -> [LabCommand] {
+        var commands = [ip("underlay", "link", "add", "br0", "type", "bridge"), ip("underlay", "link", "set", "br0", "up")]
+        for id in topology.nodes.map(\.name) + ["router"] {
+            commands += [ip("underlay", "link", "add", "to-\(id)", "type", "veth", "peer", "name", "ens4", "netns", netns(id)),
+                         ip("underlay", "link", "set", "to-\(id)", "master", "br0", "up"),
+                         ip(id, "link", "set", "ens4", "up")]
+        }
+        commands += [
+            ip("router", "addr", "add", "\(LabTopology.routerIP)/24", "dev", "ens4"),
+            ip("router", "link", "add", "ens5", "type", "veth", "peer", "name", "eth0", "netns", netns("ext")),
+            ip("router", "addr", "add", "\(LabTopology.routerExternalIP)/24", "dev", "ens5"),
+            ip("router", "link", "set", "ens5", "up"),
+            sysctl("router", "net.ipv4.ip_forward=1"),
+            ip("ext", "addr", "add", "\(LabTopology.externalIP)/24", "dev", "eth0"),
+            ip("ext", "link", "set", "eth0", "up"),
+            ip("ext", "route", "add", "default", "via", LabTopology.routerExternalIP),
+        ]
+        if scenario == .bridge {
+            // kubenet relies on the cloud's routes: the router knows every pod CIDR.
+            commands += topology.nodes.map { ip("router", "route", "add", $0.podCIDR, "via", $0.ip) }
+        }
+        return commands
+    }
+
+    private func nodeCommands(_ node: LabNode) -> [LabCommand] {
+        let id = node.name
+        var commands = [
+            ip(id, "addr", "add", "\(node.ip)/24", "dev", "ens4"),
+            ip(id, "route", "add", "default", "via", LabTopology.routerIP, "dev", "ens4"),
+            sysctl(id, "net.ipv4.ip_forward=1"),
+        ]
+        if scenario.usesBridge {
+            commands += [ip(id, "link", "add", "cni0", "type", "bridge"),
+                         ip(id, "addr", "add", "\(node.bridgeGateway)/24", "dev", "cni0"),
+                         ip(id, "link", "set", "cni0", "up"),
+                         sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
+                                "net.bridge.bridge-nf-call-ip6tables=1")]
+        }
+        guard let other = topology.otherNode(than: id) else { return commands }
+        switch scenario {
+        case .flannelHostGW, .calicoBGP:
+            commands.append(ip(id, "route", "add", other.podCIDR, "via", other.ip, "dev", "ens4"))
+        case .flannelVXLAN, .calicoVXLAN:
+            let device = scenario == .flannelVXLAN ? "flannel.1" : "vxlan.calico"
+            let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
+            commands += [
+                ip(id, "link", "add", device, "type", "vxlan", "id", vni, "local", node.ip, "dev", "ens4",
+                   "dstport", port, "nolearning"),
+                ip(id, "link", "set", device, "address", node.vtepMAC, "mtu", "1450", "up"),
+                ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", device),
+                ip(id, "route", "add", other.podCIDR, "via", other.vtepAddress(scenario), "dev", device, "onlink"),
+            ]
+            let broken = id == "node1"
+            if !(broken && fault == .vxlanNeighMissing) {
+                commands.append(ip(id, "neigh", "add", other.vtepAddress(scenario), "lladdr", other.vtepMAC,
+                                   "dev", device, "nud", "permanent"))
+            }
+            if !(broken && fault == .vxlanFDBMissing) {
+                commands.append(LabCommand(["bridge", "-n", netns(id), "fdb", "append", other.vtepMAC, "dev", device,
+                                            "dst", other.ip]))
+            }
+        case .bridge:
+            break
+        }
+        return commands
+    }
+
+    private func podCommands(_ pod: LabPod) -> [LabCommand] {
+        guard let node = topology.node(pod.node) else { return [] }
+        let veth = pod.hostVeth(scenario), podNS = pod.netnsID
+        let mtu = String(fault == .mtuMismatch && pod.node == "node1" ? 1500 : scenario.podMTU)
+        var commands = [ip(node.name, "link", "add", veth, "mtu", mtu, "type", "veth", "peer", "name", "eth0",
+                           "mtu", mtu, "netns", netns(podNS))]
+        if scenario.usesCalicoVeths {
+            commands += [
+                ip(node.name, "link", "set", veth, "address", "ee:ee:ee:ee:ee:ee", "up"),
+                sysctl(node.name, "net.ipv4.conf.\(veth).proxy_arp=1", "net.ipv4.neigh.\(veth).proxy_delay=0"),
+                ip(node.name, "route", "add", "\(pod.ip)/32", "dev", veth, "scope", "link"),
+                ip(podNS, "addr", "add", "\(pod.ip)/32", "dev", "eth0"),
+                ip(podNS, "link", "set", "eth0", "up"),
+                ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
+                ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"),
+            ]
+        } else {
+            commands += [
+                ip(node.name, "link", "set", veth, "master", "cni0", "up"),
+                ip(podNS, "addr", "add", "\(pod.ip)/24", "dev", "eth0"),
+                ip(podNS, "link", "set", "eth0", "up"),
+                ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0"),
+            ]
+            if !(fault == .hairpinOff && pod.name == "web-0") {
+                commands.append(LabCommand(["bridge", "-n", netns(node.name), "link", "set", "dev", veth, "hairpin", "on"]))
+            }
+        }
+        return commands
+    }
+
+    private func iptablesCommands(_ node: LabNode) -> [LabCommand] {
+        let masqueradeChain: String
+        switch scenario {
+        case .flannelHostGW, .flannelVXLAN: masqueradeChain = "FLANNEL-POSTRTG"
+        case .calicoBGP, .calicoVXLAN: masqueradeChain = "cali-nat-outgoing"
+        case .bridge: masqueradeChain = "IP-MASQ"
+        }
+        let cluster = LabTopology.clusterCIDR
+        let masquerade = [
+            "-A POSTROUTING -m comment --comment \"\(scenario.cniName) masquerade\" -j \(masqueradeChain)",
+            "-A \(masqueradeChain) -s \(cluster) -d \(cluster) -j RETURN",
+            "-A \(masqueradeChain) -s \(cluster) ! -d 224.0.0.0/4 -j MASQUERADE --random-fully",
+        ]
+        var forward: [String] = []
+        if fault == .forwardDrop && node.name == "node2", let web1 = topology.pod("web-1") {
+            forward.append("-A FORWARD -d \(web1.ip)/32 -p tcp -m comment --comment \"lab fault: forward-drop\" -m tcp --dport 8080 -j DROP")
+        }
+        let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
+                                              extraFilterForward: forward, extraNatPostrouting: masquerade,
+                                              extraNatChains: [masqueradeChain])
+        return [exec(node.name, ["iptables-\(topology.backend.rawValue)-restore"], input: text)]
+    }
+
+    private func faultCommands() -> [LabCommand] {
+        guard let fault, let web1 = topology.pod("web-1") else { return [] }
+        let veth = web1.hostVeth(scenario)
+        switch fault {
+        case .podEth0Down: return [ip(web1.netnsID, "link", "set", "eth0", "down")]
+        case .hostVethDown: return [ip("node2", "link", "set", veth, "down")]
+        case .bridgeDown: return [ip("node2", "link", "set", "cni0", "down")]
+        case .vethDetached: return [ip("node2", "link", "set", veth, "nomaster")]
+        case .remoteRouteDeleted: return [ip("node1", "route", "del", "10.244.2.0/24")]
+        case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
+        case .wrongGateway: return [ip("node1", "route", "replace", "10.244.2.0/24", "via", "192.168.56.99", "dev", "ens4")]
+        case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]
+        case .podReject:
+            return [exec(web1.netnsID, ["iptables-\(topology.backend.rawValue)-restore"], input: """
+                *filter
+                :INPUT ACCEPT [0:0]
+                :FORWARD ACCEPT [0:0]
+                :OUTPUT ACCEPT [0:0]
+                -A INPUT -p tcp -m comment --comment "lab fault: pod-reject" -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable
+                COMMIT
+
+                """)]
+        case .forwardDrop, .noListener, .serviceNoEndpoints, .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch,
+             .bridgeNFOff, .hairpinOff:
+            return []  // built into the topology or the node setup above
+        }
+    }
+}
