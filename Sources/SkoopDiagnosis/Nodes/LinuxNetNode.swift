@@ -247,7 +247,10 @@ struct LinuxNetNode: NetNodeAction {
         var outcome = transmissions(for: outerDecisions, direction: direction, served: action == .serve)
         for index in outcome.transmissions.indices {
             var link = outcome.transmissions[index].link
-            if link.destination != nil { link.type = .vxlan }
+            if link.destination != nil {
+                link.type = .vxlan
+                if link.action == .forward && decision.translation != nil && decision.probability < 1 { link.action = .service }
+            }
             link.packetIn = decision.packetIn
             link.netfilter = decision.netfilter + link.netfilter
             link.routes = decision.routes + link.routes
