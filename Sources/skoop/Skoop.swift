@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import SkoopModel
+import SkoopCollector
+import SkoopDiagnosis
 
 /// The `skoop` command: why can't this pod reach that service?
 @main
@@ -8,7 +11,29 @@ struct Skoop: AsyncParsableCommand {
         commandName: "skoop",
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         subcommands: [
-            InspectCommand.self, DiagnoseCommand.self, CollectCommand.self, LabCommand.self,
+            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, LabCommand.self,
         ]
     )
+
+    /// No subcommand: the TUI on the demo on a terminal; otherwise the demo's diagnosis as text
+    /// (pass-through for pipes and scripts).
+    func run() async throws {
+        if isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 {
+            try reportingFailures {
+                try TUILauncher(snapshot: nil, context: DiagnosisContext()).run(query: nil, noColor: false, noMouse: false, ascii: false)
+            }
+            return
+        }
+        try reportingFailures {
+            guard let demo = DemoSnapshot.path else {
+                throw InputError(source: "the bundled demo", expected: "the resource bundle next to the skoop binary")
+            }
+            let first = DemoSnapshot.suggestions[0]
+            var session = try DiagnosisSession(
+                query: DiagnosisQuery(src: first.src, dst: first.dst, dport: first.port),
+                collector: try CollectorManager(snapshot: demo))
+            session.diagnostor.run()
+            print(session.report.text(), terminator: "")
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopNetstack
 import SkoopKubernetes
 import SkoopCollector
 
@@ -100,6 +101,26 @@ public struct Network: Sendable {
     public func collectedNode(owning address: IPAddress) -> String? {
         collector.collectedNodes.first { node in
             (try? collector.netns(node: node, id: "host"))?.owns(address) == true
+        }
+    }
+
+    /// The collected netns a hop stands for: a pod's netns, a node's host netns, or NODE/NETNS.
+    public func netns(of hop: Hop) -> NetNSInfo? {
+        switch hop.type {
+        case .node:
+            return try? collector.netns(node: hop.id, id: "host")
+        case .pod:
+            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let pod = cluster.pod(namespace: parts[0], name: parts[1]),
+                  let node = pod.nodeName, let address = pod.podIPs.first,
+                  let id = collector.netns(node: node, owning: address) else { return nil }
+            return try? collector.netns(node: node, id: id)
+        case .generic:
+            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            return try? collector.netns(node: parts[0], id: parts[1])
+        case .external, .infra:
+            return nil
         }
     }
 

@@ -125,7 +125,6 @@ struct LinuxNetNode: NetNodeAction {
         let replies = simulator.process(reply, ingress: .generated, direction: .reply, bridgePort: bridgePort)
         var outcome = transmissions(for: replies, direction: .reply, served: true)
         for index in outcome.transmissions.indices {
-            outcome.transmissions[index].link.packetIn = decision.packet
             outcome.transmissions[index].link.netfilter = decision.netfilter + outcome.transmissions[index].link.netfilter
             outcome.transmissions[index].link.routes = decision.routes + outcome.transmissions[index].link.routes
             outcome.transmissions[index].link.probability *= decision.probability

@@ -158,14 +158,20 @@ extension TUIState {
                 case .drop:
                     line.append(Span(glyphs.dropped, CellStyle(.dropped, bold: true)))
                     line.append(Span(" at " + hopLabel(hop)))
-                case .serve:
+                case .serve where link.isTerminal:
                     line.append(Span(glyphs.served, CellStyle(.served, bold: true)))
                     line.append(Span(" at " + hopLabel(hop)))
+                case .serve:
+                    // Served here; the reply sets off from this link.
+                    line.append(Span(glyphs.served + " ", CellStyle(.served, bold: true)))
+                    line.append(Span("[\(link.type.rawValue)] ", CellStyle(.dim)))
+                    line.append(Span(hopLabel(hop)))
                 default:
                     line.append(Span("[\(link.type.rawValue)] ", CellStyle(.dim)))
                     line.append(Span(hopLabel(hop)))
                 }
-                if let nat = Self.natKind(from: link.packetIn, to: link.packet) {
+                if link.direction == .reply && !link.isTerminal { line.append(Span(" reply", CellStyle(.dim))) }
+                if let nat = Self.natKind(from: link.packetIn, to: link.packet.encap ?? link.packet) {
                     line.append(Span(" " + nat, CellStyle(.accent)))
                 }
                 if link.probability < 1 { line.append(Span(" p=" + Self.percent(link.probability), CellStyle(.dim))) }

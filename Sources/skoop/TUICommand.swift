@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import SkoopModel
+import SkoopNetstack
+import SkoopCollector
+import SkoopDiagnosis
+import SkoopTUI
+
+/// `skoop tui`: the interactive terminal UI.
+struct TUICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tui", abstract: "Step through a diagnosis in the terminal UI (the bundled demo by default).")
+
+    @Option(help: "The snapshot directory (default: the bundled demo).")
+    var snapshot: String?
+
+    @OptionGroup var queryOptions: QueryOptions
+    @OptionGroup var networkOptions: NetworkOptions
+
+    @Flag(name: .customLong("no-color"), help: "No colours (NO_COLOR is honoured too).")
+    var noColor = false
+
+    @Flag(name: .customLong("no-mouse"), help: "Don't use the mouse.")
+    var noMouse = false
+
+    @Flag(help: "ASCII glyphs only.")
+    var ascii = false
+
+    func validate() throws {
+        if (queryOptions.src == nil) != (queryOptions.dst == nil) {
+            throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
+        }
+    }
+
+    func run() throws {
+        try reportingFailures {
+            try TUILauncher(snapshot: snapshot, context: networkOptions.context)
+                .run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
+        }
+    }
+}
+
+/// Opens a snapshot and runs the TUI on it.
+struct TUILauncher {
+    let collector: CollectorManager
+    let title: String
+    let isDemo: Bool
+    let context: DiagnosisContext
+
+    init(snapshot: String?, context: DiagnosisContext) throws {
+        if let snapshot {
+            collector = try CollectorManager(snapshot: snapshot)
+            title = snapshot
+            isDemo = false
+        } else {
+            guard let demo = DemoSnapshot.path else {
+                throw InputError(source: "the bundled demo", expected: "the resource bundle next to the skoop binary",
+                                 found: "nothing; pass --snapshot DIR")
+            }
+            collector = try CollectorManager(snapshot: demo)
+            title = "demo (flannel vxlan, FORWARD DROP on node2)"
+            isDemo = true
+        }
+        self.context = context
+    }
+
+    func run(query: DiagnosisQuery?, noColor: Bool, noMouse: Bool, ascii: Bool) throws {
+        let collector = self.collector
+        let context = self.context
+        let network = GenericProvider().network(collector: collector, context: context)
+        let configuration = TUIConfiguration(
+            makeDriver: { query in
+                let session = try DiagnosisSession(
+                    query: DiagnosisQuery(src: query.src, dst: query.dst, dport: query.port, proto: query.proto),
+                    collector: collector, context: context)
+                return session.diagnostor
+            },
+            snapshotTitle: title,
+            initialQuery: query.map { TUIQuery(src: $0.src, dst: $0.dst, port: $0.dport, proto: $0.proto) },
+            suggestedQueries: suggestions(),
+            completionNames: completionNames(),
+            rulesetProvider: { hop in TUILauncher.chains(of: network.netns(of: hop)) },
+            noColor: noColor, noMouse: noMouse, ascii: ascii)
+        do {
+            try runTUI(configuration: configuration)
+        } catch let error as TUIError {
+            printError(error.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
+    /// The start screen's queries: the demo's tour, or one per service for other snapshots.
+    func suggestions() -> [SuggestedQuery] {
+        if isDemo {
+            return DemoSnapshot.suggestions.map {
+                SuggestedQuery(title: $0.title, query: TUIQuery(src: $0.src, dst: $0.dst, port: $0.port,
+                                                                proto: TransportProtocol(rawValue: $0.proto) ?? .tcp))
+            }
+        }
+        let cluster = collector.cluster
+        guard let client = cluster.pods.first(where: { !$0.hostNetwork && $0.podIPs.first != nil }) else { return [] }
+        return cluster.services.prefix(10).compactMap { service in
+            guard let port = service.ports.first, let proto = port.protocol.transport else { return nil }
+            return SuggestedQuery(title: "\(client.qualifiedName) -> svc/\(service.qualifiedName):\(port.port)",
+                                  query: TUIQuery(src: client.qualifiedName, dst: "svc/\(service.qualifiedName)",
+                                                  port: port.port, proto: proto))
+        }
+    }
+
+    /// Pods, services and nodes, as `:diag` takes them.
+    func completionNames() -> [String] {
+        let cluster = collector.cluster
+        return cluster.pods.map(\.qualifiedName) + cluster.services.map { "svc/\($0.qualifiedName)" }
+            + cluster.nodes.map { "node/\($0.name)" }
+    }
+
+    /// A netns's whole ruleset as the rules browser lists it.
+    static func chains(of info: NetNSInfo?) -> [RulesetChainView] {
+        guard let info else { return [] }
+        return [info.iptables, info.ip6tables].compactMap { $0 }.flatMap { ruleset in
+            ruleset.tables.flatMap { table in
+                table.chains.map { chain in
+                    RulesetChainView(table: table.name, chain: chain.name, policy: chain.policy.map(policyName),
+                                     rules: chain.rules.map {
+                                         RulesetRuleView(rule: $0.text, packets: $0.counters?.packets, bytes: $0.counters?.bytes)
+                                     })
+                }
+            }
+        }
+    }
+
+    static func policyName(_ target: Target) -> String {
+        switch target {
+        case .accept: "ACCEPT"
+        case .drop: "DROP"
+        default: "\(target)".uppercased()
+        }
+    }
+}
