@@ -1,0 +1,113 @@
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+
+/// What a snapshot holds, for `skoop inspect`.
+public struct SnapshotSummary: Sendable {
+    /// One netns's contents.
+    public struct NetNSSummary: Sendable {
+        public var id: String
+        /// The pod whose address this netns holds, if any.
+        public var pod: String?
+        public var interfaces: Int
+        public var addresses: [String]
+        public var routes: Int
+        public var rules: Int
+        public var iptablesRules: Int
+        public var iptablesBackend: String?
+        public var ipsets: Int
+        public var ipvsServices: Int
+        public var listeningSockets: Int
+        public var warnings: [String]
+    }
+
+    /// One node's contents.
+    public struct NodeSummary: Sendable {
+        public var name: String
+        public var inKubernetes: Bool
+        public var netns: [NetNSSummary]
+    }
+
+    public var hints: SnapshotHints
+    public var nodes: [NodeSummary]
+    public var pods: Int
+    public var services: Int
+    public var endpointSlices: Int
+    public var networkPolicies: Int
+    public var warnings: [String]
+
+    /// Reads every netns of the snapshot (errors in any file stop it: the caller reports them).
+    public init(collector: CollectorManager) throws(InputError) {
+        let cluster = collector.cluster
+        hints = collector.hints
+        pods = cluster.pods.count
+        services = cluster.services.count
+        endpointSlices = cluster.endpointSlices.count
+        networkPolicies = cluster.networkPolicies.count
+        warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)
+        var nodes: [NodeSummary] = []
+        let names = Set(collector.collectedNodes).union(cluster.nodes.map(\.name)).sorted()
+        for name in names {
+            var node = NodeSummary(name: name, inKubernetes: cluster.node(named: name) != nil, netns: [])
+            if !collector.collectedNodes.contains(name) {
+                warnings.append("node \(name) is in k8s/nodes.json but has no collected data under nodes/")
+            } else if !node.inKubernetes {
+                warnings.append("nodes/\(name) is not a node in k8s/nodes.json")
+            }
+            for id in collector.netnsIDs(node: name) {
+                let info = try collector.netns(node: name, id: id)
+                let pod = info.routableAddresses.lazy.compactMap { cluster.ipCache.pod(ip: $0) }.first
+                node.netns.append(NetNSSummary(
+                    id: id, pod: pod?.qualifiedName, interfaces: info.interfaces.count,
+                    addresses: info.routableAddresses.map(\.description), routes: info.routes.count, rules: info.rules.count,
+                    iptablesRules: [info.iptables, info.ip6tables].compactMap { $0 }
+                        .reduce(0) { $0 + $1.tables.reduce(0) { $0 + $1.chains.reduce(0) { $0 + $1.rules.count } } },
+                    iptablesBackend: info.iptablesBackend, ipsets: info.ipsets.sets.count,
+                    ipvsServices: info.ipvs.services.count,
+                    listeningSockets: info.sockets.filter(\.isListening).count,
+                    warnings: info.warnings + info.rulesetWarnings))
+            }
+            nodes.append(node)
+        }
+        self.nodes = nodes
+        let podsWithNetns = Set(nodes.flatMap(\.netns).compactMap(\.pod))
+        for pod in cluster.pods where !pod.hostNetwork && pod.phase == "Running" && !podsWithNetns.contains(pod.qualifiedName) {
+            if let node = pod.nodeName, collector.collectedNodes.contains(node) {
+                warnings.append("pod \(pod.qualifiedName) on \(node) has no collected netns holding its address")
+            }
+        }
+    }
+
+    /// The human summary.
+    public func text() -> String {
+        let safe = TerminalSafe.strip
+        var lines: [String] = []
+        var header = "Snapshot: \(nodes.count) node(s), \(pods) pod(s), \(services) service(s), \(endpointSlices) EndpointSlice(s), \(networkPolicies) NetworkPolicy(ies)"
+        let detected = [hints.cni.map { "cni \($0)" }, hints.mode.map { "mode \($0)" },
+                        hints.kubeProxyMode.map { "kube-proxy \($0)" }].compactMap { $0 }
+        if !detected.isEmpty { header += "\n  hints: " + detected.map(safe).joined(separator: ", ") }
+        lines.append(header)
+        for node in nodes {
+            lines.append("")
+            lines.append("node \(safe(node.name))\(node.inKubernetes ? "" : " (not in k8s/nodes.json)"): \(node.netns.count) netns")
+            for netns in node.netns {
+                var line = "  \(safe(netns.id))"
+                if let pod = netns.pod { line += " (pod \(safe(pod)))" }
+                line += ": \(netns.interfaces) interfaces, \(netns.routes) routes, \(netns.rules) rules, \(netns.iptablesRules) iptables rules"
+                if let backend = netns.iptablesBackend { line += " (\(safe(backend)))" }
+                if netns.ipsets > 0 { line += ", \(netns.ipsets) ipsets" }
+                if netns.ipvsServices > 0 { line += ", \(netns.ipvsServices) IPVS services" }
+                line += ", \(netns.listeningSockets) listening sockets"
+                lines.append(line)
+                if !netns.addresses.isEmpty { lines.append("    addresses: \(netns.addresses.joined(separator: ", "))") }
+                for warning in netns.warnings { lines.append("    warning: \(safe(warning))") }
+            }
+        }
+        if !warnings.isEmpty {
+            lines.append("")
+            lines.append("Warnings:")
+            for warning in warnings { lines.append("  \(safe(warning))") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
