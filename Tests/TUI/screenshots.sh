@@ -2,6 +2,7 @@
 # Screenshots of the TUI: drives CMD in tmux, captures each scene with colours (capture-pane -e)
 # and renders PNGs with ansi2png.py (Pillow + DejaVu Sans Mono).
 # usage: Tests/TUI/screenshots.sh OUTDIR [CMD ...]    (default CMD: skoop tui)
+# README's pictures: swift build && Tests/TUI/screenshots.sh screenshots .build/debug/skoop
 # env: THEME=dark|light (default dark), COLUMNS_=120, ROWS_=36
 set -euo pipefail
 OUT=${1:?usage: screenshots.sh OUTDIR [CMD ...]}
@@ -16,13 +17,14 @@ SOCKET="skoop-shots-$$"
 CMD=$(printf '%q ' "$@")
 mkdir -p "$OUT"
 tm() { tmux -L "$SOCKET" "$@"; }
-trap 'tm kill-server 2>/dev/null || true' EXIT
+trap 'tm kill-server 2>/dev/null || true; rm -rf "${CAPTURES:-}"' EXIT
 tm -f /dev/null new-session -d -s shots -x "$W" -y "$H" "TERM=xterm-256color $CMD; sleep 30"
 sleep 1.5
 keys() { tm send-keys -t shots "$@"; sleep 0.4; }
+CAPTURES=$(mktemp -d)
 shot() { # NAME
-    tm capture-pane -p -e -t shots > "$OUT/$1.ansi"
-    "$PYTHON" "$HERE/ansi2png.py" "$OUT/$1.ansi" "$OUT/$1.png" --columns "$W" --rows "$H" --theme "${THEME:-dark}"
+    tm capture-pane -p -e -t shots > "$CAPTURES/$1.ansi"
+    "$PYTHON" "$HERE/ansi2png.py" "$CAPTURES/$1.ansi" "$OUT/$1.png" --columns "$W" --rows "$H" --theme "${THEME:-dark}"
     echo "$OUT/$1.png"
 }
 if tm capture-pane -p -t shots | grep -qF "Pick a query"; then shot 00-start; keys Enter; fi
