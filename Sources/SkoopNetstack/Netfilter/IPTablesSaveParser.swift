@@ -94,7 +94,7 @@ struct ParseState {
 
     mutating func declareChain(_ line: Substring, number: Int) throws {
         let words = line.dropFirst().split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count >= 2, var table = openTable else {
+        guard words.count >= 2, let chainCount = openTable?.table.chains.count else {
             throw error(number, ":CHAIN POLICY [packets:bytes]", line)
         }
         let name = String(words[0])
@@ -110,10 +110,9 @@ struct ParseState {
             guard let parsed = parseCounters(words[2]) else { throw error(number, "[packets:bytes]", line) }
             counters = parsed
         }
-        guard table.chainIndex[name] == nil else { throw error(number, "a chain declared once", line) }
-        table.chainIndex[name] = table.table.chains.count
-        table.table.chains.append(Chain(name: name, policy: policy, counters: counters))
-        openTable = table
+        guard openTable?.chainIndex[name] == nil else { throw error(number, "a chain declared once", line) }
+        openTable?.chainIndex[name] = chainCount
+        openTable?.table.chains.append(Chain(name: name, policy: policy, counters: counters))
     }
 
     mutating func appendRule(_ line: Substring, number: Int) throws {
@@ -133,16 +132,20 @@ struct ParseState {
         } catch {
             throw self.error(number, "balanced quotes", line)
         }
-        guard words.count >= 2, var table = openTable else { throw error(number, "-A CHAIN", line) }
-        guard let chainAt = table.chainIndex[words[1]] else {
+        // Read the open table through optional chaining only: a local copy would make the
+        // in-place append below copy every chain (quadratic on big dumps).
+        guard words.count >= 2, let tableName = openTable?.table.name else { throw error(number, "-A CHAIN", line) }
+        guard let chainAt = openTable?.chainIndex[words[1]] else {
             throw error(number, "a rule for a chain declared with :\(words[1])", line)
         }
-        var reader = RuleReader(words: words, start: 2, table: table.table.name)
-        let (matches, target) = try reader.read(onError: { self.error(number, $0, line) })
+        var reader = RuleReader(words: words, start: 2, table: tableName)
+        let source = self.source
+        let (matches, target) = try reader.read(onError: {
+            InputError(source: source, line: number, expected: $0, found: String(line))
+        })
         for note in reader.notes { warnings.append(RulesetWarning(source: source, line: number, message: note)) }
         let rule = Rule(matches: matches, target: target, counters: counters, text: String(body), line: number)
-        table.table.chains[chainAt].rules.append(rule)
-        openTable = table
+        openTable?.table.chains[chainAt].rules.append(rule)
     }
 
     /// Closes the table, warning about jumps to chains it does not declare.

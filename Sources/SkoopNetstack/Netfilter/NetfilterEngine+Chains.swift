@@ -28,9 +28,27 @@ extension NetfilterEngine {
                 }
                 position = found
                 let rule = chain.chain.rules[position]
-                var steps: [RuleStep] = []
-                for branch in matchBranches(rule, current, scope: scope) {
-                    steps += ruleSteps(rule, chain: chain.chain.name, branch: branch, scope: scope, stack: stack)
+                let alternatives = matchAlternatives(rule, current.context, scope: scope)
+                var extra: [RuleStep] = []
+                for alternative in alternatives.dropFirst() {
+                    var copy = current
+                    extra += applyRule(rule, chain: chain.chain.name, alternative, to: &copy, scope: scope, stack: stack)
+                        ?? [.next(copy)]
+                }
+                guard let first = alternatives.first else { break }
+                let steps: [RuleStep]
+                if let taken = applyRule(rule, chain: chain.chain.name, first, to: &current, scope: scope, stack: stack) {
+                    steps = taken + extra
+                } else {
+                    // The common path: the walk went on in place.
+                    for step in extra {
+                        switch step {
+                        case .next(let next): queue.append((position + 1, next))
+                        case .exit(let done, let exit): results.append((done, exit))
+                        }
+                    }
+                    position += 1
+                    continue
                 }
                 var continued: Walk?
                 for step in steps {
@@ -66,18 +84,20 @@ extension NetfilterEngine {
                             note: "their -d addresses differ from \(destination)")
     }
 
-    /// Applies a rule's target (or not) to one match branch.
-    func ruleSteps(_ rule: Rule, chain: String, branch: MatchBranch, scope: Scope, stack: [String]) -> [RuleStep] {
-        var walk = branch.walk
+    /// Applies a rule's target (or not) for one match alternative. Returns nil when the walk simply
+    /// goes on to the next rule (changed in place), else the steps it led to.
+    func applyRule(_ rule: Rule, chain: String, _ alternative: MatchAlternative, to walk: inout Walk,
+                   scope: Scope, stack: [String]) -> [RuleStep]? {
+        alternative.apply(to: &walk)
         func record(_ verdict: String, note: String? = nil) {
-            let notes = (branch.notes + [note].compactMap { $0 }).joined(separator: "; ")
+            let notes = (alternative.notes + [note].compactMap { $0 }).joined(separator: "; ")
             walk.trace.append(NetfilterTraceEntry(
                 hook: scope.hook.rawValue, table: scope.table, chain: chain, rule: rule.text,
-                matched: branch.matched, verdict: verdict, note: notes.isEmpty ? nil : notes))
+                matched: alternative.matched, verdict: verdict, note: notes.isEmpty ? nil : notes))
         }
-        guard branch.matched else {
+        guard alternative.matched else {
             record("NOMATCH")
-            return [.next(walk)]
+            return nil
         }
         switch rule.target {
         case .accept:
@@ -94,20 +114,20 @@ extension NetfilterEngine {
             return [.exit(walk, .returned)]
         case .none, .log, .nflog, .trace, .ct:
             record("CONTINUE")
-            return [.next(walk)]
+            return nil
         case .notrack:
             walk.context.untracked = true
             record("NOTRACK", note: "connection untracked: no NAT, state UNTRACKED")
-            return [.next(walk)]
+            return nil
         case .mark(let change):
             let before = walk.context.packet.mark
             walk.context.packet.mark = change.apply(to: before)
             record("MARK", note: "mark 0x\(String(before, radix: 16)) -> 0x\(String(walk.context.packet.mark, radix: 16))")
-            return [.next(walk)]
+            return nil
         case .connmark(let action):
             applyConnmark(action, to: &walk.context)
             record("CONNMARK", note: "mark 0x\(String(walk.context.packet.mark, radix: 16)), ct mark 0x\(String(walk.context.conntrackMark, radix: 16))")
-            return [.next(walk)]
+            return nil
         case .dnat, .snat, .masquerade, .redirect:
             let (verdict, note) = applyNAT(rule.target, to: &walk, scope: scope)
             record(verdict, note: note)
@@ -118,14 +138,14 @@ extension NetfilterEngine {
                 walk.warn("rule at line \(rule.line) jumps to missing chain \(name): ignored")
                 walk.flags.insert(.uncertain)
                 record("CONTINUE", note: "chain \(name) does not exist")
-                return [.next(walk)]
+                return nil
             }
             if stack.contains(name) || stack.count >= options.maxDepth {
                 let path = (stack + [name]).joined(separator: " -> ")
                 walk.warn("jump cycle or nesting too deep (\(path)): jump not followed")
                 walk.flags.insert(.uncertain)
                 record("CONTINUE", note: "jump not followed: \(path)")
-                return [.next(walk)]
+                return nil
             }
             record(isGoto ? "GOTO" : "JUMP")
             return walkChain(target, scope: scope, from: 0, walk, stack: stack + [name]).map { result, exit in
@@ -139,7 +159,7 @@ extension NetfilterEngine {
             walk.warn("target \(name) \(arguments.joined(separator: " ")) is not modelled (line \(rule.line)): assumed to continue")
             walk.flags.insert(.uncertain)
             record("CONTINUE", note: "unsupported target \(name): assumed non-terminal")
-            return [.next(walk)]
+            return nil
         }
     }
 

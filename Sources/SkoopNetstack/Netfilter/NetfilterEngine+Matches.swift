@@ -1,10 +1,20 @@
 import SkoopModel
 
-/// One way a rule's matches can come out for a branch.
-struct MatchBranch {
+/// One way a rule's matches can come out, before it is applied to a branch (kept apart from
+/// the branch so the common single-outcome path appends to the trace without copying it).
+struct MatchAlternative {
     var matched: Bool
-    var walk: Walk
-    var notes: [String]
+    var factor: Double = 1
+    var flags: NetfilterOutcomeFlags = []
+    var notes: [String] = []
+    var warnings: [String] = []
+
+    /// Folds the alternative's weight, flags and warnings into `walk`.
+    func apply(to walk: inout Walk) {
+        walk.probability *= factor
+        walk.flags.formUnion(flags)
+        for warning in warnings { walk.warn(warning) }
+    }
 }
 
 /// How one match evaluates: a plain answer, or several weighted alternatives.
@@ -20,19 +30,19 @@ enum MatchAnswer {
 }
 
 extension NetfilterEngine {
-    /// Evaluates every match of `rule`; returns the matching branches first, then no-match ones.
-    func matchBranches(_ rule: Rule, _ walk: Walk, scope: Scope) -> [MatchBranch] {
-        var live = [MatchBranch(matched: true, walk: walk, notes: [])]
-        var failed: [MatchBranch] = []
+    /// Evaluates every match of `rule`; returns the matching alternatives first, then no-match ones.
+    func matchAlternatives(_ rule: Rule, _ context: PacketContext, scope: Scope) -> [MatchAlternative] {
+        var live = [MatchAlternative(matched: true)]
+        var failed: [MatchAlternative] = []
         for match in rule.matches {
-            var nextLive: [MatchBranch] = []
-            for branch in live {
-                for (holds, factor, flags, note, warning) in alternatives(match, branch.walk.context, scope: scope) {
-                    var copy = branch
-                    copy.walk.probability *= factor
-                    copy.walk.flags.formUnion(flags)
+            var nextLive: [MatchAlternative] = []
+            for partial in live {
+                for (holds, factor, flags, note, warning) in alternatives(match, context, scope: scope) {
+                    var copy = partial
+                    copy.factor *= factor
+                    copy.flags.formUnion(flags)
                     if let note { copy.notes.append(note) }
-                    if let warning { copy.walk.warn("line \(rule.line): \(warning)") }
+                    if let warning { copy.warnings.append("line \(rule.line): \(warning)") }
                     if holds != match.negated {
                         nextLive.append(copy)
                     } else {
@@ -47,15 +57,15 @@ extension NetfilterEngine {
         return live + merge(failed)
     }
 
-    /// Merges no-match branches that differ only by probability (a probability ladder's
+    /// Merges no-match alternatives that differ only by weight (a probability ladder's
     /// leftovers) so a long chain does not multiply identical branches.
-    func merge(_ failed: [MatchBranch]) -> [MatchBranch] {
-        var merged: [MatchBranch] = []
-        for branch in failed {
-            if let at = merged.firstIndex(where: { $0.walk.flags == branch.walk.flags && $0.walk.warnings == branch.walk.warnings }) {
-                merged[at].walk.probability += branch.walk.probability
+    func merge(_ failed: [MatchAlternative]) -> [MatchAlternative] {
+        var merged: [MatchAlternative] = []
+        for alternative in failed {
+            if let at = merged.firstIndex(where: { $0.flags == alternative.flags && $0.warnings == alternative.warnings }) {
+                merged[at].factor += alternative.factor
             } else {
-                merged.append(branch)
+                merged.append(alternative)
             }
         }
         return merged

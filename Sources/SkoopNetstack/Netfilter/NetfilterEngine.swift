@@ -52,7 +52,7 @@ public struct NetfilterEngine: Sendable {
             guard let base = chains[tableName]?[hook.rawValue] else { continue }
             var next: [Walk] = []
             for walk in walks {
-                if tableName == "nat" && !walk.context.natConsulted {
+                if tableName == "nat" && !walk.context.natConsulted(at: hook) {
                     next.append(replayConnectionNAT(walk, hook: hook))
                     continue
                 }
@@ -73,6 +73,9 @@ public struct NetfilterEngine: Sendable {
                         if policy == .drop { finished.append(after.outcome(.drop)) } else { next.append(after) }
                     }
                 }
+            }
+            if tableName == "nat" {
+                for i in next.indices { next[i].context.natBindings.insert(.bound(at: hook)) }
             }
             walks = next
         }
@@ -108,7 +111,11 @@ extension NetfilterEngine {
     /// A later packet skips the nat table; conntrack replays the connection's recorded NAT.
     func replayConnectionNAT(_ walk: Walk, hook: Hook) -> Walk {
         var walk = walk
-        var note = "nat table not consulted: not the first packet of a tracked connection"
+        let context = walk.context
+        var note = context.untracked ? "nat table not consulted: connection untracked"
+            : context.natBindings.contains(.bound(at: hook)) && context.isFirstPacket && context.direction == .original
+            ? "nat table not consulted: the connection's \(NATBindings.bound(at: hook) == .destination ? "destination" : "source") binding is already set up"
+            : "nat table not consulted: not the first packet of a tracked connection"
         if let nat = walk.context.connectionNAT, !walk.context.untracked {
             let before = walk.context.packet.description
             if hook == .prerouting || hook == .output {
@@ -162,6 +169,8 @@ enum ChainExit {
 }
 
 extension PacketContext {
-    /// NAT tables see only the first packet of a tracked connection.
-    var natConsulted: Bool { isFirstPacket && direction == .original && !untracked }
+    /// NAT tables see only the first packet of a tracked connection, once per binding.
+    func natConsulted(at hook: Hook) -> Bool {
+        isFirstPacket && direction == .original && !untracked && !natBindings.contains(.bound(at: hook))
+    }
 }

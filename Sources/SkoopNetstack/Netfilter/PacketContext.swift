@@ -65,6 +65,10 @@ public struct PacketContext: Sendable {
     /// For a later packet of a NATed connection: the rewrite conntrack applies at the nat hooks
     /// (DNAT in PREROUTING/OUTPUT, SNAT in INPUT/POSTROUTING) instead of consulting the nat table.
     public var connectionNAT: ConnectionNAT?
+    /// The NAT bindings conntrack already set up for this connection: the nat table is consulted
+    /// once per binding (destination at PREROUTING/OUTPUT, source at INPUT/POSTROUTING), so a
+    /// looped-back packet skips nat PREROUTING after OUTPUT. The engine fills it in as hooks run.
+    public var natBindings: NATBindings
     /// TCP flags; nil assumes SYN for a first packet, ACK otherwise.
     public var tcpFlags: TCPFlags?
     /// ICMP type and code; nil assumes echo-request (reply: echo-reply).
@@ -86,7 +90,7 @@ public struct PacketContext: Sendable {
                 physdevIn: String? = nil, physdevOut: String? = nil,
                 direction: ConnectionDirection = .original, isFirstPacket: Bool = true,
                 conntrackMark: UInt32 = 0, untracked: Bool = false, natStatus: Set<ConntrackState> = [],
-                connectionNAT: ConnectionNAT? = nil, tcpFlags: TCPFlags? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
+                connectionNAT: ConnectionNAT? = nil, natBindings: NATBindings = [], tcpFlags: TCPFlags? = nil, icmpType: UInt8? = nil, icmpCode: UInt8? = nil,
                 length: UInt32? = nil, sourceMAC: String? = nil, reversePathValid: Bool? = nil,
                 addressType: @escaping AddressTypeResolver = { _, _ in nil },
                 interfaceAddress: @escaping @Sendable (String) -> IPAddress? = { _ in nil }) {
@@ -101,6 +105,7 @@ public struct PacketContext: Sendable {
         self.untracked = untracked
         self.natStatus = natStatus
         self.connectionNAT = connectionNAT
+        self.natBindings = natBindings
         self.tcpFlags = tcpFlags
         self.icmpType = icmpType
         self.icmpCode = icmpCode
@@ -161,5 +166,20 @@ public struct ConnectionNAT: Hashable, Sendable {
         self.destinationPort = destinationPort
         self.source = source
         self.sourcePort = sourcePort
+    }
+}
+
+/// Which NAT bindings of a connection are set up.
+public struct NATBindings: OptionSet, Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Destination binding (nat PREROUTING or OUTPUT ran).
+    public static let destination = NATBindings(rawValue: 1)
+    /// Source binding (nat INPUT or POSTROUTING ran).
+    public static let source = NATBindings(rawValue: 2)
+
+    /// The binding a hook's nat chain sets up.
+    public static func bound(at hook: Hook) -> NATBindings {
+        hook == .prerouting || hook == .output ? .destination : .source
     }
 }

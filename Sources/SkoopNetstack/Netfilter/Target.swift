@@ -25,8 +25,7 @@ public struct NATRange: Hashable, Sendable, CustomStringConvertible {
             addressPart = text[text.index(after: text.startIndex)..<close]
             let rest = text[text.index(after: close)...]
             if rest.hasPrefix(":") { portPart = rest.dropFirst() } else if !rest.isEmpty { return nil }
-        } else if text.filter({ $0 == ":" }).count == 1 {
-            let colon = text.firstIndex(of: ":")!
+        } else if text.filter({ $0 == ":" }).count == 1, let colon = text.firstIndex(of: ":") {
             addressPart = text[..<colon]
             portPart = text[text.index(after: colon)...]
         }
