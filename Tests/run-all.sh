@@ -21,3 +21,7 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+
+# The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
+bin=$(swift build --show-bin-path)
+bash Tests/TUI/tmux-e2e.sh "$bin/skoop"

@@ -55,12 +55,12 @@ struct ScreenTests {
         }
     }
 
-    @Test func tooSmallShowsOneClearLine() {
+    @Test func tooSmallShowsAClearMessage() {
         let state = demoState()
         let tiny = state.render(size: Size(columns: 30, rows: 7))
-        #expect(tiny.lines == ["too small: need 20x8", "", "", "", "", "", ""])
-        let narrow = state.render(size: Size(columns: 19, rows: 20))
-        #expect(narrow.lines[0] == "too small: need 20x")
+        #expect(tiny.lines == ["too small:", "need 20x8", "", "", "", "", ""])
+        let narrow = state.render(size: Size(columns: 10, rows: 5))
+        #expect(narrow.lines[0] == "too small:" && narrow.lines[1] == "need 20x8")
         let smallest = state.render(size: Size(columns: 20, rows: 8))
         #expect(smallest.lines[0].hasPrefix(" Skoop │ demo"))
         #expect(smallest.lines[2] == "▸ pod default/client")

@@ -8,7 +8,9 @@
 set -euo pipefail
 if [ $# -eq 0 ]; then set -- skoop tui; fi
 command -v tmux >/dev/null || { echo "tmux-e2e: tmux is not installed" >&2; exit 2; }
-SOCKET="skoop-e2e-$$"
+SOCKET_BASE="skoop-e2e-$$"
+SOCKET="$SOCKET_BASE-0"
+runs=0
 SESSION=e2e
 CMD=$(printf '%q ' "$@")
 failures=0
@@ -32,7 +34,10 @@ check() { # NAME TEXT
 }
 start() { # runs CMD, then prints the terminal modes once it exits
     cleanup
-    tm -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
+    # A fresh server per run: a new session on a server that is still shutting down fails.
+    runs=$((runs + 1))
+    SOCKET="$SOCKET_BASE-$runs"
+    tm -f /dev/null new-session -d -s "$SESSION" -x 150 -y 30 \
         "TERM=xterm-256color $CMD; echo \"EXIT=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 30"
 }
 keys() { tm send-keys -t "$SESSION" "$@"; sleep 0.3; }
@@ -42,24 +47,45 @@ restored() { # NAME
 }
 tui_pid() { pgrep -P "$(tm display-message -p -t "$SESSION" '#{pane_pid}')" | head -1; }
 
+check_absent() { # NAME TEXT
+    sleep 0.3
+    if screen | grep -qF -- "$2"; then failures=$((failures + 1)); echo "FAIL $1: \"$2\" still on screen"; screen | sed 's/^/     | /'
+    else passes=$((passes + 1)); echo "ok   $1"; fi
+}
+hops() { screen | grep -cE '(─▸|->) ' || true; }
+
 start
 check "header draws" "Skoop"
 if screen | grep -qF "Pick a query"; then keys Enter; fi
-check "a diagnosis is shown" "step "
-keys r;            check "run to end shows a verdict" "step"
+check "a diagnosis is shown" "step 1/"
+before=$(hops)
+keys n;            check "n advances one transmission" "step 2/"
+if [ "$(hops)" -gt "$before" ]; then passes=$((passes + 1)); echo "ok   stepping adds hops"
+else failures=$((failures + 1)); echo "FAIL stepping adds hops ($before -> $(hops))"; fi
+keys p;            check "p steps back" "step 1/"
+keys r;            check "run to end shows a verdict" "PARTIAL"
+keys g;            check "g goes to the first step" "step 1/"
+keys G
+keys Home 2>/dev/null || true
+keys l;            check "expanding a hop shows its packet" "packet"
 keys '?';          check "help overlay" "any key closes"
 keys x
+keys '/' 'node2' Enter
 keys i;            check "rules browser" "Netfilter trace at"
+check "the dropping rule is in the trace" "-A FORWARD -d 10.244.2.2/32"
 keys a;            check "whole ruleset view" "Ruleset of"
 keys Escape
 keys s;            check "suspicion list" "Suspicions ("
+check "the FORWARD drop is a suspicion" "Netfilter DROP"
 keys 4;            check "filter to fatal" "fatal and worse"
+check_absent "the filter hides critical suspicions" "Netfilter DROP"
 keys Escape
+keys 1;            check "filter back to all" "filter: all"
 keys ':' 'frob' Enter; check "command errors are reported" "unknown command"
 tm resize-window -t "$SESSION" -x 15 -y 6 2>/dev/null || true
 sleep 0.5
 check "too-small message" "too small"
-tm resize-window -t "$SESSION" -x 100 -y 30 2>/dev/null || true
+tm resize-window -t "$SESSION" -x 150 -y 30 2>/dev/null || true
 keys q;            restored "q restores the terminal"
 
 for signal in TERM INT HUP; do

@@ -1,4 +1,5 @@
 import CNCurses
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -24,6 +25,8 @@ final class NCursesTerminal {
         cbreak()
         noecho()
         keypad(skoop_stdscr(), true)
+        // Reads wake up regularly so a resize is noticed even when SIGWINCH does not reach curses.
+        timeout(200)
         set_escdelay(25)
         curs_set(0)
         if mouse { skoop_enable_mouse() }
@@ -49,8 +52,16 @@ final class NCursesTerminal {
         NCursesTerminal.restoreSignalHandlers()
     }
 
-    /// The terminal's size now.
-    var size: Size { Size(columns: Int(skoop_cols()), rows: Int(skoop_lines())) }
+    /// The terminal's size now. Asks the terminal itself: when SIGWINCH interrupts a read,
+    /// curses may not have seen the change yet, so it is told here.
+    var size: Size {
+        var window = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_row > 0, window.ws_col > 0,
+           Int32(window.ws_row) != skoop_lines() || Int32(window.ws_col) != skoop_cols() {
+            _ = resizeterm(Int32(window.ws_row), Int32(window.ws_col))
+        }
+        return Size(columns: Int(skoop_cols()), rows: Int(skoop_lines()))
+    }
 
     /// Copies a grid to the screen, one run of equally styled cells at a time.
     func draw(_ grid: CellGrid) {
@@ -156,15 +167,30 @@ final class NCursesTerminal {
 
     private static let restoredSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
-    /// On a fatal signal: restore the terminal, then die of the same signal with its default action.
+    /// The fatal signal received and not yet handled (0: none). Written by the signal handler,
+    /// which may only do async-signal-safe work: a lock-free atomic store.
+    private static let pendingSignal = Atomic<Int32>(0)
+
+    /// On a fatal signal, remember it; the main loop (which wakes at least every 200 ms)
+    /// restores the terminal outside signal context and then dies of the same signal.
     private static func installSignalHandlers() {
         for signalNumber in restoredSignals {
             signal(signalNumber) { received in
-                endwin()
-                signal(received, SIG_DFL)
-                raise(received)
+                NCursesTerminal.pendingSignal.store(received, ordering: .relaxed)
             }
         }
+    }
+
+    /// If a fatal signal arrived: restore the terminal and die of it with its default action.
+    func dieIfSignalled() {
+        let received = NCursesTerminal.pendingSignal.exchange(0, ordering: .relaxed)
+        guard received != 0 else { return }
+        close()
+        signal(received, SIG_DFL)
+        // Process-directed: the TUI may run on a thread that blocks the signal, so raise() could leave it pending.
+        kill(getpid(), received)
+        // Should the signal still not end the process, end it the way the signal would have.
+        exit(128 + received)
     }
 
     private static func restoreSignalHandlers() {

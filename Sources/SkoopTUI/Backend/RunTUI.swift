@@ -100,10 +100,19 @@ public func runTUI(configuration: TUIConfiguration) throws {
                 }
             }
         }
-        let size = terminal.size
+        var size = terminal.size
         state.resize(to: size)
         terminal.draw(state.render(size: size))
-        guard let key = terminal.readKey() else { pending = []; continue }
+        var key = terminal.readKey()
+        terminal.dieIfSignalled()
+        while key == nil {
+            // No key within the read timeout: redraw only when the terminal changed size.
+            if terminal.size != size { break }
+            key = terminal.readKey()
+            terminal.dieIfSignalled()
+        }
+        size = terminal.size
+        guard let key else { pending = []; continue }
         pending = state.handle(key)
     }
 }

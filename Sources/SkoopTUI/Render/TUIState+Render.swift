@@ -5,7 +5,9 @@ extension TUIState {
     public func render(size: Size) -> CellGrid {
         var grid = CellGrid(size: size)
         guard size.columns >= MainLayout.minimum.columns, size.rows >= MainLayout.minimum.rows else {
-            grid.put("too small: need \(MainLayout.minimum.columns)x\(MainLayout.minimum.rows)", row: 0, column: 0,
+            // Two short lines so the message survives even a 10x5 terminal.
+            grid.put("too small:", row: 0, column: 0, style: CellStyle(.error, bold: true))
+            grid.put("need \(MainLayout.minimum.columns)x\(MainLayout.minimum.rows)", row: 1, column: 0,
                      style: CellStyle(.error, bold: true))
             return grid
         }
