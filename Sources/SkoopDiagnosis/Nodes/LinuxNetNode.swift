@@ -41,11 +41,7 @@ struct LinuxNetNode: NetNodeAction {
             // only crosses a bridge without br_netfilter (then conntrack never sees it).
             let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
             let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
-            if conntrackSees {
-                for translation in link.translations.reversed() where translation.node == hop {
-                    packet = translation.reverse(packet)
-                }
-            }
+            if conntrackSees { packet = reverseNAT(packet, link: link) }
         }
         guard let ingress else {
             return NodeOutcome(transmissions: [drop(packet, direction: link.direction, uncertain: true)],
@@ -65,7 +61,9 @@ struct LinuxNetNode: NetNodeAction {
                     expanded.append(dropped)
                     continue
                 }
-                expanded += simulator.process(inner, ingress: .interface(device.name), l2Target: nil,
+                // The decapsulated packet is routed by this netns: conntrack sees it.
+                let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link) : inner
+                expanded += simulator.process(innerPacket, ingress: .interface(device.name), l2Target: nil,
                                               direction: link.direction, bridgePort: bridgePort)
             } else {
                 expanded.append(decision)
@@ -300,6 +298,15 @@ struct LinuxNetNode: NetNodeAction {
         guard let host = try? network.collector.netns(node: node, id: "host") else { return nil }
         return host.addresses.first { $0.local == address }?.interface
             ?? host.addresses.first { $0.subnet?.contains(address) == true }?.interface
+    }
+
+    /// A reply rewritten by the connections this hop translated (conntrack's reverse NAT).
+    func reverseNAT(_ reply: Packet, link: Link) -> Packet {
+        var packet = reply
+        for translation in link.translations.reversed() where translation.node == hop {
+            packet = translation.reverse(packet)
+        }
+        return packet
     }
 
     func translations(of decision: NetNSDecision, direction: FlowDirection) -> [Translation] {
