@@ -41,7 +41,11 @@ struct LinuxNetNode: NetNodeAction {
             // only crosses a bridge without br_netfilter (then conntrack never sees it).
             let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
             let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
-            if conntrackSees { packet = reverseNAT(packet, link: link) }
+            if conntrackSees {
+                packet = reverseNAT(packet, link: link)
+            } else if let ingress, let suspicion = conntrackBypassed(link, interface: ingress) {
+                suspicions.append(suspicion)
+            }
         }
         guard let ingress else {
             return NodeOutcome(transmissions: [drop(packet, direction: link.direction, uncertain: true)],
@@ -158,9 +162,12 @@ struct LinuxNetNode: NetNodeAction {
             return Transmission(link: result)
         }
         func unresolved(_ message: String) -> NodeOutcome {
+            unresolvedBy(Suspicion(level: .critical, message: message))
+        }
+        func unresolvedBy(_ suspicion: Suspicion) -> NodeOutcome {
             var dropped = decision
             dropped.kind = .drop
-            dropped.suspicions = [Suspicion(level: .critical, message: message)]
+            dropped.suspicions = suspicions + [suspicion]
             return transmissions(for: [dropped], direction: direction, served: false)
         }
         if let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == interface }),
@@ -172,7 +179,8 @@ struct LinuxNetNode: NetNodeAction {
         if device?.kind == "bridge" {
             attributes["port"] = port ?? "?"
             guard let port, let portDevice = info.interface(named: port) else {
-                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop).")
+                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop)."
+                                  + (hostVethProblem(for: nextHop).map { " \($0)" } ?? ""))
             }
             guard let (peerNetns, peerInterface) = vethPeer(of: portDevice) else {
                 return unresolved("The peer of bridge port \(port) in \(hop.id) was not found in the node's collected netns.")
@@ -205,6 +213,9 @@ struct LinuxNetNode: NetNodeAction {
         } else if nextHop == packet.dst, owner.type == .external {
             outcome = NodeOutcome(transmissions: [link(.external, to: owner, peerInterface: nil)])
         } else {
+            if let problem = underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
+                return unresolvedBy(problem)
+            }
             let router = Hop(type: .infra, id: "router \(nextHop)")
             outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
         }

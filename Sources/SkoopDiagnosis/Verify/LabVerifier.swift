@@ -148,9 +148,8 @@ public struct LabVerifier: Sendable {
         var probes = await probeAll(flows, truth: truth, tries: { flows[$0].loadBalanced ? tries : 1 })
         for (index, flow) in flows.enumerated() where flow.loadBalanced {
             // A backend Skoop predicts but the random split never picked: try harder before judging.
-            let predicted = Set(FlowComparison.backendOutcomes(reports[index]).keys)
-            let seen = Set(probes[index].map { $0.backendIP.flatMap { $0 == flow.probe.destination ? nil : $0 } ?? noBackend })
-            if !predicted.isSubset(of: seen) {
+            let predicted = FlowComparison.backendOutcomes(reports[index])
+            if !FlowComparison.unseen(predicted, observed: FlowComparison.observedOutcomes(flow, probes: probes[index])).isEmpty {
                 probes[index] += await probeAll([flow], truth: truth, tries: { _ in tries * 2 })[0]
             }
         }
@@ -167,16 +166,24 @@ public struct LabVerifier: Sendable {
         }
     }
 
-    /// Probes each flow `tries(index)` times, all at once, each try from its own source port.
+    /// Probes each flow `tries(index)` times, concurrently, each try from its own source port.
+    /// Starts are staggered: the lab's listeners (nc -k, backlog 1) take one connection at a
+    /// time, and a burst of SYNs would be dropped and time out.
     func probeAll(_ flows: [LabVerifyFlow], truth: GroundTruth, tries: (Int) -> Int) async -> [[ProbeResult]] {
         var results = [[ProbeResult]](repeating: [], count: flows.count)
         var ports = Set<Int>()
         await withTaskGroup(of: (Int, ProbeResult).self) { group in
+            var started = 0
             for (index, flow) in flows.enumerated() {
                 for _ in 0..<tries(index) {
                     var port = Int.random(in: 20_000...59_999)
                     while !ports.insert(port).inserted { port = Int.random(in: 20_000...59_999) }
-                    group.addTask { (index, await truth.probe(flow.probe, sourcePort: port)) }
+                    let delay = started * 40
+                    started += 1
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(delay))
+                        return (index, await truth.probe(flow.probe, sourcePort: port))
+                    }
                 }
             }
             for await (index, probe) in group { results[index].append(probe) }

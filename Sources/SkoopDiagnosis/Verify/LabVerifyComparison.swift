@@ -33,25 +33,44 @@ extension FlowComparison {
     }
 
     /// Compares a load-balanced flow per backend: every backend the kernel used must behave as
-    /// Skoop's branch to it does, and every backend Skoop predicts must have been seen.
+    /// Skoop's branch to it does, and every branch Skoop predicts must have been seen. A failed try
+    /// whose backend the kernel forgot (no conntrack entry: refused, or dropped before it was
+    /// confirmed) stands for any failing branch.
     public static func perBackend(_ flow: LabVerifyFlow, report: DiagnosisReport, probes: [ProbeResult]) -> FlowComparison {
         let predicted = backendOutcomes(report)
+        let observed = observedOutcomes(flow, probes: probes)
+        var agrees = unseen(predicted, observed: observed).isEmpty
+        for (backend, outcomes) in observed {
+            if backend == noBackend {
+                // Only an anonymous failure (or success) Skoop also predicts somewhere is explained.
+                if !outcomes.allSatisfy({ outcome in predicted.values.contains(outcome) }) { agrees = false }
+            } else if outcomes.count != 1 || predicted[backend].map({ outcomes.contains($0) }) != true {
+                agrees = false
+            }
+        }
+        return FlowComparison(flow: flow, agrees: agrees,
+                              kernel: describe(observed.mapValues { $0.count == 1 ? ($0.contains(true) ? "ok" : "failed") : "mixed" })
+                                + " in \(probes.count) tries",
+                              skoop: "\(report.verdict?.rawValue ?? "unknown") " + describe(predicted.mapValues { $0 ? "ok" : "failed" }))
+    }
+
+    /// What the kernel did per backend (`noBackend` when conntrack no longer knew it).
+    public static func observedOutcomes(_ flow: LabVerifyFlow, probes: [ProbeResult]) -> [String: Set<Bool>] {
         var observed: [String: Set<Bool>] = [:]
         for probe in probes {
             let backend = probe.backendIP.flatMap { $0 == flow.probe.destination ? nil : $0 } ?? noBackend
             observed[backend, default: []].insert(probe.succeeded)
         }
-        var agrees = true
-        for (backend, outcomes) in observed {
-            guard outcomes.count == 1, let outcome = outcomes.first, predicted[backend] == outcome else {
-                agrees = false
-                continue
-            }
-        }
-        if !Set(predicted.keys).isSubset(of: observed.keys) { agrees = false }
-        return FlowComparison(flow: flow, agrees: agrees, kernel: describe(observed.mapValues { $0.count == 1 ? ($0.contains(true) ? "ok" : "failed") : "mixed" })
-                                + " in \(probes.count) tries",
-                              skoop: "\(report.verdict?.rawValue ?? "unknown") " + describe(predicted.mapValues { $0 ? "ok" : "failed" }))
+        return observed
+    }
+
+    /// Predicted branches the kernel never showed: a working backend must have been seen
+    /// working; a failing one seen failing, by name or anonymously.
+    public static func unseen(_ predicted: [String: Bool], observed: [String: Set<Bool>]) -> [String] {
+        predicted.filter { backend, served in
+            if observed[backend]?.contains(served) == true { return false }
+            return served || observed[noBackend]?.contains(false) != true
+        }.map(\.key).sorted()
     }
 
     /// Backends Skoop predicts, each served (all its branches end with the reply delivered) or not.

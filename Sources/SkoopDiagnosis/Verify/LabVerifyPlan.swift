@@ -107,7 +107,7 @@ public struct FaultLocation: Hashable, Sendable {
         case .hostVethDown: return FaultLocation(hop: node2, keywords: [web1Veth])
         case .bridgeDown: return FaultLocation(hop: node2, keywords: ["cni0"])
         case .vethDetached: return FaultLocation(hop: node2, keywords: [web1Veth])
-        case .remoteRouteDeleted: return FaultLocation(hop: node1, keywords: ["No route to 10.244.2."])
+        case .remoteRouteDeleted: return FaultLocation(hop: node1, keywords: ["no route for 10.244.2.0/24"])
         case .blackholeRoute: return FaultLocation(hop: node1, keywords: ["blackhole"])
         case .wrongGateway: return FaultLocation(hop: node1, keywords: ["192.168.56.99"])
         case .ipForwardOff: return FaultLocation(hop: node2, keywords: ["ip_forward"])
