@@ -83,7 +83,7 @@ struct LinuxNetNode: NetNodeAction {
 
     func transmissions(for decisions: [NetNSDecision], direction: FlowDirection, served: Bool,
                        arrivedFrom link: Link? = nil) -> NodeOutcome {
-        var outcome = NodeOutcome()
+        var outcome = NodeOutcome(suspicions: direction == .request ? serviceProgrammingChecks(decisions) : [])
         for decision in decisions {
             outcome.suspicions += decision.suspicions
             switch decision.kind {
