@@ -132,7 +132,7 @@ public struct GroundTruth: Sendable {
         switch flow.proto {
         case .tcp: return ["nc", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
         case .udp: return ["nc", "-u", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
-        case .icmp:
+        case .icmp, .ipip:
             var command = ["ping", "-c1", "-W1"]
             if let size = flow.payloadSize { command += ["-s", String(size)] }
             if flow.dontFragment { command += ["-M", "do"] }

@@ -58,8 +58,10 @@ struct LinuxNetNode: NetNodeAction {
         var expanded: [NetNSDecision] = []
         for decision in decisions {
             if decision.kind == .deliver, let inner = decision.packet.encap {
-                guard let device = info.interfaces.first(where: { $0.vxlan != nil && UInt16($0.vxlan?.port ?? 8472) == decision.packet.dport }) else {
-                    suspicions.append(Suspicion(level: .critical, message: "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
+                guard let device = tunnelDevice(receiving: decision.packet) else {
+                    suspicions.append(Suspicion(level: .critical, message: decision.packet.proto == .ipip
+                        ? "No IPIP device (tunl0) in \(hop.id) takes IP-in-IP packets: the tunnel packet is dropped."
+                        : "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
                     var dropped = decision
                     dropped.kind = .drop
                     expanded.append(dropped)
@@ -200,6 +202,10 @@ struct LinuxNetNode: NetNodeAction {
                 return unresolved("The veth peer of \(interface) in \(hop.id) was not found in the collected netns of node \(node).")
             }
         }
+        if device?.kind == "ipip" {
+            return encapsulateIPIP(decision, device: interface, nextHop: nextHop, direction: direction, action: action,
+                                   suspicions: suspicions)
+        }
         if let vxlan = device?.vxlan {
             return encapsulate(decision, device: interface, vxlan: vxlan, nextHop: nextHop, direction: direction,
                                action: action, suspicions: suspicions)
@@ -251,12 +257,22 @@ struct LinuxNetNode: NetNodeAction {
         let local = vxlan.local ?? info.routableAddresses.first { $0.family == remote.family } ?? remote
         let outer = Packet(src: local, sport: 0, dst: remote, dport: UInt16(vxlan.port ?? 8472), proto: .udp, mark: 0,
                            encap: decision.packet)
+        var outcome = sendThroughTunnel(decision, outer: outer, type: .vxlan, attributes: [("vxlan", device), ("vtep", nextHop.description)],
+                                        direction: direction, action: action)
+        outcome.suspicions = mtuSuspicions + outcome.suspicions
+        return outcome
+    }
+
+    /// Sends the outer packet of a tunnel from this netns and dresses its links as tunnel links
+    /// that carry the inner packet's history (NAT, traces, probability).
+    func sendThroughTunnel(_ decision: NetNSDecision, outer: Packet, type: LinkType, attributes: [(String, String)],
+                           direction: FlowDirection, action: ActionKind?) -> NodeOutcome {
         let outerDecisions = simulator.process(outer, ingress: .generated, direction: direction, bridgePort: bridgePort)
         var outcome = transmissions(for: outerDecisions, direction: direction, served: action == .serve)
         for index in outcome.transmissions.indices {
             var link = outcome.transmissions[index].link
             if link.destination != nil {
-                link.type = .vxlan
+                link.type = type
                 if link.action == .forward && decision.translation != nil && decision.probability < 1 { link.action = .service }
             }
             link.packetIn = decision.packetIn
@@ -264,11 +280,9 @@ struct LinuxNetNode: NetNodeAction {
             link.routes = decision.routes + link.routes
             link.probability *= decision.probability
             link.translations = translations(of: decision, direction: direction) + link.translations
-            link.sourceAttributes["vxlan"] = device
-            link.sourceAttributes["vtep"] = nextHop.description
+            for (key, value) in attributes { link.sourceAttributes[key] = value }
             outcome.transmissions[index].link = link
         }
-        outcome.suspicions = mtuSuspicions + outcome.suspicions
         return outcome
     }
 
