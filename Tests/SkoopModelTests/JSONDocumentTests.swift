@@ -153,6 +153,15 @@ import Testing
         #expect(excerpt.utf8.count <= 80 && !excerpt.contains("\u{FFFD}"))
     }
 
+    @Test func pathsLeadFromTheRootToAnOffset() throws {
+        let document = try parse("{\"items\": [\n  {\"a\": 1},\n  {\"a\": {\"b.c\": [true, \"x\"]}}\n]}")
+        let x = try #require(document.root["items"]?.elements?[1]["a"]?["b.c"]?.elements?[1])
+        #expect(document.root.path(to: x.offset) == [.key("items"), .index(1), .key("a"), .key("b.c"), .index(1)])
+        #expect(document.line(of: x) == 3)
+        #expect(document.root.path(to: document.root.offset) == [])
+        #expect(document.root.path(to: 1) == nil)  // the key "items" is not a value
+    }
+
     @Test func summariesDescribeValuesForMessages() {
         #expect(JSONValue(.string("lo")).summary == "\"lo\"")
         #expect(JSONValue(.number("1.5")).summary == "1.5")

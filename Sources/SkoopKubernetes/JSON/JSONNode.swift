@@ -2,10 +2,17 @@ import Foundation
 import SkoopModel
 
 /// A parsed document and what it should hold, so every error reads the same way.
-struct DecodingContext: Sendable {
+///
+/// A class so that the many nodes of a decode share it for the price of one reference.
+final class DecodingContext: Sendable {
     let document: JSONDocument
     /// What the whole document should be, e.g. "a Kubernetes List of pods".
     let expectation: String
+
+    private init(document: JSONDocument, expectation: String) {
+        self.document = document
+        self.expectation = expectation
+    }
 
     /// Parses `data` and returns its root; syntax errors are worded like every decoding error.
     static func root(of data: Data, source: String, expectation: String) throws(InputError) -> JSONNode {
@@ -33,27 +40,26 @@ struct DecodingContext: Sendable {
     }
 }
 
-/// A position in a parsed document: a value (or its absence) with its readable coding path.
+/// A position in a parsed document: a value (or its absence) that can name its coding path,
+/// e.g. `items[3].metadata.name`, when an error needs it (building paths eagerly would cost an
+/// allocation per field read).
 struct JSONNode {
     /// The value, nil when the member is missing.
     let value: JSONValue?
-    /// Where to point when the value is missing: its parent's offset.
-    let fallbackOffset: Int
-    /// The coding path, e.g. `items[3].metadata.name`.
-    let path: String
+    /// The offset of the value, or of its nearest present ancestor when it is missing.
+    private let anchorOffset: Int
+    /// The path below that ancestor to a missing value, e.g. `.spec.ports`; empty when present.
+    private let missingPath: String
     let context: DecodingContext
 
     init(root: JSONValue, context: DecodingContext) {
-        self.value = root
-        self.fallbackOffset = root.offset
-        self.path = ""
-        self.context = context
+        self.init(value: root, anchorOffset: root.offset, missingPath: "", context: context)
     }
 
-    private init(value: JSONValue?, fallbackOffset: Int, path: String, context: DecodingContext) {
+    private init(value: JSONValue?, anchorOffset: Int, missingPath: String, context: DecodingContext) {
         self.value = value
-        self.fallbackOffset = fallbackOffset
-        self.path = path
+        self.anchorOffset = anchorOffset
+        self.missingPath = missingPath
         self.context = context
     }
 
@@ -64,13 +70,29 @@ struct JSONNode {
 
     /// The node of member `key` holding `member`.
     private func member(_ key: String, _ member: JSONValue?) -> JSONNode {
-        let plain = key.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+        if let member { return JSONNode(value: member, anchorOffset: member.offset, missingPath: "", context: context) }
+        return JSONNode(value: nil, anchorOffset: anchorOffset, missingPath: missingPath + JSONNode.component(.key(key)),
+                        context: context)
+    }
+
+    /// The coding path, e.g. `items[3].metadata.name`; empty for the document itself.
+    var path: String {
+        let anchorPath = context.document.root.path(to: anchorOffset) ?? []
+        let text = anchorPath.map(JSONNode.component).joined() + missingPath
+        return text.first == "." ? String(text.dropFirst()) : text
+    }
+
+    /// A path component: `.name` for plain keys, `["kubernetes.io/name"]` for others, `[3]` for indices.
+    private static func component(_ step: JSONPathComponent) -> String {
+        switch step {
+        case .index(let index):
+            return "[\(index)]"
+        case .key(let key):
+            let plain = key.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+            }
+            return plain ? "." + key : "[\"\(key)\"]"
         }
-        let component = plain ? key : "[\"\(key)\"]"
-        let childPath = path.isEmpty ? component : (plain ? path + "." + component : path + component)
-        return JSONNode(value: member, fallbackOffset: value?.offset ?? fallbackOffset,
-                        path: childPath, context: context)
     }
 
     /// True when the member is missing or null: optional fields then take their defaults.
@@ -82,7 +104,7 @@ struct JSONNode {
 
     /// An error at this position: "expected <what> here".
     func error(_ expected: String) -> InputError {
-        let offset = value?.offset ?? fallbackOffset
+        let offset = value?.offset ?? anchorOffset
         let found: String? = value.flatMap { context.document.excerpt(at: $0.offset) }
         let what = value == nil ? expected + " (missing)" : expected
         return context.error(path: path, offset: offset, expected: what, found: found)
@@ -118,8 +140,8 @@ struct JSONNode {
     func array() throws(InputError) -> [JSONNode] {
         if isAbsent { return [] }
         guard let elements = value?.elements else { throw error("an array") }
-        return elements.enumerated().map { index, element in
-            JSONNode(value: element, fallbackOffset: element.offset, path: path + "[\(index)]", context: context)
+        return elements.map { element in
+            JSONNode(value: element, anchorOffset: element.offset, missingPath: "", context: context)
         }
     }
 

@@ -74,25 +74,36 @@ struct JSONReader {
         }
     }
 
-    private mutating func enter() throws(JSONSyntaxError) {
+    /// Steps into an array or object past its opening byte; true when `closing` follows at once
+    /// (and is consumed). The caller leaves with `depth -= 1`.
+    private mutating func open(closing: UInt8) throws(JSONSyntaxError) -> Bool {
         depth += 1
         if depth > JSONDocument.maximumDepth {
             throw JSONSyntaxError(.tooDeep, at: index, expected: "JSON nested at most \(JSONDocument.maximumDepth) deep")
         }
+        index += 1
+        skipWhitespace()
+        guard peek() == closing else { return false }
+        index += 1
+        return true
+    }
+
+    /// After an element: true past a ',' (another follows), false past `closing`.
+    private mutating func another(closing: UInt8, in container: String) throws(JSONSyntaxError) -> Bool {
+        skipWhitespace()
+        switch peek() {
+        case UInt8(ascii: ","): index += 1; return true
+        case closing: index += 1; return false
+        default: throw failure("',' or '\(Character(Unicode.Scalar(closing)))' in \(container)")
+        }
     }
 
     private mutating func readObject() throws(JSONSyntaxError) -> JSONValue.Kind {
-        try enter()
         defer { depth -= 1 }
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "}") {
-            index += 1
-            return .object([])
-        }
+        if try open(closing: UInt8(ascii: "}")) { return .object([]) }
         let base = pendingMembers.count
         defer { pendingMembers.removeSubrange(base...) }
-        while true {
+        repeat {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw failure("a quoted member name") }
             let key = try readString()
@@ -101,36 +112,20 @@ struct JSONReader {
             index += 1
             skipWhitespace()
             pendingMembers.append(JSONMember(key: key, value: try readValue()))
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(Array(pendingMembers[base...]))
-            default: throw failure("',' or '}' in an object")
-            }
-        }
+        } while try another(closing: UInt8(ascii: "}"), in: "an object")
+        return .object(Array(pendingMembers[base...]))
     }
 
     private mutating func readArray() throws(JSONSyntaxError) -> JSONValue.Kind {
-        try enter()
         defer { depth -= 1 }
-        index += 1
-        skipWhitespace()
-        if peek() == UInt8(ascii: "]") {
-            index += 1
-            return .array([])
-        }
+        if try open(closing: UInt8(ascii: "]")) { return .array([]) }
         let base = pendingElements.count
         defer { pendingElements.removeSubrange(base...) }
-        while true {
+        repeat {
             skipWhitespace()
             pendingElements.append(try readValue())
-            skipWhitespace()
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(Array(pendingElements[base...]))
-            default: throw failure("',' or ']' in an array")
-            }
-        }
+        } while try another(closing: UInt8(ascii: "]"), in: "an array")
+        return .array(Array(pendingElements[base...]))
     }
 
     /// A number's text, checked against the grammar `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.

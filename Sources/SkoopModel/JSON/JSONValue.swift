@@ -114,3 +114,50 @@ extension JSONValue {
         }
     }
 }
+
+/// One step from an array or object down to one of its values.
+public enum JSONPathComponent: Hashable, Sendable {
+    /// A member of an object.
+    case key(String)
+    /// An element of an array, 0-based.
+    case index(Int)
+}
+
+extension JSONValue {
+    /// The steps from this value down to the value that starts at byte `offset`; empty for this
+    /// value itself, nil when no value starts there. Lets decoders build a path only for an error.
+    ///
+    /// - Complexity: O(depth × log(width)): members and elements are in offset order.
+    public func path(to offset: Int) -> [JSONPathComponent]? {
+        var path: [JSONPathComponent] = []
+        var current = self
+        while current.offset != offset {
+            let step: (JSONPathComponent, JSONValue)?
+            switch current.kind {
+            case .array(let elements):
+                step = JSONValue.last(in: elements, startingBefore: offset) { $0.offset }
+                    .map { (.index($0), elements[$0]) }
+            case .object(let members):
+                step = JSONValue.last(in: members, startingBefore: offset) { $0.value.offset }
+                    .map { (.key(members[$0].key), members[$0].value) }
+            default:
+                step = nil
+            }
+            guard let (component, child) = step else { return nil }
+            path.append(component)
+            current = child
+        }
+        return path
+    }
+
+    /// The index of the last item whose offset is at most `offset`, by binary search.
+    private static func last<T>(in items: [T], startingBefore offset: Int, _ start: (T) -> Int) -> Int? {
+        var low = 0
+        var high = items.count
+        while low < high {
+            let middle = (low + high) / 2
+            if start(items[middle]) <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low > 0 ? low - 1 : nil
+    }
+}
