@@ -21,3 +21,10 @@ fi
 
 swift build --build-tests
 swift test --skip-build
+
+# Skoop against the kernel: every lab scenario, healthy and with every fault (about 4 minutes).
+if [ "$(id -u)" -eq 0 ]; then
+    .build/debug/skoop lab verify --all
+else
+    echo "skipping skoop lab verify --all: needs root (network namespaces)" >&2
+fi
