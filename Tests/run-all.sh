@@ -22,6 +22,15 @@ fi
 swift build --build-tests
 swift test --skip-build
 
-# The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 bin=$(swift build --show-bin-path)
+
+# Skoop against the kernel: every lab scenario, healthy and with every fault (about 4 minutes).
+if [ "$(id -u)" -eq 0 ]; then
+    "$bin/skoop" lab verify --all
+else
+    echo "skipping skoop lab verify --all: needs root (network namespaces)" >&2
+fi
+
+# The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
+# Last, so its "N passed, N failed" line closes the run.
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"

@@ -126,6 +126,7 @@ struct LabVerifyCommand: AsyncParsableCommand {
         let verifier = LabVerifier(workDirectory: work, keepSnapshots: keep, backend: iptables, registry: registry)
         let verbose = verbose
         let results = await verifier.verify(cases, prefix: "skv\(getpid())", parallelism: jobs) { result in
+            guard !registry.isStopping else { return }
             for line in result.problemLines { print(line) }
             if verbose {
                 let agreeing = result.flows.filter(\.agrees).count

@@ -117,6 +117,10 @@ import SkoopTestSupport
         let summary = LabVerifySummary(results)
         #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
         #expect(summary.flows == 36 && summary.faults == 3)
+        // kube-proxy's rules loaded with iptables-legacy are collected and simulated too.
+        let legacy = await LabVerifier(workDirectory: work, backend: .legacy)
+            .verify([LabVerifyCase(scenario: .bridge, fault: .forwardDrop)], prefix: "sklv\(getpid())l")
+        #expect(LabVerifySummary(legacy).passed, "\(LabVerifySummary(legacy).line) \(legacy.flatMap(\.problemLines))")
         let leftovers = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
         #expect(!leftovers.contains("sklv\(getpid())"))
     }

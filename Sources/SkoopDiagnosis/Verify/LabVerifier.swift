@@ -29,31 +29,59 @@ public struct LabCaseResult: Sendable {
     }
 }
 
-/// The state folders of labs currently up, so an interrupt can tear them down.
+/// The labs currently up (state folder and netns prefix), so an interrupt can tear them down.
 public final class LabRegistry: Sendable {
-    private let directories = Mutex<Set<URL>>([])
+    private struct Labs {
+        var running: [URL: String] = [:]
+        var stopping = false
+    }
+    private let labs = Mutex(Labs())
 
     /// Makes an empty registry.
     public init() {}
 
-    func add(_ directory: URL) { _ = directories.withLock { $0.insert(directory) } }
-    func remove(_ directory: URL) { _ = directories.withLock { $0.remove(directory) } }
+    /// Registers a lab about to be built; false once a teardown has begun (build nothing more).
+    func add(_ directory: URL, prefix: String) -> Bool {
+        labs.withLock { labs in
+            guard !labs.stopping else { return false }
+            labs.running[directory] = prefix
+            return true
+        }
+    }
 
-    /// Removes every registered lab now, synchronously (for signal handlers): kills its
-    /// processes by PID and deletes its netns.
+    /// Whether a teardown has begun (results after it are not worth reporting).
+    public var isStopping: Bool { labs.withLock { $0.stopping } }
+
+    func remove(_ directory: URL) { _ = labs.withLock { $0.running.removeValue(forKey: directory) } }
+
+    /// Removes every registered lab now, synchronously (for signal handlers): stops new labs,
+    /// kills the processes by PID, and deletes every netns named with a registered prefix
+    /// (swept a few times: a lab being built may still be adding some).
     public func tearDownNow() {
-        for directory in directories.withLock({ $0 }) {
-            guard let state = LabController(stateDirectory: directory).currentState() else { continue }
-            for process in state.processes { BackgroundProcess.stop(process.pid) }
-            for netns in state.netns.reversed() {
-                let deletion = Process()
-                deletion.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                deletion.arguments = ["ip", "netns", "del", netns]
-                try? deletion.run()
-                deletion.waitUntilExit()
+        let running = labs.withLock { labs in
+            labs.stopping = true
+            return labs.running
+        }
+        for directory in running.keys {
+            for process in LabController(stateDirectory: directory).currentState()?.processes ?? [] {
+                BackgroundProcess.stop(process.pid)
             }
             try? FileManager.default.removeItem(at: directory)
         }
+        for _ in 0..<3 {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []
+            for name in names where running.values.contains(where: { name.hasPrefix("\($0)-") }) {
+                LabRegistry.run(["ip", "netns", "del", name])
+            }
+            usleep(100_000)
+        }
+    }
+
+    /// Runs a tool and waits for it, without Foundation's Process (safe on a signal's queue).
+    private static func run(_ argv: [String]) {
+        guard let pid = try? BackgroundProcess.spawn(argv) else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 }
 
@@ -114,7 +142,10 @@ public struct LabVerifier: Sendable {
         let stateDirectory = workDirectory.appendingPathComponent("\(prefix)-state", isDirectory: true)
         let snapshot = (keepSnapshots ?? workDirectory).appendingPathComponent(labCase.description, isDirectory: true)
         let controller = LabController(runner: runner, stateDirectory: stateDirectory)
-        registry.add(stateDirectory)
+        guard registry.add(stateDirectory, prefix: prefix) else {
+            result.error = "interrupted before the lab was built"
+            return result
+        }
         defer { registry.remove(stateDirectory) }
         do {
             let state = try await controller.up(topology, prefix: prefix)
