@@ -11,7 +11,7 @@ struct Skoop: AsyncParsableCommand {
         commandName: "skoop",
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         subcommands: [
-            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, LabCommand.self,
+            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
         ]
     )
 
