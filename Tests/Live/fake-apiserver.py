@@ -8,7 +8,7 @@ Binds 127.0.0.1 only, on an ephemeral port written to --port-file; every request
 to --log as "METHOD PATH"; it stops by itself after --max-requests requests, --idle seconds
 without a request, or --lifetime seconds.
 """
-import argparse, json, os, re, sys, threading, time
+import argparse, json, os, re, signal, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -224,6 +224,8 @@ def main():
     parser.add_argument("--missing-tools", default="", help="tools the nodes lack")
     parser.add_argument("--no-endpointslices", action="store_true")
     args = parser.parse_args()
+    # A parent runtime may have blocked these; the server must stop when told to.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
     state = State(args)
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
     server.daemon_threads = True
