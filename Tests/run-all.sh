@@ -10,6 +10,8 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# kubectl (live-cluster tests); any kubectl on PATH will do.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
@@ -25,3 +27,6 @@ swift test --skip-build
 # The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 bin=$(swift build --show-bin-path)
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"
+
+# Live clusters: the real kubectl against a recorded API server (no real cluster needed).
+bash Tests/Live/live-e2e.sh "$bin/skoop"
