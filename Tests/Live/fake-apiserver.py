@@ -5,7 +5,7 @@ Serves discovery (/api, /apis, /api/v1, group versions) and the list endpoints k
 from a snapshot's k8s/*.json, and simulates collector pods: a created pod "runs" at once and
 its log is the archive NodeCollectionScript would print, built from SNAP/nodes/NODE/netns/*.
 Binds 127.0.0.1 only, on an ephemeral port written to --port-file; every request is appended
-to --log as "METHOD PATH"; it stops by itself after --max-requests requests, --idle seconds
+to --log as "METHOD PATH" (and each created pod as "CREATED NAME"); it stops by itself after --max-requests requests, --idle seconds
 without a request, or --lifetime seconds.
 """
 import argparse, json, os, re, signal, sys, threading, time
@@ -196,6 +196,9 @@ def make_handler(state):
                 pod["status"] = {"phase": "Succeeded"}
             with state.lock:
                 state.pods[meta.get("name", "")] = pod
+                if args.log:
+                    with open(args.log, "a") as log:
+                        log.write("CREATED %s\n" % meta.get("name", ""))
             self.send_json(201, pod)
 
         def do_DELETE(self):

@@ -27,7 +27,7 @@ start_server() {  # extra server flags...
 }
 pods_all_deleted() {  # every pod looked at was deleted
     local created deleted
-    created=$(grep -o 'pods/skoop-collector-[a-z0-9-]*' "$work/requests.log" | sort -u | sed 's|pods/||')
+    created=$(grep '^CREATED ' "$work/requests.log" | cut -d' ' -f2 | sort -u)
     deleted=$(grep '^DELETE ' "$work/requests.log" | grep -o 'skoop-collector-[a-z0-9-]*' | sort -u)
     [ -n "$created" ] && [ "$created" = "$deleted" ]
 }
@@ -59,7 +59,7 @@ echo "live-e2e: a pod that never starts -> warning on node2, partial verdict, po
 start_server --stuck-nodes node1,node2
 "$skoop" snapshot --kubeconfig "$work/kubeconfig" --output "$work/interrupted" --collector-timeout 60s 2>/dev/null &
 client=$!
-for _ in $(seq 100); do [ "$(grep -c '^POST ' "$work/requests.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+for _ in $(seq 200); do [ "$(grep -c '^CREATED ' "$work/requests.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
 sleep 0.5
 kill -TERM "$client"
 status=0; wait "$client" || status=$?

@@ -59,20 +59,17 @@ final class RecordedAPIServer: @unchecked Sendable {
         ((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// Pods created (POST) and deleted (DELETE), by name.
+    /// Pods created (as the server logged them) and deleted (DELETE), by name.
     var podsCreatedAndDeleted: (created: Set<String>, deleted: Set<String>) {
-        var deleted: Set<String> = []
-        var posts = 0
+        var created: Set<String> = [], deleted: Set<String> = []
         for request in requests {
-            let path = request.split(separator: " ").dropFirst().first.map { String($0.split(separator: "?")[0]) } ?? ""
-            if request.hasPrefix("DELETE ") { deleted.insert(String(path.split(separator: "/").last ?? "")) }
-            if request.hasPrefix("POST ") { posts += 1 }
+            let words = request.split(separator: " ").map(String.init)
+            guard words.count == 2 else { continue }
+            if words[0] == "CREATED" { created.insert(words[1]) }
+            if words[0] == "DELETE", let name = words[1].split(separator: "?")[0].split(separator: "/").last {
+                deleted.insert(String(name))
+            }
         }
-        let created = Set(requests.compactMap { request -> String? in
-            guard request.hasPrefix("GET "), request.contains("/pods/skoop-collector-") else { return nil }
-            return request.components(separatedBy: "/pods/").last?.split(whereSeparator: { $0 == "/" || $0 == "?" }).first.map(String.init)
-        })
-        #expect(posts == created.count, "every created pod was looked at")
         return (created, deleted)
     }
 
@@ -195,8 +192,12 @@ struct LiveRecordedServerTests {
         defer { try? FileManager.default.removeItem(at: save) }
         let cluster = try await LiveCluster.open(server.options(timeout: 60), save: save.path)
         let work = Task { await cluster.collector.collect(nodes: cluster.nodes, into: save) }
-        for _ in 0..<100 where cluster.collector.podsCreated.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
-        try await Task.sleep(for: .milliseconds(500))
+        var waited = 0
+        while server.podsCreatedAndDeleted.created.count < 2 && waited < 200 {
+            try await Task.sleep(for: .milliseconds(100))
+            waited += 1
+        }
+        try await Task.sleep(for: .milliseconds(300))
         #expect(server.podsCreatedAndDeleted.deleted.isEmpty)
         await cluster.collector.deleteRemainingPods()  // what CollectorPodReaper runs on SIGINT/SIGTERM
         work.cancel()
