@@ -10,6 +10,8 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# kubectl (live-cluster tests); any kubectl on PATH will do.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
@@ -34,3 +36,6 @@ fi
 # The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 # Last, so its "N passed, N failed" line closes the run.
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"
+
+# Live clusters: the real kubectl against a recorded API server (no real cluster needed).
+bash Tests/Live/live-e2e.sh "$bin/skoop"

@@ -12,7 +12,7 @@ struct Skoop: AsyncParsableCommand {
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         discussion: "With no subcommand: the TUI on the bundled demo snapshot when run on a terminal, otherwise the demo's diagnosis as text.",
         subcommands: [
-            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, LabCommand.self,
+            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
         ]
     )
 
