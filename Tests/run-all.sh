@@ -33,9 +33,9 @@ else
     echo "skipping skoop lab verify --all: needs root (network namespaces)" >&2
 fi
 
+# Live clusters: the real kubectl against a recorded API server (no real cluster needed).
+bash Tests/Live/live-e2e.sh "$bin/skoop"
+
 # The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 # Last, so its "N passed, N failed" line closes the run.
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"
-
-# Live clusters: the real kubectl against a recorded API server (no real cluster needed).
-bash Tests/Live/live-e2e.sh "$bin/skoop"
