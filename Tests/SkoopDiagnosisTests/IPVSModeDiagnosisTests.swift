@@ -91,4 +91,18 @@ import SkoopTestSupport
         #expect(node1.suspicions.contains { $0.level == .critical && $0.message.contains("10.244.2.9, not a ready endpoint") })
         #expect(node1.suspicions.contains { $0.level == .critical && $0.message.contains("never sends default/web traffic to ready endpoint(s) 10.244.1.2, 10.244.2.2") })
     }
+
+    @Test func constructedInput_aClusterIPMissingFromIPVSIsNamed() throws {
+        let snapshot = try constructedIPVSSnapshot(reals: [])
+        defer { try? FileManager.default.removeItem(atPath: snapshot) }
+        // Replace the table with one that lacks the service altogether.
+        try "-A -t 10.96.0.99:80 -s rr\n".write(toFile: snapshot + "/nodes/node1/netns/host/ipvs.txt", atomically: true, encoding: .utf8)
+        var session = try DiagnosisSession(query: DiagnosisQuery(src: "default/client", dst: "svc/default/web", dport: 80),
+                                           collector: CollectorManager(snapshot: snapshot),
+                                           context: DiagnosisContext(proxyMode: "ipvs"))
+        session.diagnostor.run()
+        let node1 = try #require(session.report.path.node(Hop(type: .node, id: "node1")))
+        #expect(session.report.verdict == .unreachable)
+        #expect(node1.suspicions.contains { $0.message.contains("has no IPVS virtual service for default/web at 10.96.0.10:80") })
+    }
 }
