@@ -90,8 +90,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
             Routes: every `ip route get` the probes ask the kernel along each flow (in the source
             netns, at the source's node, at the backend's node) against Skoop's router on the
             snapshot of the same netns, and against the decision on the diagnosed path.
-            Traces (nft backend only): one extra probe of the pod->ClusterIP, ext->NodePort and
-            pod->pod across nodes flows is traced with xtables-monitor on every node (TRACE rules
+            Traces (nft backend only): one extra probe of the pod->ClusterIP and ext->NodePort flows
+            (a subset, to keep --all within minutes) is traced with xtables-monitor on every node (TRACE rules
             in raw PREROUTING/OUTPUT, added before the snapshot is taken); the rule hits of its
             first packet each way (SYN, SYN ACK) at each node, picked out by the connection's
             conntrack tuples, must equal Skoop's simulated trace there. The legacy backend logs

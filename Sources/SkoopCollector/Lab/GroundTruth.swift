@@ -59,6 +59,8 @@ public struct ProbeResult: Hashable, Sendable {
     /// With a trace: the connection's tuple in its original direction as each node saw it
     /// (before and after every NAT), to pick the connection's lines out of the trace.
     public var tuples: [LabTuple] = []
+    /// With a trace: each node's raw xtables-monitor output (to keep as a recorded input).
+    public var traceText: [String: String] = [:]
 }
 
 /// Ground truth: sends real packets between lab netns and records what the kernel did.
@@ -108,9 +110,10 @@ public struct GroundTruth: Sendable {
                                       + probeCommand(flow, sourcePort: sourcePort))
         var traces: [String: [XtablesTraceLine]] = [:]
         var tuples: [LabTuple] = []
+        var texts: [String: String] = [:]
         if tracing {
             try? await Task.sleep(for: .milliseconds(300))
-            traces = stop(monitors)
+            (traces, texts) = stop(monitors)
             tuples = await connectionTuples(flow, sourcePort: sourcePort)
             for node in added { await removeTraceRules(node: node) }
         }
@@ -120,7 +123,7 @@ public struct GroundTruth: Sendable {
         return ProbeResult(flow: flow, succeeded: output.succeeded, backendPod: topology.pod(ip: backendIP)?.name,
                            backendIP: backendIP, routes: routes, trace: traces,
                            detail: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines),
-                           tuples: tuples)
+                           tuples: tuples, traceText: texts)
     }
 
     /// The probe tool: nc -z (tcp), nc -u -z (udp: fails on an ICMP error), ping -c1 (icmp).

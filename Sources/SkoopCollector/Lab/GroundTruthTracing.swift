@@ -65,16 +65,31 @@ extension GroundTruth {
         }
     }
 
-    /// Stops the monitors and parses what each printed.
-    func stop(_ monitors: [TraceMonitor]) -> [String: [XtablesTraceLine]] {
+    /// Stops the monitors; returns what each printed, parsed and raw. A monitor that reported an
+    /// error (a flood, such as a routing loop, overflows its netlink socket) gives no parsed trace:
+    /// its node is left out, and the raw text says why.
+    func stop(_ monitors: [TraceMonitor]) -> ([String: [XtablesTraceLine]], [String: String]) {
         var traces: [String: [XtablesTraceLine]] = [:]
+        var texts: [String: String] = [:]
         for monitor in monitors {
-            BackgroundProcess.stop(monitor.pid)
-            let text = (try? String(contentsOfFile: monitor.file, encoding: .utf8)) ?? ""
+            // Its error goes nowhere: a monitor already gone lost events (a flood overflowed it).
+            var status: Int32 = 0
+            let exited = waitpid(monitor.pid, &status, WNOHANG) == monitor.pid
+            if !exited { BackgroundProcess.stop(monitor.pid) }
+            var text = (try? String(contentsOfFile: monitor.file, encoding: .utf8)) ?? ""
+            if exited { text += "cannot trace: xtables-monitor exited before it was stopped (its netlink socket overflowed?)\n" }
+            texts[monitor.node] = text
+            guard Self.traceFailure(text) == nil else { continue }
             traces[monitor.node] = (try? XtablesTraceParser.parse(text, source: monitor.file)) ?? []
             try? FileManager.default.removeItem(atPath: monitor.file)
         }
-        return traces
+        return (traces, texts)
+    }
+
+    /// Why a trace is incomplete, if it is: the line `stop` adds when the monitor was gone early
+    /// (xtables-monitor quits on "No buffer space available" when events come faster than it reads).
+    public static func traceFailure(_ text: String) -> String? {
+        text.split(separator: "\n").first { $0.hasPrefix("cannot ") }.map(String.init)
     }
 
     /// The connection's tuples in its original direction on every node: the entry the probe

@@ -130,8 +130,21 @@ extension RouteComparison {
                 return RouteAnswer(outcome: "error: Invalid cross-device link")
             }
         }
-        return RouteAnswer(outcome: result.outcome.rawValue, table: result.table?.description, device: result.oif,
+        // Without custom rules the kernel merges the local table into main and reports main.
+        let table = result.table == .local && hasOnlyDefaultRules(simulator.router) ? RouteTable.main : result.table
+        return RouteAnswer(outcome: result.outcome.rawValue, table: table?.description, device: result.oif,
                            gateway: result.gateway?.description, preferredSource: result.source?.description)
+    }
+
+    /// Whether the IPv4 rules are the three a netns starts with (local, main, default): the kernel
+    /// then keeps the local and main tables merged (fib_unmerge runs on the first custom rule).
+    static func hasOnlyDefaultRules(_ router: Router) -> Bool {
+        let rules = router.rules4.map { rule -> String in
+            guard rule.source == nil, rule.destination == nil, rule.fwmark == nil, rule.iif == nil, rule.oif == nil,
+                  !rule.invert, case .lookup(let table) = rule.action else { return "custom" }
+            return "\(rule.priority) \(table)"
+        }
+        return rules == ["0 local", "32766 main", "32767 default"]
     }
 
     /// Compares one recorded kernel step with Skoop's answer on `simulator` (the snapshot of the

@@ -151,10 +151,13 @@ public enum TraceComparator {
         link.translations.first { $0.original.dst != $0.translated.dst }?.translated.dst.description
     }
 
-    /// Compares the traced probe of `flow` with Skoop's report, node by node, per direction. Skoop's
-    /// candidates at a node are its links from that node in that direction, on branches that
-    /// reached the backend the kernel chose (all of them when it is not known); the best-matching
-    /// one is compared. A node neither side passes is not compared.
+    /// Compares the traced probe of `flow` with Skoop's report, node by node, per direction. The
+    /// kernel's pass is compared with the best-matching of Skoop's links from that node in that
+    /// direction (Skoop has a branch per random choice; a SYN dropped before conntrack confirmed
+    /// it is retransmitted and may be balanced elsewhere, so the kernel's first pass need not be
+    /// on the final backend's branch). Where the kernel's packet did not pass, Skoop's links on
+    /// branches to the backend the kernel used must not either; with no known backend nothing
+    /// is compared there. Nodes whose trace was lost are not compared.
     public static func compare(flow: String, probe: ProbeResult, report: DiagnosisReport) -> [TraceComparison] {
         let knownBackend = probe.backendIP.flatMap { $0 == probe.flow.destination ? nil : $0 }
         var comparisons: [TraceComparison] = []
@@ -163,10 +166,9 @@ public enum TraceComparator {
             for direction in [FlowDirection.request, .reply] {
                 let kernel = kernelSteps(probe.trace[node] ?? [], tuples: probe.tuples, direction: direction)
                 var candidates = report.path.links.filter { $0.source == hop && $0.direction == direction }
-                if let knownBackend {
+                if kernel.isEmpty {
+                    guard let knownBackend else { continue }
                     candidates = candidates.filter { backend($0) == nil || backend($0) == knownBackend }
-                } else if kernel.isEmpty {
-                    continue
                 }
                 let options = candidates.map(skoopSteps).filter { !$0.isEmpty }
                 if kernel.isEmpty && options.isEmpty { continue }

@@ -201,7 +201,12 @@ public struct LabVerifier: Sendable {
         for (index, flow) in flows.enumerated() where flow.traced && truth.canTrace && flow.probe.proto == .tcp {
             let traced = await truth.probe(flow.probe, trace: true)
             probes[index].append(traced)
+            if keepSnapshots != nil { Self.keepTrace(traced, flow: flow, in: snapshot) }
             result.traces += TraceComparator.compare(flow: flow.name, probe: traced, report: reports[index])
+            for (node, text) in traced.traceText.sorted(by: { $0.key < $1.key }) {
+                guard let failure = GroundTruth.traceFailure(text) else { continue }
+                result.notes.append("\(result.labCase): \(flow.name): the trace at \(node) is not compared: \(failure); a routing loop floods it")
+            }
         }
         result.routes = compareRoutes(flows, probes: probes, reports: reports, collector: collector, topology: state.topology)
         if let location = result.location {
@@ -209,6 +214,22 @@ public struct LabVerifier: Sendable {
         }
         if state.topology.fault == .mtuMismatch {
             result.notes.append("the DF 1472-byte ping that mtu-mismatch breaks is not compared: a Skoop query has no packet size; the MTU warning is its localization")
+        }
+    }
+
+    /// Keeps a traced probe as recorded input next to the snapshot: `ground-truth/trace-FLOW-NODE.txt`
+    /// (xtables-monitor's output) and `ground-truth/trace-FLOW.json` (backend and tuples).
+    static func keepTrace(_ probe: ProbeResult, flow: LabVerifyFlow, in snapshot: URL) {
+        let folder = snapshot.appendingPathComponent("ground-truth", isDirectory: true)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let slug = flow.name.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        for (node, text) in probe.traceText {
+            try? text.write(to: folder.appendingPathComponent("trace-\(slug)-\(node).txt"), atomically: true, encoding: .utf8)
+        }
+        let record: [String: Any] = ["backend": probe.backendIP ?? "", "succeeded": probe.succeeded,
+                                     "tuples": probe.tuples.map { ["src": $0.src, "dst": $0.dst, "sport": $0.sport, "dport": $0.dport] }]
+        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]) {
+            try? data.write(to: folder.appendingPathComponent("trace-\(slug).json"))
         }
     }
 
