@@ -6,7 +6,7 @@ import SkoopCollector
 struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Build, tear down and verify lab clusters made of network namespaces.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self])
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabSynthCommand.self])
 }
 
 extension LabScenario: ExpressibleByArgument {}
