@@ -48,6 +48,18 @@ extension Plugin {
     }
 }
 
+extension Plugin {
+    /// Whether the network between nodes routes pod CIDRs (kubenet-style cloud routes).
+    /// Flannel and Calico route pod traffic on the nodes themselves (tunnels or node-to-node
+    /// routes): a router on the underlay has no route for pod addresses.
+    public var underlayRoutesPodAddresses: Bool {
+        switch name {
+        case "flannel", "calico": false
+        default: true
+        }
+    }
+}
+
 /// A plugin known only by name: generic Linux simulation applies.
 public struct GenericPlugin: Plugin {
     public var name: String

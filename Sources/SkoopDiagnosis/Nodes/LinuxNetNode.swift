@@ -42,9 +42,9 @@ struct LinuxNetNode: NetNodeAction {
             let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
             let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
             if conntrackSees {
-                for translation in link.translations.reversed() where translation.node == hop {
-                    packet = translation.reverse(packet)
-                }
+                packet = reverseNAT(packet, link: link)
+            } else if let ingress, let suspicion = conntrackBypassed(link, interface: ingress) {
+                suspicions.append(suspicion)
             }
         }
         guard let ingress else {
@@ -65,7 +65,9 @@ struct LinuxNetNode: NetNodeAction {
                     expanded.append(dropped)
                     continue
                 }
-                expanded += simulator.process(inner, ingress: .interface(device.name), l2Target: nil,
+                // The decapsulated packet is routed by this netns: conntrack sees it.
+                let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link) : inner
+                expanded += simulator.process(innerPacket, ingress: .interface(device.name), l2Target: nil,
                                               direction: link.direction, bridgePort: bridgePort)
             } else {
                 expanded.append(decision)
@@ -159,9 +161,12 @@ struct LinuxNetNode: NetNodeAction {
             return Transmission(link: result)
         }
         func unresolved(_ message: String) -> NodeOutcome {
+            unresolvedBy(Suspicion(level: .critical, message: message))
+        }
+        func unresolvedBy(_ suspicion: Suspicion) -> NodeOutcome {
             var dropped = decision
             dropped.kind = .drop
-            dropped.suspicions = [Suspicion(level: .critical, message: message)]
+            dropped.suspicions = suspicions + [suspicion]
             return transmissions(for: [dropped], direction: direction, served: false)
         }
         if let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == interface }),
@@ -173,7 +178,8 @@ struct LinuxNetNode: NetNodeAction {
         if device?.kind == "bridge" {
             attributes["port"] = port ?? "?"
             guard let port, let portDevice = info.interface(named: port) else {
-                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop).")
+                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop)."
+                                  + (hostVethProblem(for: nextHop).map { " \($0)" } ?? ""))
             }
             guard let (peerNetns, peerInterface) = vethPeer(of: portDevice) else {
                 return unresolved("The peer of bridge port \(port) in \(hop.id) was not found in the node's collected netns.")
@@ -206,6 +212,9 @@ struct LinuxNetNode: NetNodeAction {
         } else if nextHop == packet.dst, owner.type == .external {
             outcome = NodeOutcome(transmissions: [link(.external, to: owner, peerInterface: nil)])
         } else {
+            if let problem = underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
+                return unresolvedBy(problem)
+            }
             let router = Hop(type: .infra, id: "router \(nextHop)")
             outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
         }
@@ -299,6 +308,15 @@ struct LinuxNetNode: NetNodeAction {
         guard let host = try? network.collector.netns(node: node, id: "host") else { return nil }
         return host.addresses.first { $0.local == address }?.interface
             ?? host.addresses.first { $0.subnet?.contains(address) == true }?.interface
+    }
+
+    /// A reply rewritten by the connections this hop translated (conntrack's reverse NAT).
+    func reverseNAT(_ reply: Packet, link: Link) -> Packet {
+        var packet = reply
+        for translation in link.translations.reversed() where translation.node == hop {
+            packet = translation.reverse(packet)
+        }
+        return packet
     }
 
     func translations(of decision: NetNSDecision, direction: FlowDirection) -> [Translation] {
