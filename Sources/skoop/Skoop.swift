@@ -12,6 +12,7 @@ struct Skoop: AsyncParsableCommand {
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         subcommands: [
             TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, LabCommand.self,
+            BenchCommand.self,
         ]
     )
 

@@ -60,6 +60,8 @@ public struct SynthLayout: Sendable {
     public func nodeIP(_ n: Int) -> String { "172.20.\((n + 10) >> 8).\((n + 10) & 255)" }
     /// The first three octets of node `n`'s pod subnet.
     func podNet(_ n: Int) -> String { "10.\(64 + (n >> 8)).\(n & 255)" }
+    /// Node `n`'s cni0 address, its pods' gateway.
+    public func bridgeIP(_ n: Int) -> String { "\(podNet(n)).1" }
     /// Node `n`'s pod subnet.
     public func podCIDR(_ n: Int) -> String { "\(podNet(n)).0/24" }
     /// The MAC of node `n`'s flannel.1 VTEP.
@@ -78,7 +80,7 @@ public struct SynthLayout: Sendable {
     /// The number of pods on node `n`.
     public func podCount(onNode n: Int) -> Int { spec.pods / spec.nodes + (n < spec.pods % spec.nodes ? 1 : 0) }
     /// The pod in `slot` of node `n`.
-    func pod(node n: Int, slot: Int) -> Int { slot * spec.nodes + n }
+    public func pod(node n: Int, slot: Int) -> Int { slot * spec.nodes + n }
     /// Pod `p`'s address.
     public func podIP(_ p: Int) -> String { "\(podNet(node(ofPod: p))).\(slot(ofPod: p) + 2)" }
     /// The service pod `p` backs (its app label), or nil for a plain workload pod.
@@ -102,7 +104,7 @@ public struct SynthLayout: Sendable {
         return "cni-\(h)-5a1e-4c0d-9b7f-\(hex(p &* 2_654_435_761 & 0xffff_ffff, 8))0000"
     }
     /// The host-side veth of pod `p`.
-    func vethName(ofPod p: Int) -> String { "veth\(hex(p &* 2_246_822_519 & 0xffff_ffff, 8))" }
+    public func vethName(ofPod p: Int) -> String { "veth\(hex(p &* 2_246_822_519 & 0xffff_ffff, 8))" }
     /// The MAC of pod `p`'s eth0.
     func podMAC(_ p: Int) -> String { mac(0x3a, 4, p) }
     /// The MAC of the host side of pod `p`'s veth.
