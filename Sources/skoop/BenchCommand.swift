@@ -21,6 +21,8 @@ struct BenchCommand: ParsableCommand {
     var readme = "README.md"
     @Option(help: "Where to generate the clusters (kept and reused); default: a temporary directory, deleted afterwards.")
     var workDir: String?
+    @Option(help: "Run only these benchmarks (comma-separated: parse, diagnose, simulation, tui).")
+    var only: String?
 
     func run() throws {
         let sizes = quick ? BenchSizes.quick : BenchSizes.full
@@ -31,10 +33,11 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         bench.notes.append("This was a debug build: figures are not representative (build with -c release).")
         #endif
-        try bench.parsing()
-        try bench.diagnosis()
-        try bench.simulation()
-        try bench.tui()
+        let selected = Set((only ?? "parse,diagnose,simulation,tui").split(separator: ",").map(String.init))
+        if selected.contains("parse") { try bench.parsing() }
+        if selected.contains("diagnose") { try bench.diagnosis() }
+        if selected.contains("simulation") { try bench.simulation() }
+        if selected.contains("tui") { try bench.tui() }
         let table = BenchReport.markdown(rows: bench.rows, machine: BenchReport.machine(), mode: quick ? " --quick" : "",
                                          notes: bench.notes)
         print("")

@@ -22,7 +22,7 @@ public enum IPTablesSaveParser {
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
-            if !line.trimmingSpaces.isEmpty { lastContent = lineNumber }
+            if !line.trimmedSpaces.isEmpty { lastContent = lineNumber }
             try state.consume(line, number: lineNumber)
         }
         if let open = state.openTable {
@@ -71,7 +71,7 @@ struct ParseState {
         guard openTable != nil else {
             throw error(number, "a *table line before chains and rules", trimmed)
         }
-        if trimmed.trimmingSpaces == "COMMIT" {
+        if trimmed.trimmedSpaces == "COMMIT" {
             commit()
             return
         }
@@ -178,7 +178,18 @@ struct ParseState {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    var trimmingSpaces: String { String(trimmedSpaces) }
+
+    /// The text without leading and trailing spaces and tabs, as a slice (no copy).
+    var trimmedSpaces: SubSequence {
+        // Index walks, not reversed(): this runs on every line of 400,000-line dumps.
+        var start = startIndex, end = endIndex
+        while start < end, self[start] == " " || self[start] == "\t" { start = index(after: start) }
+        while end > start {
+            let before = index(before: end)
+            guard self[before] == " " || self[before] == "\t" else { break }
+            end = before
+        }
+        return self[start..<end]
     }
 }
