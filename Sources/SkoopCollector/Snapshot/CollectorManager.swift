@@ -19,6 +19,7 @@ public final class CollectorManager: Sendable {
     public let warnings: [String]
 
     private let cache = Mutex<[String: NetNSInfo]>([:])
+    private let rulesets = ParsedRulesetCache()
     private let failures = Mutex<[String: InputError]>([:])
 
     /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later.
@@ -68,7 +69,7 @@ public final class CollectorManager: Sendable {
         if let cached = cache.withLock({ $0[key] }) { return cached }
         if let failure = failures.withLock({ $0[key] }) { throw failure }
         do {
-            let info = try NetNSLoader(directory: directory).load(node: node, netns: id)
+            let info = try NetNSLoader(directory: directory, rulesets: rulesets).load(node: node, netns: id)
             cache.withLock { $0[key] = info }
             return info
         } catch {

@@ -19,7 +19,7 @@ public enum IPTablesSaveParser {
         var state = ParseState(source: source)
         var lineNumber = 0
         var lastContent = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in utf8Lines(text) {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if !line.trimmedSpaces.isEmpty { lastContent = lineNumber }
@@ -30,6 +30,24 @@ public enum IPTablesSaveParser {
                              found: "end of input")
         }
         return IPTablesParseResult(ruleset: state.ruleset, warnings: state.warnings)
+    }
+
+    /// The lines of `text` split at LF bytes (a CR before the LF stays on the line): scanning
+    /// UTF-8 is far cheaper than splitting Characters on dumps of 400,000 lines.
+    static func utf8Lines(_ text: String) -> [Substring] {
+        var lines: [Substring] = []
+        let bytes = text.utf8
+        var start = bytes.startIndex
+        var index = start
+        while index < bytes.endIndex {
+            if bytes[index] == UInt8(ascii: "\n") {
+                lines.append(text[start..<index])
+                start = bytes.index(after: index)
+            }
+            index = bytes.index(after: index)
+        }
+        lines.append(text[start..<bytes.endIndex])
+        return lines
     }
 }
 
