@@ -20,6 +20,7 @@ public final class CollectorManager: Sendable {
 
     private let cache = Mutex<[String: NetNSInfo]>([:])
     private let rulesets = ParsedRulesetCache()
+    private let netnsLists = Mutex<[String: [String]]>([:])
     private let failures = Mutex<[String: InputError]>([:])
 
     /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later.
@@ -57,10 +58,15 @@ public final class CollectorManager: Sendable {
         self.warnings = warnings
     }
 
-    /// The netns folders collected for `node` ("host" first).
+    /// The netns folders collected for `node` ("host" first), listed once.
     public func netnsIDs(node: String) -> [String] {
+        // Cached: veth peers and pod addresses are looked up per hop, and listing a node's
+        // netns stats every entry.
+        if let cached = netnsLists.withLock({ $0[node] }) { return cached }
         let ids = (try? directory.subdirectories("nodes/\(node)/netns")) ?? []
-        return ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
+        let ordered = ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
+        netnsLists.withLock { $0[node] = ordered }
+        return ordered
     }
 
     /// The collected netns `id` of `node`, read on first use.
