@@ -47,3 +47,30 @@ import SkoopNetstack
         #expect(a.iptables == b.iptables)
     }
 }
+
+/// The parser's fast paths (byte-level lines, counters, tokens) read exactly what the general ones did.
+@Suite struct SynthParserFastPathTests {
+    func counters(_ prefix: String) throws -> Counters? {
+        let text = "*filter\n:INPUT ACCEPT [0:0]\n\(prefix) -A INPUT -s 10.0.0.1/32 -m comment --comment \"a \\\"b\\\" c\" -j ACCEPT\r\nCOMMIT\n"
+        return try IPTablesSaveParser.parse(text, source: "t").ruleset.tables.first?.chains.first?.rules.first?.counters
+    }
+
+    @Test func countersPlainAndUnusualSpellings() throws {
+        #expect(try counters("[12:3456]") == Counters(packets: 12, bytes: 3456))
+        #expect(try counters("[9999999999999999999:0]") == Counters(packets: 9_999_999_999_999_999_999, bytes: 0))
+        #expect(try counters("[+1:2]") == Counters(packets: 1, bytes: 2))
+        #expect(try counters("[1::2]") == Counters(packets: 1, bytes: 2))
+        #expect(throws: (any Error).self) { try counters("[99999999999999999999:0]") }
+        #expect(throws: (any Error).self) { try counters("[1:]") }
+    }
+
+    @Test func quotedWordsAndCRLFLines() throws {
+        let text = "*filter\r\n:INPUT ACCEPT [0:0]\r\n[0:0] -A INPUT -m comment --comment \"caf\u{E9} \\\"x\\\"\" -j ACCEPT\r\nCOMMIT\r\n"
+        let rule = try #require(try IPTablesSaveParser.parse(text, source: "t").ruleset.tables.first?.chains.first?.rules.first)
+        #expect(rule.text == "-A INPUT -m comment --comment \"caf\u{E9} \\\"x\\\"\" -j ACCEPT")
+        #expect(rule.matches.contains { match in
+            if case .comment(let text) = match.kind { return text == "caf\u{E9} \"x\"" }
+            return false
+        })
+    }
+}
