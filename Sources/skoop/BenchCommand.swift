@@ -23,13 +23,25 @@ struct BenchCommand: ParsableCommand {
     var workDir: String?
     @Option(help: "Run only these benchmarks (comma-separated: parse, diagnose, simulation, tui).")
     var only: String?
+    @Option(help: "Largest cluster to diagnose; below the envelope (5000), growth is measured from a fifth of it.")
+    var maxNodes: Int?
 
     func run() throws {
-        let sizes = quick ? BenchSizes.quick : BenchSizes.full
+        var sizes = quick ? BenchSizes.quick : BenchSizes.full
+        var scaleNote: String?
+        if let maxNodes, maxNodes < sizes.diagnoseLarge.nodes {
+            let perNode = sizes.diagnoseLarge.pods / sizes.diagnoseLarge.nodes
+            sizes.diagnoseLarge.nodes = maxNodes
+            sizes.diagnoseLarge.pods = maxNodes * perNode
+            sizes.diagnoseSmall.nodes = max(10, maxNodes / 5)
+            sizes.diagnoseSmall.pods = sizes.diagnoseSmall.nodes * perNode
+            scaleNote = "Diagnosis capped at \(maxNodes) nodes (--max-nodes): growth is measured over the same 5× step, \(sizes.diagnoseSmall.nodes) → \(maxNodes) nodes."
+        }
         let work = workDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("skoop-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { if workDir == nil { try? FileManager.default.removeItem(atPath: work) } }
         var bench = Bench(sizes: sizes, work: work)
+        if let scaleNote { bench.notes.append(scaleNote) }
         #if DEBUG
         bench.notes.append("This was a debug build: figures are not representative (build with -c release).")
         #endif
@@ -66,7 +78,7 @@ struct BenchSizes {
         parse: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 1_000, pods: 30_000, services: 10_000, endpoints: 10),
         diagnoseLarge: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
-        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2), runs: 5)
+        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2), runs: 3)
     static let quick = BenchSizes(
         parse: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
