@@ -7,7 +7,8 @@ import SkoopDiagnosis
 struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Build, tear down and verify lab clusters made of network namespaces.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabVerifyCommand.self])
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabVerifyCommand.self,
+                      LabSynthCommand.self])
 }
 
 extension LabScenario: ExpressibleByArgument {}
