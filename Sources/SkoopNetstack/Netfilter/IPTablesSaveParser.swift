@@ -19,7 +19,7 @@ public enum IPTablesSaveParser {
         var state = ParseState(source: source)
         var lineNumber = 0
         var lastContent = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.lineBreakSplit {
             lineNumber += 1
             let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
             if !line.trimmingSpaces.isEmpty { lastContent = lineNumber }
