@@ -4,34 +4,14 @@ import SkoopModel
 import SkoopCollector
 import SkoopTestSupport
 
-/// A private copy of a fixture snapshot, removed when released; tests damage its files.
-final class ScratchSnapshot {
-    /// The copy's directory.
-    let path: String
-
-    /// Copies `fixture` (a folder under Tests/Fixtures) to a fresh temporary directory.
-    init(_ fixture: String = "lab-basic") throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-malformed-\(UUID().uuidString)").path
-        try FileManager.default.copyItem(atPath: Fixtures.url(fixture).path, toPath: path)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// Replaces (or creates) `file` with `data`.
-    func write(_ file: String, _ data: Data) throws {
-        let url = URL(fileURLWithPath: path + "/" + file)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try data.write(to: url)
-    }
-
-    /// The current bytes of `file`.
-    func data(_ file: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path + "/" + file)) }
-
+extension FixtureCopy {
     /// Reads the whole snapshot as `skoop inspect` does.
     func read() -> Result<SnapshotSummary, InputError> {
         Result { () throws(InputError) in try SnapshotSummary(collector: CollectorManager(snapshot: path)) }
     }
 }
+
+typealias ScratchSnapshot = FixtureCopy
 
 /// The corpus of malformed inputs committed under Tests/Fixtures/malformed.
 enum MalformedCorpus {
