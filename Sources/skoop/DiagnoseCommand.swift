@@ -33,6 +33,7 @@ struct DiagnoseCommand: ParsableCommand {
         guard let query = queryOptions.query else { throw ExitCode(ExitStatus.usage) }
         let report = try reportingFailures { () throws -> DiagnosisReport in
             let collector = try CollectorManager(snapshot: snapshot)
+            try collector.loadAllNetns()
             var session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
             session.diagnostor.run()
             return session.report

@@ -114,3 +114,20 @@ import SkoopTestSupport
         #expect(snapshot.read().failure?.source == "nodes/node1/netns/host/sysctl.txt")
     }
 }
+
+/// `skoop diagnose` reads every netns first: a malformed node file is the input error it is.
+@Suite struct MalformedEagerLoadTests {
+    @Test func loadingAllNetnsReportsTheBrokenFileAndLine() throws {
+        let snapshot = try ScratchSnapshot()
+        try snapshot.write("nodes/node2/netns/pod-web-1/iptables.txt", "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j")
+        let collector = try CollectorManager(snapshot: snapshot.path)
+        do {
+            try collector.loadAllNetns()
+            Issue.record("no error for a truncated iptables.txt")
+        } catch {
+            #expect(error.source == "nodes/node2/netns/pod-web-1/iptables.txt" && error.line == 3, "\(error)")
+        }
+        // The intact fixture loads whole.
+        try CollectorManager(snapshot: Fixtures.url("lab-basic").path).loadAllNetns()
+    }
+}

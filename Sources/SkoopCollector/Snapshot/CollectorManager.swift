@@ -77,6 +77,14 @@ public final class CollectorManager: Sendable {
         }
     }
 
+    /// Reads every collected netns now, so a malformed file is reported as the input error it is
+    /// rather than surfacing mid-diagnosis as a missing peer or an unsimulated hop.
+    public func loadAllNetns() throws(InputError) {
+        for node in collectedNodes {
+            for id in netnsIDs(node: node) { _ = try netns(node: node, id: id) }
+        }
+    }
+
     /// The netns of `node` that holds `address` (pods are matched to netns by their IPs).
     public func netns(node: String, owning address: IPAddress) -> String? {
         for id in netnsIDs(node: node) where id != "host" {
