@@ -25,3 +25,18 @@ swift test --skip-build
 # The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 bin=$(swift build --show-bin-path)
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"
+
+# Malformed snapshots through the real CLI: exit 65 with FILE:LINE, no escapes on the terminal.
+bash Tests/Fuzz/cli-malformed.sh "$bin/skoop"
+
+# Every parser and loader under libFuzzer + AddressSanitizer, briefly (Tests/Fuzz/run.sh SECONDS runs longer).
+bash Tests/Fuzz/run.sh "${SKOOP_FUZZ_SECONDS:-20}"
+
+# The test suite under AddressSanitizer and ThreadSanitizer (SKOOP_SANITIZERS=0 skips).
+# Leak checking is off: XCTest's runner leaks its own suite objects at exit.
+if [ "${SKOOP_SANITIZERS:-1}" != 0 ]; then
+    swift build --build-tests --sanitize=address --scratch-path .build-asan
+    ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan
+    swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+    swift test --skip-build --sanitize=thread --scratch-path .build-tsan
+fi

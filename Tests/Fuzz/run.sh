@@ -32,7 +32,7 @@ for name in "${names[@]}"; do
     log="$scratch/artifacts/$name.log"
     echo "fuzzing $name for ${seconds}s"
     # Foundation keeps caches alive between inputs: leak reports would be noise, not bugs.
-    if SKOOP_FUZZ_TARGET=$name ASAN_OPTIONS=detect_leaks=0 "$bin" -max_total_time="$seconds" -timeout=10 \
+    if SKOOP_FUZZ_TARGET=$name ASAN_OPTIONS=detect_leaks=0 "$bin" -max_total_time="$seconds" -timeout=60 \
         -rss_limit_mb=2560 -max_len=65536 -print_final_stats=1 -detect_leaks=0 \
         -artifact_prefix="$scratch/artifacts/$name-" "$corpus" >"$log" 2>&1; then
         grep -E '^stat::number_of_executed_units' "$log" | sed "s/^/  $name /" || true
