@@ -10,6 +10,8 @@ missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
+# kubectl (live-cluster tests); any kubectl on PATH will do.
+command -v kubectl >/dev/null || missing+=(kubernetes-client)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then
         apt-get update -qq
@@ -22,9 +24,17 @@ fi
 swift build --build-tests
 swift test --skip-build
 
-# The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 bin=$(swift build --show-bin-path)
-bash Tests/TUI/tmux-e2e.sh "$bin/skoop"
+
+# Skoop against the kernel: every lab scenario, healthy and with every fault (about 4 minutes).
+if [ "$(id -u)" -eq 0 ]; then
+    "$bin/skoop" lab verify --all
+else
+    echo "skipping skoop lab verify --all: needs root (network namespaces)" >&2
+fi
+
+# Live clusters: the real kubectl against a recorded API server (no real cluster needed).
+bash Tests/Live/live-e2e.sh "$bin/skoop"
 
 # Malformed snapshots through the real CLI: exit 65 with FILE:LINE, no escapes on the terminal.
 bash Tests/Fuzz/cli-malformed.sh "$bin/skoop"
@@ -40,3 +50,7 @@ if [ "${SKOOP_SANITIZERS:-1}" != 0 ]; then
     swift build --build-tests --sanitize=thread --scratch-path .build-tsan
     swift test --skip-build --sanitize=thread --scratch-path .build-tsan
 fi
+
+# The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
+# Last, so its "N passed, N failed" line closes the run.
+bash Tests/TUI/tmux-e2e.sh "$bin/skoop"

@@ -3,6 +3,11 @@ public enum TransportProtocol: String, Sendable, Hashable, Codable, CaseIterable
     case tcp
     case udp
     case icmp
+    /// IP-in-IP: only the outer packet of a tunnel (Calico IPIP); never a query's protocol.
+    case ipip
+
+    /// The protocols a user can ask about.
+    public static let queryable: [TransportProtocol] = [.tcp, .udp, .icmp]
 
     /// The IP protocol number (IPv4 protocol / IPv6 next header).
     public var number: UInt8 {
@@ -10,8 +15,12 @@ public enum TransportProtocol: String, Sendable, Hashable, Codable, CaseIterable
         case .tcp: 6
         case .udp: 17
         case .icmp: 1
+        case .ipip: 4
         }
     }
+
+    /// True when packets of this protocol carry ports.
+    public var hasPorts: Bool { self == .tcp || self == .udp }
 }
 
 /// What kind of thing an endpoint address belongs to.

@@ -15,8 +15,13 @@ struct DiagnoseCommand: ParsableCommand {
         case text, json, dot
     }
 
-    @Option(help: "The snapshot directory.")
-    var snapshot: String
+    @Option(help: "The snapshot directory (or a live cluster: --kubeconfig/--context).")
+    var snapshot: String?
+
+    @OptionGroup(title: "Live cluster") var live: LiveOptions
+
+    @Option(help: "Where a live diagnosis saves its snapshot (default: ~/.cache/skoop/snapshots/CONTEXT-TIME).")
+    var save: String?
 
     @OptionGroup var queryOptions: QueryOptions
     @OptionGroup var networkOptions: NetworkOptions
@@ -27,13 +32,29 @@ struct DiagnoseCommand: ParsableCommand {
     func validate() throws {
         guard queryOptions.src != nil else { throw ValidationError("-s/--src is required") }
         guard queryOptions.dst != nil else { throw ValidationError("-d/--dst is required") }
+        if snapshot != nil && (live.isLive || save != nil) {
+            throw ValidationError("--snapshot reads a saved snapshot; --kubeconfig/--context/--save are for a live cluster")
+        }
     }
 
     func run() throws {
         guard let query = queryOptions.query else { throw ExitCode(ExitStatus.usage) }
+        let collector: CollectorManager
+        var reaper: CollectorPodReaper?
+        if let snapshot {
+            // Every netns read first: a malformed file is an input error (65), not a missing peer.
+            collector = try reportingFailures { () throws -> CollectorManager in
+                let manager = try CollectorManager(snapshot: snapshot)
+                try manager.loadAllNetns()
+                return manager
+            }
+        } else {
+            let progress = ProgressReporter()
+            let (manager, cluster) = try live.openCollector(save: save, events: progress.handle, onWait: progress.waiting)
+            (collector, reaper) = (manager, CollectorPodReaper(collector: cluster.collector))
+        }
+        defer { reaper?.uninstall() }
         let report = try reportingFailures { () throws -> DiagnosisReport in
-            let collector = try CollectorManager(snapshot: snapshot)
-            try collector.loadAllNetns()
             var session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
             session.diagnostor.run()
             return session.report

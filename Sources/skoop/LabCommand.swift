@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import SkoopCollector
+import SkoopDiagnosis
 
 /// `skoop lab`: real mini-clusters from network namespaces.
 struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Build, tear down and verify lab clusters made of network namespaces.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self])
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabVerifyCommand.self])
 }
 
 extension LabScenario: ExpressibleByArgument {}
@@ -73,6 +74,86 @@ struct LabListCommand: AsyncParsableCommand {
         for fault in LabFault.allCases {
             let scope = fault.scenarios.count == LabScenario.allCases.count ? "all" : fault.scenarios.map(\.rawValue).joined(separator: ", ")
             print("  \(fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0))\(fault.summary) [\(scope)]")
+        }
+    }
+}
+
+/// `skoop lab verify [--all] [--scenario S ...] [--fault F ...]`: Skoop against the kernel.
+struct LabVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Build labs, diagnose their flows with Skoop, send the same flows for real, and compare. Needs root.",
+        discussion: """
+            Prints one line per disagreement or unlocalized fault, then `agreement: A/B flows, faults localized: C/D`.
+            Exit status: 0 when everything agrees, 1 otherwise, 2 without root.
+            """)
+
+    @Flag(help: "Every scenario, healthy and with every fault that applies to it.")
+    var all = false
+
+    @Option(help: "Only this scenario (repeatable).")
+    var scenario: [LabScenario] = []
+
+    @Option(help: "Only this fault (repeatable); with no --scenario, in every scenario it applies to.")
+    var fault: [LabFault] = []
+
+    @Option(help: "The iptables backend for kube-proxy's rules.")
+    var iptables: IptablesBackend = .nft
+
+    @Option(help: "How many labs run at once.")
+    var jobs: Int = 2
+
+    @Option(help: "Keep each lab's snapshot in this directory.")
+    var snapshots: String?
+
+    @Flag(help: "Print a line per lab as it finishes (on standard error).")
+    var verbose = false
+
+    func run() async throws {
+        guard getuid() == 0 else {
+            FileHandle.standardError.write(Data("skoop lab verify: \(LabError.notRoot.description); run it as root\n".utf8))
+            throw ExitCode(2)
+        }
+        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault)
+        guard !cases.isEmpty else { throw ValidationError("no scenario/fault combination applies") }
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-\(getpid())", isDirectory: true)
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let keep = snapshots.map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if let keep { try FileManager.default.createDirectory(at: keep, withIntermediateDirectories: true) }
+        let registry = LabRegistry()
+        let interrupts = Self.tearDownOnInterrupt(registry, work: work)
+        defer { interrupts.forEach { $0.cancel() } }
+        let verifier = LabVerifier(workDirectory: work, keepSnapshots: keep, backend: iptables, registry: registry)
+        let verbose = verbose
+        let results = await verifier.verify(cases, prefix: "skv\(getpid())", parallelism: jobs) { result in
+            guard !registry.isStopping else { return }
+            for line in result.problemLines { print(line) }
+            if verbose {
+                let agreeing = result.flows.filter(\.agrees).count
+                let localized = result.localized.map { $0 ? ", fault localized" : ", fault NOT localized" } ?? ""
+                FileHandle.standardError.write(Data("\(result.labCase): \(agreeing)/\(result.flows.count) flows agree\(localized)\n".utf8))
+            }
+        }
+        try? FileManager.default.removeItem(at: work)
+        for note in Set(results.flatMap(\.notes)).sorted() { print("note: \(note)") }
+        let summary = LabVerifySummary(results)
+        print(summary.line)
+        if !summary.passed { throw ExitCode(1) }
+    }
+
+    /// SIGINT/SIGTERM remove every lab still up, then exit 130.
+    static func tearDownOnInterrupt(_ registry: LabRegistry, work: URL) -> [any DispatchSourceSignal] {
+        [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                registry.tearDownNow()
+                try? FileManager.default.removeItem(at: work)
+                FileHandle.standardError.write(Data("interrupted: labs removed\n".utf8))
+                Foundation.exit(130)
+            }
+            source.resume()
+            return source
         }
     }
 }

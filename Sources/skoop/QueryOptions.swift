@@ -18,7 +18,9 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
     var proto: String = "tcp"
 
-    var transport: TransportProtocol? { TransportProtocol(rawValue: proto.lowercased()) }
+    var transport: TransportProtocol? {
+        TransportProtocol(rawValue: proto.lowercased()).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
+    }
 
     func validate() throws {
         guard transport != nil else {

@@ -10,8 +10,9 @@ struct Skoop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skoop",
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
+        discussion: "With no subcommand: the TUI on the bundled demo snapshot when run on a terminal, otherwise the demo's diagnosis as text.",
         subcommands: [
-            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, LabCommand.self,
+            TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
         ]
     )
 

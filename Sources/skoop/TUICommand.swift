@@ -16,6 +16,10 @@ struct TUICommand: ParsableCommand {
 
     @OptionGroup var queryOptions: QueryOptions
     @OptionGroup var networkOptions: NetworkOptions
+    @OptionGroup(title: "Live cluster") var live: LiveOptions
+
+    @Option(help: "Diagnose the live cluster and save its snapshot here (default with --kubeconfig/--context: ~/.cache/skoop/snapshots/CONTEXT-TIME).")
+    var save: String?
 
     @Flag(name: .customLong("no-color"), help: "No colours (NO_COLOR is honoured too).")
     var noColor = false
@@ -33,6 +37,20 @@ struct TUICommand: ParsableCommand {
     }
 
     func run() throws {
+        if snapshot == nil && (live.isLive || save != nil) {
+            // Nodes are collected inside steps; their pods are deleted before each step returns.
+            let activity = TUIActivity()
+            let (collector, cluster) = try live.openCollector(save: save, events: nil, onWait: { node, seconds in
+                activity.post("collecting \(node) ... \(ProgressReporter.format(seconds))")
+            })
+            try reportingFailures {
+                var launcher = TUILauncher(collector: collector, title: "\(cluster.contextName) (live, \(cluster.snapshot.path))",
+                                           context: networkOptions.context)
+                launcher.activity = activity
+                try launcher.run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
+            }
+            return
+        }
         try reportingFailures {
             try TUILauncher(snapshot: snapshot, context: networkOptions.context)
                 .run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
@@ -46,6 +64,16 @@ struct TUILauncher {
     let title: String
     let isDemo: Bool
     let context: DiagnosisContext
+    /// The status line of live collections.
+    var activity: TUIActivity?
+
+    /// A launcher on an open collector (a live cluster).
+    init(collector: CollectorManager, title: String, context: DiagnosisContext) {
+        self.collector = collector
+        self.title = title
+        self.isDemo = false
+        self.context = context
+    }
 
     init(snapshot: String?, context: DiagnosisContext) throws {
         if let snapshot {
@@ -69,7 +97,7 @@ struct TUILauncher {
         let collector = self.collector
         let context = self.context
         let network = GenericProvider().network(collector: collector, context: context)
-        let configuration = TUIConfiguration(
+        var configuration = TUIConfiguration(
             makeDriver: { query in
                 let session = try DiagnosisSession(
                     query: DiagnosisQuery(src: query.src, dst: query.dst, dport: query.port, proto: query.proto),
@@ -82,6 +110,7 @@ struct TUILauncher {
             completionNames: completionNames(),
             rulesetProvider: { hop in TUILauncher.chains(of: network.netns(of: hop)) },
             noColor: noColor, noMouse: noMouse, ascii: ascii)
+        configuration.activity = activity
         do {
             try runTUI(configuration: configuration)
         } catch let error as TUIError {

@@ -58,8 +58,12 @@ public enum IptablesBackend: String, CaseIterable, Hashable, Sendable, Codable {
     /// iptables-nft (nf_tables with xt compatibility).
     case nft
 
-    /// The number of rules (`-A` lines) in an iptables-save text.
+    /// The number of rules (`-A` lines) in an iptables-save text; with `-c` each rule line
+    /// starts with its counters (`[packets:bytes] -A ...`).
     public static func ruleCount(in saved: String) -> Int {
-        saved.split(separator: "\n").count { $0.hasPrefix("-A ") }
+        saved.split(separator: "\n").count { line in
+            let rule = line.hasPrefix("[") ? line.drop { $0 != "]" }.dropFirst().drop { $0 == " " } : line[...]
+            return rule.hasPrefix("-A ")
+        }
     }
 }

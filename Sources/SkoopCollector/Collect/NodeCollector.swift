@@ -112,7 +112,7 @@ public struct NodeCollector: Sendable {
         for file in CollectionPlan.standardFiles {
             try store(file, await runner.run(target.wrap(file.command)))
         }
-        let backend = try await collectIptables(target, fallback: fallbackBackend, store: store, errors: &errors)
+        let backend = try await collectIptables(target, fallback: fallbackBackend, store: store)
         if let backend {
             try Data((backend.rawValue + "\n").utf8)
                 .write(to: directory.appendingPathComponent("iptables-backend.txt"))
@@ -131,8 +131,7 @@ public struct NodeCollector: Sendable {
     /// Saves the rules of the backend in use: the one whose save tool prints more rules
     /// (a tie goes to `fallback`, then to whichever tool ran, nft first).
     private func collectIptables(_ target: NetnsTarget, fallback: IptablesBackend?,
-                                 store: (CollectedFile, ToolOutput) throws -> Void,
-                                 errors: inout [CollectionError]) async throws -> IptablesBackend? {
+                                 store: (CollectedFile, ToolOutput) throws -> Void) async throws -> IptablesBackend? {
         var outputs: [IptablesBackend: ToolOutput] = [:]
         for backend in IptablesBackend.allCases {
             outputs[backend] = await runner.run(target.wrap(CollectionPlan.iptablesFiles(backend: backend)[0].command))

@@ -87,9 +87,10 @@ public struct GroundTruth: Sendable {
     }
 
     /// Sends the flow for real; with `trace`, records xtables-monitor output on every node
-    /// (nft backend only: legacy gives no trace here).
-    public func probe(_ flow: LabFlow, trace: Bool = false) async -> ProbeResult {
-        let sourcePort = Int.random(in: 20_000...59_999)
+    /// (nft backend only: legacy gives no trace here). `sourcePort` (random when nil) lets
+    /// concurrent probes of one flow use distinct connections.
+    public func probe(_ flow: LabFlow, trace: Bool = false, sourcePort chosenPort: Int? = nil) async -> ProbeResult {
+        let sourcePort = chosenPort ?? Int.random(in: 20_000...59_999)
         let tracing = trace && flow.proto == .tcp && topology.backend == .nft
         var tracers: [(String, Int32, String)] = []
         if tracing {
@@ -131,7 +132,7 @@ public struct GroundTruth: Sendable {
         switch flow.proto {
         case .tcp: return ["nc", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
         case .udp: return ["nc", "-u", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
-        case .icmp:
+        case .icmp, .ipip:
             var command = ["ping", "-c1", "-W1"]
             if let size = flow.payloadSize { command += ["-s", String(size)] }
             if flow.dontFragment { command += ["-M", "do"] }

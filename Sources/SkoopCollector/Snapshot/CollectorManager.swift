@@ -18,11 +18,17 @@ public final class CollectorManager: Sendable {
     /// Problems met while loading the Kubernetes files.
     public let warnings: [String]
 
+    /// Collects nodes on demand (live clusters); nil: everything comes from files.
+    public let nodeSource: (any NodeDataSource)?
+
     private let cache = Mutex<[String: NetNSInfo]>([:])
     private let failures = Mutex<[String: InputError]>([:])
+    private let materialized = Mutex<[String: NodeCollectionFailure?]>([:])
 
-    /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later.
-    public init(snapshot path: String) throws(InputError) {
+    /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later
+    /// (from `nodeSource`, when given, the first time a node is needed).
+    public init(snapshot path: String, nodeSource: (any NodeDataSource)? = nil) throws(InputError) {
+        self.nodeSource = nodeSource
         let directory = try SnapshotDirectory(path: path)
         self.directory = directory
         var warnings: [String] = []
@@ -51,13 +57,14 @@ public final class CollectorManager: Sendable {
             networkPolicies: try document("networkpolicies.json"), configMaps: try document("configmaps.json"),
             namespaces: try document("namespaces.json", required: false))
         cluster = try ClusterState.decode(documents)
-        collectedNodes = try directory.subdirectories("nodes")
+        collectedNodes = Array(Set(try directory.subdirectories("nodes") + (nodeSource?.nodes ?? []))).sorted()
         if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }
         self.warnings = warnings
     }
 
     /// The netns folders collected for `node` ("host" first).
     public func netnsIDs(node: String) -> [String] {
+        try? prepare(node: node)
         let ids = (try? directory.subdirectories("nodes/\(node)/netns")) ?? []
         return ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
     }
@@ -67,6 +74,11 @@ public final class CollectorManager: Sendable {
         let key = "\(node)/\(id)"
         if let cached = cache.withLock({ $0[key] }) { return cached }
         if let failure = failures.withLock({ $0[key] }) { throw failure }
+        do throws(NodeCollectionFailure) {
+            try prepare(node: node)
+        } catch {
+            throw InputError(source: "nodes/\(node)", expected: "data collected from node \(node)", found: error.reason)
+        }
         do {
             let info = try NetNSLoader(directory: directory).load(node: node, netns: id)
             cache.withLock { $0[key] = info }
@@ -85,6 +97,29 @@ public final class CollectorManager: Sendable {
         }
     }
 
+    /// Asks the node source, once per node, to write `nodes/NODE/` (no-op without a source or
+    /// when the folder already exists); throws why the node has no data. Thread-safe: nodes are
+    /// materialized one at a time.
+    public func prepare(node: String) throws(NodeCollectionFailure) {
+        guard let nodeSource, nodeSource.nodes.contains(node) else { return }
+        let failure: NodeCollectionFailure? = materialized.withLock { done in
+            if let known = done[node] { return known }
+            var failure: NodeCollectionFailure?
+            if (try? directory.subdirectories("nodes/\(node)/netns"))?.isEmpty ?? true {
+                do {
+                    try nodeSource.materialize(node: node, into: URL(fileURLWithPath: directory.root))
+                } catch let error as NodeCollectionFailure {
+                    failure = error
+                } catch {
+                    failure = NodeCollectionFailure(node: node, reason: "\(error)")
+                }
+            }
+            done[node] = .some(failure)
+            return failure
+        }
+        if let failure { throw failure }
+    }
+
     /// The netns of `node` that holds `address` (pods are matched to netns by their IPs).
     public func netns(node: String, owning address: IPAddress) -> String? {
         for id in netnsIDs(node: node) where id != "host" {
@@ -92,4 +127,14 @@ public final class CollectorManager: Sendable {
         }
         return nil
     }
+}
+
+/// Materializes a node's data into the snapshot directory the first time the diagnosis needs
+/// it (live clusters); `CollectorManager` reads the files it writes like any snapshot.
+public protocol NodeDataSource: Sendable {
+    /// The nodes this source can collect (they count as collected nodes).
+    var nodes: [String] { get }
+    /// Writes `SNAP/nodes/NODE/netns/...` into `snapshot`; throws (ideally a
+    /// `NodeCollectionFailure`) saying why the node has no data.
+    func materialize(node: String, into snapshot: URL) throws
 }

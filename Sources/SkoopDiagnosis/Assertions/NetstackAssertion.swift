@@ -16,6 +16,7 @@ struct NetstackAssertion {
             found.append(Suspicion(level: .warning, message: "iptables: \(warning)"))
         }
         found += interfaceChecks()
+        found += tunnelMTUChecks()
         found += sysctlChecks()
         if isPod { found += podRulesetChecks() }
         return found
@@ -37,6 +38,26 @@ struct NetstackAssertion {
                let mtu = device.mtu, let bridgeMTU = bridge.mtu, mtu < bridgeMTU {
                 found.append(Suspicion(level: .warning, message: "Bridge port \(device.name) has MTU \(mtu), below its bridge \(master)'s \(bridgeMTU)."))
             }
+        }
+        return found
+    }
+
+    /// Pod-facing veths (no address of their own here) larger than a VXLAN device: pods send
+    /// packets the tunnel can't carry, so large DF packets to other nodes are dropped.
+    func tunnelMTUChecks() -> [Suspicion] {
+        var found: [Suspicion] = []
+        for tunnel in info.interfaces where tunnel.vxlan != nil && tunnel.isUp {
+            guard let tunnelMTU = tunnel.mtu else { continue }
+            let larger = info.interfaces.filter { device in
+                device.kind == "veth" && (device.mtu ?? 0) > tunnelMTU && device.name != tunnel.vxlan?.underlayDevice
+                    && !info.addresses.contains { $0.interface == device.name && $0.scope == .global }
+            }
+            guard !larger.isEmpty else { continue }
+            found.append(Suspicion(
+                level: .warning,
+                message: "Pod veth(s) \(larger.map(\.name).joined(separator: ", ")) have MTU \(larger.compactMap(\.mtu).max() ?? 0), above VXLAN device \(tunnel.name)'s MTU \(tunnelMTU): pod packets larger than \(tunnelMTU) bytes to other nodes are dropped (DF) or fragmented.",
+                evidence: larger.map { "\($0.name) mtu \($0.mtu ?? 0)" }.joined(separator: ", ") + "; \(tunnel.name) mtu \(tunnelMTU)",
+                hint: "Give pods the tunnel's MTU (the CNI's MTU setting): the VXLAN header takes 50 bytes."))
         }
         return found
     }

@@ -48,6 +48,18 @@ extension Plugin {
     }
 }
 
+extension Plugin {
+    /// Whether the network between nodes routes pod CIDRs (kubenet-style cloud routes).
+    /// Flannel and Calico route pod traffic on the nodes themselves (tunnels or node-to-node
+    /// routes): a router on the underlay has no route for pod addresses.
+    public var underlayRoutesPodAddresses: Bool {
+        switch name {
+        case "flannel", "calico": false
+        default: true
+        }
+    }
+}
+
 /// A plugin known only by name: generic Linux simulation applies.
 public struct GenericPlugin: Plugin {
     public var name: String
@@ -72,10 +84,13 @@ public struct Network: Sendable {
     public let infraShim: any InfraShim
     /// The configuration.
     public let context: DiagnosisContext
+    /// The pod network (--cluster-cidr, else snapshot.json, else kube-proxy's clusterCIDR).
+    public let clusterCIDRs: [IPPrefix]
 
     /// Makes a network.
     public init(collector: CollectorManager, plugin: any Plugin, proxyMode: String, infraShim: any InfraShim,
-                context: DiagnosisContext) {
+                context: DiagnosisContext, clusterCIDRs: [IPPrefix] = []) {
+        self.clusterCIDRs = clusterCIDRs
         self.collector = collector
         self.plugin = plugin
         self.proxyMode = proxyMode
@@ -147,8 +162,11 @@ public struct GenericProvider: Provider {
         let cni = context.networkPlugin ?? collector.hints.cni ?? detectCNI(collector, hints: hints)
         let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
         let proxy = context.proxyMode ?? collector.hints.kubeProxyMode ?? hints.kubeProxy.map { GenericProvider.name(of: $0.mode) } ?? "iptables"
+        let cidrs = context.clusterCIDR.map { [$0] }
+            ?? collector.hints.clusterCIDR.flatMap { IPPrefix($0) }.map { [$0] }
+            ?? hints.kubeProxy?.clusterCIDRs ?? []
         return Network(collector: collector, plugin: GenericPlugin(name: cni, mode: mode), proxyMode: proxy,
-                       infraShim: GenericInfraShim(), context: context)
+                       infraShim: GenericInfraShim(), context: context, clusterCIDRs: cidrs)
     }
 
     /// The mode as kube-proxy's configuration spells it.

@@ -40,6 +40,17 @@ public struct ServiceProcessor: Sendable {
                                    message: "loadBalancerSourceRanges of \(service.qualifiedName) do not include \(source).",
                                    evidence: service.loadBalancerSourceRanges.map(\.description).joined(separator: ", ")))
         }
+        if frontend.kind != .clusterIP, service.externalTrafficPolicy == .local, !ready.isEmpty {
+            // kube-proxy sends external traffic only to endpoints on the node it arrived at.
+            let localNodes = Set(ready.compactMap(\.endpoint.nodeName))
+            if frontend.kind == .nodePort, let node = cluster.ipCache.node(ip: destination.ip), !localNodes.contains(node.name) {
+                found.append(Suspicion(
+                    level: .critical,
+                    message: "Service \(service.qualifiedName) has externalTrafficPolicy: Local and no ready endpoint on \(node.name): its NodePort there drops traffic.",
+                    evidence: "ready endpoints on: \(localNodes.sorted().joined(separator: ", "))",
+                    hint: "Send traffic to a node that runs a backend, or use externalTrafficPolicy: Cluster."))
+            }
+        }
         if service.sessionAffinityClientIP {
             found.append(Suspicion(level: .info,
                                    message: "Service \(service.qualifiedName) uses ClientIP session affinity: a client sticks to one backend; every backend is shown as a possible branch."))

@@ -42,9 +42,9 @@ struct LinuxNetNode: NetNodeAction {
             let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
             let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
             if conntrackSees {
-                for translation in link.translations.reversed() where translation.node == hop {
-                    packet = translation.reverse(packet)
-                }
+                packet = reverseNAT(packet, link: link)
+            } else if let ingress, let suspicion = conntrackBypassed(link, interface: ingress) {
+                suspicions.append(suspicion)
             }
         }
         guard let ingress else {
@@ -58,14 +58,18 @@ struct LinuxNetNode: NetNodeAction {
         var expanded: [NetNSDecision] = []
         for decision in decisions {
             if decision.kind == .deliver, let inner = decision.packet.encap {
-                guard let device = info.interfaces.first(where: { $0.vxlan != nil && UInt16($0.vxlan?.port ?? 8472) == decision.packet.dport }) else {
-                    suspicions.append(Suspicion(level: .critical, message: "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
+                guard let device = tunnelDevice(receiving: decision.packet) else {
+                    suspicions.append(Suspicion(level: .critical, message: decision.packet.proto == .ipip
+                        ? "No IPIP device (tunl0) in \(hop.id) takes IP-in-IP packets: the tunnel packet is dropped."
+                        : "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
                     var dropped = decision
                     dropped.kind = .drop
                     expanded.append(dropped)
                     continue
                 }
-                expanded += simulator.process(inner, ingress: .interface(device.name), l2Target: nil,
+                // The decapsulated packet is routed by this netns: conntrack sees it.
+                let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link) : inner
+                expanded += simulator.process(innerPacket, ingress: .interface(device.name), l2Target: nil,
                                               direction: link.direction, bridgePort: bridgePort)
             } else {
                 expanded.append(decision)
@@ -81,7 +85,7 @@ struct LinuxNetNode: NetNodeAction {
 
     func transmissions(for decisions: [NetNSDecision], direction: FlowDirection, served: Bool,
                        arrivedFrom link: Link? = nil) -> NodeOutcome {
-        var outcome = NodeOutcome()
+        var outcome = NodeOutcome(suspicions: direction == .request ? serviceProgrammingChecks(decisions) : [])
         for decision in decisions {
             outcome.suspicions += decision.suspicions
             switch decision.kind {
@@ -159,9 +163,12 @@ struct LinuxNetNode: NetNodeAction {
             return Transmission(link: result)
         }
         func unresolved(_ message: String) -> NodeOutcome {
+            unresolvedBy(Suspicion(level: .critical, message: message))
+        }
+        func unresolvedBy(_ suspicion: Suspicion) -> NodeOutcome {
             var dropped = decision
             dropped.kind = .drop
-            dropped.suspicions = [Suspicion(level: .critical, message: message)]
+            dropped.suspicions = suspicions + [suspicion]
             return transmissions(for: [dropped], direction: direction, served: false)
         }
         if let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == interface }),
@@ -173,7 +180,8 @@ struct LinuxNetNode: NetNodeAction {
         if device?.kind == "bridge" {
             attributes["port"] = port ?? "?"
             guard let port, let portDevice = info.interface(named: port) else {
-                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop).")
+                return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop)."
+                                  + (hostVethProblem(for: nextHop).map { " \($0)" } ?? ""))
             }
             guard let (peerNetns, peerInterface) = vethPeer(of: portDevice) else {
                 return unresolved("The peer of bridge port \(port) in \(hop.id) was not found in the node's collected netns.")
@@ -194,6 +202,10 @@ struct LinuxNetNode: NetNodeAction {
                 return unresolved("The veth peer of \(interface) in \(hop.id) was not found in the collected netns of node \(node).")
             }
         }
+        if device?.kind == "ipip" {
+            return encapsulateIPIP(decision, device: interface, nextHop: nextHop, direction: direction, action: action,
+                                   suspicions: suspicions)
+        }
         if let vxlan = device?.vxlan {
             return encapsulate(decision, device: interface, vxlan: vxlan, nextHop: nextHop, direction: direction,
                                action: action, suspicions: suspicions)
@@ -206,6 +218,9 @@ struct LinuxNetNode: NetNodeAction {
         } else if nextHop == packet.dst, owner.type == .external {
             outcome = NodeOutcome(transmissions: [link(.external, to: owner, peerInterface: nil)])
         } else {
+            if let problem = underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
+                return unresolvedBy(problem)
+            }
             let router = Hop(type: .infra, id: "router \(nextHop)")
             outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
         }
@@ -242,12 +257,22 @@ struct LinuxNetNode: NetNodeAction {
         let local = vxlan.local ?? info.routableAddresses.first { $0.family == remote.family } ?? remote
         let outer = Packet(src: local, sport: 0, dst: remote, dport: UInt16(vxlan.port ?? 8472), proto: .udp, mark: 0,
                            encap: decision.packet)
+        var outcome = sendThroughTunnel(decision, outer: outer, type: .vxlan, attributes: [("vxlan", device), ("vtep", nextHop.description)],
+                                        direction: direction, action: action)
+        outcome.suspicions = mtuSuspicions + outcome.suspicions
+        return outcome
+    }
+
+    /// Sends the outer packet of a tunnel from this netns and dresses its links as tunnel links
+    /// that carry the inner packet's history (NAT, traces, probability).
+    func sendThroughTunnel(_ decision: NetNSDecision, outer: Packet, type: LinkType, attributes: [(String, String)],
+                           direction: FlowDirection, action: ActionKind?) -> NodeOutcome {
         let outerDecisions = simulator.process(outer, ingress: .generated, direction: direction, bridgePort: bridgePort)
         var outcome = transmissions(for: outerDecisions, direction: direction, served: action == .serve)
         for index in outcome.transmissions.indices {
             var link = outcome.transmissions[index].link
             if link.destination != nil {
-                link.type = .vxlan
+                link.type = type
                 if link.action == .forward && decision.translation != nil && decision.probability < 1 { link.action = .service }
             }
             link.packetIn = decision.packetIn
@@ -255,11 +280,9 @@ struct LinuxNetNode: NetNodeAction {
             link.routes = decision.routes + link.routes
             link.probability *= decision.probability
             link.translations = translations(of: decision, direction: direction) + link.translations
-            link.sourceAttributes["vxlan"] = device
-            link.sourceAttributes["vtep"] = nextHop.description
+            for (key, value) in attributes { link.sourceAttributes[key] = value }
             outcome.transmissions[index].link = link
         }
-        outcome.suspicions = mtuSuspicions + outcome.suspicions
         return outcome
     }
 
@@ -301,6 +324,15 @@ struct LinuxNetNode: NetNodeAction {
             ?? host.addresses.first { $0.subnet?.contains(address) == true }?.interface
     }
 
+    /// A reply rewritten by the connections this hop translated (conntrack's reverse NAT).
+    func reverseNAT(_ reply: Packet, link: Link) -> Packet {
+        var packet = reply
+        for translation in link.translations.reversed() where translation.node == hop {
+            packet = translation.reverse(packet)
+        }
+        return packet
+    }
+
     func translations(of decision: NetNSDecision, direction: FlowDirection) -> [Translation] {
         guard direction == .request, let translation = decision.translation else { return [] }
         return [Translation(node: hop, original: translation.original, translated: translation.translated)]
@@ -320,5 +352,6 @@ struct LinuxNetNode: NetNodeAction {
     func assertions() -> [Suspicion] {
         NetstackAssertion(info: info, isPod: pod != nil, rulesetWarnings: simulator.rulesetWarnings).suspicions()
             + KubernetesAssertion(cluster: network.cluster).suspicions(pod: pod, node: node)
+            + (netnsID == "host" ? PluginAssertion(plugin: network.plugin, cluster: network.cluster, node: node, info: info).suspicions() : [])
     }
 }

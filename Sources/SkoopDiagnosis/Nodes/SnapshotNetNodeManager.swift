@@ -43,6 +43,7 @@ public final class SnapshotNetNodeManager: NetNodeManager {
             guard network.collector.collectedNodes.contains(nodeName) else {
                 throw NodeUnavailable(description: "no data for node \(nodeName) (pod \(hop.id) runs there): it was not collected")
             }
+            try network.collector.prepare(node: nodeName)  // a live node is collected here, or says why not
             guard let netnsID = network.collector.netns(node: nodeName, owning: address) else {
                 throw NodeUnavailable(description: "no netns on node \(nodeName) holds \(address), the address of pod \(hop.id)")
             }
@@ -52,6 +53,7 @@ public final class SnapshotNetNodeManager: NetNodeManager {
             guard network.collector.collectedNodes.contains(hop.id) else {
                 throw NodeUnavailable(description: "no data for node \(hop.id): it was not collected")
             }
+            try network.collector.prepare(node: hop.id)
             return LinuxNetNode(hop: hop, node: hop.id, netnsID: "host", simulator: try simulator(node: hop.id, netns: "host"),
                                 network: network, manager: self, pod: nil)
         case .generic:

@@ -70,15 +70,7 @@ public struct FlannelConfig: Hashable, Sendable {
 
     /// Parses net-conf.json; `source` names it in errors.
     public init(netConf data: Data, source: String) throws(InputError) {
-        let document = JSONDocument(bytes: [UInt8](data), source: source, expectation: "flannel's net-conf.json")
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(document.bytes)
-        } catch {
-            throw document.error(path: "", offset: error.offset, expected: error.expected,
-                                 found: document.excerpt(at: error.offset))
-        }
-        let json = JSONNode(root: root, document: document)
+        let json = try DecodingContext.root(of: data, source: source, expectation: "flannel's net-conf.json")
         try json.requireObject()
         network = json["Network"].isAbsent ? nil : try json["Network"].prefix()
         ipv6Network = json["IPv6Network"].isAbsent ? nil : try json["IPv6Network"].prefix()

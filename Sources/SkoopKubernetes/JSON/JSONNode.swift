@@ -1,69 +1,98 @@
+import Foundation
 import SkoopModel
 
-/// The document being decoded: its bytes (for line numbers), its source and what it should hold.
-struct JSONDocument: Sendable {
-    let bytes: [UInt8]
-    let source: String
+/// A parsed document and what it should hold, so every error reads the same way.
+///
+/// A class so that the many nodes of a decode share it for the price of one reference.
+final class DecodingContext: Sendable {
+    let document: JSONDocument
     /// What the whole document should be, e.g. "a Kubernetes List of pods".
     let expectation: String
 
-    /// The 1-based line holding `offset`.
-    func line(at offset: Int) -> Int {
-        var line = 1
-        for byte in bytes[0..<min(offset, bytes.count)] where byte == 0x0A { line += 1 }
-        return line
+    private init(document: JSONDocument, expectation: String) {
+        self.document = document
+        self.expectation = expectation
     }
 
-    /// At most one line of raw text starting at `offset`.
-    func excerpt(at offset: Int) -> String? {
-        guard offset < bytes.count else { return nil }
-        let end = bytes[offset...].prefix(80).firstIndex(of: 0x0A) ?? min(bytes.count, offset + 80)
-        return String(decoding: bytes[offset..<end], as: UTF8.self)
+    /// Parses `data` and returns its root; syntax errors are worded like every decoding error.
+    static func root(of data: Data, source: String, expectation: String) throws(InputError) -> JSONNode {
+        do {
+            let document = try JSONDocument(parsing: [UInt8](data), source: source)
+            return JSONNode(root: document.root, context: DecodingContext(document: document, expectation: expectation))
+        } catch {
+            var expected = error.expected
+            switch error.problem {
+            case .unterminatedString: expected += " (the string never ends)"
+            case .tooDeep: expected = "at most \(JSONDocument.maximumDepth) levels of nesting"
+            default: break
+            }
+            let found = data.isEmpty ? "an empty file" : error.inputError.found
+            throw InputError(source: source, line: error.line, expected: "\(expectation) (the document: \(expected))",
+                             found: found)
+        }
     }
 
     /// An error naming the path inside the document and what was expected there.
     func error(path: String, offset: Int, expected: String, found: String?) -> InputError {
         let place = path.isEmpty ? "the document" : path
-        return InputError(source: source, line: line(at: offset),
+        return InputError(source: document.source, line: document.line(at: offset),
                           expected: "\(expectation) (\(place): \(expected))", found: found)
     }
 }
 
-/// A position in a parsed document: a value (or its absence) with its readable coding path.
+/// A position in a parsed document: a value (or its absence) that can name its coding path,
+/// e.g. `items[3].metadata.name`, when an error needs it (building paths eagerly would cost an
+/// allocation per field read).
 struct JSONNode {
     /// The value, nil when the member is missing.
     let value: JSONValue?
-    /// Where to point when the value is missing: its parent's offset.
-    let fallbackOffset: Int
-    /// The coding path, e.g. `items[3].metadata.name`.
-    let path: String
-    let document: JSONDocument
+    /// The offset of the value, or of its nearest present ancestor when it is missing.
+    private let anchorOffset: Int
+    /// The path below that ancestor to a missing value, e.g. `.spec.ports`; empty when present.
+    private let missingPath: String
+    let context: DecodingContext
 
-    init(root: JSONValue, document: JSONDocument) {
-        self.value = root
-        self.fallbackOffset = root.offset
-        self.path = ""
-        self.document = document
+    init(root: JSONValue, context: DecodingContext) {
+        self.init(value: root, anchorOffset: root.offset, missingPath: "", context: context)
     }
 
-    private init(value: JSONValue?, fallbackOffset: Int, path: String, document: JSONDocument) {
+    private init(value: JSONValue?, anchorOffset: Int, missingPath: String, context: DecodingContext) {
         self.value = value
-        self.fallbackOffset = fallbackOffset
-        self.path = path
-        self.document = document
+        self.anchorOffset = anchorOffset
+        self.missingPath = missingPath
+        self.context = context
     }
 
     /// The member `key` of an object (absent when this is not an object or lacks it).
     subscript(key: String) -> JSONNode {
-        var member: JSONValue?
-        if case .object(let members)? = value?.kind { member = members[key] }
-        let plain = key.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+        member(key, value?[key])
+    }
+
+    /// The node of member `key` holding `member`.
+    private func member(_ key: String, _ member: JSONValue?) -> JSONNode {
+        if let member { return JSONNode(value: member, anchorOffset: member.offset, missingPath: "", context: context) }
+        return JSONNode(value: nil, anchorOffset: anchorOffset, missingPath: missingPath + JSONNode.component(.key(key)),
+                        context: context)
+    }
+
+    /// The coding path, e.g. `items[3].metadata.name`; empty for the document itself.
+    var path: String {
+        let anchorPath = context.document.root.path(to: anchorOffset) ?? []
+        let text = anchorPath.map(JSONNode.component).joined() + missingPath
+        return text.first == "." ? String(text.dropFirst()) : text
+    }
+
+    /// A path component: `.name` for plain keys, `["kubernetes.io/name"]` for others, `[3]` for indices.
+    private static func component(_ step: JSONPathComponent) -> String {
+        switch step {
+        case .index(let index):
+            return "[\(index)]"
+        case .key(let key):
+            let plain = key.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || byte == 0x5F
+            }
+            return plain ? "." + key : "[\"\(key)\"]"
         }
-        let component = plain ? key : "[\"\(key)\"]"
-        let childPath = path.isEmpty ? component : (plain ? path + "." + component : path + component)
-        return JSONNode(value: member, fallbackOffset: value?.offset ?? fallbackOffset,
-                        path: childPath, document: document)
     }
 
     /// True when the member is missing or null: optional fields then take their defaults.
@@ -75,15 +104,15 @@ struct JSONNode {
 
     /// An error at this position: "expected <what> here".
     func error(_ expected: String) -> InputError {
-        let offset = value?.offset ?? fallbackOffset
-        let found: String? = value.flatMap { document.excerpt(at: $0.offset) }
+        let offset = value?.offset ?? anchorOffset
+        let found: String? = value.flatMap { context.document.excerpt(at: $0.offset) }
         let what = value == nil ? expected + " (missing)" : expected
-        return document.error(path: path, offset: offset, expected: what, found: found)
+        return context.error(path: path, offset: offset, expected: what, found: found)
     }
 
     /// The string value; throws when missing or not a string.
     func string() throws(InputError) -> String {
-        guard case .string(let text)? = value?.kind else { throw error("a string") }
+        guard let text = value?.string else { throw error("a string") }
         return text
     }
 
@@ -96,25 +125,23 @@ struct JSONNode {
     /// The integer value, nil when absent; throws when not an integer.
     func optionalInt() throws(InputError) -> Int? {
         if isAbsent { return nil }
-        guard case .number(let number)? = value?.kind, let integer = Int(exactly: number) else {
-            throw error("an integer")
-        }
+        guard let integer = value?.integer else { throw error("an integer") }
         return integer
     }
 
     /// The boolean value, nil when absent; throws when of another type.
     func optionalBool() throws(InputError) -> Bool? {
         if isAbsent { return nil }
-        guard case .bool(let flag)? = value?.kind else { throw error("true or false") }
+        guard let flag = value?.bool else { throw error("true or false") }
         return flag
     }
 
     /// The elements of an array; empty when absent; throws when of another type.
     func array() throws(InputError) -> [JSONNode] {
         if isAbsent { return [] }
-        guard case .array(let elements)? = value?.kind else { throw error("an array") }
-        return elements.enumerated().map { index, element in
-            JSONNode(value: element, fallbackOffset: element.offset, path: path + "[\(index)]", document: document)
+        guard let elements = value?.elements else { throw error("an array") }
+        return elements.map { element in
+            JSONNode(value: element, anchorOffset: element.offset, missingPath: "", context: context)
         }
     }
 
@@ -128,21 +155,23 @@ struct JSONNode {
     /// Checks that the value is an object (absent is allowed).
     func requireObject() throws(InputError) {
         if isAbsent { return }
-        guard case .object? = value?.kind else { throw error("an object") }
+        guard value?.members != nil else { throw error("an object") }
     }
 
     /// True when the value is an object that has `key`.
     func has(_ key: String) -> Bool {
-        if case .object(let members)? = value?.kind { return members[key] != nil }
-        return false
+        value?[key] != nil
     }
 
     /// A map of strings such as labels; empty when absent.
     func stringMap() throws(InputError) -> [String: String] {
         if isAbsent { return [:] }
-        guard case .object(let members)? = value?.kind else { throw error("an object of strings") }
+        guard let members = value?.members else { throw error("an object of strings") }
         var result: [String: String] = [:]
-        for key in members.keys { result[key] = try self[key].string() }
+        // Backwards, so that a repeated key takes its last value and earlier ones are ignored.
+        for entry in members.reversed() where result[entry.key] == nil {
+            result[entry.key] = try member(entry.key, entry.value).string()
+        }
         return result
     }
 

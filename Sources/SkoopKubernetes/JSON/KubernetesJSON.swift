@@ -50,17 +50,8 @@ public enum KubernetesJSON {
     /// Parses a document and decodes its items (or the single object it holds).
     static func decode<T>(_ data: Data, source: String, kind: String, plural: String,
                           _ decodeItem: (JSONNode) throws(InputError) -> T) throws(InputError) -> [T] {
-        let document = JSONDocument(bytes: [UInt8](data), source: source,
-                                    expectation: "a Kubernetes List of \(plural)")
-        let root: JSONValue
-        do {
-            root = try JSONParser.parse(document.bytes)
-        } catch {
-            let found = data.isEmpty ? "an empty file" : document.excerpt(at: error.offset) ?? "the end of the input"
-            throw document.error(path: "", offset: error.offset, expected: error.expected, found: found)
-        }
-        let json = JSONNode(root: root, document: document)
-        guard case .object = root.kind else { throw json.error("an object") }
+        let json = try DecodingContext.root(of: data, source: source, expectation: "a Kubernetes List of \(plural)")
+        guard json.value?.members != nil else { throw json.error("an object") }
         if json.has("items") {
             var result: [T] = []
             for item in try json["items"].array() {

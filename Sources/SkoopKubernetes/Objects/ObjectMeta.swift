@@ -111,7 +111,7 @@ public enum KubeProtocol: String, Hashable, Sendable, CaseIterable {
         switch transport {
         case .tcp: self = .tcp
         case .udp: self = .udp
-        case .icmp: return nil
+        case .icmp, .ipip: return nil
         }
     }
 

@@ -4,46 +4,59 @@ import SkoopModel
 /// One object of an iproute2 JSON array, with typed accessors whose errors name the source,
 /// the line and the element's index. Unknown keys are simply never asked for.
 struct IPRoute2Element {
-    let object: JSONObject
+    /// The element, always a JSON object.
+    let object: JSONValue
     /// The element's 0-based position in its array, or a path such as "route 3 nexthop 1".
     let position: String
-    let source: String
+    /// The parsed file, for the lines of errors.
+    let document: JSONDocument
 
     /// The elements of the top-level array in `data`; `expected` reads like "a JSON array of routes".
     static func elements(of data: Data, source: String, expected: String, element name: String)
         throws(InputError) -> [IPRoute2Element]
     {
-        let tree = try JSONTree.parse(Array(data), source: source)
-        guard case .array(let values, _) = tree else {
-            throw InputError(source: source, line: 1, expected: expected, found: tree.kindName)
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(parsing: [UInt8](data), source: source)
+        } catch {
+            throw error.inputError
+        }
+        guard let values = document.root.elements else {
+            throw InputError(source: source, line: document.line(of: document.root), expected: expected,
+                             found: document.root.summary)
         }
         var elements: [IPRoute2Element] = []
         elements.reserveCapacity(values.count)
         for (index, value) in values.enumerated() {
-            guard case .object(let object) = value else {
-                throw InputError(source: source, line: 1, expected: "\(name) \(index) of \(expected) to be an object",
-                                 found: value.kindName)
+            guard value.members != nil else {
+                throw InputError(source: source, line: document.line(of: value),
+                                 expected: "\(name) \(index) of \(expected) to be an object", found: value.summary)
             }
-            elements.append(IPRoute2Element(object: object, position: "\(name) \(index)", source: source))
+            elements.append(IPRoute2Element(object: value, position: "\(name) \(index)", document: document))
         }
         return elements
     }
 
-    func failure(_ key: String, _ what: String, found: JSONTree?) -> InputError {
-        InputError(source: source, line: object.line, expected: "\(what) in \"\(key)\" of \(position)",
-                   found: found.map { $0.kindName } ?? "no \"\(key)\"")
+    /// The value of `key`, nil when absent.
+    private func member(_ key: String) -> JSONValue.Kind? { object[key]?.kind }
+
+    /// An error about `key`, on the line of its value (of this element when it is missing).
+    func failure(_ key: String, _ what: String, found: JSONValue.Kind?) -> InputError {
+        InputError(source: document.source, line: document.line(of: object[key] ?? object),
+                   expected: "\(what) in \"\(key)\" of \(position)",
+                   found: found.map { JSONValue($0).summary } ?? "no \"\(key)\"")
     }
 
     /// True when `key` is present (iproute2 prints flags such as "not" as `"not": null`), unless it is `false`.
     func flag(_ key: String) -> Bool {
-        switch object[key] {
+        switch member(key) {
         case nil, .bool(false)?: false
         default: true
         }
     }
 
     func string(_ key: String) throws(InputError) -> String? {
-        switch object[key] {
+        switch member(key) {
         case nil, .null?: return nil
         case .string(let text)?: return text
         case let other?: throw failure(key, "a string", found: other)
@@ -56,13 +69,9 @@ struct IPRoute2Element {
     }
 
     func int(_ key: String) throws(InputError) -> Int? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .number(let text)?:
-            guard let value = Int(text) else { throw failure(key, "an integer", found: .number(text)) }
-            return value
-        case let other?: throw failure(key, "an integer", found: other)
-        }
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let integer = value.integer else { throw failure(key, "an integer", found: value.kind) }
+        return integer
     }
 
     func requiredInt(_ key: String) throws(InputError) -> Int {
@@ -71,7 +80,7 @@ struct IPRoute2Element {
     }
 
     func bool(_ key: String) throws(InputError) -> Bool? {
-        switch object[key] {
+        switch member(key) {
         case nil, .null?: return nil
         case .bool(let value)?: return value
         // Older iproute2 prints some bridge/vxlan booleans as 0/1.
@@ -82,12 +91,12 @@ struct IPRoute2Element {
     }
 
     func strings(_ key: String) throws(InputError) -> [String] {
-        switch object[key] {
+        switch member(key) {
         case nil, .null?: return []
-        case .array(let values, _)?:
+        case .array(let values)?:
             var result: [String] = []
             for value in values {
-                guard case .string(let text) = value else { throw failure(key, "an array of strings", found: value) }
+                guard let text = value.string else { throw failure(key, "an array of strings", found: value.kind) }
                 result.append(text)
             }
             return result
@@ -115,7 +124,7 @@ struct IPRoute2Element {
 
     /// A hexadecimal ("0x200") or decimal 32-bit number given as a string or a number.
     func hex32(_ key: String) throws(InputError) -> UInt32? {
-        switch object[key] {
+        switch member(key) {
         case nil, .null?: return nil
         case .number(let text)?:
             guard let value = UInt32(text) else { throw failure(key, "a 32-bit number", found: .number(text)) }
@@ -130,21 +139,19 @@ struct IPRoute2Element {
     }
 
     func child(_ key: String) throws(InputError) -> IPRoute2Element? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .object(let inner)?: return IPRoute2Element(object: inner, position: "\(position) \(key)", source: source)
-        case let other?: throw failure(key, "an object", found: other)
-        }
+        guard let value = object[key], !value.isNull else { return nil }
+        guard value.members != nil else { throw failure(key, "an object", found: value.kind) }
+        return IPRoute2Element(object: value, position: "\(position) \(key)", document: document)
     }
 
     func children(_ key: String, element name: String) throws(InputError) -> [IPRoute2Element] {
-        switch object[key] {
+        switch member(key) {
         case nil, .null?: return []
-        case .array(let values, _)?:
+        case .array(let values)?:
             var result: [IPRoute2Element] = []
             for (index, value) in values.enumerated() {
-                guard case .object(let inner) = value else { throw failure(key, "an array of objects", found: value) }
-                result.append(IPRoute2Element(object: inner, position: "\(position) \(name) \(index)", source: source))
+                guard value.members != nil else { throw failure(key, "an array of objects", found: value.kind) }
+                result.append(IPRoute2Element(object: value, position: "\(position) \(name) \(index)", document: document))
             }
             return result
         case let other?: throw failure(key, "an array of objects", found: other)

@@ -61,6 +61,8 @@ extension NetNSSimulator {
 
     /// Nothing listening where the packet is delivered.
     func listenerProblem(for packet: Packet, iif: String) -> Suspicion? {
+        // Tunnel packets (VXLAN, IPIP) are taken by the kernel's tunnel device, not by a socket.
+        if packet.encap != nil { return nil }
         guard packet.proto != .icmp else {
             if info.sysctls.integer("net.ipv4.icmp_echo_ignore_all") == 1 && packet.dst.family == .inet {
                 return Suspicion(level: .critical, message: "\(info.id) ignores ICMP echo requests (net.ipv4.icmp_echo_ignore_all = 1).")

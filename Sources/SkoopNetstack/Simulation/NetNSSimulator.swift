@@ -151,7 +151,7 @@ public struct NetNSSimulator: Sendable {
             base.routes.append(route.decision)
             switch route.outcome {
             case .local, .broadcast, .multicast:
-                results += deliverLocally(base, context: pre.context, iif: iif, direction: direction)
+                results += deliverLocally(base, context: pre.context, iif: iif, direction: direction, bridgePort: bridgePort)
             case .unicast:
                 results += forward(base, context: pre.context, route: route, iif: iif, direction: direction, bridgePort: bridgePort)
             case .blackhole, .unreachable, .prohibit, .noRoute:
@@ -162,7 +162,8 @@ public struct NetNSSimulator: Sendable {
     }
 
     /// INPUT, then delivery to a socket (or the kernel's ICMP echo reply).
-    func deliverLocally(_ base: NetNSDecision, context: PacketContext, iif: String, direction: FlowDirection) -> [NetNSDecision] {
+    func deliverLocally(_ base: NetNSDecision, context: PacketContext, iif: String, direction: FlowDirection,
+                        bridgePort: (String, IPAddress) -> String? = { _, _ in nil }) -> [NetNSDecision] {
         var results: [NetNSDecision] = []
         var inputContext = context
         inputContext.outInterface = nil
@@ -174,6 +175,11 @@ public struct NetNSSimulator: Sendable {
                 continue
             }
             decision.kind = .deliver
+            // IPVS sits at LOCAL_IN: a virtual service takes the packet before any socket does.
+            if direction == .request, let service = info.ipvs.service(for: decision.packet) {
+                results += ipvsForward(decision, context: verdict.context, service: service, bridgePort: bridgePort)
+                continue
+            }
             if direction == .request, let problem = listenerProblem(for: decision.packet, iif: iif) {
                 results.append(decision.dropped(problem))
                 continue
@@ -267,7 +273,7 @@ public struct NetNSSimulator: Sendable {
             switch route.outcome {
             case .local, .broadcast, .multicast:
                 results += deliverLocally(decision, context: out.context, iif: info.interfaces.first(where: \.isLoopback)?.name ?? "lo",
-                                          direction: direction)
+                                          direction: direction, bridgePort: bridgePort)
             case .unicast:
                 for branch in route.branches {
                     guard let oif = branch.oif else { continue }

@@ -26,7 +26,7 @@ public struct Socket: Hashable, Sendable {
         switch proto {
         case .tcp: state == "LISTEN"
         case .udp: state == "UNCONN" && peerAddress == nil
-        case .icmp: false
+        case .icmp, .ipip: false
         }
     }
 
@@ -52,8 +52,7 @@ public enum SocketTableParser {
         var sockets: [Socket] = []
         for (number, line) in NumberedLines(text: text) {
             let fields = line.fields
-            guard fields.count >= 6, let proto = TransportProtocol(rawValue: String(fields[0])),
-                  proto != .icmp else {
+            guard fields.count >= 6, let proto = TransportProtocol(rawValue: String(fields[0])), proto.hasPorts else {
                 throw InputError(source: source, line: number,
                                  expected: "NETID STATE RECV-Q SEND-Q LOCAL PEER [PROCESS] with NETID tcp or udp",
                                  found: String(line))

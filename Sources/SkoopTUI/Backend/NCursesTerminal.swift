@@ -87,6 +87,18 @@ final class NCursesTerminal {
         refresh()
     }
 
+    /// Overwrites the bottom line with `text` (reverse video) while the main loop is busy.
+    func drawStatusLine(_ text: String) {
+        let row = skoop_lines() - 1
+        let width = Int(max(0, skoop_cols()))
+        let scalars = Array((" " + text).unicodeScalars.prefix(width))
+        let characters = (scalars + Array(repeating: " ", count: width - scalars.count)).map { wchar_t(bitPattern: $0.value) }
+        _ = skoop_attrset(attributes(CellStyle(.accent, reverse: true)))
+        _ = skoop_addnwstr(row, 0, characters, Int32(characters.count))
+        _ = skoop_attrset(0)
+        refresh()
+    }
+
     /// Writes bytes straight to the terminal after the frame (the OSC 52 clipboard sequence).
     func writeRaw(_ text: String) {
         let bytes = Array(text.utf8)

@@ -1,4 +1,5 @@
 import SkoopModel
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -29,6 +30,8 @@ public struct TUIConfiguration {
     public var exportPath: String
     /// Where `y` also writes the copied text, besides OSC 52; nil for OSC 52 only.
     public var clipboardPath: String?
+    /// Lets slow work inside a step (collecting a live node) show a status line meanwhile.
+    public var activity: TUIActivity?
 
     /// Makes a configuration.
     public init(makeDriver: @escaping (TUIQuery) throws -> any DiagnosisDriver, snapshotTitle: String,
@@ -46,6 +49,23 @@ public struct TUIConfiguration {
         self.ascii = ascii
         self.exportPath = exportPath
         self.clipboardPath = clipboardPath
+    }
+}
+
+/// A status line for work that blocks the TUI inside a step (e.g. "collecting node2 ... 3.2s").
+public final class TUIActivity: Sendable {
+    private let display = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    /// Makes an activity; `runTUI` connects it to the screen.
+    public init() {}
+
+    /// Shows `text` on the bottom line now. Call it only on the TUI's thread (from inside a step).
+    public func post(_ text: String) {
+        display.withLock { $0 }?(TerminalSafe.strip(text))
+    }
+
+    fileprivate func setDisplay(_ show: (@Sendable (String) -> Void)?) {
+        display.withLock { $0 = show }
     }
 }
 
@@ -70,6 +90,9 @@ public func runTUI(configuration: TUIConfiguration) throws {
     let environmentNoColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
     let terminal = try NCursesTerminal(noColor: configuration.noColor || environmentNoColor, mouse: !configuration.noMouse)
     defer { terminal.close() }
+    nonisolated(unsafe) let drawingTerminal = terminal
+    configuration.activity?.setDisplay { text in drawingTerminal.drawStatusLine(text) }
+    defer { configuration.activity?.setDisplay(nil) }
     var state = TUIState(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
                          completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
                          glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii)

@@ -81,7 +81,7 @@ public enum TUICommand: Hashable, Sendable {
             }
             var proto = TransportProtocol.tcp
             if arguments.count == 4 {
-                guard let parsed = TransportProtocol(rawValue: arguments[3].lowercased()) else {
+                guard let parsed = TransportProtocol(rawValue: arguments[3].lowercased()), TransportProtocol.queryable.contains(parsed) else {
                     throw TUICommandError("PROTO must be tcp, udp or icmp, found \"\(TerminalSafe.strip(arguments[3]))\"")
                 }
                 proto = parsed

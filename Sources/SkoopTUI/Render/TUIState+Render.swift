@@ -164,15 +164,18 @@ extension TUIState {
                     line.append(Span(glyphs.served, CellStyle(.served, bold: true)))
                     line.append(Span(" at " + hopLabel(hop)))
                 case .serve:
-                    // Served here; the reply sets off from this link.
-                    line.append(Span(glyphs.served + " ", CellStyle(.served, bold: true)))
+                    // Served by the link's source; the reply sets off towards this hop.
+                    line.append(Span(glyphs.served, CellStyle(.served, bold: true)))
+                    line.append(Span(", reply ", CellStyle(.dim)))
                     line.append(Span("[\(link.type.rawValue)] ", CellStyle(.dim)))
                     line.append(Span(hopLabel(hop)))
                 default:
                     line.append(Span("[\(link.type.rawValue)] ", CellStyle(.dim)))
                     line.append(Span(hopLabel(hop)))
                 }
-                if link.direction == .reply && !link.isTerminal { line.append(Span(" reply", CellStyle(.dim))) }
+                if link.direction == .reply && !link.isTerminal && link.action != .serve {
+                    line.append(Span(" reply", CellStyle(.dim)))
+                }
                 if let nat = Self.natKind(from: link.packetIn, to: link.packet.encap ?? link.packet) {
                     line.append(Span(" " + nat, CellStyle(.accent)))
                 }

@@ -1,0 +1,79 @@
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+
+/// What the CNI plugin should have installed on a node, checked against what is there: a route
+/// to every other node's pod CIDR, of the kind the plugin and its mode install.
+struct PluginAssertion {
+    let plugin: any Plugin
+    let cluster: ClusterState
+    /// The node being checked.
+    let node: String
+    /// Its host netns.
+    let info: NetNSInfo
+
+    func suspicions() -> [Suspicion] {
+        guard ["flannel", "calico", "bridge"].contains(plugin.name) else { return [] }
+        var found: [Suspicion] = []
+        let router = Router(interfaces: info.interfaces, addresses: info.addresses, rules: info.rules, routes: info.routes)
+        for other in cluster.nodes where other.name != node {
+            guard let remoteIP = other.flannelPublicIP ?? other.primaryIP(family: .inet) else { continue }
+            for cidr in other.podCIDRs where cidr.family == .inet {
+                let probe = cidr.network  // the first address of the remote pod network
+                let result = router.lookup(RouteQuery(destination: probe))
+                let expected = expectedRoute(to: cidr, remote: remoteIP)
+                guard result.outcome == .unicast, let branch = result.branches.first else {
+                    found.append(Suspicion(
+                        level: .fatal,
+                        message: "No usable route on \(node) to \(other.name)'s pod CIDR \(cidr) (\(result.outcome.rawValue)).",
+                        evidence: result.decision.route ?? "ip route get \(probe): \(result.outcome.rawValue)",
+                        hint: expected.map { "\(plugin.name) installs: ip route add \($0)" }))
+                    continue
+                }
+                if result.route?.destination.length == 0 {
+                    found.append(Suspicion(level: .critical,
+                                           message: "\(node) has no route of its own to \(other.name)'s pod CIDR \(cidr): only the default route matches.",
+                                           evidence: result.decision.route,
+                                           hint: expected.map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
+                } else if let problem = mismatch(branch: branch, cidr: cidr, remote: remoteIP) {
+                    found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.name)'s pod CIDR \(cidr) \(problem).",
+                                           evidence: result.decision.route,
+                                           hint: expected.map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
+                }
+            }
+        }
+        return found
+    }
+
+    /// The route the plugin installs for a remote pod CIDR, as `ip route` takes it.
+    func expectedRoute(to cidr: IPPrefix, remote: IPAddress) -> String? {
+        switch (plugin.name, plugin.mode?.lowercased()) {
+        case ("flannel", "vxlan"?): return "\(cidr) via \(cidr.network) dev flannel.1 onlink"
+        case ("flannel", _): return "\(cidr) via \(remote) dev <uplink>"
+        case ("calico", "ipip"?): return "\(cidr) via \(remote) dev tunl0 onlink proto bird"
+        case ("calico", "vxlan"?): return "\(cidr) via \(cidr.network) dev vxlan.calico onlink"
+        case ("calico", _): return "\(cidr) via \(remote) dev <uplink> proto bird"
+        default: return nil
+        }
+    }
+
+    /// What is wrong with the route's next hop for this plugin, if anything.
+    func mismatch(branch: RouteBranch, cidr: IPPrefix, remote: IPAddress) -> String? {
+        let device = branch.oif.flatMap { info.interface(named: $0) }
+        switch (plugin.name, plugin.mode?.lowercased()) {
+        case ("flannel", "vxlan"?), ("calico", "vxlan"?):
+            if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }
+            if let gateway = branch.gateway, gateway != cidr.network { return "goes via \(gateway), not the remote VTEP \(cidr.network)" }
+        case ("calico", "ipip"?):
+            if device?.kind != "ipip" { return "leaves through \(branch.oif ?? "?"), not tunl0" }
+            if branch.gateway != remote { return "goes via \(branch.gateway?.description ?? "no gateway"), not the node \(remote)" }
+        case ("flannel", _), ("calico", _):
+            if let gateway = branch.gateway, gateway != remote, device?.vxlan == nil, device?.kind != "ipip" {
+                return "goes via \(gateway), not the node \(remote) that owns it"
+            }
+        default:
+            break
+        }
+        return nil
+    }
+}

@@ -1,0 +1,87 @@
+import SkoopModel
+import SkoopNetstack
+
+extension LinuxNetNode {
+    /// Why a packet handed to a router on the underlay can't arrive, when the snapshot shows it:
+    /// a gateway nobody owns (ARP fails), or a pod address sent to a router that, under an
+    /// overlay or node-routed CNI, has no route for pod CIDRs.
+    func underlayProblem(for packet: Packet, gateway: IPAddress, interface: String, route: RouteDecision?) -> Suspicion? {
+        let routeText = route.map { $0.route ?? "\($0.destination) via \(gateway) dev \(interface)" }
+        if gateway != packet.dst, !isKnownUnderlayHost(gateway) {
+            return Suspicion(
+                level: .fatal,
+                message: "No known host owns the gateway \(gateway) on \(interface) in \(hop.id): ARP for it fails and packets to \(packet.dst) are lost.",
+                evidence: routeText,
+                hint: "Route through a node or router that exists; a gateway is known when it is a node, another route's gateway, or a resolved neighbour.")
+        }
+        guard !network.plugin.underlayRoutesPodAddresses else { return nil }
+        guard let owner = network.cluster.nodes.first(where: { $0.podCIDRs.contains { $0.contains(packet.dst) } }),
+              let podCIDR = owner.podCIDRs.first(where: { $0.contains(packet.dst) }) else {
+            // No node claims the address, but it is in the pod network: no pod can answer there.
+            guard let cidr = network.clusterCIDRs.first(where: { $0.contains(packet.dst) }) else { return nil }
+            return Suspicion(
+                level: .fatal,
+                message: "\(packet.dst) is in the pod network \(cidr) but in no node's pod CIDR: \(hop.id) sends it to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
+                evidence: routeText,
+                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.nodes.flatMap(\.podCIDRs).map(\.description).joined(separator: ", ")).")
+        }
+        if owner.name == node {
+            return Suspicion(
+                level: .fatal,
+                message: "\(packet.dst) is a pod address of \(node) itself, yet \(hop.id) sends it to the underlay router \(gateway): the pod's own route is missing."
+                    + (hostVethProblem(for: packet.dst).map { " \($0)" } ?? ""),
+                evidence: routeText,
+                hint: "The CNI installs a route to each local pod through its host-side veth (or the bridge); check that veth and the CNI's logs.")
+        }
+        return Suspicion(
+            level: .fatal,
+            message: "\(hop.id) has no route for \(podCIDR) (the pod CIDR of \(owner.name)): packets to \(packet.dst) take the route to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
+            evidence: routeText,
+            hint: "Restore the CNI's route for \(podCIDR) (\(network.plugin.name) installs one per remote node).")
+    }
+
+    /// Whether an underlay address is known to answer ARP: a node, a collected host's address,
+    /// a collected node's default gateway, or a resolved neighbour there.
+    func isKnownUnderlayHost(_ address: IPAddress) -> Bool {
+        if network.owner(ofUnderlayAddress: address).type == .node { return true }
+        for name in network.collector.collectedNodes {
+            guard let host = try? network.collector.netns(node: name, id: "host") else { continue }
+            if host.owns(address) { return true }
+            if host.neighbors.contains(where: { $0.destination == address && $0.isResolved }) { return true }
+            if host.routes.contains(where: { $0.gateway == address && $0.destination.length == 0 }) { return true }
+        }
+        return false
+    }
+
+    /// What is wrong with the host side of the veth of the pod holding `address` on this node:
+    /// down (its routes went with it), or not attached to the bridge its siblings use.
+    func hostVethProblem(for address: IPAddress) -> String? {
+        guard netnsID == "host", let podNetns = network.collector.netns(node: node, owning: address),
+              let pod = try? network.collector.netns(node: node, id: podNetns),
+              let podSide = pod.addresses.first(where: { $0.local == address })?.interface,
+              let peerIndex = pod.interface(named: podSide)?.peerIndex,
+              let hostSide = info.interface(index: peerIndex) else { return nil }
+        let evidence = "\(hostSide.index): \(hostSide.name) <\(hostSide.flags.joined(separator: ","))>" + (hostSide.master.map { " master \($0)" } ?? "")
+        if !hostSide.isUp {
+            return "Its host-side veth \(hostSide.name) is down (\(evidence)); a down device also loses its routes."
+        }
+        let bridges = Set(info.interfaces.filter { $0.kind == "veth" && $0.master != nil }.compactMap(\.master))
+        if hostSide.master == nil, let bridge = bridges.first {
+            return "Its host-side veth \(hostSide.name) is not attached to bridge \(bridge) (\(evidence))."
+        }
+        return nil
+    }
+
+    /// A reply that crosses this netns's bridge at layer 2 while this netns translated the
+    /// connection: without br_netfilter, conntrack never sees it and the NAT is not reversed.
+    func conntrackBypassed(_ link: Link, interface: String) -> Suspicion? {
+        guard let translation = link.translations.first(where: { $0.node == hop }) else { return nil }
+        let bridge = info.interface(named: interface)?.master ?? interface
+        let value = info.sysctls.integer("net.bridge.bridge-nf-call-iptables").map(String.init) ?? "unset (br_netfilter not loaded)"
+        return Suspicion(
+            level: .critical,
+            message: "The reply crosses bridge \(bridge) of \(hop.id) at layer 2 and net.bridge.bridge-nf-call-iptables is \(value): conntrack never sees it, so the NAT \(hop.id) applied (\(translation.original.dst):\(translation.original.dport) -> \(translation.translated.dst):\(translation.translated.dport)) is not reversed.",
+            evidence: "net.bridge.bridge-nf-call-iptables = \(value)",
+            hint: "sysctl -w net.bridge.bridge-nf-call-iptables=1 (kube-proxy needs it for backends on the client's bridge).")
+    }
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The real skoop binary and the real kubectl against a RECORDED API server (Tests/Live/fake-apiserver.py;
+# no real Kubernetes API server is involved): a live diagnosis gives the same JSON as the saved
+# lab-basic snapshot; SIGTERM during a collection deletes the collector pods; a node whose pod never
+# starts becomes a warning. Usage: live-e2e.sh PATH/TO/skoop
+set -euo pipefail
+skoop=${1:?usage: live-e2e.sh PATH/TO/skoop}
+here=$(cd "$(dirname "$0")" && pwd)
+fixture="$here/../Fixtures/lab-basic"
+for tool in kubectl python3; do
+    command -v "$tool" >/dev/null || { echo "live-e2e: SKIP: $tool is not installed"; exit 0; }
+done
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export KUBECACHEDIR="$work/cache"
+
+start_server() {  # extra server flags...
+    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+    rm -f "$work/port" "$work/requests.log"
+    python3 "$here/fake-apiserver.py" --snapshot "$fixture" --port-file "$work/port" --log "$work/requests.log" \
+        --idle 30 --lifetime 120 "$@" &
+    server=$!
+    for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+    sh "$here/kubeconfig.sh" "$(cat "$work/port")" > "$work/kubeconfig"
+}
+pods_all_deleted() {  # every pod looked at was deleted
+    local created deleted
+    created=$(grep '^CREATED ' "$work/requests.log" | cut -d' ' -f2 | sort -u)
+    deleted=$(grep '^DELETE ' "$work/requests.log" | grep -o 'skoop-collector-[a-z0-9-]*' | sort -u)
+    [ -n "$created" ] && [ "$created" = "$deleted" ]
+}
+fail() { echo "live-e2e: FAIL: $*" >&2; exit 1; }
+query=(-s default/client -d svc/default/web -p 80 --output json)
+
+start_server
+"$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/saved" "${query[@]}" > "$work/live.json" || true
+"$skoop" diagnose --snapshot "$fixture" "${query[@]}" > "$work/offline.json" || true
+sorted() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True, indent=1))' "$1"; }
+[ "$(sorted "$work/live.json")" = "$(sorted "$work/offline.json")" ] || fail "live and offline diagnoses differ"
+"$skoop" diagnose --snapshot "$work/saved" "${query[@]}" > "$work/reopened.json" || true
+[ "$(sorted "$work/reopened.json")" = "$(sorted "$work/offline.json")" ] || fail "the saved live snapshot diagnoses differently"
+pods_all_deleted || fail "collector pods left after a successful diagnosis"
+echo "live-e2e: live diagnosis == offline diagnosis; saved snapshot reopens; pods deleted"
+
+start_server --stuck-nodes node2
+"$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/stuck" --collector-timeout 2s "${query[@]}" > "$work/stuck.json" || true
+python3 - "$work/stuck.json" <<'PY' || fail "no warning for the node whose pod never starts"
+import json, sys
+d = json.load(open(sys.argv[1]))
+msgs = [s["message"] for n in d["nodes"] for s in n["suspicions"] if s["level"] == "warning"]
+assert d["verdict"] == "partial", d["verdict"]
+assert any("no data for node node2: collector pod skoop-collector-node2-" in m and "did not finish within 2s" in m for m in msgs), msgs
+PY
+pods_all_deleted || fail "the timed-out pod was not deleted"
+echo "live-e2e: a pod that never starts -> warning on node2, partial verdict, pod deleted"
+
+start_server --stuck-nodes node1,node2
+"$skoop" snapshot --kubeconfig "$work/kubeconfig" --output "$work/interrupted" --collector-timeout 60s 2>/dev/null &
+client=$!
+for _ in $(seq 200); do [ "$(grep -c '^CREATED ' "$work/requests.log" 2>/dev/null)" = 2 ] && break; sleep 0.1; done
+sleep 0.5
+kill -TERM "$client"
+status=0; wait "$client" || status=$?
+[ "$status" = 143 ] || fail "skoop snapshot exited $status after SIGTERM (expected 143)"
+pods_all_deleted || fail "pods left after SIGTERM"
+echo "live-e2e: SIGTERM during collection -> exit 143, every collector pod deleted"

@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+import SkoopModel
+@testable import SkoopCollector
+@testable import SkoopDiagnosis
+import SkoopTestSupport
+
+/// The verifier's pure parts: case selection, flow comparison, the summary line.
+@Suite struct LabVerifyTests {
+    static let isRoot = getuid() == 0
+
+    func probe(_ flow: LabVerifyFlow, _ succeeded: Bool, backend: String?) -> ProbeResult {
+        ProbeResult(flow: flow.probe, succeeded: succeeded, backendPod: nil, backendIP: backend ?? flow.probe.destination,
+                    routes: [], trace: [:], detail: "")
+    }
+
+    /// client -> svc/default/web on the wrong-gateway lab: web-0 works, web-1 does not.
+    func partialService() throws -> (LabVerifyFlow, DiagnosisReport) {
+        let flow = try #require(LabVerifyFlow.standard(for: LabTopology(scenario: .flannelHostGW)).first { $0.name == "pod->ClusterIP" })
+        let collector = try CollectorManager(snapshot: Fixtures.url("lab-flannel-hostgw-wrong-gateway").path)
+        var session = try DiagnosisSession(query: flow.query, collector: collector)
+        session.diagnostor.run()
+        return (flow, session.report)
+    }
+
+    @Test func selectionDefaultsToTheQuickSetAndAllCoversEveryApplicableFault() {
+        #expect(LabVerifyCase.selection(all: false, scenarios: [], faults: []) == LabVerifyCase.quick)
+        let all = LabVerifyCase.selection(all: true, scenarios: [], faults: [])
+        #expect(all.count == LabScenario.allCases.count + LabFault.allCases.reduce(0) { $0 + $1.scenarios.count })
+        #expect(all.allSatisfy { $0.fault?.applies(to: $0.scenario) ?? true })
+        #expect(LabVerifyCase.selection(all: false, scenarios: [.bridge], faults: [])
+                == [LabVerifyCase(scenario: .bridge)])
+        #expect(LabVerifyCase.selection(all: false, scenarios: [], faults: [.wrongGateway]).map(\.description)
+                == ["flannel-hostgw+wrong-gateway", "calico-bgp+wrong-gateway"])
+        #expect(LabVerifyCase.selection(all: true, scenarios: [.calicoVXLAN], faults: []).first == LabVerifyCase(scenario: .calicoVXLAN))
+    }
+
+    @Test func everyFaultHasALocationNamingTheFaultyObject() {
+        for labCase in LabVerifyCase.all {
+            guard let fault = labCase.fault else { continue }
+            let location = FaultLocation.of(fault, in: LabTopology(scenario: labCase.scenario, fault: fault))
+            #expect(!location.keywords.isEmpty && location.keywords.allSatisfy { !$0.isEmpty }, "\(labCase)")
+        }
+        let veth = FaultLocation.of(.hostVethDown, in: LabTopology(scenario: .calicoBGP))
+        #expect(veth.hop == Hop(type: .node, id: "node2") && veth.keywords.first?.hasPrefix("cali") == true)
+    }
+
+    @Test func perBackendAgreesWhenEachBackendBehavesAsPredicted() throws {
+        let (flow, report) = try partialService()
+        #expect(report.verdict == .partial)
+        let probes = [probe(flow, true, backend: "10.244.1.2"), probe(flow, false, backend: "10.244.2.2"),
+                      probe(flow, true, backend: "10.244.1.2")]
+        let comparison = FlowComparison.perBackend(flow, report: report, probes: probes)
+        #expect(comparison.agrees, "\(comparison.line)")
+        #expect(comparison.kernel == "{10.244.1.2: ok, 10.244.2.2: failed} in 3 tries")
+    }
+
+    @Test func perBackendDisagreesOnAWrongBackendOrAnUnseenOne() throws {
+        let (flow, report) = try partialService()
+        let wrong = [probe(flow, true, backend: "10.244.1.2"), probe(flow, true, backend: "10.244.2.2")]
+        #expect(!FlowComparison.perBackend(flow, report: report, probes: wrong).agrees)
+        let onlyOne = [probe(flow, true, backend: "10.244.1.2")]
+        #expect(!FlowComparison.perBackend(flow, report: report, probes: onlyOne).agrees)
+        let mixed = [probe(flow, true, backend: "10.244.1.2"), probe(flow, false, backend: "10.244.1.2"),
+                     probe(flow, false, backend: "10.244.2.2")]
+        #expect(!FlowComparison.perBackend(flow, report: report, probes: mixed).agrees)
+    }
+
+    @Test func aFailureWhoseBackendConntrackForgotStandsForAFailingBranch() throws {
+        let (flow, report) = try partialService()
+        // A refused or early-dropped connection leaves no conntrack entry: the backend is unknown.
+        let probes = [probe(flow, true, backend: "10.244.1.2"), probe(flow, false, backend: nil)]
+        #expect(FlowComparison.perBackend(flow, report: report, probes: probes).agrees)
+        #expect(FlowComparison.unseen(FlowComparison.backendOutcomes(report),
+                                      observed: FlowComparison.observedOutcomes(flow, probes: probes)).isEmpty)
+        // But an anonymous failure can't stand in for a backend Skoop says works.
+        #expect(!FlowComparison.perBackend(flow, report: report, probes: [probe(flow, false, backend: nil)]).agrees)
+    }
+
+    @Test func singleFlowsNeedTheMatchingVerdict() throws {
+        let flow = try #require(LabVerifyFlow.standard(for: LabTopology(scenario: .flannelHostGW)).first { $0.name == "pod->pod across nodes" })
+        let collector = try CollectorManager(snapshot: Fixtures.url("lab-flannel-hostgw-wrong-gateway").path)
+        var session = try DiagnosisSession(query: flow.query, collector: collector)
+        session.diagnostor.run()
+        #expect(FlowComparison.single(flow, report: session.report, probe: probe(flow, false, backend: nil)).agrees)
+        #expect(!FlowComparison.single(flow, report: session.report, probe: probe(flow, true, backend: nil)).agrees)
+    }
+
+    @Test func summaryLineAndPass() {
+        let flow = LabVerifyFlow.standard(for: LabTopology(scenario: .bridge))[0]
+        let agreeing = FlowComparison(flow: flow, agrees: true, kernel: "ok", skoop: "reachable")
+        var healthy = LabCaseResult(labCase: LabVerifyCase(scenario: .bridge), flows: [agreeing, agreeing], localized: nil,
+                                    location: nil, notes: [], error: nil)
+        var faulty = LabCaseResult(labCase: LabVerifyCase(scenario: .bridge, fault: .bridgeDown), flows: [agreeing],
+                                   localized: false, location: FaultLocation.of(.bridgeDown, in: LabTopology(scenario: .bridge)),
+                                   notes: [], error: nil)
+        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 0/1")
+        #expect(!LabVerifySummary([healthy, faulty]).passed)
+        #expect(faulty.problemLines == ["bridge+bridge-down: fault bridge-down not localized: no warning on node2 naming cni0"])
+        faulty.localized = true
+        #expect(LabVerifySummary([healthy, faulty]).passed)
+        healthy.error = "lab command failed"
+        #expect(!LabVerifySummary([healthy, faulty]).passed)
+    }
+
+    @Test("lab verify: a small subset agrees with the kernel", .timeLimit(.minutes(2)),
+          .enabled(if: LabVerifyTests.isRoot, "needs root to create network namespaces (CI runs as root)"))
+    func verifierAgreesWithTheKernel() async throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-test-\(getpid())")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let cases = [LabVerifyCase(scenario: .calicoBGP, fault: .remoteRouteDeleted),
+                     LabVerifyCase(scenario: .flannelVXLAN),
+                     LabVerifyCase(scenario: .flannelHostGW, fault: .bridgeNFOff),
+                     LabVerifyCase(scenario: .bridge, fault: .vethDetached)]
+        let results = await LabVerifier(workDirectory: work).verify(cases, prefix: "sklv\(getpid())", parallelism: 2)
+        let summary = LabVerifySummary(results)
+        #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
+        #expect(summary.flows == 36 && summary.faults == 3)
+        // kube-proxy's rules loaded with iptables-legacy are collected and simulated too.
+        let legacy = await LabVerifier(workDirectory: work, backend: .legacy)
+            .verify([LabVerifyCase(scenario: .bridge, fault: .forwardDrop)], prefix: "sklv\(getpid())l")
+        #expect(LabVerifySummary(legacy).passed, "\(LabVerifySummary(legacy).line) \(legacy.flatMap(\.problemLines))")
+        let leftovers = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
+        #expect(!leftovers.contains("sklv\(getpid())"))
+    }
+}
