@@ -50,6 +50,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer harnesses over every parser and loader (Tests/Fuzz/run.sh); a replay tool otherwise.
+        .executableTarget(
+            name: "SkoopFuzz",
+            dependencies: ["SkoopModel", "SkoopNetstack", "SkoopKubernetes", "SkoopCollector", "SkoopTUI"]
+        ),
         .target(name: "SkoopTestSupport", path: "Tests/SkoopTestSupport"),
         .testTarget(name: "SkoopModelTests", dependencies: ["SkoopModel"]),
         .testTarget(name: "SkoopNetstackTests", dependencies: ["SkoopNetstack", "SkoopTestSupport"]),

@@ -36,6 +36,23 @@ fi
 # Live clusters: the real kubectl against a recorded API server (no real cluster needed).
 bash Tests/Live/live-e2e.sh "$bin/skoop"
 
+# Malformed snapshots through the real CLI: exit 65 with FILE:LINE, no escapes on the terminal.
+bash Tests/Fuzz/cli-malformed.sh "$bin/skoop"
+
+# Every parser and loader under libFuzzer + AddressSanitizer, briefly (Tests/Fuzz/run.sh SECONDS runs longer).
+bash Tests/Fuzz/run.sh "${SKOOP_FUZZ_SECONDS:-20}"
+
+# The test suite under AddressSanitizer and ThreadSanitizer (SKOOP_SANITIZERS=0 skips).
+# Leak checking is off: XCTest's runner leaks its own suite objects at exit. TSan does not model
+# the futex behind Synchronization.Mutex: swift-subprocess's lock-protected state is suppressed.
+if [ "${SKOOP_SANITIZERS:-1}" != 0 ]; then
+    swift build --build-tests --sanitize=address --scratch-path .build-asan
+    ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan
+    swift build --build-tests --sanitize=thread --scratch-path .build-tsan
+    TSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/tsan-suppressions.txt" \
+        swift test --skip-build --sanitize=thread --scratch-path .build-tsan
+fi
+
 # The real binary in a real terminal (tmux): stepping, rules, filter, resize, signals.
 # Last, so its "N passed, N failed" line closes the run.
 bash Tests/TUI/tmux-e2e.sh "$bin/skoop"

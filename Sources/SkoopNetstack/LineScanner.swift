@@ -11,7 +11,7 @@ struct NumberedLines: Sequence {
             while !rest.isEmpty {
                 number += 1
                 let line: Substring
-                if let newline = rest.firstIndex(of: "\n") {
+                if let newline = rest.firstIndex(where: \.isLineBreak) {
                     line = rest[..<newline]
                     rest = rest[rest.index(after: newline)...]
                 } else {
@@ -24,6 +24,16 @@ struct NumberedLines: Sequence {
             return nil
         }
     }
+}
+
+extension Character {
+    /// "\n", or "\r\n" — one Character in Swift, so `split(separator: "\n")` misses it.
+    var isLineBreak: Bool { self == "\n" || self == "\r\n" }
+}
+
+extension StringProtocol {
+    /// The lines of the text, LF or CRLF terminated, empty ones kept (line numbers stay right).
+    var lineBreakSplit: [SubSequence] { split(omittingEmptySubsequences: false, whereSeparator: \.isLineBreak) }
 }
 
 extension Substring {

@@ -42,7 +42,12 @@ struct DiagnoseCommand: ParsableCommand {
         let collector: CollectorManager
         var reaper: CollectorPodReaper?
         if let snapshot {
-            collector = try reportingFailures { try CollectorManager(snapshot: snapshot) }
+            // Every netns read first: a malformed file is an input error (65), not a missing peer.
+            collector = try reportingFailures { () throws -> CollectorManager in
+                let manager = try CollectorManager(snapshot: snapshot)
+                try manager.loadAllNetns()
+                return manager
+            }
         } else {
             let progress = ProgressReporter()
             let (manager, cluster) = try live.openCollector(save: save, events: progress.handle, onWait: progress.waiting)

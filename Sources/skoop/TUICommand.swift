@@ -78,6 +78,7 @@ struct TUILauncher {
     init(snapshot: String?, context: DiagnosisContext) throws {
         if let snapshot {
             collector = try CollectorManager(snapshot: snapshot)
+            try collector.loadAllNetns()
             title = snapshot
             isDemo = false
         } else {

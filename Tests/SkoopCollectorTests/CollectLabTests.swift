@@ -53,10 +53,13 @@ struct CollectLabTests {
             try await mustRun(["ip", "netns", "exec", host, "iptables-legacy-restore"],
                               input: "*nat\n:POSTROUTING ACCEPT [0:0]\nCOMMIT\n")
             let before = await stateSnapshot(host)
+            let podBefore = await stateSnapshot(pod)
             let targets = try CollectTargets.resolve(hostNetns: host, podNetns: [pod])
             let report = try await NodeCollector().collect(node: "n1", into: dir, host: targets.host, pods: targets.pods)
             let after = await stateSnapshot(host)
             #expect(before == after)
+            #expect(podBefore == (await stateSnapshot(pod)))
+            #expect(podBefore.contains("10.9.0.") || podBefore.contains("eth0"))
             #expect(report.namespaces.map(\.directoryName) == ["host", SnapshotName.directoryName(for: pod)])
             #expect(report.namespaces[0].backend == .nft)
             let hostDir = dir.appendingPathComponent("nodes/n1/netns/host")

@@ -96,6 +96,14 @@ public final class CollectorManager: Sendable {
         }
     }
 
+    /// Reads every collected netns now, so a malformed file is reported as the input error it is
+    /// rather than surfacing mid-diagnosis as a missing peer or an unsimulated hop.
+    public func loadAllNetns() throws(InputError) {
+        for node in collectedNodes {
+            for id in netnsIDs(node: node) { _ = try netns(node: node, id: id) }
+        }
+    }
+
     /// Asks the node source, once per node, to write `nodes/NODE/` (no-op without a source or
     /// when the folder already exists); throws why the node has no data. Thread-safe: nodes are
     /// materialized one at a time.

@@ -23,6 +23,10 @@ public struct NetNSLoader: Sendable {
     /// Loads the netns `netns` of `node`.
     public func load(node: String, netns: String) throws(InputError) -> NetNSInfo {
         let folder = NetNSLoader.folder(node: node, netns: netns)
+        // Names come from listings and from Kubernetes objects: each must be one folder name.
+        for name in [node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
+            throw InputError(source: folder, expected: "a node and a netns that are single folder names", found: name)
+        }
         var info = NetNSInfo(id: netns)
         func data(_ file: String, required: Bool = true) throws(InputError) -> (Data, String)? {
             let path = "\(folder)/\(file)"

@@ -37,8 +37,8 @@ public struct SnapshotDirectory: Sendable {
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
         guard size <= fileSizeLimit else {
-            throw InputError(source: relativePath, expected: "a file of at most \(fileSizeLimit >> 20) MiB",
-                             found: "\(size >> 20) MiB")
+            throw InputError(source: relativePath, expected: "a file of at most \(Self.sizeText(fileSizeLimit))",
+                             found: Self.sizeText(size))
         }
         guard let handle = FileHandle(forReadingAtPath: full) else {
             throw InputError(source: relativePath, expected: "a readable file", found: "permission denied")
@@ -47,7 +47,7 @@ public struct SnapshotDirectory: Sendable {
         // Read at most limit+1 bytes: the file may grow between the size check and the read.
         let data = (try? handle.read(upToCount: fileSizeLimit + 1)) ?? Data()
         guard data.count <= fileSizeLimit else {
-            throw InputError(source: relativePath, expected: "a file of at most \(fileSizeLimit >> 20) MiB", found: "a growing file")
+            throw InputError(source: relativePath, expected: "a file of at most \(Self.sizeText(fileSizeLimit))", found: "a growing file")
         }
         return data
     }
@@ -64,6 +64,11 @@ public struct SnapshotDirectory: Sendable {
     /// The names of the subdirectories of `relativePath` (links and files are skipped), sorted.
     public func subdirectories(_ relativePath: String) throws(InputError) -> [String] {
         let full = try resolve(relativePath)
+        // resolve checks the folders on the way; listing a link would follow it out of the snapshot.
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: full),
+           attributes[.type] as? FileAttributeType == .typeSymbolicLink {
+            throw InputError(source: relativePath, expected: "a directory inside the snapshot", found: "a symbolic link (not followed)")
+        }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return [] }
         return names.sorted().filter { name in
             let attributes = try? FileManager.default.attributesOfItem(atPath: full + "/" + name)
@@ -75,6 +80,11 @@ public struct SnapshotDirectory: Sendable {
     public func exists(_ relativePath: String) -> Bool {
         guard let full = try? resolve(relativePath) else { return false }
         return (try? FileManager.default.attributesOfItem(atPath: full)) != nil
+    }
+
+    /// A size for messages: whole MiB when it is one, bytes otherwise (a small limit must not read "0 MiB").
+    static func sizeText(_ bytes: Int) -> String {
+        bytes >= 1 << 20 && bytes % (1 << 20) == 0 ? "\(bytes >> 20) MiB" : "\(bytes) bytes"
     }
 
     /// The full path of `relativePath`, refusing `..`, absolute paths and links on the way.

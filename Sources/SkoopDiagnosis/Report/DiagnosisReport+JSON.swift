@@ -6,7 +6,24 @@ extension DiagnosisReport {
     public func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
-        return try encoder.encode(JSONReport(self))
+        return DiagnosisReport.escapingTerminalControls(try encoder.encode(JSONReport(self)))
+    }
+
+    /// JSONEncoder escapes C0 controls but passes DEL, C1 (a UTF-8 CSI is a CSI to some terminals) and
+    /// bidi overrides raw: write them as \uXXXX too — the same JSON value, safe to print.
+    static func escapingTerminalControls(_ json: Data) -> Data {
+        let text = String(decoding: json, as: UTF8.self)
+        guard text.unicodeScalars.contains(where: TerminalSafe.isControl) else { return json }
+        var escaped = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            // C0 controls here are the pretty-printer's own newlines: data's were escaped by the encoder.
+            if scalar.value >= 0x7F && TerminalSafe.isControl(scalar) {
+                escaped.append(contentsOf: String(format: "\\u%04x", scalar.value).unicodeScalars)
+            } else {
+                escaped.append(scalar)
+            }
+        }
+        return Data(String(escaped).utf8)
     }
 }
 

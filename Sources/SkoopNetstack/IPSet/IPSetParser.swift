@@ -7,7 +7,7 @@ public enum IPSetParser {
         var order: [String] = []
         var sets: [String: IPSet] = [:]
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.lineBreakSplit {
             lineNumber += 1
             let line = rawLine.trimmingSpaces
             if line.isEmpty || line.hasPrefix("#") { continue }

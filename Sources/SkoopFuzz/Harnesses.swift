@@ -1,0 +1,89 @@
+import Foundation
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+import SkoopCollector
+import SkoopTUI
+
+/// One fuzz target: feeds arbitrary bytes to a parser or loader through its public API.
+/// Clean errors (InputError and friends) are expected; a trap, a sanitizer report or a hang is a bug.
+struct Harness: Sendable {
+    /// The name given in SKOOP_FUZZ_TARGET.
+    let name: String
+    /// fnmatch patterns of the fixture files (paths relative to Tests/Fixtures) that seed the corpus.
+    let seeds: [String]
+    /// Runs one input.
+    let run: @Sendable (Data) -> Void
+}
+
+/// Bytes as text the way a tolerant reader sees them (invalid UTF-8 repaired).
+private func text(_ data: Data) -> String { String(decoding: data, as: UTF8.self) }
+
+/// Every harness, by name.
+let harnesses: [Harness] = [
+    Harness(name: "iptables", seeds: ["*/ip*tables.txt", "*/xtables*"]) { data in
+        _ = try? IPTablesSaveParser.parse(text(data), source: "iptables.txt")
+    },
+    Harness(name: "ip-link", seeds: ["*/ip-link.json"]) { data in
+        _ = try? NetInterface.parse(data, source: "ip-link.json")
+    },
+    Harness(name: "ip-addr", seeds: ["*/ip-addr.json"]) { data in
+        _ = try? InterfaceAddress.parse(data, source: "ip-addr.json")
+    },
+    Harness(name: "ip-route", seeds: ["*/ip-route.json", "*/ip-route6.json", "*/route-*.json"]) { data in
+        _ = try? Route.parse(data, source: "ip-route.json", family: .inet)
+        _ = try? Route.parse(data, source: "ip-route6.json", family: .inet6)
+    },
+    Harness(name: "ip-rule", seeds: ["*/ip-rule.json", "*/ip-rule6.json"]) { data in
+        _ = try? PolicyRule.parse(data, source: "ip-rule.json", family: .inet)
+        _ = try? PolicyRule.parse(data, source: "ip-rule6.json", family: .inet6)
+    },
+    Harness(name: "ip-neigh", seeds: ["*/ip-neigh.json"]) { data in
+        _ = try? Neighbor.parse(data, source: "ip-neigh.json")
+    },
+    Harness(name: "bridge-fdb", seeds: ["*/bridge-fdb.json"]) { data in
+        _ = try? FDBEntry.parse(data, source: "bridge-fdb.json")
+    },
+    Harness(name: "ipset", seeds: ["*/ipset.txt"]) { data in
+        _ = try? IPSetParser.parse(text(data), source: "ipset.txt")
+    },
+    Harness(name: "ipvs", seeds: ["*/ipvs.txt"]) { data in
+        _ = try? IPVSParser.parse(text(data), source: "ipvs.txt")
+    },
+    Harness(name: "ss", seeds: ["*/sockets.txt"]) { data in
+        _ = try? SocketTableParser.parse(text(data), source: "sockets.txt")
+    },
+    Harness(name: "sysctl", seeds: ["*/sysctl.txt"]) { data in
+        _ = try? SysctlParser.parse(text(data), source: "sysctl.txt")
+    },
+    Harness(name: "kubectl", seeds: ["*/k8s/*.json", "k8s-samples/*"]) { data in
+        fuzzKubernetes(data)
+    },
+    Harness(name: "snapshot", seeds: ["*/snapshot.json"]) { data in
+        SnapshotFuzzer.run(data)
+    },
+    Harness(name: "tui-command", seeds: []) { data in
+        let line = text(data)
+        _ = try? TUICommand.parse(line)
+        _ = TUICommand.complete(line, names: ["default/client", "default/web-0", "svc/default/web", "10.96.0.10"])
+    },
+]
+
+/// Every kubectl decoder, then the whole cluster with the input as each document in turn.
+private func fuzzKubernetes(_ data: Data) {
+    _ = try? KubernetesJSON.nodes(data, source: "nodes.json")
+    _ = try? KubernetesJSON.pods(data, source: "pods.json")
+    _ = try? KubernetesJSON.services(data, source: "services.json")
+    _ = try? KubernetesJSON.endpointSlices(data, source: "endpointslices.json")
+    _ = try? KubernetesJSON.endpoints(data, source: "endpoints.json")
+    _ = try? KubernetesJSON.networkPolicies(data, source: "networkpolicies.json")
+    _ = try? KubernetesJSON.configMaps(data, source: "configmaps.json")
+    _ = try? KubernetesJSON.namespaces(data, source: "namespaces.json")
+    let source = SourceData(data: data, source: "fuzz.json")
+    for documents in [KubernetesDocuments(nodes: source), KubernetesDocuments(pods: source),
+                      KubernetesDocuments(services: source, endpointSlices: source),
+                      KubernetesDocuments(endpoints: source), KubernetesDocuments(networkPolicies: source),
+                      KubernetesDocuments(configMaps: source)] {
+        if let cluster = try? ClusterState.decode(documents) { _ = cluster.networkHints() }
+    }
+}
