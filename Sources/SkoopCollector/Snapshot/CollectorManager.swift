@@ -96,6 +96,12 @@ public final class CollectorManager: Sendable {
         }
     }
 
+    /// The files that could not be read so far (malformed or unreadable), in path order:
+    /// what a lazy diagnosis met on its way.
+    public var loadFailures: [InputError] {
+        failures.withLock { Array($0.values) }.sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+    }
+
     /// Reads every collected netns now, so a malformed file is reported as the input error it is
     /// rather than surfacing mid-diagnosis as a missing peer or an unsimulated hop.
     public func loadAllNetns() throws(InputError) {
