@@ -105,6 +105,7 @@ public struct GroundTruth: Sendable {
         if tracing {
             added = await addMissingTraceRules()
             monitors = startTraceMonitors(tag: sourcePort)
+            await waitUntilCapturing(monitors)
             try? await Task.sleep(for: .milliseconds(300))
         }
         let output = await runner.run(["ip", "netns", "exec", state.netns(netnsID(ofSource: flow.source))]

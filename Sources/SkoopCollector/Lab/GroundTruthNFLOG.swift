@@ -27,11 +27,24 @@ extension GroundTruth {
         return topology.nodes.compactMap { node -> TraceMonitor? in
             let netns = state.netns(node.name)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(tag).pcap").path
+            try? FileManager.default.removeItem(atPath: file)  // readiness is seen by the header appearing
             guard let pid = try? BackgroundProcess.spawn(
                 ["nsenter", "--net=/run/netns/\(netns)", tcpdump, "-i", "nflog:0", "-U", "-Z", "root", "-w", file]) else {
                 return nil
             }
             return TraceMonitor(node: node.name, pid: pid, file: file, capture: true)
+        }
+    }
+
+    /// Waits (up to 2 s) until every capture has written its pcap header: tcpdump writes it once
+    /// bound to the NFLOG group, so from then on no TRACE message is missed.
+    func waitUntilCapturing(_ monitors: [TraceMonitor]) async {
+        for _ in 0..<100 {
+            let ready = monitors.allSatisfy { monitor in
+                !monitor.capture || (FileManager.default.contents(atPath: monitor.file)?.count ?? 0) >= 24
+            }
+            if ready { return }
+            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
