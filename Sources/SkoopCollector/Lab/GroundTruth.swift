@@ -93,8 +93,8 @@ public struct GroundTruth: Sendable {
     }
 
     /// Sends the flow for real. With `trace` (tcp flows), records every node's rule hits
-    /// (`xtables-monitor --trace` with nft, the NFLOG TRACE capture with legacy) and the connection's tuples on every node (see
-    /// `connectionTuples`), installing the TRACE rules for the probe if `installTraceRules` did
+    /// (`xtables-monitor --trace` with nft, the NFLOG TRACE capture with legacy) and the
+    /// connection's tuples on every node (see `connectionTuples`), installing the TRACE rules for the probe if `installTraceRules` did
     /// not. `sourcePort` (random when nil) lets concurrent probes of one flow use distinct
     /// connections; a traced probe should run alone (the rules trace every tcp packet).
     public func probe(_ flow: LabFlow, trace: Bool = false, sourcePort chosenPort: Int? = nil) async -> ProbeResult {

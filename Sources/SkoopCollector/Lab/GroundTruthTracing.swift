@@ -15,7 +15,7 @@ struct TraceMonitor: Sendable {
 }
 
 extension GroundTruth {
-    /// The TRACE rules the verifier adds on every node (nft backend): every tcp packet, in raw
+    /// The TRACE rules the verifier adds on every node (either backend): every tcp packet, in raw
     /// PREROUTING (arriving) and raw OUTPUT (locally generated), whatever its NAT, so each node
     /// of a masqueraded path is traced; the connection's lines are picked out by tuple afterwards.
     public static let traceRules: [[String]] = [["-t", "raw", "PREROUTING", "-p", "tcp", "-j", "TRACE"],
@@ -34,12 +34,13 @@ extension GroundTruth {
     /// same ruleset the kernel runs). Harmless while nobody listens: the kernel only marks packets.
     public func installTraceRules() async {
         guard canTrace else { return }
-        if topology.backend == .legacy { await enableNFLOG() }
         _ = await addMissingTraceRules()
     }
 
-    /// Adds the TRACE rules where missing; returns the nodes that got them.
+    /// Adds the TRACE rules where missing (legacy: and makes sure their messages reach
+    /// nfnetlink_log); returns the nodes that got them.
     func addMissingTraceRules() async -> [String] {
+        if topology.backend == .legacy { await enableNFLOG() }
         var added: [String] = []
         for node in topology.nodes {
             var missing = false
