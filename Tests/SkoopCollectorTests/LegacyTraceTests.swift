@@ -88,3 +88,26 @@ import SkoopTestSupport
         #expect(cut.records.count == 23)
     }
 }
+
+/// The legacy trace set-up commands, on a recorded runner (no lab needed).
+@Suite struct LegacyTraceSetupTests {
+    @Test("legacy TRACE rules go in with iptables-legacy, after nfnetlink_log is made each node netns's IPv4 logger from inside it")
+    func installsPerNetns() async throws {
+        let runner = RecordedToolRunner(fallback: ToolOutput(status: 1, stderr: "Bad rule"))
+        let state = LabState(prefix: "t1", topology: LabTopology(scenario: .bridge, backend: .legacy), netns: [], processes: [])
+        let truth = GroundTruth(state: state, runner: runner)
+        try #require(truth.canTrace, "tcpdump is installed on the lab machines (Tests/run-all.sh installs it)")
+        await truth.installTraceRules()
+        let commands = runner.commands.map { $0.joined(separator: " ") }
+        let nodes = state.topology.nodes.map(\.name)
+        #expect(nodes.count == 2)
+        for node in nodes {
+            let enable = try #require(commands.firstIndex(of:
+                "ip netns exec t1-\(node) sh -c echo nfnetlink_log > /proc/sys/net/netfilter/nf_log/2"))
+            let insert = try #require(commands.firstIndex(of: "ip netns exec t1-\(node) iptables-legacy -t raw -I PREROUTING -p tcp -j TRACE"))
+            #expect(enable < insert)
+            #expect(commands.contains("ip netns exec t1-\(node) iptables-legacy -t raw -I OUTPUT -p tcp -j TRACE"))
+        }
+        #expect(!commands.contains { $0.contains("iptables-nft") || $0.contains("/proc/sys/net/netfilter/nf_log_all_netns") })
+    }
+}
