@@ -125,8 +125,14 @@ import SkoopTestSupport
         let legacy = await LabVerifier(workDirectory: work, backend: .legacy)
             .verify([LabVerifyCase(scenario: .bridge, fault: .forwardDrop)], prefix: "sklv\(getpid())l")
         #expect(LabVerifySummary(legacy).passed, "\(LabVerifySummary(legacy).line) \(legacy.flatMap(\.problemLines))")
-        // Legacy: routes compared, no traces (TRACE logs through nf_log, which is not captured).
-        #expect(LabVerifySummary(legacy).routes > 0 && LabVerifySummary(legacy).traces == 0)
+        // Legacy: routes and traces compared too (TRACE logged through nfnetlink_log, captured on nflog:0,
+        // rule numbers mapped to the iptables-save rules): the ClusterIP and NodePort probes' hits on both nodes.
+        let legacySummary = LabVerifySummary(legacy)
+        #expect(legacySummary.routes > 0 && legacySummary.routesAgreeing == legacySummary.routes, "\(legacySummary.line)")
+        #expect(legacySummary.traces >= 4 && legacySummary.tracesAgreeing == legacySummary.traces, "\(legacySummary.line)")
+        #expect(legacy.allSatisfy { result in
+            result.traces.contains { $0.node == "node1" && $0.direction == .request && $0.kernel.count >= 4 }
+        })
         let leftovers = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
         #expect(!leftovers.contains("sklv\(getpid())"))
     }

@@ -52,14 +52,15 @@ public struct ProbeResult: Hashable, Sendable {
     public var backendIP: String?
     /// Routing decisions along the way.
     public var routes: [LabRouteStep]
-    /// Rule hits (nft backend, when tracing was asked for), per node netns id.
+    /// Rule hits (when tracing was asked for), per node netns id.
     public var trace: [String: [XtablesTraceLine]]
     /// The probe tool's output (for failure messages).
     public var detail: String
     /// With a trace: the connection's tuple in its original direction as each node saw it
     /// (before and after every NAT), to pick the connection's lines out of the trace.
     public var tuples: [LabTuple] = []
-    /// With a trace: each node's raw xtables-monitor output (to keep as a recorded input).
+    /// With a trace: each node's xtables-monitor output (legacy: the capture rendered the same way),
+    /// to keep as a recorded input.
     public var traceText: [String: String] = [:]
 }
 
@@ -91,19 +92,20 @@ public struct GroundTruth: Sendable {
         return nil
     }
 
-    /// Sends the flow for real. With `trace` (tcp flows, nft backend), records every node's
-    /// `xtables-monitor --trace` output and the connection's tuples on every node (see
-    /// `connectionTuples`), installing the TRACE rules for the probe if `installTraceRules` did
+    /// Sends the flow for real. With `trace` (tcp flows), records every node's rule hits
+    /// (`xtables-monitor --trace` with nft, the NFLOG TRACE capture with legacy) and the
+    /// connection's tuples on every node (see `connectionTuples`), installing the TRACE rules for the probe if `installTraceRules` did
     /// not. `sourcePort` (random when nil) lets concurrent probes of one flow use distinct
     /// connections; a traced probe should run alone (the rules trace every tcp packet).
     public func probe(_ flow: LabFlow, trace: Bool = false, sourcePort chosenPort: Int? = nil) async -> ProbeResult {
         let sourcePort = chosenPort ?? Int.random(in: 20_000...59_999)
-        let tracing = trace && flow.proto == .tcp && topology.backend == .nft
+        let tracing = trace && flow.proto == .tcp && canTrace
         var monitors: [TraceMonitor] = []
         var added: [String] = []
         if tracing {
             added = await addMissingTraceRules()
             monitors = startTraceMonitors(tag: sourcePort)
+            await waitUntilCapturing(monitors)
             try? await Task.sleep(for: .milliseconds(300))
         }
         let output = await runner.run(["ip", "netns", "exec", state.netns(netnsID(ofSource: flow.source))]
@@ -113,7 +115,7 @@ public struct GroundTruth: Sendable {
         var texts: [String: String] = [:]
         if tracing {
             try? await Task.sleep(for: .milliseconds(300))
-            (traces, texts) = stop(monitors)
+            (traces, texts) = await stop(monitors)
             tuples = await connectionTuples(flow, sourcePort: sourcePort)
             for node in added { await removeTraceRules(node: node) }
         }

@@ -54,7 +54,7 @@ public struct LabTuple: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(src):\(sport) > \(dst):\(dport)" }
 }
 
-/// One rule hit reported by `xtables-monitor --trace`, with the trace id it belongs to.
+/// One rule hit reported by `xtables-monitor --trace` (or decoded from a legacy NFLOG TRACE capture), with the trace id it belongs to.
 public struct XtablesTraceLine: Hashable, Sendable {
     /// The kernel's trace id (it can change after NAT: match flows by tuple, not id).
     public var traceID: String

@@ -1,7 +1,8 @@
 import Foundation
 import SkoopModel
 
-/// A running `xtables-monitor --trace` in one node netns.
+/// A running trace listener in one node netns: `xtables-monitor --trace` (nft backend) or
+/// `tcpdump -i nflog:0` (legacy backend, `capture` set).
 struct TraceMonitor: Sendable {
     /// The node name.
     var node: String
@@ -9,21 +10,24 @@ struct TraceMonitor: Sendable {
     var pid: Int32
     /// Where its output goes.
     var file: String
+    /// Whether the file is an NFLOG pcap (legacy backend) rather than xtables-monitor text.
+    var capture = false
 }
 
 extension GroundTruth {
-    /// The TRACE rules the verifier adds on every node (nft backend): every tcp packet, in raw
+    /// The TRACE rules the verifier adds on every node (either backend): every tcp packet, in raw
     /// PREROUTING (arriving) and raw OUTPUT (locally generated), whatever its NAT, so each node
     /// of a masqueraded path is traced; the connection's lines are picked out by tuple afterwards.
     public static let traceRules: [[String]] = [["-t", "raw", "PREROUTING", "-p", "tcp", "-j", "TRACE"],
                                                 ["-t", "raw", "OUTPUT", "-p", "tcp", "-j", "TRACE"]]
 
-    /// Whether traces can be captured in this lab (the nft backend: xtables-monitor reads nf_tables
-    /// trace events; the legacy backend's TRACE logs through nf_log instead, which is not captured).
-    public var canTrace: Bool { topology.backend == .nft }
+    /// Whether traces can be captured in this lab: the nft backend through xtables-monitor (nf_tables
+    /// trace events), the legacy backend through tcpdump on nflog:0 (TRACE logs through nf_log).
+    public var canTrace: Bool { topology.backend == .nft || Self.tcpdumpPath != nil }
 
     private func traceRule(_ action: String, _ rule: [String], node: String) -> [String] {
-        ["ip", "netns", "exec", state.netns(node), "iptables-nft", rule[0], rule[1], action] + rule.dropFirst(2)
+        ["ip", "netns", "exec", state.netns(node), topology.backend == .nft ? "iptables-nft" : "iptables-legacy",
+         rule[0], rule[1], action] + rule.dropFirst(2)
     }
 
     /// Adds the TRACE rules on every node (before the snapshot is written, so Skoop simulates the
@@ -33,8 +37,10 @@ extension GroundTruth {
         _ = await addMissingTraceRules()
     }
 
-    /// Adds the TRACE rules where missing; returns the nodes that got them.
+    /// Adds the TRACE rules where missing (legacy: and makes sure their messages reach
+    /// nfnetlink_log); returns the nodes that got them.
     func addMissingTraceRules() async -> [String] {
+        if topology.backend == .legacy { await enableNFLOG() }
         var added: [String] = []
         for node in topology.nodes {
             var missing = false
@@ -52,9 +58,10 @@ extension GroundTruth {
         for rule in Self.traceRules { _ = await runner.run(traceRule("-D", rule, node: node)) }
     }
 
-    /// Starts `xtables-monitor --trace` in every node netns.
+    /// Starts `xtables-monitor --trace` (nft) or the NFLOG capture (legacy) in every node netns.
     func startTraceMonitors(tag: Int) -> [TraceMonitor] {
-        topology.nodes.compactMap { node -> TraceMonitor? in
+        if topology.backend == .legacy { return startCaptures(tag: tag) }
+        return topology.nodes.compactMap { node -> TraceMonitor? in
             let netns = state.netns(node.name)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(tag).txt").path
             guard let pid = try? BackgroundProcess.spawn(
@@ -68,10 +75,14 @@ extension GroundTruth {
     /// Stops the monitors; returns what each printed, parsed and raw. A monitor that reported an
     /// error (a flood, such as a routing loop, overflows its netlink socket) gives no parsed trace:
     /// its node is left out, and the raw text says why.
-    func stop(_ monitors: [TraceMonitor]) -> ([String: [XtablesTraceLine]], [String: String]) {
+    func stop(_ monitors: [TraceMonitor]) async -> ([String: [XtablesTraceLine]], [String: String]) {
         var traces: [String: [XtablesTraceLine]] = [:]
         var texts: [String: String] = [:]
         for monitor in monitors {
+            if monitor.capture {
+                (traces[monitor.node], texts[monitor.node]) = await stopCapture(monitor)
+                continue
+            }
             // Its error goes nowhere: a monitor already gone lost events (a flood overflowed it).
             var status: Int32 = 0
             let exited = waitpid(monitor.pid, &status, WNOHANG) == monitor.pid

@@ -218,7 +218,7 @@ public struct LabVerifier: Sendable {
     }
 
     /// Keeps a traced probe as recorded input next to the snapshot: `ground-truth/trace-FLOW-NODE.txt`
-    /// (xtables-monitor's output) and `ground-truth/trace-FLOW.json` (backend and tuples).
+    /// (xtables-monitor's output; with the legacy backend, the NFLOG capture rendered the same way) and `ground-truth/trace-FLOW.json` (backend and tuples).
     static func keepTrace(_ probe: ProbeResult, flow: LabVerifyFlow, in snapshot: URL) {
         let folder = snapshot.appendingPathComponent("ground-truth", isDirectory: true)
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

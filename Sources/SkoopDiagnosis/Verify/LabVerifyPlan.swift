@@ -58,7 +58,7 @@ public struct LabVerifyFlow: Hashable, Sendable {
     public var query: DiagnosisQuery
     /// Whether the destination is a service with several backends: compared per backend.
     public var loadBalanced: Bool
-    /// Whether one extra probe of it is traced rule by rule (nft backend, tcp): the flows through
+    /// Whether one extra probe of it is traced rule by rule (tcp; either backend): the flows through
     /// kube-proxy's NAT (ClusterIP, NodePort); a subset, to keep `--all` within minutes.
     public var traced: Bool = false
 
