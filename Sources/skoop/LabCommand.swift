@@ -91,12 +91,13 @@ struct LabVerifyCommand: AsyncParsableCommand {
             Routes: every `ip route get` the probes ask the kernel along each flow (in the source
             netns, at the source's node, at the backend's node) against Skoop's router on the
             snapshot of the same netns, and against the decision on the diagnosed path.
-            Traces (nft backend only): one extra probe of the pod->ClusterIP and ext->NodePort flows
-            (a subset, to keep --all within minutes) is traced with xtables-monitor on every node (TRACE rules
+            Traces: one extra probe of the pod->ClusterIP and ext->NodePort flows
+            (a subset, to keep --all within minutes) is traced on every node (TRACE rules
             in raw PREROUTING/OUTPUT, added before the snapshot is taken); the rule hits of its
             first packet each way (SYN, SYN ACK) at each node, picked out by the connection's
-            conntrack tuples, must equal Skoop's simulated trace there. The legacy backend logs
-            TRACE through nf_log, which is not captured: --iptables legacy compares no traces.
+            conntrack tuples, must equal Skoop's simulated trace there. The nft backend is traced
+            with xtables-monitor --trace; the legacy backend with nfnetlink_log set inside each node's
+            netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
             Exit status: 0 when everything agrees, 1 otherwise, 2 without root.
             """)
 
