@@ -20,7 +20,7 @@ start_server() {  # extra server flags...
     [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
     rm -f "$work/port" "$work/requests.log"
     python3 "$here/fake-apiserver.py" --snapshot "$fixture" --port-file "$work/port" --log "$work/requests.log" \
-        --idle 30 --lifetime 120 "$@" &
+        --idle 120 --lifetime 600 "$@" &
     server=$!
     for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
     sh "$here/kubeconfig.sh" "$(cat "$work/port")" > "$work/kubeconfig"

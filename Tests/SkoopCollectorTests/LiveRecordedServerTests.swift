@@ -27,7 +27,7 @@ final class RecordedAPIServer: @unchecked Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, "--snapshot", Fixtures.url(snapshot).path,
-                             "--port-file", portFile, "--log", logPath, "--idle", "30", "--lifetime", "120"] + arguments
+                             "--port-file", portFile, "--log", logPath, "--idle", "300", "--lifetime", "900"] + arguments
         try process.run()
         var found: String?
         var attempts = 0
