@@ -42,12 +42,8 @@ struct DiagnoseCommand: ParsableCommand {
         let collector: CollectorManager
         var reaper: CollectorPodReaper?
         if let snapshot {
-            // Every netns read first: a malformed file is an input error (65), not a missing peer.
-            collector = try reportingFailures { () throws -> CollectorManager in
-                let manager = try CollectorManager(snapshot: snapshot)
-                try manager.loadAllNetns()
-                return manager
-            }
+            // Node files are read lazily, as the walk reaches them: cost follows the path.
+            collector = try reportingFailures { try CollectorManager(snapshot: snapshot) }
         } else {
             let progress = ProgressReporter()
             let (manager, cluster) = try live.openCollector(save: save, events: progress.handle, onWait: progress.waiting)
@@ -57,6 +53,8 @@ struct DiagnoseCommand: ParsableCommand {
         let report = try reportingFailures { () throws -> DiagnosisReport in
             var session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
             session.diagnostor.run()
+            // A malformed file met on the way is an input error (65), not a missing peer or hop.
+            if snapshot != nil, let failure = collector.loadFailures.first { throw failure }
             return session.report
         }
         switch output {

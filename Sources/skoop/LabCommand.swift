@@ -7,7 +7,8 @@ import SkoopDiagnosis
 struct LabCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab", abstract: "Build, tear down and verify lab clusters made of network namespaces.",
-        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabVerifyCommand.self])
+        subcommands: [LabUpCommand.self, LabDownCommand.self, LabListCommand.self, LabVerifyCommand.self,
+                      LabSynthCommand.self])
 }
 
 extension LabScenario: ExpressibleByArgument {}
@@ -84,7 +85,18 @@ struct LabVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Build labs, diagnose their flows with Skoop, send the same flows for real, and compare. Needs root.",
         discussion: """
-            Prints one line per disagreement or unlocalized fault, then `agreement: A/B flows, faults localized: C/D`.
+            Prints one line per disagreement (a flow's verdict, a routing decision, a traced packet's
+            rule hits) or unlocalized fault, then
+            `agreement: A/B flows, faults localized: C/D, routes: R/S, traces: T/U`.
+            Routes: every `ip route get` the probes ask the kernel along each flow (in the source
+            netns, at the source's node, at the backend's node) against Skoop's router on the
+            snapshot of the same netns, and against the decision on the diagnosed path.
+            Traces (nft backend only): one extra probe of the pod->ClusterIP and ext->NodePort flows
+            (a subset, to keep --all within minutes) is traced with xtables-monitor on every node (TRACE rules
+            in raw PREROUTING/OUTPUT, added before the snapshot is taken); the rule hits of its
+            first packet each way (SYN, SYN ACK) at each node, picked out by the connection's
+            conntrack tuples, must equal Skoop's simulated trace there. The legacy backend logs
+            TRACE through nf_log, which is not captured: --iptables legacy compares no traces.
             Exit status: 0 when everything agrees, 1 otherwise, 2 without root.
             """)
 
@@ -131,7 +143,9 @@ struct LabVerifyCommand: AsyncParsableCommand {
             if verbose {
                 let agreeing = result.flows.filter(\.agrees).count
                 let localized = result.localized.map { $0 ? ", fault localized" : ", fault NOT localized" } ?? ""
-                FileHandle.standardError.write(Data("\(result.labCase): \(agreeing)/\(result.flows.count) flows agree\(localized)\n".utf8))
+                let routes = "\(result.routes.filter(\.agrees).count)/\(result.routes.count) routes"
+                let traces = "\(result.traces.filter(\.agrees).count)/\(result.traces.count) traces"
+                FileHandle.standardError.write(Data("\(result.labCase): \(agreeing)/\(result.flows.count) flows, \(routes), \(traces) agree\(localized)\n".utf8))
             }
         }
         try? FileManager.default.removeItem(at: work)

@@ -77,8 +77,8 @@ struct TUILauncher {
 
     init(snapshot: String?, context: DiagnosisContext) throws {
         if let snapshot {
+            // Lazy: a malformed node file shows as a suspicion naming FILE:LINE on the hop that needs it.
             collector = try CollectorManager(snapshot: snapshot)
-            try collector.loadAllNetns()
             title = snapshot
             isDemo = false
         } else {

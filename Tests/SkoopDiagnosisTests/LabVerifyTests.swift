@@ -94,7 +94,7 @@ import SkoopTestSupport
         var faulty = LabCaseResult(labCase: LabVerifyCase(scenario: .bridge, fault: .bridgeDown), flows: [agreeing],
                                    localized: false, location: FaultLocation.of(.bridgeDown, in: LabTopology(scenario: .bridge)),
                                    notes: [], error: nil)
-        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 0/1")
+        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 0/1, routes: 0/0, traces: 0/0")
         #expect(!LabVerifySummary([healthy, faulty]).passed)
         #expect(faulty.problemLines == ["bridge+bridge-down: fault bridge-down not localized: no warning on node2 naming cni0"])
         faulty.localized = true
@@ -117,10 +117,16 @@ import SkoopTestSupport
         let summary = LabVerifySummary(results)
         #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
         #expect(summary.flows == 36 && summary.faults == 3)
+        // Routing decisions along every flow, and the traced ClusterIP and NodePort probes' rule hits on each node.
+        #expect(summary.routes >= 100 && summary.routesAgreeing == summary.routes, "\(summary.line)")
+        #expect(summary.traces >= 8 && summary.tracesAgreeing == summary.traces, "\(summary.line)")
+        #expect(results.allSatisfy { result in result.traces.contains { $0.node == "node1" && $0.direction == .request && !$0.kernel.isEmpty } })
         // kube-proxy's rules loaded with iptables-legacy are collected and simulated too.
         let legacy = await LabVerifier(workDirectory: work, backend: .legacy)
             .verify([LabVerifyCase(scenario: .bridge, fault: .forwardDrop)], prefix: "sklv\(getpid())l")
         #expect(LabVerifySummary(legacy).passed, "\(LabVerifySummary(legacy).line) \(legacy.flatMap(\.problemLines))")
+        // Legacy: routes compared, no traces (TRACE logs through nf_log, which is not captured).
+        #expect(LabVerifySummary(legacy).routes > 0 && LabVerifySummary(legacy).traces == 0)
         let leftovers = await SubprocessToolRunner().run(["ip", "netns", "list"]).stdout
         #expect(!leftovers.contains("sklv\(getpid())"))
     }

@@ -56,6 +56,11 @@ public struct ProbeResult: Hashable, Sendable {
     public var trace: [String: [XtablesTraceLine]]
     /// The probe tool's output (for failure messages).
     public var detail: String
+    /// With a trace: the connection's tuple in its original direction as each node saw it
+    /// (before and after every NAT), to pick the connection's lines out of the trace.
+    public var tuples: [LabTuple] = []
+    /// With a trace: each node's raw xtables-monitor output (to keep as a recorded input).
+    public var traceText: [String: String] = [:]
 }
 
 /// Ground truth: sends real packets between lab netns and records what the kernel did.
@@ -71,7 +76,7 @@ public struct GroundTruth: Sendable {
         self.runner = runner
     }
 
-    private var topology: LabTopology { state.topology }
+    var topology: LabTopology { state.topology }
 
     /// The netns id of a flow source.
     public func netnsID(ofSource source: String) -> String {
@@ -86,44 +91,39 @@ public struct GroundTruth: Sendable {
         return nil
     }
 
-    /// Sends the flow for real; with `trace`, records xtables-monitor output on every node
-    /// (nft backend only: legacy gives no trace here). `sourcePort` (random when nil) lets
-    /// concurrent probes of one flow use distinct connections.
+    /// Sends the flow for real. With `trace` (tcp flows, nft backend), records every node's
+    /// `xtables-monitor --trace` output and the connection's tuples on every node (see
+    /// `connectionTuples`), installing the TRACE rules for the probe if `installTraceRules` did
+    /// not. `sourcePort` (random when nil) lets concurrent probes of one flow use distinct
+    /// connections; a traced probe should run alone (the rules trace every tcp packet).
     public func probe(_ flow: LabFlow, trace: Bool = false, sourcePort chosenPort: Int? = nil) async -> ProbeResult {
         let sourcePort = chosenPort ?? Int.random(in: 20_000...59_999)
         let tracing = trace && flow.proto == .tcp && topology.backend == .nft
-        var tracers: [(String, Int32, String)] = []
+        var monitors: [TraceMonitor] = []
+        var added: [String] = []
         if tracing {
-            for node in topology.nodes {
-                let netns = state.netns(node.name)
-                _ = await runner.run(traceRule("-A", netns: netns, sourcePort: sourcePort))
-                let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(sourcePort).txt").path
-                if let pid = try? BackgroundProcess.spawn(
-                    ["stdbuf", "-oL", "nsenter", "--net=/run/netns/\(netns)", "xtables-monitor", "--trace"], outputFile: file) {
-                    tracers.append((node.name, pid, file))
-                }
-            }
+            added = await addMissingTraceRules()
+            monitors = startTraceMonitors(tag: sourcePort)
             try? await Task.sleep(for: .milliseconds(300))
         }
         let output = await runner.run(["ip", "netns", "exec", state.netns(netnsID(ofSource: flow.source))]
                                       + probeCommand(flow, sourcePort: sourcePort))
         var traces: [String: [XtablesTraceLine]] = [:]
+        var tuples: [LabTuple] = []
+        var texts: [String: String] = [:]
         if tracing {
             try? await Task.sleep(for: .milliseconds(300))
-            for (node, pid, file) in tracers {
-                BackgroundProcess.stop(pid)
-                let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
-                traces[node] = (try? XtablesTraceParser.parse(text, source: file)) ?? []
-                try? FileManager.default.removeItem(atPath: file)
-                _ = await runner.run(traceRule("-D", netns: state.netns(node), sourcePort: sourcePort))
-            }
+            (traces, texts) = stop(monitors)
+            tuples = await connectionTuples(flow, sourcePort: sourcePort)
+            for node in added { await removeTraceRules(node: node) }
         }
         let backendIP = flow.proto == .icmp ? flow.destination
             : await conntrackReplySource(flow, sourcePort: sourcePort) ?? flow.destination
         let routes = await routeSteps(flow, finalDestination: backendIP)
         return ProbeResult(flow: flow, succeeded: output.succeeded, backendPod: topology.pod(ip: backendIP)?.name,
                            backendIP: backendIP, routes: routes, trace: traces,
-                           detail: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
+                           detail: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines),
+                           tuples: tuples, traceText: texts)
     }
 
     /// The probe tool: nc -z (tcp), nc -u -z (udp: fails on an ICMP error), ping -c1 (icmp).
@@ -140,11 +140,6 @@ public struct GroundTruth: Sendable {
         }
     }
 
-    private func traceRule(_ action: String, netns: String, sourcePort: Int) -> [String] {
-        ["ip", "netns", "exec", netns, "iptables-nft", "-t", "raw", action, "PREROUTING", "-p", "tcp",
-         "--sport", String(sourcePort), "-j", "TRACE"]
-    }
-
     /// The reply source of the flow's conntrack entry on any node: the backend after DNAT.
     func conntrackReplySource(_ flow: LabFlow, sourcePort: Int) async -> String? {
         for node in topology.nodes {
@@ -158,24 +153,33 @@ public struct GroundTruth: Sendable {
         return nil
     }
 
-    /// `ip route get` in the source netns, at the source's node (as forwarded from the pod),
-    /// and at the destination's node when it is another one.
+    /// `ip -d route get` in the source netns (with and without the source address, so the
+    /// kernel's choice of source shows), at the source's node (as forwarded from the pod), at a
+    /// NodePort's node (marked for masquerade, as kube-proxy does before routing), and at the
+    /// destination's node when it is another one.
     func routeSteps(_ flow: LabFlow, finalDestination: String) async -> [LabRouteStep] {
         guard let source = sourceAddress(flow.source) else { return [] }
-        var queries: [(String, [String])] = [(netnsID(ofSource: flow.source), [flow.destination, "from", source])]
+        let sourceNetns = netnsID(ofSource: flow.source)
+        var queries: [(String, [String])] = [(sourceNetns, [flow.destination]),
+                                             (sourceNetns, [flow.destination, "from", source])]
         let destinationNode = topology.pod(ip: finalDestination)?.node
+        var ingress: String?
         if let pod = topology.pod(flow.source) {
             let inbound = topology.scenario.usesBridge ? "cni0" : pod.hostVeth(topology.scenario)
             queries.append((pod.node, [finalDestination, "from", source, "iif", inbound]))
-            if let destinationNode, destinationNode != pod.node {
-                queries.append((destinationNode, [finalDestination, "from", source, "iif", tunnelOrUplink()]))
-            }
-        } else if let destinationNode, destinationNode != flow.source {
+            ingress = pod.node
+        } else if let node = topology.nodes.first(where: { $0.ip == flow.destination }), node.name != flow.source {
+            queries.append((node.name, [finalDestination, "from", source, "iif", "ens4", "mark", "0x4000"]))
+            ingress = node.name
+        } else {
+            ingress = flow.source
+        }
+        if let destinationNode, destinationNode != ingress {
             queries.append((destinationNode, [finalDestination, "from", source, "iif", tunnelOrUplink()]))
         }
         var steps: [LabRouteStep] = []
         for (netnsID, query) in queries {
-            let output = await runner.run(["ip", "-n", state.netns(netnsID), "-j", "route", "get"] + query)
+            let output = await runner.run(["ip", "-n", state.netns(netnsID), "-d", "-j", "route", "get"] + query)
             steps.append(LabRouteStep(netnsID: netnsID, query: query, decision: Self.routeDecision(output.stdout),
                                       error: output.succeeded ? nil : output.firstErrorLine))
         }

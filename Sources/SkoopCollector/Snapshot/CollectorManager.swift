@@ -22,6 +22,8 @@ public final class CollectorManager: Sendable {
     public let nodeSource: (any NodeDataSource)?
 
     private let cache = Mutex<[String: NetNSInfo]>([:])
+    private let rulesets = ParsedRulesetCache()
+    private let netnsLists = Mutex<[String: [String]]>([:])
     private let failures = Mutex<[String: InputError]>([:])
     private let materialized = Mutex<[String: NodeCollectionFailure?]>([:])
 
@@ -62,11 +64,16 @@ public final class CollectorManager: Sendable {
         self.warnings = warnings
     }
 
-    /// The netns folders collected for `node` ("host" first).
+    /// The netns folders collected for `node` ("host" first), listed once.
     public func netnsIDs(node: String) -> [String] {
         try? prepare(node: node)
+        // Cached: veth peers and pod addresses are looked up per hop, and listing a node's
+        // netns stats every entry.
+        if let cached = netnsLists.withLock({ $0[node] }) { return cached }
         let ids = (try? directory.subdirectories("nodes/\(node)/netns")) ?? []
-        return ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
+        let ordered = ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
+        netnsLists.withLock { $0[node] = ordered }
+        return ordered
     }
 
     /// The collected netns `id` of `node`, read on first use.
@@ -80,13 +87,19 @@ public final class CollectorManager: Sendable {
             throw InputError(source: "nodes/\(node)", expected: "data collected from node \(node)", found: error.reason)
         }
         do {
-            let info = try NetNSLoader(directory: directory).load(node: node, netns: id)
+            let info = try NetNSLoader(directory: directory, rulesets: rulesets).load(node: node, netns: id)
             cache.withLock { $0[key] = info }
             return info
         } catch {
             failures.withLock { $0[key] = error }
             throw error
         }
+    }
+
+    /// The files that could not be read so far (malformed or unreadable), in path order:
+    /// what a lazy diagnosis met on its way.
+    public var loadFailures: [InputError] {
+        failures.withLock { Array($0.values) }.sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
     }
 
     /// Reads every collected netns now, so a malformed file is reported as the input error it is

@@ -8,8 +8,14 @@ public struct NetNSLoader: Sendable {
     /// The snapshot being read.
     public let directory: SnapshotDirectory
 
-    /// Makes a loader over `directory`.
-    public init(directory: SnapshotDirectory) { self.directory = directory }
+    /// Parsed rulesets shared between the netns this loader (and its copies) reads.
+    public let rulesets: ParsedRulesetCache
+
+    /// Makes a loader over `directory`, sharing parsed rulesets through `rulesets`.
+    public init(directory: SnapshotDirectory, rulesets: ParsedRulesetCache = ParsedRulesetCache()) {
+        self.directory = directory
+        self.rulesets = rulesets
+    }
 
     /// The folder of a netns, relative to the snapshot root.
     public static func folder(node: String, netns: String) -> String { "nodes/\(node)/netns/\(netns)" }
@@ -48,13 +54,20 @@ public struct NetNSLoader: Sendable {
         if let (t, p) = try text("sockets.txt") { info.sockets = try SocketTableParser.parse(t, source: p) }
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
-        if let (t, p) = try text("iptables.txt") {
-            let parsed = try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+        func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
+            guard let (d, p) = try data(file, required: required) else { return nil }
+            return try rulesets.result(for: d, source: p) { () throws(InputError) -> IPTablesParseResult in
+                guard let t = String(data: d, encoding: .utf8) else {
+                    throw InputError(source: p, expected: "UTF-8 text", found: "invalid UTF-8")
+                }
+                return try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+            }
+        }
+        if let parsed = try ruleset("iptables.txt", required: true) {
             info.iptables = parsed.ruleset
             info.rulesetWarnings += parsed.warnings.map(\.description)
         }
-        if let (t, p) = try text("ip6tables.txt", required: false) {
-            let parsed = try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+        if let parsed = try ruleset("ip6tables.txt", required: false) {
             info.ip6tables = parsed.ruleset
             info.rulesetWarnings += parsed.warnings.map(\.description)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import SkoopModel
+import SkoopNetstack
 import SkoopCollector
 
 /// What verifying one lab found.
@@ -17,10 +18,16 @@ public struct LabCaseResult: Sendable {
     public var notes: [String]
     /// Why the lab could not be verified, if it could not.
     public var error: String?
+    /// Every kernel routing decision compared with Skoop's.
+    public var routes: [RouteComparison] = []
+    /// Every traced packet pass compared with Skoop's simulated trace.
+    public var traces: [TraceComparison] = []
 
     /// One line per disagreement, unlocalized fault or error.
     public var problemLines: [String] {
         var lines = flows.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
+        lines += routes.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
+        lines += traces.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
         if localized == false, let fault = labCase.fault, let location {
             lines.append("\(labCase): fault \(fault.rawValue) not localized: no warning on \(location.hop?.id ?? "the cluster") naming \(location.keywords.joined(separator: " or "))")
         }
@@ -150,6 +157,8 @@ public struct LabVerifier: Sendable {
         do {
             let state = try await controller.up(topology, prefix: prefix)
             do {
+                // Before the snapshot: Skoop then simulates the ruleset the kernel runs, TRACE rules included.
+                await GroundTruth(state: state, runner: runner).installTraceRules()
                 try await controller.writeSnapshot(of: state, to: snapshot)
                 try await compare(state: state, snapshot: snapshot, into: &result)
             } catch {
@@ -189,12 +198,71 @@ public struct LabVerifier: Sendable {
                 ? FlowComparison.perBackend(flow, report: reports[index], probes: probes[index])
                 : FlowComparison.single(flow, report: reports[index], probe: probes[index][0]))
         }
+        for (index, flow) in flows.enumerated() where flow.traced && truth.canTrace && flow.probe.proto == .tcp {
+            let traced = await truth.probe(flow.probe, trace: true)
+            probes[index].append(traced)
+            if keepSnapshots != nil { Self.keepTrace(traced, flow: flow, in: snapshot) }
+            result.traces += TraceComparator.compare(flow: flow.name, probe: traced, report: reports[index])
+            for (node, text) in traced.traceText.sorted(by: { $0.key < $1.key }) {
+                guard let failure = GroundTruth.traceFailure(text) else { continue }
+                result.notes.append("\(result.labCase): \(flow.name): the trace at \(node) is not compared: \(failure); a routing loop floods it")
+            }
+        }
+        result.routes = compareRoutes(flows, probes: probes, reports: reports, collector: collector, topology: state.topology)
         if let location = result.location {
             result.localized = location.isLocalized(in: reports)
         }
         if state.topology.fault == .mtuMismatch {
             result.notes.append("the DF 1472-byte ping that mtu-mismatch breaks is not compared: a Skoop query has no packet size; the MTU warning is its localization")
         }
+    }
+
+    /// Keeps a traced probe as recorded input next to the snapshot: `ground-truth/trace-FLOW-NODE.txt`
+    /// (xtables-monitor's output) and `ground-truth/trace-FLOW.json` (backend and tuples).
+    static func keepTrace(_ probe: ProbeResult, flow: LabVerifyFlow, in snapshot: URL) {
+        let folder = snapshot.appendingPathComponent("ground-truth", isDirectory: true)
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let slug = flow.name.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
+        for (node, text) in probe.traceText {
+            try? text.write(to: folder.appendingPathComponent("trace-\(slug)-\(node).txt"), atomically: true, encoding: .utf8)
+        }
+        let record: [String: Any] = ["backend": probe.backendIP ?? "", "succeeded": probe.succeeded,
+                                     "tuples": probe.tuples.map { ["src": $0.src, "dst": $0.dst, "sport": $0.sport, "dport": $0.dport] }]
+        if let data = try? JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys]) {
+            try? data.write(to: folder.appendingPathComponent("trace-\(slug).json"))
+        }
+    }
+
+    /// Compares every distinct kernel routing step of each flow's probes with Skoop's answer on the
+    /// snapshot of the same netns (netns outside the snapshot, the external host's and the router's,
+    /// are not compared).
+    func compareRoutes(_ flows: [LabVerifyFlow], probes: [[ProbeResult]], reports: [DiagnosisReport],
+                       collector: CollectorManager, topology: LabTopology) -> [RouteComparison] {
+        var simulators: [String: NetNSSimulator] = [:]
+        var comparisons: [RouteComparison] = []
+        for (index, flow) in flows.enumerated() {
+            var seen = Set<[String]>()
+            for step in probes[index].flatMap(\.routes) where seen.insert([step.netnsID] + step.query).inserted {
+                guard let (node, netns, hop) = Self.snapshotLocation(step.netnsID, in: topology) else { continue }
+                if simulators[step.netnsID] == nil, let info = try? collector.netns(node: node, id: netns) {
+                    simulators[step.netnsID] = NetNSSimulator(info: info)
+                }
+                guard let simulator = simulators[step.netnsID] else { continue }
+                let decisions = reports[index].path.links.filter { $0.source == hop && $0.direction == .request }.flatMap(\.routes)
+                comparisons.append(RouteComparison.compare(step, flow: flow.name, simulator: simulator, pathDecisions: decisions))
+            }
+        }
+        return comparisons
+    }
+
+    /// Where a lab netns is in the snapshot (node folder, netns folder) and its hop; nil for the
+    /// netns the snapshot does not hold.
+    static func snapshotLocation(_ netnsID: String, in topology: LabTopology) -> (String, String, Hop)? {
+        if let node = topology.node(netnsID) { return (node.name, "host", Hop(type: .node, id: node.name)) }
+        if let pod = topology.pods.first(where: { $0.netnsID == netnsID }) {
+            return (pod.node, pod.netnsID, Hop(type: .pod, id: "\(pod.namespace)/\(pod.name)"))
+        }
+        return nil
     }
 
     /// Probes each flow `tries(index)` times, concurrently, each try from its own source port.
@@ -235,6 +303,14 @@ public struct LabVerifySummary: Hashable, Sendable {
     public var faults: Int
     /// Labs that could not be verified.
     public var errors: Int
+    /// Kernel routing decisions Skoop matched.
+    public var routesAgreeing: Int
+    /// Kernel routing decisions compared.
+    public var routes: Int
+    /// Traced packet passes Skoop matched rule for rule.
+    public var tracesAgreeing: Int
+    /// Traced packet passes compared.
+    public var traces: Int
 
     /// Totals over `results`.
     public init(_ results: [LabCaseResult]) {
@@ -243,11 +319,21 @@ public struct LabVerifySummary: Hashable, Sendable {
         localized = results.filter { $0.localized == true }.count
         faults = results.filter { $0.labCase.fault != nil }.count
         errors = results.filter { $0.error != nil }.count
+        routesAgreeing = results.reduce(0) { $0 + $1.routes.filter(\.agrees).count }
+        routes = results.reduce(0) { $0 + $1.routes.count }
+        tracesAgreeing = results.reduce(0) { $0 + $1.traces.filter(\.agrees).count }
+        traces = results.reduce(0) { $0 + $1.traces.count }
     }
 
-    /// `agreement: A/B flows, faults localized: C/D`.
-    public var line: String { "agreement: \(agreeing)/\(flows) flows, faults localized: \(localized)/\(faults)" }
+    /// `agreement: A/B flows, faults localized: C/D, routes: R/S, traces: T/U` (the route and trace
+    /// counts are appended, so readers of the first two keep working).
+    public var line: String {
+        "agreement: \(agreeing)/\(flows) flows, faults localized: \(localized)/\(faults), routes: \(routesAgreeing)/\(routes), traces: \(tracesAgreeing)/\(traces)"
+    }
 
     /// Whether everything agreed and every fault was localized.
-    public var passed: Bool { agreeing == flows && localized == faults && errors == 0 && flows > 0 }
+    public var passed: Bool {
+        agreeing == flows && localized == faults && routesAgreeing == routes && tracesAgreeing == traces
+            && errors == 0 && flows > 0
+    }
 }

@@ -58,6 +58,9 @@ public struct LabVerifyFlow: Hashable, Sendable {
     public var query: DiagnosisQuery
     /// Whether the destination is a service with several backends: compared per backend.
     public var loadBalanced: Bool
+    /// Whether one extra probe of it is traced rule by rule (nft backend, tcp): the flows through
+    /// kube-proxy's NAT (ClusterIP, NodePort); a subset, to keep `--all` within minutes.
+    public var traced: Bool = false
 
     /// The flows of the standard lab topology.
     public static func standard(for topology: LabTopology) -> [LabVerifyFlow] {
@@ -79,6 +82,9 @@ public struct LabVerifyFlow: Hashable, Sendable {
             flow("pod->external", "client", "default/client", LabTopology.externalIP, LabTopology.externalIP, nil, .icmp),
             flow("pod->own service", "web-0", "default/web-0", "10.96.0.11", "svc/default/web-0", 80),
         ]
+        for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
+            flows[index].traced = true
+        }
         if topology.fault == .serviceNoEndpoints {
             // Nothing to balance: kube-proxy rejects every connection.
             for index in flows.indices { flows[index].loadBalanced = false }

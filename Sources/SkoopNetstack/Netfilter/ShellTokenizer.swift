@@ -9,44 +9,49 @@ enum ShellTokenizer {
 
     /// The words of `line`.
     static func split(_ line: Substring) throws(Failure) -> [String] {
+        // Bytes, not Characters: every character the tokenizer acts on is ASCII, and walking
+        // UTF-8 is many times faster than grapheme breaking on 400,000-line dumps.
         var words: [String] = []
-        var current = ""
+        var current: [UInt8] = []
+        current.reserveCapacity(64)
         var inWord = false
-        var quote: Character?
+        var quote: UInt8?
         var escaping = false
-        for character in line {
+        let backslash = UInt8(ascii: "\\"), single = UInt8(ascii: "'"), double = UInt8(ascii: "\"")
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        for byte in line.utf8 {
             if escaping {
-                current.append(character)
+                current.append(byte)
                 escaping = false
                 continue
             }
-            if character == "\\" && quote != "'" {
+            if byte == backslash && quote != single {
                 escaping = true
                 inWord = true
                 continue
             }
             if let open = quote {
-                if character == open { quote = nil } else { current.append(character) }
+                if byte == open { quote = nil } else { current.append(byte) }
                 continue
             }
-            switch character {
-            case "\"", "'":
-                quote = character
+            switch byte {
+            case double, single:
+                quote = byte
                 inWord = true
-            case " ", "\t":
+            case space, tab:
                 if inWord {
-                    words.append(current)
-                    current = ""
+                    words.append(String(decoding: current, as: UTF8.self))
+                    current.removeAll(keepingCapacity: true)
                     inWord = false
                 }
             default:
-                current.append(character)
+                current.append(byte)
                 inWord = true
             }
         }
         if escaping { throw .danglingEscape }
         if quote != nil { throw .unterminatedQuote }
-        if inWord { words.append(current) }
+        if inWord { words.append(String(decoding: current, as: UTF8.self)) }
         return words
     }
 }

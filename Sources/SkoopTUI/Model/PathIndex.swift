@@ -64,7 +64,11 @@ struct TreeRow {
     var prefix: String
 
     var key: RowKey? {
-        if case .hop(let key) = kind { return key }
-        return nil
+        // Not inlined: inlined into searchTexts/jumpToSuspicion it crashes Swift 6.3's optimizer
+        // (CopyPropagation ownership error) in release builds.
+        @inline(never) get {
+            if case .hop(let key) = kind { return key }
+            return nil
+        }
     }
 }

@@ -1,0 +1,52 @@
+import Foundation
+import Synchronization
+import SkoopModel
+import SkoopNetstack
+
+/// Parsed iptables dumps by content. Every node of a cluster carries kube-proxy's identical
+/// ruleset (400,000 lines at 10,000 services), so a diagnosis crossing many nodes parses it once.
+/// Matching is exact: a cheap sampled hash picks candidates, a full byte comparison decides.
+public final class ParsedRulesetCache: Sendable {
+    private struct Entry: Sendable {
+        let data: Data
+        let result: IPTablesParseResult
+    }
+    private let entries = Mutex<[Int: [Entry]]>([:])
+
+    /// Makes an empty cache.
+    public init() {}
+
+    /// The parse of `data`, from the cache when identical bytes were parsed before; warnings
+    /// name `source` either way. Failures are not cached.
+    public func result(for data: Data, source: String,
+                       parse: () throws(InputError) -> IPTablesParseResult) throws(InputError) -> IPTablesParseResult {
+        let key = ParsedRulesetCache.sampledHash(data)
+        if let hit = entries.withLock({ $0[key]?.first { $0.data == data } }) {
+            var result = hit.result
+            for index in result.warnings.indices { result.warnings[index].source = source }
+            return result
+        }
+        let result = try parse()
+        entries.withLock { $0[key, default: []].append(Entry(data: data, result: result)) }
+        return result
+    }
+
+    /// A hash of the size and of samples spread over the bytes: O(1) in the file size.
+    static func sampledHash(_ data: Data) -> Int {
+        var hasher = Hasher()
+        hasher.combine(data.count)
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            let chunk = 64, samples = 64
+            guard bytes.count > chunk * samples else {
+                hasher.combine(bytes: bytes)
+                return
+            }
+            let stride = (bytes.count - chunk) / (samples - 1)
+            for sample in 0..<samples {
+                let start = sample * stride
+                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<start + chunk]))
+            }
+        }
+        return hasher.finalize()
+    }
+}
