@@ -81,11 +81,10 @@ import SkoopTestSupport
         let report = try diagnose(copy, "default/client", "svc/default/web", 80)
         #expect(report.verdict != nil)
         #expect(report.path.links.count < 100)
-        // The DNATed packet still goes to 10.96.0.10, leaves by the default route and is taken for an
-        // external address that answers. Nobody owns a ClusterIP outside kube-proxy's rules.
-        withKnownIssue("a ClusterIP that leaves the node un-translated is assumed to answer like an external host") {
-            #expect(report.verdict == .unreachable)
-        }
+        // The DNATed packet still goes to 10.96.0.10 and leaves by the default route: nobody owns a
+        // ClusterIP outside kube-proxy's rules, so it is lost.
+        #expect(report.verdict == .unreachable)
+        #expect(report.path.allSuspicions.contains { $0.suspicion.level == .fatal && $0.suspicion.message.contains("ClusterIP 10.96.0.10") })
     }
 
     @Test func jumpCyclesBetweenChainsAreWarningsAndThePacketStillPasses() throws {

@@ -30,6 +30,17 @@ struct ExternalNode: NetNodeAction {
             return NodeOutcome(transmissions: [Transmission(link: Link(
                 type: .local, source: hop, destination: nil, action: .serve, packet: packet, direction: .reply))])
         }
+        // No host owns a ClusterIP: only kube-proxy's rules answer for it, on the node.
+        if case .service(let service, .clusterIP) = network.cluster.ipCache.owner(of: packet.dst) {
+            return NodeOutcome(
+                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
+                                                        packet: packet, direction: link.direction))],
+                suspicions: [Suspicion(
+                    level: .fatal,
+                    message: "A packet for the ClusterIP \(packet.dst) of svc/\(service.qualifiedName) left the cluster's nodes untranslated: no host answers a ClusterIP.",
+                    evidence: packet.description,
+                    hint: "kube-proxy's rules on the sending node must translate it to a backend; check them (and the service's endpoints).")])
+        }
         // Assumed to answer; the reply goes back the way the request came.
         return NodeOutcome(
             transmissions: [Transmission(link: Link(
