@@ -53,16 +53,7 @@ extension NetNSSimulator {
             postContext.outInterface = oif
             let nextHop = branch.gateway ?? packet.dst
             let port = info.interface(named: oif)?.kind == "bridge" ? bridgePort(oif, nextHop) : nil
-            for post in traverse(.postrouting, postContext) {
-                var leaving = decision
-                leaving.absorb(post)
-                if post.verdict != .accept {
-                    results.append(leaving.droppedBy(post.verdict, hook: .postrouting))
-                    continue
-                }
-                leaving.kind = .forward(interface: oif, nextHop: nextHop, port: port)
-                results.append(leaving)
-            }
+            results += leave(decision, hooks: [.postrouting], context: postContext, interface: oif, nextHop: nextHop, port: port)
         }
         return results
     }

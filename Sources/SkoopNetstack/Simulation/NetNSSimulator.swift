@@ -229,16 +229,8 @@ public struct NetNSSimulator: Sendable {
                 results.append(decision.dropped(hairpinProblem(port)))
                 continue
             }
-            for outcome in traverse(hooks: [.forward, .postrouting], forwardContext) {
-                var leaving = decision
-                leaving.absorb(outcome)
-                if outcome.verdict != .accept {
-                    results.append(leaving.droppedBy(outcome.verdict, hook: .forward))
-                    continue
-                }
-                leaving.kind = .forward(interface: oif, nextHop: nextHop, port: port)
-                results.append(leaving)
-            }
+            results += leave(decision, hooks: [.forward, .postrouting], context: forwardContext,
+                             interface: oif, nextHop: nextHop, port: port)
         }
         if results.isEmpty { results.append(base.dropped(routeFailure(route))) }
         return results
@@ -278,7 +270,7 @@ public struct NetNSSimulator: Sendable {
             case .unicast:
                 for branch in route.branches {
                     guard let oif = branch.oif else { continue }
-                    var leaving = decision
+                    let leaving = decision
                     if let problem = egressProblem(oif) {
                         results.append(leaving.dropped(problem))
                         continue
@@ -287,17 +279,8 @@ public struct NetNSSimulator: Sendable {
                     postContext.outInterface = oif
                     let nextHop = branch.gateway ?? out.packet.dst
                     let port = info.interface(named: oif)?.kind == "bridge" ? bridgePort(oif, nextHop) : nil
-                    for post in traverse(.postrouting, postContext) {
-                        var final = leaving
-                        final.absorb(post)
-                        if post.verdict != .accept {
-                            results.append(final.droppedBy(post.verdict, hook: .postrouting))
-                            continue
-                        }
-                        final.kind = .forward(interface: oif, nextHop: nextHop, port: port)
-                        results.append(final)
-                    }
-                    leaving.kind = .drop
+                    results += leave(leaving, hooks: [.postrouting], context: postContext,
+                                     interface: oif, nextHop: nextHop, port: port)
                 }
             default:
                 results.append(decision.dropped(routeFailure(route)))
@@ -330,17 +313,22 @@ public struct NetNSSimulator: Sendable {
         }
         let context = makeContext(packet, inInterface: bridge, outInterface: bridge, direction: direction,
                                   physdevIn: inPort, physdevOut: outPort)
-        var results: [NetNSDecision] = []
-        for outcome in traverse(hooks: [.prerouting, .forward, .postrouting], context) {
-            var decision = base
-            decision.absorb(outcome)
-            if outcome.verdict != .accept {
-                results.append(decision.droppedBy(outcome.verdict, hook: .forward))
-                continue
+        return leave(base, hooks: [.prerouting, .forward, .postrouting], context: context,
+                     interface: bridge, nextHop: target, port: outPort, dropHook: .forward)
+    }
+
+    /// The last hooks before a packet leaves `interface`: each accepted outcome becomes a forward
+    /// decision towards `nextHop`, each other one a drop naming the deciding rule.
+    func leave(_ decision: NetNSDecision, hooks: [Hook], context: PacketContext, interface: String,
+               nextHop: IPAddress, port: String?, dropHook: Hook? = nil) -> [NetNSDecision] {
+        traverse(hooks: hooks, context).map { outcome in
+            var result = decision
+            result.absorb(outcome)
+            guard outcome.verdict == .accept else {
+                return result.droppedBy(outcome.verdict, hook: dropHook ?? hooks[0])
             }
-            decision.kind = .forward(interface: bridge, nextHop: target, port: outPort)
-            results.append(decision)
+            result.kind = .forward(interface: interface, nextHop: nextHop, port: port)
+            return result
         }
-        return results
     }
 }
