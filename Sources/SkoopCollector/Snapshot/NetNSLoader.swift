@@ -60,7 +60,8 @@ public struct NetNSLoader: Sendable {
                 guard let t = String(data: d, encoding: .utf8) else {
                     throw InputError(source: p, expected: "UTF-8 text", found: "invalid UTF-8")
                 }
-                return try typed(p) { try IPTablesSaveParser.parse(t, source: p) }
+                // Structure now, rules when a packet first reaches their chain.
+                return try IPTablesSaveParser.scan(t, source: p)
             }
         }
         if let parsed = try ruleset("iptables.txt", required: true) {

@@ -56,6 +56,10 @@ public struct SnapshotSummary: Sendable {
             }
             for id in collector.netnsIDs(node: name) {
                 let info = try collector.netns(node: name, id: id)
+                // A diagnosis decodes only the chains its packets reach; the summary reads every rule.
+                let folder = NetNSLoader.folder(node: name, netns: id)
+                let rulesetWarnings = try (info.iptables?.validate(source: "\(folder)/iptables.txt") ?? [])
+                    + (info.ip6tables?.validate(source: "\(folder)/ip6tables.txt") ?? [])
                 let pod = info.routableAddresses.lazy.compactMap { cluster.ipCache.pod(ip: $0) }.first
                 node.netns.append(NetNSSummary(
                     id: id, pod: pod?.qualifiedName, interfaces: info.interfaces.count,
@@ -65,7 +69,7 @@ public struct SnapshotSummary: Sendable {
                     iptablesBackend: info.iptablesBackend, ipsets: info.ipsets.sets.count,
                     ipvsServices: info.ipvs.services.count,
                     listeningSockets: info.sockets.filter(\.isListening).count,
-                    warnings: info.warnings + info.rulesetWarnings))
+                    warnings: info.warnings + info.rulesetWarnings + rulesetWarnings.map(\.description)))
             }
             nodes.append(node)
         }

@@ -3,7 +3,15 @@ import SkoopModel
 /// A chain prepared for evaluation, with its destination index when it is big.
 struct IndexedChain: Sendable {
     let chain: Chain
+    /// The chain's rules, fetched once for the walk.
+    let rules: [Rule]
     let index: DestinationIndex?
+
+    init(_ chain: Chain, indexed: Bool) {
+        self.chain = chain
+        rules = chain.rules
+        index = indexed ? chain.storage.destinationIndex : nil
+    }
 }
 
 /// Rules of a big chain (kube-proxy's KUBE-SERVICES) grouped by their `-d ADDR/32`, so a packet
@@ -14,10 +22,10 @@ struct DestinationIndex: Sendable {
     /// Rules without a positive host destination match, in order.
     let unindexed: [Int]
 
-    init(_ chain: Chain) {
+    init(_ rules: [Rule]) {
         var byAddress: [IPAddress: [Int]] = [:]
         var unindexed: [Int] = []
-        for (position, rule) in chain.rules.enumerated() {
+        for (position, rule) in rules.enumerated() {
             let host = rule.matches.lazy.compactMap { match -> IPAddress? in
                 if !match.negated, case .address(.destination, let prefix) = match.kind, prefix.isHost {
                     return prefix.network
@@ -56,7 +64,7 @@ struct RuleCursor {
     let candidates: [Int]?
 
     init(_ chain: IndexedChain, destination: IPAddress) {
-        count = chain.chain.rules.count
+        count = chain.rules.count
         candidates = chain.index?.candidates(for: destination)
     }
 

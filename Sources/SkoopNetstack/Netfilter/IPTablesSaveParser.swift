@@ -13,195 +13,102 @@ public enum IPTablesSaveParser {
     /// The table names the kernel knows.
     static let knownTables: Set<String> = ["raw", "mangle", "nat", "filter", "security"]
 
-    /// Parses a whole dump; throws `InputError` for a malformed line, keeps unknown matches and
-    /// targets as `.unsupported`.
+    /// Parses a whole dump, every rule decoded: throws `InputError` for the first malformed line,
+    /// keeps unknown matches and targets as `.unsupported`, warns about jumps to missing chains.
     public static func parse(_ text: String, source: String) throws -> IPTablesParseResult {
-        var state = ParseState(source: source)
-        var lineNumber = 0
-        var lastContent = 0
-        for rawLine in utf8Lines(text) {
-            lineNumber += 1
-            let line = rawLine.utf8.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
-            if !line.trimmedSpaces.isEmpty { lastContent = lineNumber }
-            try state.consume(line, number: lineNumber)
-        }
-        if let open = state.openTable {
-            throw InputError(source: source, line: lastContent, expected: "COMMIT closing table *\(open.table.name)",
-                             found: "end of input")
-        }
-        return IPTablesParseResult(ruleset: state.ruleset, warnings: state.warnings)
+        let scanned = try scan(text, source: source)
+        return IPTablesParseResult(ruleset: scanned.ruleset, warnings: try scanned.ruleset.validate(source: source))
     }
 
-    /// The lines of `text` split at LF bytes (a CR before the LF stays on the line): scanning
-    /// UTF-8 is far cheaper than splitting Characters on dumps of 400,000 lines.
-    static func utf8Lines(_ text: String) -> [Substring] {
-        var lines: [Substring] = []
-        let bytes = text.utf8
-        var start = bytes.startIndex
-        var index = start
-        while index < bytes.endIndex {
-            if bytes[index] == UInt8(ascii: "\n") {
-                lines.append(text[start..<index])
-                start = bytes.index(after: index)
-            }
-            index = bytes.index(after: index)
+    /// Reads a dump's structure (tables, chains, which line holds which chain's rules) without
+    /// decoding rules: a chain's rules are decoded when first used, so a diagnosis pays only for
+    /// the chains its packets visit. Throws for structural errors; a rule that turns out to be
+    /// malformed when decoded becomes an unreadable rule (walked as uncertain, with a warning).
+    public static func scan(_ text: String, source: String) throws(InputError) -> IPTablesParseResult {
+        var text = text
+        text.makeContiguousUTF8()
+        guard text.utf8.count < Int(UInt32.max) else {
+            throw InputError(source: source, expected: "a dump smaller than 4 GiB", found: "\(text.utf8.count) bytes")
         }
-        lines.append(text[start..<bytes.endIndex])
-        return lines
+        let dump = ScannedDump(text: text, source: source)
+        var scanner = DumpScanner(dump: dump)
+        let result: Result<Void, InputError> = text.utf8.withContiguousStorageIfAvailable { bytes in
+            do throws(InputError) {
+                try scanner.scan(bytes)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        } ?? .failure(InputError(source: source, expected: "contiguous text", found: "a bridged string"))
+        try result.get()
+        return IPTablesParseResult(ruleset: scanner.ruleset, warnings: [])
     }
 }
 
-/// The reader's position: the table being filled and what was read so far.
-struct ParseState {
-    struct OpenTable {
-        var table: Table
-        var chainIndex: [String: Int]
-        var line: Int
-    }
+/// Decodes one `[packets:bytes] -A CHAIN ...` line into a rule.
+enum RuleDecoder {
+    /// The match module standing for a rule that could not be read.
+    static let unreadableModule = "unreadable"
 
-    let source: String
-    var ruleset = Ruleset()
-    var warnings: [RulesetWarning] = []
-    var openTable: OpenTable?
-
-    init(source: String) { self.source = source }
-
-    func error(_ line: Int, _ expected: String, _ found: Substring) -> InputError {
-        InputError(source: source, line: line, expected: expected, found: String(found))
-    }
-
-    mutating func consume(_ line: Substring, number: Int) throws {
-        let trimmed = line.drop { $0 == " " || $0 == "\t" }
-        if trimmed.isEmpty { return }
-        if trimmed.hasPrefix("#") {
-            noteHeader(trimmed)
-            return
+    /// The rule on `line` (leading blanks already dropped) and what the reading noted.
+    static func decode(_ line: Substring, number: Int, table: String, source: String) throws(InputError) -> (rule: Rule, notes: [String]) {
+        func failure(_ expected: String) -> InputError {
+            InputError(source: source, line: number, expected: expected, found: String(line))
         }
-        if trimmed.hasPrefix("*") {
-            guard openTable == nil else { throw error(number, "COMMIT before a new table", trimmed) }
-            let name = String(trimmed.dropFirst()).trimmingSpaces
-            guard IPTablesSaveParser.knownTables.contains(name) else {
-                throw error(number, "a table name (raw, mangle, nat, filter, security)", trimmed)
-            }
-            openTable = OpenTable(table: Table(name: name), chainIndex: [:], line: number)
-            return
-        }
-        guard openTable != nil else {
-            throw error(number, "a *table line before chains and rules", trimmed)
-        }
-        if trimmed.trimmedSpaces == "COMMIT" {
-            commit()
-            return
-        }
-        if trimmed.hasPrefix(":") {
-            try declareChain(trimmed, number: number)
-            return
-        }
-        try appendRule(trimmed, number: number)
-    }
-
-    mutating func noteHeader(_ line: Substring) {
-        guard line.hasPrefix("# Generated by") else { return }
-        if line.contains("ip6tables") { ruleset.family = .inet6 }
-        if line.contains("nf_tables") || line.contains("-nft-save") {
-            ruleset.dialect = .nft
-        } else if ruleset.dialect == .unknown {
-            ruleset.dialect = .legacy
-        }
-    }
-
-    mutating func declareChain(_ line: Substring, number: Int) throws {
-        let words = line.dropFirst().split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count >= 2, let chainCount = openTable?.table.chains.count else {
-            throw error(number, ":CHAIN POLICY [packets:bytes]", line)
-        }
-        let name = String(words[0])
-        let policy: Target?
-        switch words[1] {
-        case "-": policy = nil
-        case "ACCEPT": policy = .accept
-        case "DROP": policy = .drop
-        default: throw error(number, "a chain policy (ACCEPT, DROP or -)", line)
-        }
-        var counters: Counters?
-        if words.count >= 3 {
-            guard let parsed = parseCounters(words[2]) else { throw error(number, "[packets:bytes]", line) }
-            counters = parsed
-        }
-        guard openTable?.chainIndex[name] == nil else { throw error(number, "a chain declared once", line) }
-        openTable?.chainIndex[name] = chainCount
-        openTable?.table.chains.append(Chain(name: name, policy: policy, counters: counters))
-    }
-
-    mutating func appendRule(_ line: Substring, number: Int) throws {
         var body = line
         var counters: Counters?
         if body.hasPrefix("[") {
-            guard let close = body.firstIndex(of: "]"), let parsed = parseCounters(body[...close]) else {
-                throw error(number, "[packets:bytes] before the rule", line)
+            guard let close = body.firstIndex(of: "]"), let parsed = Counters(bracketed: body[...close]) else {
+                throw failure("[packets:bytes] before the rule")
             }
             counters = parsed
             body = body[body.index(after: close)...].drop { $0 == " " }
         }
-        guard body.hasPrefix("-A ") else { throw error(number, "-A CHAIN, :CHAIN, COMMIT or a comment", line) }
+        guard body.hasPrefix("-A ") else { throw failure("-A CHAIN, :CHAIN, COMMIT or a comment") }
         let words: [String]
         do {
             words = try ShellTokenizer.split(body)
         } catch {
-            throw self.error(number, "balanced quotes", line)
+            throw failure("balanced quotes")
         }
-        // Read the open table through optional chaining only: a local copy would make the
-        // in-place append below copy every chain (quadratic on big dumps).
-        guard words.count >= 2, let tableName = openTable?.table.name else { throw error(number, "-A CHAIN", line) }
-        guard let chainAt = openTable?.chainIndex[words[1]] else {
-            throw error(number, "a rule for a chain declared with :\(words[1])", line)
+        guard words.count >= 2 else { throw failure("-A CHAIN") }
+        var reader = RuleReader(words: words, start: 2, table: table)
+        let matches: [Match], target: Target
+        do {
+            (matches, target) = try reader.read(onError: { failure($0) })
+        } catch let known as InputError {
+            throw known
+        } catch {
+            throw InputError(source: source, line: number, expected: "an iptables rule", found: String(line))
         }
-        var reader = RuleReader(words: words, start: 2, table: tableName)
-        let source = self.source
-        let (matches, target) = try reader.read(onError: {
-            InputError(source: source, line: number, expected: $0, found: String(line))
-        })
-        for note in reader.notes { warnings.append(RulesetWarning(source: source, line: number, message: note)) }
-        let rule = Rule(matches: matches, target: target, counters: counters, text: String(body), line: number)
-        openTable?.table.chains[chainAt].rules.append(rule)
+        return (Rule(matches: matches, target: target, counters: counters, text: String(body), line: number), reader.notes)
     }
+}
 
-    /// Closes the table, warning about jumps to chains it does not declare.
-    mutating func commit() {
-        guard let open = openTable else { return }
-        for chain in open.table.chains {
-            for rule in chain.rules {
-                switch rule.target {
-                case .jump(let name), .goto(let name):
-                    if open.chainIndex[name] == nil {
-                        warnings.append(RulesetWarning(
-                            source: source, line: rule.line,
-                            message: "jump to chain \(name), which table \(open.table.name) does not declare"))
-                    }
-                default: break
-                }
-            }
+extension Counters {
+    /// `[packets:bytes]` as the dumps print it, or nil.
+    init?(bracketed text: Substring) {
+        if let fast = Counters(plainBytes: text.utf8) {
+            self = fast
+            return
         }
-        ruleset.tables.append(open.table)
-        openTable = nil
-    }
-
-    /// `[packets:bytes]` (it prefixes each of 400,000 rules): plain digits are read byte by byte,
-    /// anything else goes through the general reading.
-    func parseCounters(_ text: Substring) -> Counters? {
-        if let fast = plainCounters(text.utf8) { return fast }
         guard text.hasPrefix("["), text.hasSuffix("]") else { return nil }
         let parts = text.dropFirst().dropLast().split(separator: ":")
         guard parts.count == 2, let packets = UInt64(parts[0]), let bytes = UInt64(parts[1]) else { return nil }
-        return Counters(packets: packets, bytes: bytes)
+        self.init(packets: packets, bytes: bytes)
     }
 
-    /// `[DIGITS:DIGITS]` without overflow, or nil.
-    private func plainCounters(_ bytes: Substring.UTF8View) -> Counters? {
-        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"), bytes.count >= 5 else { return nil }
+    /// `[DIGITS:DIGITS]` without overflow, read byte by byte (it prefixes each of 400,000 rules).
+    init?<Bytes: Collection<UInt8>>(plainBytes bytes: Bytes) {
+        guard bytes.first == UInt8(ascii: "["), bytes.count >= 5 else { return nil }
         var packets: UInt64 = 0, value: UInt64 = 0
-        var digits = 0, sawColon = false
-        for byte in bytes.dropFirst().dropLast() {
+        var digits = 0, sawColon = false, closed = false
+        for byte in bytes.dropFirst() {
+            guard !closed else { return nil }
+            if byte == UInt8(ascii: "]") {
+                closed = true
+                continue
+            }
             if byte == UInt8(ascii: ":") {
                 guard !sawColon, digits > 0 else { return nil }
                 sawColon = true
@@ -214,8 +121,8 @@ struct ParseState {
             value = value * 10 + UInt64(byte - UInt8(ascii: "0"))
             digits += 1
         }
-        guard sawColon, digits > 0 else { return nil }
-        return Counters(packets: packets, bytes: value)
+        guard closed, sawColon, digits > 0 else { return nil }
+        self.init(packets: packets, bytes: value)
     }
 }
 

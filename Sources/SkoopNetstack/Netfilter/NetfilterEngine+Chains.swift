@@ -27,7 +27,7 @@ extension NetfilterEngine {
                                                       destination: current.context.packet.dst))
                 }
                 position = found
-                let rule = chain.chain.rules[position]
+                let rule = chain.rules[position]
                 let alternatives = matchAlternatives(rule, current.context, scope: scope)
                 var extra: [RuleStep] = []
                 for alternative in alternatives.dropFirst() {
@@ -67,8 +67,8 @@ extension NetfilterEngine {
                 position += 1
             }
             if !exited {
-                if position < chain.chain.rules.count {
-                    current.trace.append(skippedEntry(chain.chain.rules.count - position, chain: chain.chain,
+                if position < chain.rules.count {
+                    current.trace.append(skippedEntry(chain.rules.count - position, chain: chain.chain,
                                                       scope: scope, destination: current.context.packet.dst))
                 }
                 results.append((current, .fellOff))
@@ -134,7 +134,7 @@ extension NetfilterEngine {
             return [.exit(walk, .verdict(.accept))]
         case .jump(let name), .goto(let name):
             let isGoto = if case .goto = rule.target { true } else { false }
-            guard let target = chains[scope.table]?[name] else {
+            guard let target = indexedChain(scope.table, name) else {
                 walk.warn("rule at line \(rule.line) jumps to missing chain \(name): ignored")
                 walk.flags.insert(.uncertain)
                 record("CONTINUE", note: "chain \(name) does not exist")

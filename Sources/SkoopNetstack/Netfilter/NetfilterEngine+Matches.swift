@@ -178,6 +178,9 @@ extension NetfilterEngine {
             guard let source = context.sourceMAC else { return .unknown("source MAC not supplied") }
             return bool(source.lowercased() == mac)
         case .unsupported(let module, let arguments):
+            if module == RuleDecoder.unreadableModule {
+                return .unknown("the rule could not be read (\(arguments.joined(separator: " "))): its matches and target are unknown, assumed to continue")
+            }
             return .unknown("match -m \(module) \(arguments.joined(separator: " ")) is not modelled")
         }
     }

@@ -24,23 +24,19 @@ public struct NetfilterEngine: Sendable {
     public let ipsets: IPSetCollection
     /// The options in force.
     public let options: Options
-    let chains: [String: [String: IndexedChain]]
 
-    /// Prepares an engine (and the destination indexes of big chains).
+    /// Prepares an engine. Chains are decoded and indexed when a walk first reaches them, once
+    /// for every engine over the same parsed ruleset.
     public init(ruleset: Ruleset, ipsets: IPSetCollection = IPSetCollection(), options: Options = Options()) {
         self.ruleset = ruleset
         self.ipsets = ipsets
         self.options = options
-        var chains: [String: [String: IndexedChain]] = [:]
-        for table in ruleset.tables {
-            var byName: [String: IndexedChain] = [:]
-            for chain in table.chains {
-                let wantsIndex = options.indexThreshold.map { chain.rules.count >= $0 } ?? false
-                byName[chain.name] = IndexedChain(chain: chain, index: wantsIndex ? DestinationIndex(chain) : nil)
-            }
-            chains[table.name] = byName
-        }
-        self.chains = chains
+    }
+
+    /// The chain `name` of `table`, ready to walk (with its destination index when it is big).
+    func indexedChain(_ table: String, _ name: String) -> IndexedChain? {
+        guard let chain = ruleset.table(table)?.chain(name) else { return nil }
+        return IndexedChain(chain, indexed: options.indexThreshold.map { chain.ruleCount >= $0 } ?? false)
     }
 
     /// Runs one hook: every table registered there, in priority order. Returns every possible
@@ -49,7 +45,7 @@ public struct NetfilterEngine: Sendable {
         var walks = [Walk(context: packet)]
         var finished: [NetfilterOutcome] = []
         for (tableName, _) in hook.tables {
-            guard let base = chains[tableName]?[hook.rawValue] else { continue }
+            guard let base = indexedChain(tableName, hook.rawValue) else { continue }
             var next: [Walk] = []
             for walk in walks {
                 if tableName == "nat" && !walk.context.natConsulted(at: hook) {

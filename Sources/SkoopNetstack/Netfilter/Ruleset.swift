@@ -39,6 +39,46 @@ public struct Ruleset: Hashable, Sendable {
 
     /// The table called `name` (raw, mangle, nat, filter, security).
     public func table(_ name: String) -> Table? { tables.first { $0.name == name } }
+
+    /// Decodes every rule now (a scanned dump decodes chains on first use): throws for the
+    /// earliest malformed line; returns what a full read notes (options Skoop does not model,
+    /// jumps to chains the table does not declare), by line. Done once per parsed dump.
+    public func validate(source: String) throws(InputError) -> [RulesetWarning] {
+        var warnings: [RulesetWarning] = []
+        for table in tables {
+            var firstError: InputError?
+            var notes: [RulesetWarning] = []
+            for chain in table.chains {
+                do {
+                    notes += try chain.storage.decodeStrictly().notes
+                } catch {
+                    // Chains are grouped, the dump is not: report the earliest bad line.
+                    if (error.line ?? 0) < (firstError?.line ?? Int.max) { firstError = error }
+                }
+            }
+            if var firstError {
+                firstError.source = source
+                throw firstError
+            }
+            // In dump order, as a reader going line by line meets them.
+            warnings += notes.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
+            let declared = Set(table.chains.map(\.name))
+            for chain in table.chains {
+                for rule in chain.rules {
+                    switch rule.target {
+                    case .jump(let name), .goto(let name):
+                        if !declared.contains(name) {
+                            warnings.append(RulesetWarning(source: source, line: rule.line,
+                                                           message: "jump to chain \(name), which table \(table.name) does not declare"))
+                        }
+                    default: break
+                    }
+                }
+            }
+        }
+        for index in warnings.indices { warnings[index].source = source }
+        return warnings
+    }
 }
 
 /// One table (`*nat`) with its chains.
@@ -46,16 +86,35 @@ public struct Table: Hashable, Sendable {
     /// raw, mangle, nat, filter or security.
     public var name: String
     /// The chains, built-in and user-defined, in declaration order.
-    public var chains: [Chain]
+    public var chains: [Chain] {
+        didSet { directory = ChainDirectory() }
+    }
+    /// Chain positions by name, shared by copies (kube-proxy declares 100,000 chains).
+    private var directory: ChainDirectory
 
     /// Makes a table.
     public init(name: String, chains: [Chain] = []) {
         self.name = name
         self.chains = chains
+        self.directory = ChainDirectory()
+    }
+
+    /// A table whose chain positions are already known (the parser's).
+    init(name: String, chains: [Chain], positions: [String: Int]) {
+        self.name = name
+        self.chains = chains
+        self.directory = ChainDirectory(positions: positions)
     }
 
     /// The chain called `name`.
-    public func chain(_ name: String) -> Chain? { chains.first { $0.name == name } }
+    public func chain(_ name: String) -> Chain? { directory.position(of: name, in: chains).map { chains[$0] } }
+
+    public static func == (lhs: Table, rhs: Table) -> Bool { lhs.name == rhs.name && lhs.chains == rhs.chains }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(chains)
+    }
 }
 
 /// A chain with its policy (built-in chains only) and rules.
@@ -66,19 +125,47 @@ public struct Chain: Hashable, Sendable {
     public var policy: Target?
     /// The chain's policy counters.
     public var counters: Counters?
-    /// The rules, in order.
-    public var rules: [Rule]
+    /// The rules' storage: decoded on first use when the chain was scanned, shared by copies.
+    var storage: ChainRules
 
     /// Makes a chain.
     public init(name: String, policy: Target? = nil, counters: Counters? = nil, rules: [Rule] = []) {
         self.name = name
         self.policy = policy
         self.counters = counters
-        self.rules = rules
+        self.storage = ChainRules(decoded: rules)
     }
+
+    /// A chain whose rules are decoded from the dump when first asked for.
+    init(name: String, policy: Target?, counters: Counters?, storage: ChainRules) {
+        self.name = name
+        self.policy = policy
+        self.counters = counters
+        self.storage = storage
+    }
+
+    /// The rules, in order (decoded on first use for scanned dumps).
+    public var rules: [Rule] {
+        get { storage.rules }
+        set { storage = ChainRules(decoded: newValue) }
+    }
+
+    /// How many rules the chain has, without decoding them.
+    public var ruleCount: Int { storage.count }
 
     /// True for chains with a policy (PREROUTING, INPUT, ...).
     public var isBuiltin: Bool { policy != nil }
+
+    public static func == (lhs: Chain, rhs: Chain) -> Bool {
+        lhs.name == rhs.name && lhs.policy == rhs.policy && lhs.counters == rhs.counters && lhs.rules == rhs.rules
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(policy)
+        hasher.combine(counters)
+        hasher.combine(ruleCount)
+    }
 }
 
 /// One rule: all matches must hold for the target to apply.
