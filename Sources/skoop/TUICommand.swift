@@ -30,6 +30,9 @@ struct TUICommand: ParsableCommand {
     @Flag(help: "ASCII glyphs only.")
     var ascii = false
 
+    /// How long a signal waits for the collector pods' deletion before the TUI exits anyway.
+    static let podDeletionBound = 15.0
+
     func validate() throws {
         if (queryOptions.src == nil) != (queryOptions.dst == nil) {
             throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
@@ -38,15 +41,28 @@ struct TUICommand: ParsableCommand {
 
     func run() throws {
         if snapshot == nil && (live.isLive || save != nil) {
-            // Nodes are collected inside steps; their pods are deleted before each step returns.
+            // Nodes are collected inside steps; their pods are deleted before each step returns,
+            // and on a signal (after the terminal is restored) before the process dies.
             let activity = TUIActivity()
-            let (collector, cluster) = try live.openCollector(save: save, events: nil, onWait: { node, seconds in
-                activity.post("collecting \(node) ... \(ProgressReporter.format(seconds))")
-            })
+            let (collector, cluster) = try live.openCollector(save: save, events: { event in
+                switch event {
+                case .started(let node): activity.started(node)
+                case .finished(let node, let seconds, let failure): activity.finished(node, seconds: seconds, failure: failure)
+                }
+            }, onWait: { _, _ in activity.refresh() })
+            let pods = cluster.collector
+            defer { _ = pods.deleteRemainingPodsBlocking(timeout: Self.podDeletionBound) }
             try reportingFailures {
                 var launcher = TUILauncher(collector: collector, title: "\(cluster.contextName) (live, \(cluster.snapshot.path))",
                                            context: networkOptions.context)
                 launcher.activity = activity
+                launcher.onSignal = { _ in
+                    guard !pods.podsCreated.isEmpty else { return }
+                    printError("deleting the collector pods ...")
+                    if !pods.deleteRemainingPodsBlocking(timeout: Self.podDeletionBound) {
+                        printError("some collector pods may be left: kubectl delete pod -l app.kubernetes.io/name=skoop-collector")
+                    }
+                }
                 try launcher.run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
             }
             return
@@ -66,6 +82,8 @@ struct TUILauncher {
     let context: DiagnosisContext
     /// The status line of live collections.
     var activity: TUIActivity?
+    /// Cleanup when a signal ends the TUI (live: delete the collector pods).
+    var onSignal: (@Sendable (Int32) -> Void)?
 
     /// A launcher on an open collector (a live cluster).
     init(collector: CollectorManager, title: String, context: DiagnosisContext) {
@@ -111,6 +129,7 @@ struct TUILauncher {
             rulesetProvider: { hop in TUILauncher.chains(of: network.netns(of: hop)) },
             noColor: noColor, noMouse: noMouse, ascii: ascii)
         configuration.activity = activity
+        configuration.onSignal = onSignal
         do {
             try runTUI(configuration: configuration)
         } catch let error as TUIError {
