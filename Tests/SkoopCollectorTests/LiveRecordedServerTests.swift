@@ -165,6 +165,35 @@ struct LiveRecordedServerTests {
         #expect(errors.contains("nft\texit 127\tsh: nft: not found"))
     }
 
+    @Test("recorded server: a log rotated by kubelet is read with kubectl exec (WebSocket), then the pod is deleted")
+    func rotatedLogThroughExec() async throws {
+        let server = try RecordedAPIServer(arguments: ["--log-limit", "20000"])
+        let save = try makeTemporaryDirectory("liverotated")
+        defer { try? FileManager.default.removeItem(at: save) }
+        let cluster = try await LiveCluster.open(server.options(nodes: ["node1"]), save: save.path)
+        #expect(await cluster.collector.collect(nodes: ["node1"], into: save).isEmpty)
+        let fixture = Fixtures.url("lab-basic")
+        for file in ["nodes/node1/netns/host/ip-link.json", "nodes/node1/netns/host/iptables.txt", "nodes/node1/netns/pod-client/ip-addr.json"] {
+            #expect(try Data(contentsOf: save.appendingPathComponent(file)) == Data(contentsOf: fixture.appendingPathComponent(file)), "\(file)")
+        }
+        #expect(server.requests.contains { $0.hasPrefix("GET /api/v1/namespaces/default/pods/skoop-collector-node1-")
+            && $0.contains("/exec?command=cat&command=%2Ftmp%2Fskoop-archive&container=collect") })
+        let pods = server.podsCreatedAndDeleted
+        #expect(pods.created.count == 1 && pods.deleted == pods.created)
+
+        let refusing = try RecordedAPIServer(arguments: ["--log-limit", "20000", "--no-exec"])
+        let save2 = try makeTemporaryDirectory("liverotated2")
+        defer { try? FileManager.default.removeItem(at: save2) }
+        let cluster2 = try await LiveCluster.open(refusing.options(nodes: ["node1"]), save: save2.path)
+        let failure = try #require(await cluster2.collector.collect(nodes: ["node1"], into: save2)["node1"])
+        #expect(failure.reason.contains("rotated by kubelet?"))
+        #expect(failure.reason.contains("(kubectl exec) failed too"))
+        #expect(failure.reason.contains("forbidden"))
+        #expect(!FileManager.default.fileExists(atPath: save2.appendingPathComponent("nodes/node1").path))
+        let pods2 = refusing.podsCreatedAndDeleted
+        #expect(pods2.created.count == 1 && pods2.deleted == pods2.created)
+    }
+
     @Test("recorded server: an unknown --nodes name and an unreachable server are clear errors")
     func badNodesAndUnreachable() async throws {
         let server = try RecordedAPIServer()
