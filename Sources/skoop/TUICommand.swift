@@ -114,7 +114,9 @@ struct TUILauncher {
     func run(query: DiagnosisQuery?, noColor: Bool, noMouse: Bool, ascii: Bool) throws {
         let collector = self.collector
         let context = self.context
-        let network = GenericProvider().network(collector: collector, context: context)
+        // Lazily: detecting the network may need a node's data, which a live cluster collects
+        // only inside the TUI (with its status line), not before the screen opens.
+        var network: Network?
         var configuration = TUIConfiguration(
             makeDriver: { query in
                 let session = try DiagnosisSession(
@@ -126,7 +128,11 @@ struct TUILauncher {
             initialQuery: query.map { TUIQuery(src: $0.src, dst: $0.dst, port: $0.dport, proto: $0.proto) },
             suggestedQueries: suggestions(),
             completionNames: completionNames(),
-            rulesetProvider: { hop in TUILauncher.chains(of: network.netns(of: hop)) },
+            rulesetProvider: { hop in
+                let known = network ?? GenericProvider().network(collector: collector, context: context)
+                network = known
+                return TUILauncher.chains(of: known.netns(of: hop))
+            },
             noColor: noColor, noMouse: noMouse, ascii: ascii)
         configuration.activity = activity
         configuration.onSignal = onSignal

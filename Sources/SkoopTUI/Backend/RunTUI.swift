@@ -87,6 +87,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
     nonisolated(unsafe) let drawingTerminal = terminal
     configuration.activity?.setDisplay { text in
         drawingTerminal.dieIfSignalled(then: onSignal)
+        guard let text else { return }
         drawingTerminal.draw(TUIActivity.frame(of: frameBeforeStep.state, status: text, size: drawingTerminal.size))
     }
     defer { configuration.activity?.setDisplay(nil) }
@@ -96,7 +97,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
         frameBeforeStep.state = state
         activity.clearFinished()
         step()
-        if let text = activity.statusText() { state.post(text) }
+        if state.message == nil, let text = activity.statusText() { state.post(text) }
         activity.clearFinished()
     }
     var pending: [Effect] = configuration.initialQuery.map { [.startDiagnosis($0)] } ?? []
@@ -106,11 +107,13 @@ public func runTUI(configuration: TUIConfiguration) throws {
             case .quit:
                 return
             case .startDiagnosis(let query):
-                do {
-                    let driver = try configuration.makeDriver(query)
-                    blocking { state.begin(query: query, driver: driver) }
-                } catch {
-                    state.post("cannot diagnose \(query): \(error)", isError: true)
+                // Making the driver may collect the source's node already.
+                blocking {
+                    do {
+                        state.begin(query: query, driver: try configuration.makeDriver(query))
+                    } catch {
+                        state.post("cannot diagnose \(query): \(error)", isError: true)
+                    }
                 }
             case .copy(let text):
                 let raw = Clipboard.osc52(text)

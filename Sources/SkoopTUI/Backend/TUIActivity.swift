@@ -14,7 +14,7 @@ public final class TUIActivity: Sendable {
     }
 
     private let items = Mutex<[Item]>([])
-    private let display = Mutex<(@Sendable (String) -> Void)?>(nil)
+    private let display = Mutex<(@Sendable (String?) -> Void)?>(nil)
 
     /// Makes an activity; `runTUI` connects it to the screen.
     public init() {}
@@ -71,11 +71,10 @@ public final class TUIActivity: Sendable {
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
-    /// Redraws the status line now, if the TUI runs. Call it only on the TUI's thread (from
-    /// inside a step, e.g. while waiting for a node).
+    /// Redraws the status line now, if the TUI runs (and lets a pending signal end it). Call it
+    /// only on the TUI's thread (from inside a step, e.g. while waiting for a node).
     public func refresh() {
-        guard let text = statusText() else { return }
-        display.withLock { $0 }?(text)
+        display.withLock { $0 }?(statusText())
     }
 
     /// The frame shown while a step blocks: `state` as it was before the step, with `status`
@@ -102,7 +101,7 @@ public final class TUIActivity: Sendable {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    func setDisplay(_ show: (@Sendable (String) -> Void)?) {
+    func setDisplay(_ show: (@Sendable (String?) -> Void)?) {
         display.withLock { $0 = show }
     }
 }
