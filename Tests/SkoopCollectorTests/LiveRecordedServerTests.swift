@@ -234,5 +234,33 @@ struct LiveRecordedServerTests {
         let pods = server.podsCreatedAndDeleted
         #expect(pods.created.count == 2)
         #expect(pods.deleted == pods.created)
+        // Once interrupted, the collector creates no more pods.
+        let late = await cluster.collector.collect(nodes: ["node1"], into: save)
+        #expect(late["node1"]?.reason == "interrupted")
+        #expect(server.podsCreatedAndDeleted.created.count == 2)
+    }
+
+    @Test("recorded server: the bounded blocking cleanup (the TUI's signal path) deletes a slow collection's pod")
+    func blockingCleanupDeletesSlowPod() async throws {
+        let server = try RecordedAPIServer(arguments: ["--pod-delay", "60"])
+        let save = try makeTemporaryDirectory("liveblocking")
+        defer { try? FileManager.default.removeItem(at: save) }
+        let cluster = try await LiveCluster.open(server.options(nodes: ["node1"], timeout: 90), save: save.path)
+        let work = Task { await cluster.collector.collect(nodes: ["node1"], into: save) }
+        var waited = 0
+        while server.podsCreatedAndDeleted.created.isEmpty && waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        let collector = cluster.collector
+        // From a plain thread, as the TUI's thread calls it (never block a Swift concurrency thread).
+        let finished = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: collector.deleteRemainingPodsBlocking(timeout: 15)) }.start()
+        }
+        #expect(finished)
+        let pods = server.podsCreatedAndDeleted
+        #expect(pods.created.count == 1 && pods.deleted == pods.created)
+        work.cancel()
+        #expect(await work.value["node1"] != nil)
     }
 }
