@@ -62,8 +62,8 @@ pods_check() {  # NAME COUNT: COUNT pods were created and all of them deleted
     else bad "$1: $created pods created (expected $2), deleted: $(pods_deleted | tr '\n' ' ')"; fi
 }
 
-# 1. A whole session: each collector pod takes 2.5 s.
-start_server --pod-delay 2.5
+# 1. A whole session: each collector pod takes 4 s.
+start_server --pod-delay 4
 start_tui q
 check "the TUI opens (header)" "Skoop"
 check "the status line shows node1 being collected with its elapsed time" "collecting node1 \.\.\. [0-9]+\.[0-9]s" 10

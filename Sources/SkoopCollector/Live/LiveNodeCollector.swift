@@ -122,13 +122,13 @@ public final class LiveNodeCollector: Sendable {
     public func deleteRemainingPods() async {
         pods.withLock { $0.closing = true }
         while true {
-            let (names, creating) = pods.withLock { book in
+            let (names, busy) = pods.withLock { book in
                 let names = book.active.subtracting(book.creating)
                 book.active.subtract(names)
-                return (names, book.creating.count)
+                return (names, book.creating.count + book.deleting.count)
             }
             for name in names.sorted() { await delete(pod: name) }
-            if names.isEmpty && creating == 0 { return }
+            if names.isEmpty && busy == 0 { return }
             if names.isEmpty { try? await Task.sleep(for: .milliseconds(50)) }
         }
     }
@@ -179,9 +179,15 @@ public final class LiveNodeCollector: Sendable {
     }
 
     private func cleanup(pod name: String) async throws {
-        // Once closing, deleteRemainingPods() deletes every pod (and waits for it): leave them to it.
-        guard pods.withLock({ $0.closing ? nil : $0.active.remove(name) }) != nil, !options.keepPods else { return }
+        // Once closing, deleteRemainingPods() deletes every pod (and waits for deletions under way).
+        let mine = pods.withLock { book in
+            guard !book.closing, book.active.remove(name) != nil else { return false }
+            book.deleting.insert(name)
+            return true
+        }
+        guard mine else { return }
         await delete(pod: name)
+        pods.withLock { _ = $0.deleting.remove(name) }
     }
 
     private func delete(pod name: String) async {
@@ -233,11 +239,12 @@ public final class LiveNodeCollector: Sendable {
     }
 }
 
-/// The collector's pods: created, present (to delete), being created; no more once closing.
+/// The collector's pods: created, present (to delete), being created or deleted; no more once closing.
 struct PodBook {
     var created: [String] = []
     var active: Set<String> = []
     var creating: Set<String> = []
+    var deleting: Set<String> = []
     var closing = false
 }
 
