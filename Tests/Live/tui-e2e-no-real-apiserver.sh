@@ -4,7 +4,7 @@
 # (Tests/Live/fake-apiserver.py): NO real Kubernetes API server is available here.
 # Checks: the TUI opens; while a node is collected the status line names it with a growing
 # elapsed time; stepping grows the diagnosis graph and collects the next node on demand; after q
-# every collector pod was deleted and the terminal is restored; SIGTERM and SIGINT during a slow
+# every collector pod was deleted and the terminal is restored; SIGTERM, SIGINT and SIGHUP during a slow
 # collection delete the pod (bounded wait) and restore the terminal.
 # Usage: tui-e2e-no-real-apiserver.sh PATH/TO/skoop. Every wait is bounded; the whole run takes ~1 min.
 set -euo pipefail
@@ -90,7 +90,7 @@ pods_check "after q, both collector pods were deleted" 2
 
 # 2. Signals while a slow collection runs (the pod would take 60 s): the TUI deletes the pod
 # (bounded wait), restores the terminal and dies of the signal.
-for signal in TERM INT; do
+for signal in TERM INT HUP; do
     start_server --pod-delay 60
     start_tui "$signal"
     pid=""
