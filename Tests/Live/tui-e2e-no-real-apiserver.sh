@@ -43,13 +43,14 @@ hops() { screen | grep -cE '(─▸|->) ' || true; }
 tui_pid() { pgrep -P "$(tm display-message -p -t "$SESSION" '#{pane_pid}')" | head -1; }
 elapsed() { screen | grep -oE "collecting $1 \.\.\. [0-9]+\.[0-9]s" | head -1 | grep -oE '[0-9]+\.[0-9]' || true; }
 start_tui() {  # runs the TUI, then prints its exit status and the terminal modes once it ends
+    # (the pane's shell survives Ctrl-C: its trap lets it report how the TUI ended)
     tm kill-server 2>/dev/null || true
     SOCKET="skoop-live-e2e-$$-$1"
     local command
     command=$(printf '%q ' env TERM=xterm-256color KUBECACHEDIR="$KUBECACHEDIR" "$skoop" tui --kubeconfig "$work/kubeconfig" \
         --save "$work/saved-$1" --collector-timeout 120s -s default/client -d svc/default/web -p 80)
     tm -f /dev/null new-session -d -s "$SESSION" -x 150 -y 30 \
-        "$command; echo \"EXIT=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
+        "trap : INT; $command; echo \"EXIT=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 60"
 }
 restored() {  # NAME EXPECTED-EXIT SECONDS
     if wait_for "^EXIT=$2\$" "$3" && screen | grep -q -- "^icanon echo"; then ok "$1"
@@ -95,7 +96,8 @@ for signal in TERM INT HUP; do
     start_tui "$signal"
     pid=""
     if wait_for "collecting node1 \.\.\. [1-9][0-9]*\.[0-9]s" 15 && pid=$(tui_pid) && [ -n "$pid" ]; then
-        kill -s "$signal" "$pid"
+        # SIGINT as a user sends it: Ctrl-C, to the whole foreground process group (kubectl too).
+        if [ "$signal" = INT ]; then tm send-keys -t "$SESSION" C-c; else kill -s "$signal" "$pid"; fi
         code=$((128 + $(kill -l "$signal")))
         restored "SIG$signal during a collection restores the terminal (exit $code)" "$code" 20
         check "SIG$signal: the TUI says it deletes the collector pods" "deleting the collector pods" 2
