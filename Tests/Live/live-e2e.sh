@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The real skoop binary and the real kubectl against a RECORDED API server (Tests/Live/fake-apiserver.py;
 # no real Kubernetes API server is involved): a live diagnosis gives the same JSON as the saved
-# lab-basic snapshot; SIGTERM during a collection deletes the collector pods; a node whose pod never
+# lab-basic snapshot, also when kubelet rotated the logs (archives read with kubectl exec); SIGTERM
+# during a collection deletes the collector pods; a node whose pod never
 # starts becomes a warning; then `skoop tui --kubeconfig` in tmux (tui-e2e-no-real-apiserver.sh).
 # Usage: live-e2e.sh PATH/TO/skoop
 set -euo pipefail
@@ -27,6 +28,19 @@ sorted() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv
 [ "$(sorted "$work/reopened.json")" = "$(sorted "$work/offline.json")" ] || fail "the saved live snapshot diagnoses differently"
 pods_all_deleted || fail "collector pods left after a successful diagnosis"
 echo "live-e2e: live diagnosis == offline diagnosis; saved snapshot reopens; pods deleted"
+
+# Logs rotated by kubelet (the server keeps only their last 20,000 bytes): the archives come
+# through kubectl exec (WebSocket, kubectl >= 1.30) and the diagnosis is unchanged.
+if kubectl version --client -o json 2>/dev/null | python3 -c 'import json,sys; v=json.load(sys.stdin)["clientVersion"]; sys.exit(not (int(v["major"]), int(v["minor"].rstrip("+"))) >= (1, 30))'; then
+    start_server --log-limit 20000
+    "$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/rotated" "${query[@]}" > "$work/rotated.json" || true
+    [ "$(sorted "$work/rotated.json")" = "$(sorted "$work/offline.json")" ] || fail "a diagnosis through rotated logs differs"
+    [ "$(grep -c '/exec?command=cat&command=%2Ftmp%2Fskoop-archive' "$work/requests.log")" = 2 ] || fail "the archives were not read with kubectl exec"
+    pods_all_deleted || fail "collector pods left after reading through exec"
+    echo "live-e2e: rotated logs -> archives read with kubectl exec, same diagnosis, pods deleted"
+else
+    echo "live-e2e: SKIP the rotated-log check: kubectl < 1.30 execs over SPDY only"
+fi
 
 start_server --stuck-nodes node2
 "$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/stuck" --collector-timeout 2s "${query[@]}" > "$work/stuck.json" || true
