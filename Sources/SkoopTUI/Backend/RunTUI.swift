@@ -1,5 +1,4 @@
 import SkoopModel
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
