@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import SkoopModel
 import SkoopCollector
+import SkoopTUI
 
 /// `skoop snapshot`: reads a live cluster (objects and every node) into a snapshot directory.
 struct SnapshotCommand: AsyncParsableCommand {
@@ -161,5 +162,5 @@ final class ProgressReporter: Sendable {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    static func format(_ seconds: Double) -> String { String(format: "%.1fs", seconds) }
+    static func format(_ seconds: Double) -> String { TUIActivity.format(seconds: seconds) }
 }

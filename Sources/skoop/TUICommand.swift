@@ -30,6 +30,9 @@ struct TUICommand: ParsableCommand {
     @Flag(help: "ASCII glyphs only.")
     var ascii = false
 
+    /// How long a signal waits for the collector pods' deletion before the TUI exits anyway.
+    static let podDeletionBound = 15.0
+
     func validate() throws {
         if (queryOptions.src == nil) != (queryOptions.dst == nil) {
             throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
@@ -38,15 +41,28 @@ struct TUICommand: ParsableCommand {
 
     func run() throws {
         if snapshot == nil && (live.isLive || save != nil) {
-            // Nodes are collected inside steps; their pods are deleted before each step returns.
+            // Nodes are collected inside steps; their pods are deleted before each step returns,
+            // and on a signal (after the terminal is restored) before the process dies.
             let activity = TUIActivity()
-            let (collector, cluster) = try live.openCollector(save: save, events: nil, onWait: { node, seconds in
-                activity.post("collecting \(node) ... \(ProgressReporter.format(seconds))")
-            })
+            let (collector, cluster) = try live.openCollector(save: save, events: { event in
+                switch event {
+                case .started(let node): activity.started(node)
+                case .finished(let node, let seconds, let failure): activity.finished(node, seconds: seconds, failure: failure)
+                }
+            }, onWait: { _, _ in activity.refresh() })
+            let pods = cluster.collector
+            defer { _ = pods.deleteRemainingPodsBlocking(timeout: Self.podDeletionBound) }
             try reportingFailures {
                 var launcher = TUILauncher(collector: collector, title: "\(cluster.contextName) (live, \(cluster.snapshot.path))",
                                            context: networkOptions.context)
                 launcher.activity = activity
+                launcher.onSignal = { _ in
+                    guard !pods.podsCreated.isEmpty else { return }
+                    printError("deleting the collector pods ...")
+                    if !pods.deleteRemainingPodsBlocking(timeout: Self.podDeletionBound) {
+                        printError("some collector pods may be left: kubectl delete pod -l app.kubernetes.io/name=skoop-collector")
+                    }
+                }
                 try launcher.run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
             }
             return
@@ -66,6 +82,8 @@ struct TUILauncher {
     let context: DiagnosisContext
     /// The status line of live collections.
     var activity: TUIActivity?
+    /// Cleanup when a signal ends the TUI (live: delete the collector pods).
+    var onSignal: (@Sendable (Int32) -> Void)?
 
     /// A launcher on an open collector (a live cluster).
     init(collector: CollectorManager, title: String, context: DiagnosisContext) {
@@ -96,7 +114,9 @@ struct TUILauncher {
     func run(query: DiagnosisQuery?, noColor: Bool, noMouse: Bool, ascii: Bool) throws {
         let collector = self.collector
         let context = self.context
-        let network = GenericProvider().network(collector: collector, context: context)
+        // Lazily: detecting the network may need a node's data, which a live cluster collects
+        // only inside the TUI (with its status line), not before the screen opens.
+        var network: Network?
         var configuration = TUIConfiguration(
             makeDriver: { query in
                 let session = try DiagnosisSession(
@@ -108,9 +128,14 @@ struct TUILauncher {
             initialQuery: query.map { TUIQuery(src: $0.src, dst: $0.dst, port: $0.dport, proto: $0.proto) },
             suggestedQueries: suggestions(),
             completionNames: completionNames(),
-            rulesetProvider: { hop in TUILauncher.chains(of: network.netns(of: hop)) },
+            rulesetProvider: { hop in
+                let known = network ?? GenericProvider().network(collector: collector, context: context)
+                network = known
+                return TUILauncher.chains(of: known.netns(of: hop))
+            },
             noColor: noColor, noMouse: noMouse, ascii: ascii)
         configuration.activity = activity
+        configuration.onSignal = onSignal
         do {
             try runTUI(configuration: configuration)
         } catch let error as TUIError {

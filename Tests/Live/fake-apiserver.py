@@ -2,13 +2,17 @@
 """A recorded Kubernetes API server for tests: NO real API server is involved.
 
 Serves discovery (/api, /apis, /api/v1, group versions) and the list endpoints kubectl uses
-from a snapshot's k8s/*.json, and simulates collector pods: a created pod "runs" at once and
-its log is the archive NodeCollectionScript would print, built from SNAP/nodes/NODE/netns/*.
+from a snapshot's k8s/*.json, and simulates collector pods: a created pod runs at once and, after
+--pod-delay seconds, its log is the archive NodeCollectionScript would print (built from
+SNAP/nodes/NODE/netns/*) followed by the wrapper's "BOUNDARY READY BYTES" line; the pod keeps
+running, and `kubectl exec POD -- cat FILE` answers with the archive over the WebSocket
+remotecommand protocol (v5/v4.channel.k8s.io), as kubectl >= 1.30 speaks it. --log-limit keeps only
+the last bytes of the log (kubelet's rotation of a large log); --no-exec refuses exec.
 Binds 127.0.0.1 only, on an ephemeral port written to --port-file; every request is appended
 to --log as "METHOD PATH" (and each created pod as "CREATED NAME"); it stops by itself after --max-requests requests, --idle seconds
 without a request, or --lifetime seconds.
 """
-import argparse, json, os, re, signal, sys, threading, time
+import argparse, base64, hashlib, json, os, re, signal, struct, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlparse, parse_qs
 
@@ -45,6 +49,7 @@ DISCOVERY = {
         resource("nodes", "Node", False, LISTVERBS, "node"),
         resource("pods", "Pod", True, LISTVERBS + ["create", "delete"], "pod"),
         resource("pods/log", "Pod", True, ["get"], ""),
+        resource("pods/exec", "PodExecOptions", True, ["create", "get"], ""),
         resource("services", "Service", True, LISTVERBS, "service"),
         resource("endpoints", "Endpoints", True, LISTVERBS, "endpoints"),
         resource("configmaps", "ConfigMap", True, LISTVERBS, "configmap"),
@@ -91,6 +96,7 @@ class State:
         self.args = args
         self.lock = threading.Lock()
         self.pods = {}
+        self.created = {}
         self.requests = 0
         self.last = time.time()
 
@@ -166,17 +172,75 @@ def make_handler(state):
                 if pod is None:
                     return self.status(404, "NotFound", 'pods "%s" not found' % m.group(2))
                 if m.group(3):
-                    node = pod["spec"]["nodeName"]
                     if args.pod_mode == "fail":
                         return self.send_text(200, "sh: nsenter: not found\n")
-                    return self.send_text(200, archive(args.snapshot, node, pod["spec"]["containers"][0]["command"][-1],
-                                                       set(filter(None, args.missing_tools.split(",")))))
+                    log = pod_log(pod)
+                    if args.log_limit and len(log) > args.log_limit:
+                        log = log[-args.log_limit:]
+                    tail = parse_qs(url.query).get("tailLines")
+                    if tail:
+                        log = "".join(log.splitlines(True)[-int(tail[0]):])
+                    return self.send_text(200, log)
                 return self.send_json(200, pod)
+            m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/exec", path)
+            if m:
+                return self.exec_command(m.group(2), parse_qs(url.query).get("command", []))
             return self.status(404, "NotFound", "the server could not find the requested resource")
+
+        def exec_command(self, name, command):
+            """`kubectl exec POD -- cat FILE` over a WebSocket (remotecommand v5/v4.channel.k8s.io)."""
+            with state.lock:
+                pod = state.pods.get(name)
+            if pod is None:
+                return self.status(404, "NotFound", 'pods "%s" not found' % name)
+            if args.no_exec:
+                return self.status(403, "Forbidden", 'pods "%s" is forbidden: cannot create resource "pods/exec"' % name)
+            if self.headers.get("Upgrade", "").lower() != "websocket":
+                return self.status(400, "BadRequest", "only the WebSocket remotecommand protocol is recorded here")
+            offered = [p.strip() for p in self.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+            # v5 is v4 plus a client-side close signal for stdin, which cat does not use.
+            protocol = next((p for p in offered if p in ("v5.channel.k8s.io", "v4.channel.k8s.io")), None)
+            if protocol is None:
+                return self.status(400, "BadRequest", "no v5/v4.channel.k8s.io offered: %s" % offered)
+            key = self.headers.get("Sec-WebSocket-Key", "")
+            accept = base64.b64encode(hashlib.sha1((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest())
+            self.send_response(101, "Switching Protocols")
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", accept.decode())
+            self.send_header("Sec-WebSocket-Protocol", protocol)
+            self.end_headers()
+            if command[:1] == ["cat"] and len(command) == 2:
+                data = archive_of(pod).encode()
+                status = {"metadata": {}, "status": "Success"}
+            else:
+                data = b""
+                status = {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                          "message": "command terminated with non-zero exit code: exit status 1",
+                          "details": {"causes": [{"reason": "ExitCode", "message": "1"}]}}
+            for start in range(0, len(data), 65536):
+                self.ws_frame(0x2, b"\x01" + data[start:start + 65536])
+            self.ws_frame(0x2, b"\x03" + json.dumps(status).encode())
+            self.ws_frame(0x8, struct.pack("!H", 1000))
+            self.wfile.flush()
+            self.close_connection = True
+
+        def ws_frame(self, opcode, payload):
+            header = bytes([0x80 | opcode])
+            if len(payload) < 126:
+                header += bytes([len(payload)])
+            elif len(payload) < 65536:
+                header += bytes([126]) + struct.pack("!H", len(payload))
+            else:
+                header += bytes([127]) + struct.pack("!Q", len(payload))
+            self.wfile.write(header + payload)
 
         def do_POST(self):
             self.record()
             path = urlparse(self.path).path
+            m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods/([^/]+)/exec", path)
+            if m:  # kubectl's SPDY fallback: refused like the WebSocket request, else not recorded
+                return self.exec_command(m.group(2), [])
             m = re.fullmatch(r"/api/v1/namespaces/([^/]+)/pods", path)
             if not m:
                 return self.status(405, "MethodNotAllowed", "only pods are created here")
@@ -193,8 +257,10 @@ def make_handler(state):
                 pod["status"] = {"phase": "Failed", "containerStatuses": [{"name": "collect", "ready": False,
                     "state": {"terminated": {"reason": "Error", "exitCode": 127}}}]}
             else:
-                pod["status"] = {"phase": "Succeeded"}
+                pod["status"] = {"phase": "Running", "containerStatuses": [{"name": "collect", "ready": True,
+                    "state": {"running": {"startedAt": "2024-01-01T00:00:00Z"}}}]}
             with state.lock:
+                state.created[meta.get("name", "")] = time.time()
                 state.pods[meta.get("name", "")] = pod
                 if args.log:
                     with open(args.log, "a") as log:
@@ -211,6 +277,19 @@ def make_handler(state):
                 return self.status(404, "NotFound", "not found")
             self.send_json(200, pod)
 
+    def archive_of(pod):
+        return archive(args.snapshot, pod["spec"]["nodeName"], pod["spec"]["containers"][0]["command"][-1],
+                       set(filter(None, args.missing_tools.split(","))))
+
+    def pod_log(pod):
+        """Nothing while the pod "collects" (--pod-delay), then the archive and the READY line."""
+        with state.lock:
+            created = state.created.get(pod["metadata"]["name"], 0)
+        if time.time() - created < args.pod_delay:
+            return ""
+        text = archive_of(pod)
+        return "%s\n%s READY %d\n" % (text, pod["spec"]["containers"][0]["command"][-1], len(text.encode()))
+
     return Handler
 
 
@@ -226,6 +305,9 @@ def main():
     parser.add_argument("--stuck-nodes", default="", help="nodes whose collector pod never starts")
     parser.add_argument("--missing-tools", default="", help="tools the nodes lack")
     parser.add_argument("--no-endpointslices", action="store_true")
+    parser.add_argument("--pod-delay", type=float, default=0, help="seconds a collector pod takes to collect")
+    parser.add_argument("--log-limit", type=int, default=0, help="keep only the last bytes of a log (kubelet rotation)")
+    parser.add_argument("--no-exec", action="store_true", help="refuse kubectl exec (RBAC without pods/exec)")
     args = parser.parse_args()
     # A parent runtime may have blocked these; the server must stop when told to.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})

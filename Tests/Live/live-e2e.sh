@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The real skoop binary and the real kubectl against a RECORDED API server (Tests/Live/fake-apiserver.py;
 # no real Kubernetes API server is involved): a live diagnosis gives the same JSON as the saved
-# lab-basic snapshot; SIGTERM during a collection deletes the collector pods; a node whose pod never
-# starts becomes a warning. Usage: live-e2e.sh PATH/TO/skoop
+# lab-basic snapshot, also when kubelet rotated the logs (archives read with kubectl exec); SIGTERM
+# during a collection deletes the collector pods; a node whose pod never
+# starts becomes a warning; then `skoop tui --kubeconfig` in tmux (tui-e2e-no-real-apiserver.sh).
+# Usage: live-e2e.sh PATH/TO/skoop
 set -euo pipefail
 skoop=${1:?usage: live-e2e.sh PATH/TO/skoop}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,26 +13,9 @@ for tool in kubectl python3; do
     command -v "$tool" >/dev/null || { echo "live-e2e: SKIP: $tool is not installed"; exit 0; }
 done
 work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"; }
+. "$here/recorded-server.sh"
+cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
-export KUBECACHEDIR="$work/cache"
-
-start_server() {  # extra server flags...
-    [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-    rm -f "$work/port" "$work/requests.log"
-    python3 "$here/fake-apiserver.py" --snapshot "$fixture" --port-file "$work/port" --log "$work/requests.log" \
-        --idle 120 --lifetime 600 "$@" &
-    server=$!
-    for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-    sh "$here/kubeconfig.sh" "$(cat "$work/port")" > "$work/kubeconfig"
-}
-pods_all_deleted() {  # every pod looked at was deleted
-    local created deleted
-    created=$(grep '^CREATED ' "$work/requests.log" | cut -d' ' -f2 | sort -u)
-    deleted=$(grep '^DELETE ' "$work/requests.log" | grep -o 'skoop-collector-[a-z0-9-]*' | sort -u)
-    [ -n "$created" ] && [ "$created" = "$deleted" ]
-}
 fail() { echo "live-e2e: FAIL: $*" >&2; exit 1; }
 query=(-s default/client -d svc/default/web -p 80 --output json)
 
@@ -43,6 +28,19 @@ sorted() { python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv
 [ "$(sorted "$work/reopened.json")" = "$(sorted "$work/offline.json")" ] || fail "the saved live snapshot diagnoses differently"
 pods_all_deleted || fail "collector pods left after a successful diagnosis"
 echo "live-e2e: live diagnosis == offline diagnosis; saved snapshot reopens; pods deleted"
+
+# Logs rotated by kubelet (the server keeps only their last 20,000 bytes): the archives come
+# through kubectl exec (WebSocket, kubectl >= 1.30) and the diagnosis is unchanged.
+if kubectl version --client -o json 2>/dev/null | python3 -c 'import json,sys; v=json.load(sys.stdin)["clientVersion"]; sys.exit(not (int(v["major"]), int(v["minor"].rstrip("+"))) >= (1, 30))'; then
+    start_server --log-limit 20000
+    "$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/rotated" "${query[@]}" > "$work/rotated.json" || true
+    [ "$(sorted "$work/rotated.json")" = "$(sorted "$work/offline.json")" ] || fail "a diagnosis through rotated logs differs"
+    [ "$(grep -c '/exec?command=cat&command=%2Ftmp%2Fskoop-archive' "$work/requests.log")" = 2 ] || fail "the archives were not read with kubectl exec"
+    pods_all_deleted || fail "collector pods left after reading through exec"
+    echo "live-e2e: rotated logs -> archives read with kubectl exec, same diagnosis, pods deleted"
+else
+    echo "live-e2e: SKIP the rotated-log check: kubectl < 1.30 execs over SPDY only"
+fi
 
 start_server --stuck-nodes node2
 "$skoop" diagnose --kubeconfig "$work/kubeconfig" --save "$work/stuck" --collector-timeout 2s "${query[@]}" > "$work/stuck.json" || true
@@ -66,3 +64,6 @@ status=0; wait "$client" || status=$?
 [ "$status" = 143 ] || fail "skoop snapshot exited $status after SIGTERM (expected 143)"
 pods_all_deleted || fail "pods left after SIGTERM"
 echo "live-e2e: SIGTERM during collection -> exit 143, every collector pod deleted"
+
+# The TUI on a live (recorded) cluster in a real terminal; bounded so a hang cannot stall CI.
+timeout 300 bash "$here/tui-e2e-no-real-apiserver.sh" "$skoop" || fail "the TUI on the recorded API server (see above)"

@@ -94,8 +94,11 @@ struct LiveArchiveTests {
         let container = try #require((spec["containers"] as? [[String: Any]])?.first)
         #expect(container["image"] as? String == "example/tools:1")
         #expect((container["securityContext"] as? [String: Bool])?["privileged"] == true)
+        #expect(container["name"] as? String == "collect")
         let command = try #require(container["command"] as? [String])
-        #expect(Array(command.prefix(9)) == ["nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--"])
+        #expect(Array(command.prefix(8)) == ["sh", "-c", CollectorPodManifest.wrapper, "skoop-pod", "/tmp/skoop-archive", "45", "B1",
+                                              "nsenter"])
+        #expect(Array(command.dropFirst(7).prefix(9)) == ["nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--"])
         #expect(command.last == "B1")
         #expect(command.contains(NodeCollectionScript.text))
         #expect((pod["metadata"] as? [String: Any])?["namespace"] as? String == "kube-system")

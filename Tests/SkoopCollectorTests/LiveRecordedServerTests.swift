@@ -11,6 +11,25 @@ let hasKubectlAndPython = ["kubectl", "python3"].allSatisfy { tool in
     }
 }
 
+/// Whether kubectl execs over WebSockets (kubectl >= 1.30), the protocol the recorded server
+/// speaks; older ones only speak SPDY, which it does not record.
+let kubectlExecsOverWebSockets: Bool = {
+    guard hasKubectlAndPython else { return false }
+    let process = Process()
+    let pipe = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["kubectl", "version", "--client", "-o", "json"]
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let version = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["clientVersion"] as? [String: Any]
+    let major = Int((version?["major"] as? String ?? "").filter(\.isNumber)) ?? 0
+    let minor = Int((version?["minor"] as? String ?? "").filter(\.isNumber)) ?? 0
+    return major > 1 || (major == 1 && minor >= 30)
+}()
+
 /// Tests/Live/fake-apiserver.py on 127.0.0.1, answering with recorded API responses built from a
 /// snapshot (no real API server exists here); it stops by itself when idle.
 final class RecordedAPIServer: @unchecked Sendable {
@@ -165,6 +184,39 @@ struct LiveRecordedServerTests {
         #expect(errors.contains("nft\texit 127\tsh: nft: not found"))
     }
 
+    @Test("recorded server: a log rotated by kubelet is read with kubectl exec (WebSocket), then the pod is deleted",
+          .enabled(if: kubectlExecsOverWebSockets, "kubectl < 1.30 execs over SPDY only, which the recorded server does not speak"))
+    func rotatedLogThroughExec() async throws {
+        let server = try RecordedAPIServer(arguments: ["--log-limit", "20000"])
+        let save = try makeTemporaryDirectory("liverotated")
+        defer { try? FileManager.default.removeItem(at: save) }
+        let cluster = try await LiveCluster.open(server.options(nodes: ["node1"]), save: save.path)
+        #expect(await cluster.collector.collect(nodes: ["node1"], into: save).isEmpty)
+        let fixture = Fixtures.url("lab-basic")
+        for file in ["nodes/node1/netns/host/ip-link.json", "nodes/node1/netns/host/iptables.txt", "nodes/node1/netns/pod-client/ip-addr.json"] {
+            #expect(try Data(contentsOf: save.appendingPathComponent(file)) == Data(contentsOf: fixture.appendingPathComponent(file)), "\(file)")
+        }
+        #expect(server.requests.contains { $0.hasPrefix("GET /api/v1/namespaces/default/pods/skoop-collector-node1-")
+            && $0.contains("/exec?command=cat&command=%2Ftmp%2Fskoop-archive&container=collect") })
+        let pods = server.podsCreatedAndDeleted
+        #expect(pods.created.count == 1 && pods.deleted == pods.created)
+    }
+
+    @Test("recorded server: a rotated log and kubectl exec refused (no pods/exec RBAC) is a warning; the pod is deleted")
+    func rotatedLogExecRefused() async throws {
+        let refusing = try RecordedAPIServer(arguments: ["--log-limit", "20000", "--no-exec"])
+        let save = try makeTemporaryDirectory("liverefused")
+        defer { try? FileManager.default.removeItem(at: save) }
+        let cluster = try await LiveCluster.open(refusing.options(nodes: ["node1"]), save: save.path)
+        let failure = try #require(await cluster.collector.collect(nodes: ["node1"], into: save)["node1"])
+        #expect(failure.reason.contains("rotated by kubelet?"))
+        #expect(failure.reason.contains("(kubectl exec) failed too"))
+        #expect(failure.reason.contains("forbidden"))
+        #expect(!FileManager.default.fileExists(atPath: save.appendingPathComponent("nodes/node1").path))
+        let pods = refusing.podsCreatedAndDeleted
+        #expect(pods.created.count == 1 && pods.deleted == pods.created)
+    }
+
     @Test("recorded server: an unknown --nodes name and an unreachable server are clear errors")
     func badNodesAndUnreachable() async throws {
         let server = try RecordedAPIServer()
@@ -205,5 +257,33 @@ struct LiveRecordedServerTests {
         let pods = server.podsCreatedAndDeleted
         #expect(pods.created.count == 2)
         #expect(pods.deleted == pods.created)
+        // Once interrupted, the collector creates no more pods.
+        let late = await cluster.collector.collect(nodes: ["node1"], into: save)
+        #expect(late["node1"]?.reason == "interrupted")
+        #expect(server.podsCreatedAndDeleted.created.count == 2)
+    }
+
+    @Test("recorded server: the bounded blocking cleanup (the TUI's signal path) deletes a slow collection's pod")
+    func blockingCleanupDeletesSlowPod() async throws {
+        let server = try RecordedAPIServer(arguments: ["--pod-delay", "60"])
+        let save = try makeTemporaryDirectory("liveblocking")
+        defer { try? FileManager.default.removeItem(at: save) }
+        let cluster = try await LiveCluster.open(server.options(nodes: ["node1"], timeout: 90), save: save.path)
+        let work = Task { await cluster.collector.collect(nodes: ["node1"], into: save) }
+        var waited = 0
+        while server.podsCreatedAndDeleted.created.isEmpty && waited < 200 {
+            try await Task.sleep(for: .milliseconds(50))
+            waited += 1
+        }
+        let collector = cluster.collector
+        // From a plain thread, as the TUI's thread calls it (never block a Swift concurrency thread).
+        let finished = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: collector.deleteRemainingPodsBlocking(timeout: 15)) }.start()
+        }
+        #expect(finished)
+        let pods = server.podsCreatedAndDeleted
+        #expect(pods.created.count == 1 && pods.deleted == pods.created)
+        work.cancel()
+        #expect(await work.value["node1"] != nil)
     }
 }

@@ -49,7 +49,8 @@ public enum LiveCollectionEvent: Sendable, Hashable {
 
 /// Collects nodes of a live cluster: one short-lived privileged pod per node that enters the
 /// host's namespaces and runs `NodeCollectionScript`; its archive is read back with
-/// `kubectl logs` and unpacked like `skoop collect`. Pods are always deleted (success, error,
+/// `kubectl logs` (or, when kubelet rotated a large log, with `kubectl exec ... cat` of the copy
+/// the pod keeps) and unpacked like `skoop collect`. Pods are always deleted (success, error,
 /// cancellation, or `deleteRemainingPods()` from a signal handler) unless `keepPods`.
 public final class LiveNodeCollector: Sendable {
     /// The cluster.
@@ -57,8 +58,7 @@ public final class LiveNodeCollector: Sendable {
     /// The pod settings.
     public let options: LiveCollectorOptions
     private let events: (@Sendable (LiveCollectionEvent) -> Void)?
-    private let activePods = Mutex<Set<String>>([])
-    private let createdPods = Mutex<[String]>([])
+    private let pods = Mutex(PodBook())
 
     /// Makes a collector; `events` is told when nodes start and finish (from any thread).
     public init(kubectl: Kubectl, options: LiveCollectorOptions = LiveCollectorOptions(),
@@ -69,7 +69,7 @@ public final class LiveNodeCollector: Sendable {
     }
 
     /// Every pod created so far (for reports and tests).
-    public var podsCreated: [String] { createdPods.withLock { $0 } }
+    public var podsCreated: [String] { pods.withLock { $0.created } }
 
     /// Collects `node` into `SNAP/nodes/NODE/`; throws `NodeCollectionFailure` saying why not.
     public func collect(node: String, into snapshot: URL) async throws(NodeCollectionFailure) {
@@ -117,25 +117,53 @@ public final class LiveNodeCollector: Sendable {
         }
     }
 
-    /// Deletes every collector pod still present (the cleanup path of signal handlers).
+    /// Deletes every collector pod still present, including those whose creation is under way,
+    /// and lets no new pod be created (the cleanup path of signal handlers; bound it by the caller).
     public func deleteRemainingPods() async {
-        let names = activePods.withLock { pods in
-            defer { pods.removeAll() }
-            return pods
+        pods.withLock { $0.closing = true }
+        while true {
+            let (names, busy) = pods.withLock { book in
+                let names = book.active.subtracting(book.creating)
+                book.active.subtract(names)
+                return (names, book.creating.count + book.deleting.count)
+            }
+            for name in names.sorted() { await delete(pod: name) }
+            if names.isEmpty && busy == 0 { return }
+            if names.isEmpty { try? await Task.sleep(for: .milliseconds(50)) }
         }
-        for name in names.sorted() { await delete(pod: name) }
+    }
+
+    /// Runs `deleteRemainingPods()` from synchronous code (a signal handler's thread), waiting at
+    /// most `timeout` seconds; returns whether every pod was deleted in time.
+    public func deleteRemainingPodsBlocking(timeout: Double) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await self.deleteRemainingPods()
+            done.signal()
+        }
+        return done.wait(timeout: .now() + .milliseconds(Int(timeout * 1000))) == .success
     }
 
     private func collectOnce(node: String, into snapshot: URL) async throws {
         let boundary = "SKOOP-" + UUID().uuidString
         let name = Self.podName(node: node)
         let manifest = try CollectorPodManifest(name: name, node: node, options: options, boundary: boundary).json()
-        activePods.withLock { _ = $0.insert(name) }
-        createdPods.withLock { $0.append(name) }
+        try pods.withLock { book throws(NodeCollectionFailure) in
+            guard !book.closing else { throw NodeCollectionFailure(node: node, reason: "interrupted") }
+            book.active.insert(name)
+            book.creating.insert(name)
+            book.created.append(name)
+        }
         do {
+            defer { pods.withLock { _ = $0.creating.remove(name) } }
             try await kubectl.run(["create", "--validate=false", "-f", "-", "-o", "name"], input: manifest)
-            let logs = try await waitAndRead(pod: name, node: node)
-            let archive = try CollectorArchive.parse(logs, boundary: boundary, source: "the logs of pod \(options.namespace)/\(name)")
+            if pods.withLock({ $0.closing }) { throw NodeCollectionFailure(node: node, reason: "interrupted") }
+        } catch {
+            try? await cleanup(pod: name)
+            throw error
+        }
+        do {
+            let archive = try await waitAndRead(pod: name, node: node, boundary: boundary)
             try await cleanup(pod: name)
             do {
                 try await archive.unpack(node: node, into: snapshot)
@@ -151,8 +179,15 @@ public final class LiveNodeCollector: Sendable {
     }
 
     private func cleanup(pod name: String) async throws {
-        guard activePods.withLock({ $0.remove(name) }) != nil, !options.keepPods else { return }
+        // Once closing, deleteRemainingPods() deletes every pod (and waits for deletions under way).
+        let mine = pods.withLock { book in
+            guard !book.closing, book.active.remove(name) != nil else { return false }
+            book.deleting.insert(name)
+            return true
+        }
+        guard mine else { return }
         await delete(pod: name)
+        pods.withLock { _ = $0.deleting.remove(name) }
     }
 
     private func delete(pod name: String) async {
@@ -160,9 +195,11 @@ public final class LiveNodeCollector: Sendable {
         _ = try? await kubectl.run(["delete", "pod", name, "-n", options.namespace, "--ignore-not-found", "--wait=false"])
     }
 
-    /// Polls the pod until it ends or the timeout passes, then returns its logs.
-    private func waitAndRead(pod name: String, node: String) async throws -> String {
+    /// Polls the pod until its archive is ready (the log ends with `BOUNDARY READY BYTES`, or the
+    /// pod ended) or the timeout passes, then reads the archive.
+    private func waitAndRead(pod name: String, node: String, boundary: String) async throws -> CollectorArchive {
         let deadline = ContinuousClock.now + .milliseconds(Int(options.timeout * 1000))
+        let container = CollectorPodManifest.containerName
         var lastState = "not created yet"
         while ContinuousClock.now < deadline {
             try Task.checkCancellation()
@@ -170,7 +207,13 @@ public final class LiveNodeCollector: Sendable {
             lastState = status.summary
             switch status.phase {
             case "Succeeded":
-                return try await kubectl.run(["logs", name, "-n", options.namespace])
+                return try await retriever(pod: name, node: node, boundary: boundary).read(podRunning: false)
+            case "Running":
+                let tail = try await kubectl.run(["logs", name, "-n", options.namespace, "-c", container, "--tail", "1"])
+                if CollectorLog.readyBytes(in: tail, boundary: boundary) != nil {
+                    return try await retriever(pod: name, node: node, boundary: boundary).read(podRunning: true)
+                }
+                try await Task.sleep(for: .milliseconds(Int(options.pollInterval * 1000)))
             case "Failed":
                 let logs = (try? await kubectl.run(["logs", name, "-n", options.namespace, "--tail", "5"])) ?? ""
                 let tail = logs.split(separator: "\n").last.map { ": \($0)" } ?? ""
@@ -183,6 +226,10 @@ public final class LiveNodeCollector: Sendable {
             node: node, reason: "collector pod \(name) did not finish within \(Int(options.timeout))s (\(lastState))")
     }
 
+    private func retriever(pod name: String, node: String, boundary: String) -> ArchiveRetriever {
+        ArchiveRetriever(kubectl: kubectl, namespace: options.namespace, pod: name, node: node, boundary: boundary)
+    }
+
     /// A DNS-1123 pod name for `node`, unique per run.
     static func podName(node: String) -> String {
         let cleaned = String(node.lowercased().map { ($0.isASCII && ($0.isLetter || $0.isNumber)) ? $0 : "-" })
@@ -190,6 +237,15 @@ public final class LiveNodeCollector: Sendable {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         return "skoop-collector-" + String(cleaned.prefix(40)) + (cleaned.isEmpty ? "" : "-") + suffix
     }
+}
+
+/// The collector's pods: created, present (to delete), being created or deleted; no more once closing.
+struct PodBook {
+    var created: [String] = []
+    var active: Set<String> = []
+    var creating: Set<String> = []
+    var deleting: Set<String> = []
+    var closing = false
 }
 
 /// The little of a pod's status the collector looks at.

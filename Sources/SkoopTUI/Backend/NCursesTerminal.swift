@@ -87,18 +87,6 @@ final class NCursesTerminal {
         refresh()
     }
 
-    /// Overwrites the bottom line with `text` (reverse video) while the main loop is busy.
-    func drawStatusLine(_ text: String) {
-        let row = skoop_lines() - 1
-        let width = Int(max(0, skoop_cols()))
-        let scalars = Array((" " + text).unicodeScalars.prefix(width))
-        let characters = (scalars + Array(repeating: " ", count: width - scalars.count)).map { wchar_t(bitPattern: $0.value) }
-        _ = skoop_attrset(attributes(CellStyle(.accent, reverse: true)))
-        _ = skoop_addnwstr(row, 0, characters, Int32(characters.count))
-        _ = skoop_attrset(0)
-        refresh()
-    }
-
     /// Writes bytes straight to the terminal after the frame (the OSC 52 clipboard sequence).
     func writeRaw(_ text: String) {
         let bytes = Array(text.utf8)
@@ -193,11 +181,15 @@ final class NCursesTerminal {
         }
     }
 
-    /// If a fatal signal arrived: restore the terminal and die of it with its default action.
-    func dieIfSignalled() {
+    /// If a fatal signal arrived: restore the terminal, run `cleanup`, and die of the signal with
+    /// its default action.
+    func dieIfSignalled(then cleanup: ((Int32) -> Void)? = nil) {
         let received = NCursesTerminal.pendingSignal.exchange(0, ordering: .relaxed)
         guard received != 0 else { return }
         close()
+        // Until cleanup is done, a second signal must not end the process early.
+        for signalNumber in NCursesTerminal.restoredSignals { signal(signalNumber, SIG_IGN) }
+        cleanup?(received)
         signal(received, SIG_DFL)
         // Process-directed: the TUI may run on a thread that blocks the signal, so raise() could leave it pending.
         kill(getpid(), received)

@@ -1,5 +1,4 @@
 import SkoopModel
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -32,6 +31,9 @@ public struct TUIConfiguration {
     public var clipboardPath: String?
     /// Lets slow work inside a step (collecting a live node) show a status line meanwhile.
     public var activity: TUIActivity?
+    /// Runs when a signal (SIGINT, SIGTERM, SIGHUP) ends the TUI, after the terminal is restored
+    /// and before the process dies (e.g. deleting a live cluster's collector pods, bounded).
+    public var onSignal: (@Sendable (Int32) -> Void)?
 
     /// Makes a configuration.
     public init(makeDriver: @escaping (TUIQuery) throws -> any DiagnosisDriver, snapshotTitle: String,
@@ -49,23 +51,6 @@ public struct TUIConfiguration {
         self.ascii = ascii
         self.exportPath = exportPath
         self.clipboardPath = clipboardPath
-    }
-}
-
-/// A status line for work that blocks the TUI inside a step (e.g. "collecting node2 ... 3.2s").
-public final class TUIActivity: Sendable {
-    private let display = Mutex<(@Sendable (String) -> Void)?>(nil)
-
-    /// Makes an activity; `runTUI` connects it to the screen.
-    public init() {}
-
-    /// Shows `text` on the bottom line now. Call it only on the TUI's thread (from inside a step).
-    public func post(_ text: String) {
-        display.withLock { $0 }?(TerminalSafe.strip(text))
-    }
-
-    fileprivate func setDisplay(_ show: (@Sendable (String) -> Void)?) {
-        display.withLock { $0 = show }
     }
 }
 
@@ -90,12 +75,30 @@ public func runTUI(configuration: TUIConfiguration) throws {
     let environmentNoColor = getenv("NO_COLOR").map { String(cString: $0).isEmpty == false } ?? false
     let terminal = try NCursesTerminal(noColor: configuration.noColor || environmentNoColor, mouse: !configuration.noMouse)
     defer { terminal.close() }
-    nonisolated(unsafe) let drawingTerminal = terminal
-    configuration.activity?.setDisplay { text in drawingTerminal.drawStatusLine(text) }
-    defer { configuration.activity?.setDisplay(nil) }
+    let onSignal = configuration.onSignal
     var state = TUIState(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
                          completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
                          glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii)
+    // While a step blocks (a live node is collected), the activity redraws the screen as it was
+    // before the step with its status line, and a signal still ends the TUI (the step's state
+    // cannot be touched meanwhile: it is being mutated).
+    let frameBeforeStep = FrameBeforeStep(state)
+    nonisolated(unsafe) let drawingTerminal = terminal
+    configuration.activity?.setDisplay { text in
+        drawingTerminal.dieIfSignalled(then: onSignal)
+        guard let text else { return }
+        drawingTerminal.draw(TUIActivity.frame(of: frameBeforeStep.state, status: text, size: drawingTerminal.size))
+    }
+    defer { configuration.activity?.setDisplay(nil) }
+    /// Runs a step that may block in the activity, then shows what the activity did meanwhile.
+    func blocking(_ step: () -> Void) {
+        guard let activity = configuration.activity else { return step() }
+        frameBeforeStep.state = state
+        activity.clearFinished()
+        step()
+        if state.message == nil, let text = activity.statusText() { state.post(text) }
+        activity.clearFinished()
+    }
     var pending: [Effect] = configuration.initialQuery.map { [.startDiagnosis($0)] } ?? []
     while true {
         for effect in pending {
@@ -103,10 +106,13 @@ public func runTUI(configuration: TUIConfiguration) throws {
             case .quit:
                 return
             case .startDiagnosis(let query):
-                do {
-                    state.begin(query: query, driver: try configuration.makeDriver(query))
-                } catch {
-                    state.post("cannot diagnose \(query): \(error)", isError: true)
+                // Making the driver may collect the source's node already.
+                blocking {
+                    do {
+                        state.begin(query: query, driver: try configuration.makeDriver(query))
+                    } catch {
+                        state.post("cannot diagnose \(query): \(error)", isError: true)
+                    }
                 }
             case .copy(let text):
                 let raw = Clipboard.osc52(text)
@@ -127,17 +133,25 @@ public func runTUI(configuration: TUIConfiguration) throws {
         state.resize(to: size)
         terminal.draw(state.render(size: size))
         var key = terminal.readKey()
-        terminal.dieIfSignalled()
+        terminal.dieIfSignalled(then: onSignal)
         while key == nil {
             // No key within the read timeout: redraw only when the terminal changed size.
             if terminal.size != size { break }
             key = terminal.readKey()
-            terminal.dieIfSignalled()
+            terminal.dieIfSignalled(then: onSignal)
         }
         size = terminal.size
         guard let key else { pending = []; continue }
-        pending = state.handle(key)
+        var effects: [Effect] = []
+        blocking { effects = state.handle(key) }
+        pending = effects
     }
+}
+
+/// The state shown while a step blocks; only the TUI's thread touches it.
+private final class FrameBeforeStep: @unchecked Sendable {
+    var state: TUIState
+    init(_ state: TUIState) { self.state = state }
 }
 
 private func writeFile(_ path: String, _ text: String) -> Bool {
