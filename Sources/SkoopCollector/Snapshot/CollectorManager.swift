@@ -22,6 +22,7 @@ public final class CollectorManager: Sendable {
     public let nodeSource: (any NodeDataSource)?
 
     private let cache = Mutex<[String: NetNSInfo]>([:])
+    private let addressing = Mutex<[String: NetNSAddressing]>([:])
     private let rulesets = ParsedRulesetCache()
     private let netnsLists = Mutex<[String: [String]]>([:])
     private let failures = Mutex<[String: InputError]>([:])
@@ -96,6 +97,22 @@ public final class CollectorManager: Sendable {
         }
     }
 
+    /// The interfaces and addresses of a netns, read from ip-link.json and ip-addr.json alone
+    /// (cached): finding a veth peer or the netns that owns an address must not read every
+    /// netns of a node in full (their rulesets, sockets, ...). Nil when the netns cannot be read;
+    /// the full read then records why, as a diagnosis reaching it would.
+    public func addressing(node: String, id: String) -> NetNSAddressing? {
+        let key = "\(node)/\(id)"
+        if let cached = cache.withLock({ $0[key] }) { return NetNSAddressing(cached) }
+        if let peeked = addressing.withLock({ $0[key] }) { return peeked }
+        guard (try? prepare(node: node)) != nil,
+              let peeked = try? NetNSLoader(directory: directory, rulesets: rulesets).loadAddressing(node: node, netns: id) else {
+            return (try? netns(node: node, id: id)).map(NetNSAddressing.init)
+        }
+        addressing.withLock { $0[key] = peeked }
+        return peeked
+    }
+
     /// The files that could not be read so far (malformed or unreadable), in path order:
     /// what a lazy diagnosis met on its way.
     public var loadFailures: [InputError] {
@@ -136,7 +153,7 @@ public final class CollectorManager: Sendable {
     /// The netns of `node` that holds `address` (pods are matched to netns by their IPs).
     public func netns(node: String, owning address: IPAddress) -> String? {
         for id in netnsIDs(node: node) where id != "host" {
-            if let info = try? netns(node: node, id: id), info.owns(address) { return id }
+            if let peek = addressing(node: node, id: id), peek.owns(address) { return id }
         }
         return nil
     }

@@ -79,6 +79,22 @@ public struct NetNSLoader: Sendable {
         return info
     }
 
+    /// Reads only the interfaces and addresses of `netns` (ip-link.json, ip-addr.json).
+    public func loadAddressing(node: String, netns: String) throws(InputError) -> NetNSAddressing {
+        let folder = NetNSLoader.folder(node: node, netns: netns)
+        for name in [node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
+            throw InputError(source: folder, expected: "a node and a netns that are single folder names", found: name)
+        }
+        var peek = NetNSAddressing(id: netns)
+        if let data = try directory.read("\(folder)/ip-link.json") {
+            peek.interfaces = try NetInterface.parse(data, source: "\(folder)/ip-link.json")
+        }
+        if let data = try directory.read("\(folder)/ip-addr.json") {
+            peek.addresses = try InterfaceAddress.parse(data, source: "\(folder)/ip-addr.json")
+        }
+        return peek
+    }
+
     /// Runs an untyped-throwing parser, keeping its InputError and naming the file otherwise.
     private func typed<T>(_ source: String, _ body: () throws -> T) throws(InputError) -> T {
         do {
@@ -104,4 +120,32 @@ public struct NetNSLoader: Sendable {
         default: "its data is not simulated"
         }
     }
+}
+
+/// A netns's interfaces and addresses, without the rest of its stack.
+public struct NetNSAddressing: Sendable {
+    /// The netns folder name.
+    public var id: String
+    /// Its interfaces (ip-link.json).
+    public var interfaces: [NetInterface] = []
+    /// Its addresses (ip-addr.json).
+    public var addresses: [InterfaceAddress] = []
+
+    /// Nothing known yet.
+    public init(id: String) {
+        self.id = id
+    }
+
+    /// The addressing part of a fully read netns.
+    public init(_ info: NetNSInfo) {
+        self.init(id: info.id)
+        interfaces = info.interfaces
+        addresses = info.addresses
+    }
+
+    /// True when an interface here carries `address`.
+    public func owns(_ address: IPAddress) -> Bool { addresses.contains { $0.local == address } }
+
+    /// The interface with ifindex `index`.
+    public func interface(index: Int) -> NetInterface? { interfaces.first { $0.index == index } }
 }

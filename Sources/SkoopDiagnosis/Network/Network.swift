@@ -115,7 +115,7 @@ public struct Network: Sendable {
     /// The collected node whose host netns holds `address`.
     public func collectedNode(owning address: IPAddress) -> String? {
         collector.collectedNodes.first { node in
-            (try? collector.netns(node: node, id: "host"))?.owns(address) == true
+            collector.addressing(node: node, id: "host")?.owns(address) == true
         }
     }
 

@@ -292,7 +292,7 @@ struct LinuxNetNode: NetNodeAction {
     func vethPeer(of device: NetInterface) -> (netns: String, interface: String)? {
         guard let peerIndex = device.peerIndex else { return nil }
         for id in network.collector.netnsIDs(node: node) where id != netnsID {
-            guard let other = try? network.collector.netns(node: node, id: id),
+            guard let other = network.collector.addressing(node: node, id: id),
                   let peer = other.interface(index: peerIndex), peer.kind == "veth" else { continue }
             if peer.peerIndex == nil || peer.peerIndex == device.index { return (id, peer.name) }
         }
@@ -303,7 +303,7 @@ struct LinuxNetNode: NetNodeAction {
     func bridgePort(_ bridge: String, _ address: IPAddress) -> String? {
         for port in info.interfaces where port.master == bridge {
             if let (peerNetns, _) = vethPeer(of: port),
-               let peer = try? network.collector.netns(node: node, id: peerNetns), peer.owns(address) {
+               let peer = network.collector.addressing(node: node, id: peerNetns), peer.owns(address) {
                 return port.name
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SkoopModel
 
 /// One input document: its bytes and the name errors should use (e.g. "k8s/pods.json").
@@ -97,22 +98,26 @@ public struct ClusterState: Sendable {
         ipCache = IPCache(nodes: nodes, pods: pods, services: services)
     }
 
-    /// Decodes every document given and builds the state.
+    /// Decodes every document given and builds the state. The documents are independent and
+    /// pods.json dominates big clusters, so they are decoded side by side; an error is reported
+    /// in document order (nodes, pods, services, ...) whatever finished first.
     public static func decode(_ documents: KubernetesDocuments) throws(InputError) -> ClusterState {
-        func load<T>(_ source: SourceData?,
-                     _ decode: (Data, String) throws(InputError) -> [T]) throws(InputError) -> [T] {
-            guard let source else { return [] }
-            return try decode(source.data, source.source)
-        }
+        let nodes = DecodedDocument(documents.nodes, KubernetesJSON.nodes)
+        let pods = DecodedDocument(documents.pods, KubernetesJSON.pods)
+        let services = DecodedDocument(documents.services, KubernetesJSON.services)
+        let slices = DecodedDocument(documents.endpointSlices, KubernetesJSON.endpointSlices)
+        let endpoints = DecodedDocument(documents.endpoints, KubernetesJSON.endpoints)
+        let policies = DecodedDocument(documents.networkPolicies, KubernetesJSON.networkPolicies)
+        let configMaps = DecodedDocument(documents.configMaps, KubernetesJSON.configMaps)
+        let namespaces = DecodedDocument(documents.namespaces, KubernetesJSON.namespaces)
+        // Largest first, so the big one starts at once.
+        let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces]
+        DispatchQueue.concurrentPerform(iterations: jobs.count) { jobs[$0].run() }
         return ClusterState(
-            nodes: try load(documents.nodes, KubernetesJSON.nodes),
-            pods: try load(documents.pods, KubernetesJSON.pods),
-            services: try load(documents.services, KubernetesJSON.services),
-            endpointSlices: try load(documents.endpointSlices, KubernetesJSON.endpointSlices),
-            endpoints: try load(documents.endpoints, KubernetesJSON.endpoints),
-            networkPolicies: try load(documents.networkPolicies, KubernetesJSON.networkPolicies),
-            configMaps: try load(documents.configMaps, KubernetesJSON.configMaps),
-            namespaces: try load(documents.namespaces, KubernetesJSON.namespaces))
+            nodes: try nodes.result(), pods: try pods.result(), services: try services.result(),
+            endpointSlices: try slices.result(), endpoints: try endpoints.result(),
+            networkPolicies: try policies.result(), configMaps: try configMaps.result(),
+            namespaces: try namespaces.result())
     }
 
     /// The pod NAMESPACE/NAME.
@@ -176,5 +181,37 @@ public struct ClusterState: Sendable {
             merged[object.metadata.qualifiedName] = object.serviceEndpoints
         }
         return merged
+    }
+}
+
+/// Something ClusterState.decode runs on a worker thread.
+private protocol DocumentJob: Sendable {
+    func run()
+}
+
+/// One document decoded on a worker thread: the decoding, then its outcome.
+private final class DecodedDocument<Object: Sendable>: DocumentJob {
+    private let source: SourceData?
+    private let decode: @Sendable (Data, String) throws(InputError) -> [Object]
+    private let outcome = Mutex<Result<[Object], InputError>>(.success([]))
+
+    init(_ source: SourceData?, _ decode: @escaping @Sendable (Data, String) throws(InputError) -> [Object]) {
+        self.source = source
+        self.decode = decode
+    }
+
+    func run() {
+        guard let source else { return }
+        let decoded: Result<[Object], InputError>
+        do throws(InputError) {
+            decoded = .success(try decode(source.data, source.source))
+        } catch {
+            decoded = .failure(error)
+        }
+        outcome.withLock { $0 = decoded }
+    }
+
+    func result() throws(InputError) -> [Object] {
+        try outcome.withLock { $0 }.get()
     }
 }
