@@ -55,6 +55,8 @@ public struct NetNSLoader: Sendable {
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
         func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
+            let path = "\(folder)/\(file)"
+            if let hit = try rulesets.result(matching: path, in: directory) { return hit }
             guard let (d, p) = try data(file, required: required) else { return nil }
             return try rulesets.result(for: d, source: p) { () throws(InputError) -> IPTablesParseResult in
                 guard let t = String(data: d, encoding: .utf8) else {

@@ -31,6 +31,18 @@ public final class ParsedRulesetCache: Sendable {
         return result
     }
 
+    /// The parse of an identical dump already read, when the file at `path` holds one: candidates
+    /// of the same size are compared with the file piece by piece, without reading it whole.
+    func result(matching path: String, in directory: SnapshotDirectory) throws(InputError) -> IPTablesParseResult? {
+        let candidates = entries.withLock { $0.values.flatMap { $0 } }
+        for candidate in candidates where try directory.contents(of: path, equal: candidate.data) == true {
+            var result = candidate.result
+            for index in result.warnings.indices { result.warnings[index].source = path }
+            return result
+        }
+        return nil
+    }
+
     /// A hash of the size and of samples spread over the bytes: O(1) in the file size.
     static func sampledHash(_ data: Data) -> Int {
         var hasher = Hasher()

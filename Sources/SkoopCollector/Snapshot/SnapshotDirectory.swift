@@ -23,33 +23,95 @@ public struct SnapshotDirectory: Sendable {
     /// The contents of `relativePath`, or nil when it does not exist.
     /// Throws when the path would leave the snapshot, is a link or not a regular file, or is too large.
     public func read(_ relativePath: String) throws(InputError) -> Data? {
+        guard let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        // Exactly the size seen, plus one byte to notice a file that grows meanwhile.
+        guard let buffer = malloc(file.size + 1) else {
+            throw InputError(source: relativePath, expected: "memory for \(Self.sizeText(file.size))", found: "none left")
+        }
+        var filled = 0
+        while filled <= file.size {
+            let count = Glibc.read(file.descriptor, buffer + filled, file.size + 1 - filled)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        guard filled <= file.size else {
+            free(buffer)
+            throw InputError(source: relativePath, expected: "a file that does not change while it is read", found: "a growing file")
+        }
+        return Data(bytesNoCopy: buffer, count: filled, deallocator: .free)
+    }
+
+    /// Whether `relativePath` holds exactly `data` (nil when it does not exist), read in small
+    /// pieces: every node carries kube-proxy's identical 50 MB ruleset, and comparing it with the
+    /// one already parsed must not cost a fresh 50 MB buffer per node.
+    public func contents(of relativePath: String, equal data: Data) throws(InputError) -> Bool? {
+        guard let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        guard file.size == data.count else { return false }
+        guard !data.isEmpty else { return true }
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        var compared = 0
+        return data.withUnsafeBytes { (expected: UnsafeRawBufferPointer) -> Bool in
+            buffer.withUnsafeMutableBytes { (piece: UnsafeMutableRawBufferPointer) -> Bool in
+                guard let start = expected.baseAddress, let into = piece.baseAddress else { return false }
+                while true {
+                    let count = Glibc.read(file.descriptor, into, chunk)
+                    if count < 0 && errno == EINTR { continue }
+                    guard count > 0 else { return compared == expected.count }
+                    guard compared + count <= expected.count,
+                          memcmp(into, start + compared, count) == 0 else { return false }
+                    compared += count
+                }
+            }
+        }
+    }
+
+    /// An open regular file of the snapshot and its size, or nil when it does not exist.
+    private func open(_ relativePath: String) throws(InputError) -> (descriptor: Int32, size: Int)? {
         let full = try resolve(relativePath)
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: full)
-        } catch {
-            return nil
+        // O_NOFOLLOW: the last component must not be a link either (resolve checked the folders).
+        let descriptor = Glibc.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            switch errno {
+            case ENOENT, ENOTDIR: return nil
+            case ELOOP: throw InputError(source: relativePath, expected: "a regular file inside the snapshot",
+                                         found: "a symbolic link (not followed)")
+            default: throw InputError(source: relativePath, expected: "a readable file", found: String(cString: strerror(errno)))
+            }
         }
-        let type = attributes[.type] as? FileAttributeType
-        guard type == .typeRegular else {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            close(descriptor)
+            throw InputError(source: relativePath, expected: "a readable file", found: String(cString: strerror(errno)))
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            close(descriptor)
             throw InputError(source: relativePath, expected: "a regular file inside the snapshot",
-                             found: type == .typeSymbolicLink ? "a symbolic link (not followed)" : "\(type?.rawValue ?? "unknown file type")")
+                             found: Self.kind(of: status.st_mode))
         }
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
+        let size = Int(status.st_size)
         guard size <= fileSizeLimit else {
+            close(descriptor)
             throw InputError(source: relativePath, expected: "a file of at most \(Self.sizeText(fileSizeLimit))",
                              found: Self.sizeText(size))
         }
-        guard let handle = FileHandle(forReadingAtPath: full) else {
-            throw InputError(source: relativePath, expected: "a readable file", found: "permission denied")
+        return (descriptor, size)
+    }
+
+    /// What a file that is not a regular one is, in FileManager's words (messages keep their wording).
+    static func kind(of mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: FileAttributeType.typeDirectory.rawValue
+        case S_IFIFO: "NSFileTypeUnknown"
+        case S_IFCHR: FileAttributeType.typeCharacterSpecial.rawValue
+        case S_IFBLK: FileAttributeType.typeBlockSpecial.rawValue
+        case S_IFSOCK: FileAttributeType.typeSocket.rawValue
+        case S_IFLNK: FileAttributeType.typeSymbolicLink.rawValue
+        default: "unknown file type"
         }
-        defer { try? handle.close() }
-        // Read at most limit+1 bytes: the file may grow between the size check and the read.
-        let data = (try? handle.read(upToCount: fileSizeLimit + 1)) ?? Data()
-        guard data.count <= fileSizeLimit else {
-            throw InputError(source: relativePath, expected: "a file of at most \(Self.sizeText(fileSizeLimit))", found: "a growing file")
-        }
-        return data
     }
 
     /// The text of `relativePath` (invalid UTF-8 is an error), or nil when it does not exist.
