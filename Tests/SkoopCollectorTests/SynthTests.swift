@@ -29,6 +29,15 @@ import SkoopNetstack
         #expect(layout.node(ofPod: layout.clientPod) == 11)
     }
 
+    /// Regression: pods numbered past 65,535 (the envelope has 150,000) got a 5-digit IPv6 group.
+    @Test func vethLinkLocalAddressesParseForEveryPodOfTheEnvelope() {
+        let layout = SynthLayout(spec: SynthSpec(nodes: 5_000, pods: 150_000, services: 10, endpoints: 10))
+        for pod in [0, 255, 256, 4_095, 65_535, 65_536, 99_999, 149_999] {
+            #expect(IPAddress(layout.vethLinkLocal(ofPod: pod)) != nil, "pod \(pod): \(layout.vethLinkLocal(ofPod: pod))")
+        }
+        #expect(Set((0..<150_000).map(layout.vethLinkLocal(ofPod:))).count == 150_000)
+    }
+
     @Test func invalidSpecsAreRejectedWithAReason() {
         #expect(SynthSpec(nodes: 1, pods: 300, services: 1, endpoints: 1).validate()?.contains("250 pods per node") == true)
         #expect(SynthSpec(nodes: 2, pods: 4, services: 1, endpoints: 5).validate()?.contains("--endpoints") == true)

@@ -134,6 +134,12 @@ public struct SynthLayout: Sendable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
+    /// The link-local IPv6 address of pod `p`'s host-side veth (every group at most 4 digits,
+    /// for any pod number the envelope reaches).
+    func vethLinkLocal(ofPod p: Int) -> String {
+        "fe80::88\(hex(p & 0xff, 2)):\(hex((p >> 8) & 0xff, 2))ff:fe\(hex((p >> 16) & 0xff, 2)):\(hex(p & 0xffff, 1))"
+    }
+
     func hex(_ value: Int, _ width: Int) -> String {
         let digits = String(value, radix: 16)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits

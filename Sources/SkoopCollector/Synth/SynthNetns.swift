@@ -95,7 +95,7 @@ struct SynthNetns {
         for (slot, p) in pods.enumerated() {
             items.append(addressEntry(vethIndex(slot: slot), layout.vethName(ofPod: p), layout.vethMAC(p), 8951,
                                       extra: "\"link_index\":2,\"master\":\"cni0\",\"link_netnsid\":\(slot),",
-                                      [address("inet6", "fe80::88\(layout.hex(p & 0xff, 2)):\(layout.hex((p >> 8) & 0xffff, 1))ff:fe00:\(layout.hex(p & 0xffff, 1))", 64, "link", label: nil)]))
+                                      [address("inet6", layout.vethLinkLocal(ofPod: p), 64, "link", label: nil)]))
         }
         return "[" + items.joined(separator: ",") + "]\n"
     }
