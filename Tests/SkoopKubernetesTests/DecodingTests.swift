@@ -126,6 +126,16 @@ struct DecodingTests {
         #expect(error?.description.hasPrefix("pods.json:5: expected") == true)
     }
 
+    @Test func itemsAreDecodedWhileReadingAndARepeatedItemsMemberCountsOnceAsTheLast() throws {
+        let repeated = #"{"items":[{"metadata":{"name":"a"}}],"kind":"List","items":[{"metadata":{"name":"b"}},{"metadata":{"name":"c"}}]}"#
+        #expect(try KubernetesJSON.pods(Data(repeated.utf8), source: "pods.json").map(\.name) == ["b", "c"])
+        // A syntax error after good items is still the document's error, at its line.
+        let truncated = "{\"items\": [\n{\"metadata\": {\"name\": \"a\"}},\n{\"metadata\": {\"name\": \"b\""
+        let error = #expect(throws: InputError.self) { try KubernetesJSON.pods(Data(truncated.utf8), source: "pods.json") }
+        #expect(error?.line == 3 && error?.expected.contains("the document") == true, "\(String(describing: error))")
+        #expect(try KubernetesJSON.pods(Data(#"{"items":[]}"#.utf8), source: "pods.json").isEmpty)
+    }
+
     @Test func labelKeysWithDotsAreQuotedInThePath() {
         let text = #"{"items":[{"metadata":{"name":"a","labels":{"kubernetes.io/service-name":false}}}]}"#
         let error = #expect(throws: InputError.self) {

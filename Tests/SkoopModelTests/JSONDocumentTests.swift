@@ -169,4 +169,23 @@ import Testing
         #expect(JSONValue(.null).summary == "null")
         #expect(JSONValue(.object([])).summary == "an object" && JSONValue(.array([])).typeName == "an array")
     }
+
+    @Test func streamingHandsOutEachElementAndKeepsTheRestOfTheRoot() throws {
+        let text = "{\"kind\": \"List\",\n \"items\": [1, {\"a\": [2]},\n \"x\"], \"more\": true}"
+        var seen: [(JSONValue.Kind, Int)] = []
+        let document = try JSONDocument(parsing: Array(text.utf8), source: "t.json", streamingElementsOf: "items") {
+            seen.append(($0.kind, $1))
+        }
+        #expect(seen.map(\.1) == [0, 1, 2])
+        #expect(seen.first?.0 == .number("1") && seen.last?.0 == .string("x"))
+        #expect(document.root["items"]?.elements?.isEmpty == true)
+        #expect(document.root["kind"]?.string == "List" && document.root["more"]?.bool == true)
+        #expect(document.line(at: text.utf8.count - 5) == 3)
+        // A document that is not an object is read whole; a syntax error is located as usual.
+        #expect(try JSONDocument(parsing: Array("[1]".utf8), source: "t.json", streamingElementsOf: "items") { _, _ in }
+                    .root.elements?.count == 1)
+        #expect(throws: JSONSyntaxError.self) {
+            try JSONDocument(parsing: Array("{\"items\": [1,\n2".utf8), source: "t.json", streamingElementsOf: "items") { _, _ in }
+        }
+    }
 }

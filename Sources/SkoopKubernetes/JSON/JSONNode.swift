@@ -8,10 +8,34 @@ final class DecodingContext: Sendable {
     let document: JSONDocument
     /// What the whole document should be, e.g. "a Kubernetes List of pods".
     let expectation: String
+    /// The path of `document.root` inside the whole document (`items[3]` for a streamed item).
+    let rootPath: String
 
-    private init(document: JSONDocument, expectation: String) {
+    private init(document: JSONDocument, expectation: String, rootPath: String = "") {
         self.document = document
         self.expectation = expectation
+        self.rootPath = rootPath
+    }
+
+    /// Parses `data`, handing each element of its top-level array `key` to `each` as soon as it
+    /// is read (a node whose errors name `key[N]`), and returns the root without them.
+    static func root(of data: Data, source: String, expectation: String, streamingElementsOf key: String,
+                     _ each: (JSONNode) throws(InputError) -> Void) throws(InputError) -> JSONNode {
+        let bytes = [UInt8](data)
+        do {
+            let document = try JSONDocument(parsing: bytes, source: source, streamingElementsOf: key) { element, position in
+                let item = JSONDocument(bytes: bytes, source: source, root: element)
+                let context = DecodingContext(document: item, expectation: expectation, rootPath: "\(key)[\(position)]")
+                try each(JSONNode(root: element, context: context))
+            }
+            return JSONNode(root: document.root, context: DecodingContext(document: document, expectation: expectation))
+        } catch let error as InputError {
+            throw error
+        } catch let error as JSONSyntaxError {
+            throw syntaxError(error, data: data, source: source, expectation: expectation)
+        } catch {
+            throw InputError(source: source, expected: expectation, found: "\(error)")
+        }
     }
 
     /// Parses `data` and returns its root; syntax errors are worded like every decoding error.
@@ -20,16 +44,21 @@ final class DecodingContext: Sendable {
             let document = try JSONDocument(parsing: [UInt8](data), source: source)
             return JSONNode(root: document.root, context: DecodingContext(document: document, expectation: expectation))
         } catch {
-            var expected = error.expected
-            switch error.problem {
-            case .unterminatedString: expected += " (the string never ends)"
-            case .tooDeep: expected = "at most \(JSONDocument.maximumDepth) levels of nesting"
-            default: break
-            }
-            let found = data.isEmpty ? "an empty file" : error.inputError.found
-            throw InputError(source: source, line: error.line, expected: "\(expectation) (the document: \(expected))",
-                             found: found)
+            throw syntaxError(error, data: data, source: source, expectation: expectation)
         }
+    }
+
+    /// A syntax error worded like every decoding error.
+    private static func syntaxError(_ error: JSONSyntaxError, data: Data, source: String, expectation: String) -> InputError {
+        var expected = error.expected
+        switch error.problem {
+        case .unterminatedString: expected += " (the string never ends)"
+        case .tooDeep: expected = "at most \(JSONDocument.maximumDepth) levels of nesting"
+        default: break
+        }
+        let found = data.isEmpty ? "an empty file" : error.inputError.found
+        return InputError(source: source, line: error.line, expected: "\(expectation) (the document: \(expected))",
+                          found: found)
     }
 
     /// An error naming the path inside the document and what was expected there.
@@ -78,7 +107,7 @@ struct JSONNode {
     /// The coding path, e.g. `items[3].metadata.name`; empty for the document itself.
     var path: String {
         let anchorPath = context.document.root.path(to: anchorOffset) ?? []
-        let text = anchorPath.map(JSONNode.component).joined() + missingPath
+        let text = context.rootPath + anchorPath.map(JSONNode.component).joined() + missingPath
         return text.first == "." ? String(text.dropFirst()) : text
     }
 

@@ -50,14 +50,17 @@ public enum KubernetesJSON {
     /// Parses a document and decodes its items (or the single object it holds).
     static func decode<T>(_ data: Data, source: String, kind: String, plural: String,
                           _ decodeItem: (JSONNode) throws(InputError) -> T) throws(InputError) -> [T] {
-        let json = try DecodingContext.root(of: data, source: source, expectation: "a Kubernetes List of \(plural)")
+        // Items are decoded as they are read: a big List is never held as one tree.
+        var result: [T] = []
+        let json = try DecodingContext.root(of: data, source: source, expectation: "a Kubernetes List of \(plural)",
+                                            streamingElementsOf: "items") { item throws(InputError) in
+            if item.context.rootPath == "items[0]" { result.removeAll() }  // a repeated "items": the last one counts
+            try checkKind(item, kind: kind)
+            result.append(try decodeItem(item))
+        }
         guard json.value?.members != nil else { throw json.error("an object") }
         if json.has("items") {
-            var result: [T] = []
-            for item in try json["items"].array() {
-                try checkKind(item, kind: kind)
-                result.append(try decodeItem(item))
-            }
+            _ = try json["items"].array()  // not an array: say so
             return result
         }
         guard json.has("metadata") else { throw json.error("an object with \"items\"") }

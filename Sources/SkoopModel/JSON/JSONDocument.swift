@@ -22,14 +22,27 @@ public struct JSONDocument: Sendable {
         do {
             root = try JSONReader.read(bytes)
         } catch {
-            var located = error
-            located.source = source
-            located.line = JSONDocument.line(in: bytes, at: error.offset)
-            located.found = error.problem == .emptyInput ? nil : JSONDocument.excerpt(of: bytes, at: error.offset)
-            throw located
+            throw JSONDocument.located(error, in: bytes, source: source)
         }
         self.bytes = bytes
         self.source = source
+    }
+
+    /// A document whose `root` is a value already read from `bytes` (an element streamed out of
+    /// a bigger document): lines and excerpts still refer to the whole text.
+    public init(bytes: [UInt8], source: String, root: JSONValue) {
+        self.bytes = bytes
+        self.source = source
+        self.root = root
+    }
+
+    /// `error` with its source, line and excerpt filled in.
+    static func located(_ error: JSONSyntaxError, in bytes: [UInt8], source: String) -> JSONSyntaxError {
+        var located = error
+        located.source = source
+        located.line = JSONDocument.line(in: bytes, at: error.offset)
+        located.found = error.problem == .emptyInput ? nil : JSONDocument.excerpt(of: bytes, at: error.offset)
+        return located
     }
 
     /// The 1-based line holding the byte at `offset`.

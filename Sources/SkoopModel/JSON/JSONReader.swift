@@ -6,7 +6,7 @@
 struct JSONReader {
     let bytes: [UInt8]
     var index = 0
-    private var depth = 0
+    var depth = 0
     /// Members and elements of the objects and arrays being read, innermost last: each container
     /// is then copied out once at its exact size instead of growing its own array step by step.
     private var pendingMembers: [JSONMember] = []
@@ -27,7 +27,7 @@ struct JSONReader {
         return value
     }
 
-    private init(bytes: [UInt8]) {
+    init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
@@ -41,7 +41,7 @@ struct JSONReader {
         return JSONSyntaxError(offset < bytes.count ? .unexpectedContent : .truncated, at: offset, expected: expected)
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x09, 0x0A, 0x0D: index += 1
@@ -50,7 +50,7 @@ struct JSONReader {
         }
     }
 
-    private mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
+    mutating func readValue() throws(JSONSyntaxError) -> JSONValue {
         let start = index
         guard let byte = peek() else { throw failure("a JSON value") }
         switch byte {
@@ -76,7 +76,7 @@ struct JSONReader {
 
     /// Steps into an array or object past its opening byte; true when `closing` follows at once
     /// (and is consumed). The caller leaves with `depth -= 1`.
-    private mutating func open(closing: UInt8) throws(JSONSyntaxError) -> Bool {
+    mutating func open(closing: UInt8) throws(JSONSyntaxError) -> Bool {
         depth += 1
         if depth > JSONDocument.maximumDepth {
             throw JSONSyntaxError(.tooDeep, at: index, expected: "JSON nested at most \(JSONDocument.maximumDepth) deep")
@@ -89,7 +89,7 @@ struct JSONReader {
     }
 
     /// After an element: true past a ',' (another follows), false past `closing`.
-    private mutating func another(closing: UInt8, in container: String) throws(JSONSyntaxError) -> Bool {
+    mutating func another(closing: UInt8, in container: String) throws(JSONSyntaxError) -> Bool {
         skipWhitespace()
         switch peek() {
         case UInt8(ascii: ","): index += 1; return true
