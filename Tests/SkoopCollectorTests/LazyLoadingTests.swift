@@ -55,6 +55,8 @@ import SkoopTestSupport
         let directory = try SnapshotDirectory(path: snapshot.path)
         let path = "nodes/node1/netns/host/iptables.txt"
         var bytes = try #require(try directory.read(path))
+        #expect(try directory.readBytes(path) == [UInt8](bytes))
+        #expect(try directory.readBytes("nodes/node1/netns/host/missing.txt") == nil)
         #expect(try directory.contents(of: path, equal: bytes) == true)
         bytes[bytes.count / 2] ^= 1
         #expect(try directory.contents(of: path, equal: bytes) == false)

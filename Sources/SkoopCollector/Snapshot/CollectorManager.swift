@@ -43,11 +43,11 @@ public final class CollectorManager: Sendable {
         }
         func document(_ name: String, required: Bool = true) throws(InputError) -> SourceData? {
             let path = "k8s/\(name)"
-            guard let data = try directory.read(path) else {
+            guard let bytes = try directory.readBytes(path) else {
                 if required { warnings.append("\(path) is missing") }
                 return nil
             }
-            return SourceData(data: data, source: path)
+            return SourceData(bytes: bytes, source: path)
         }
         let slices = try document("endpointslices.json", required: false)
         let endpoints = try document("endpoints.json", required: false)

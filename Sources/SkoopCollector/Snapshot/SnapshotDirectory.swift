@@ -29,18 +29,40 @@ public struct SnapshotDirectory: Sendable {
         guard let buffer = malloc(file.size + 1) else {
             throw InputError(source: relativePath, expected: "memory for \(Self.sizeText(file.size))", found: "none left")
         }
-        var filled = 0
-        while filled <= file.size {
-            let count = Glibc.read(file.descriptor, buffer + filled, file.size + 1 - filled)
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            filled += count
-        }
+        let filled = Self.fill(file.descriptor, buffer.assumingMemoryBound(to: UInt8.self), capacity: file.size + 1)
         guard filled <= file.size else {
             free(buffer)
             throw InputError(source: relativePath, expected: "a file that does not change while it is read", found: "a growing file")
         }
         return Data(bytesNoCopy: buffer, count: filled, deallocator: .free)
+    }
+
+    /// The contents of `relativePath` as bytes (what the JSON reader takes, without a copy from
+    /// Data), or nil when it does not exist; the same checks as `read`.
+    public func readBytes(_ relativePath: String) throws(InputError) -> [UInt8]? {
+        guard let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        var filled = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: file.size + 1) { buffer, count in
+            filled = buffer.baseAddress.map { Self.fill(file.descriptor, $0, capacity: file.size + 1) } ?? 0
+            count = min(filled, file.size)
+        }
+        guard filled <= file.size else {
+            throw InputError(source: relativePath, expected: "a file that does not change while it is read", found: "a growing file")
+        }
+        return bytes
+    }
+
+    /// Reads from `descriptor` into `buffer` until the end of the file or `capacity` bytes.
+    private static func fill(_ descriptor: Int32, _ buffer: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        var filled = 0
+        while filled < capacity {
+            let count = Glibc.read(descriptor, buffer + filled, capacity - filled)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            filled += count
+        }
+        return filled
     }
 
     /// Whether `relativePath` holds exactly `data` (nil when it does not exist), read in small

@@ -4,16 +4,24 @@ import SkoopModel
 
 /// One input document: its bytes and the name errors should use (e.g. "k8s/pods.json").
 public struct SourceData: Sendable {
-    /// The raw bytes.
-    public var data: Data
+    /// The raw bytes (as the JSON reader takes them: a 500 MB pods.json is not copied again).
+    public var bytes: [UInt8]
     /// The file name for errors.
     public var source: String
 
     /// Makes a source.
     public init(data: Data, source: String) {
-        self.data = data
+        self.init(bytes: [UInt8](data), source: source)
+    }
+
+    /// Makes a source from bytes.
+    public init(bytes: [UInt8], source: String) {
+        self.bytes = bytes
         self.source = source
     }
+
+    /// The raw bytes as Data.
+    public var data: Data { Data(bytes) }
 }
 
 /// The kubectl outputs of a snapshot; any may be missing.
@@ -102,14 +110,16 @@ public struct ClusterState: Sendable {
     /// pods.json dominates big clusters, so they are decoded side by side; an error is reported
     /// in document order (nodes, pods, services, ...) whatever finished first.
     public static func decode(_ documents: KubernetesDocuments) throws(InputError) -> ClusterState {
-        let nodes = DecodedDocument(documents.nodes, KubernetesJSON.nodes)
-        let pods = DecodedDocument(documents.pods, KubernetesJSON.pods)
-        let services = DecodedDocument(documents.services, KubernetesJSON.services)
-        let slices = DecodedDocument(documents.endpointSlices, KubernetesJSON.endpointSlices)
-        let endpoints = DecodedDocument(documents.endpoints, KubernetesJSON.endpoints)
-        let policies = DecodedDocument(documents.networkPolicies, KubernetesJSON.networkPolicies)
-        let configMaps = DecodedDocument(documents.configMaps, KubernetesJSON.configMaps)
-        let namespaces = DecodedDocument(documents.namespaces, KubernetesJSON.namespaces)
+        let nodes = DecodedDocument(documents.nodes, kind: "Node", plural: "nodes", Node.init(json:))
+        let pods = DecodedDocument(documents.pods, kind: "Pod", plural: "pods", Pod.init(json:))
+        let services = DecodedDocument(documents.services, kind: "Service", plural: "services", Service.init(json:))
+        let slices = DecodedDocument(documents.endpointSlices, kind: "EndpointSlice", plural: "endpoint slices",
+                                     EndpointSlice.init(json:))
+        let endpoints = DecodedDocument(documents.endpoints, kind: "Endpoints", plural: "endpoints", Endpoints.init(json:))
+        let policies = DecodedDocument(documents.networkPolicies, kind: "NetworkPolicy", plural: "network policies",
+                                       NetworkPolicy.init(json:))
+        let configMaps = DecodedDocument(documents.configMaps, kind: "ConfigMap", plural: "config maps", ConfigMap.init(json:))
+        let namespaces = DecodedDocument(documents.namespaces, kind: "Namespace", plural: "namespaces", Namespace.init(json:))
         // Largest first, so the big one starts at once.
         let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces]
         DispatchQueue.concurrentPerform(iterations: jobs.count) { jobs[$0].run() }
@@ -192,19 +202,25 @@ private protocol DocumentJob: Sendable {
 /// One document decoded on a worker thread: the decoding, then its outcome.
 private final class DecodedDocument<Object: Sendable>: DocumentJob {
     private let source: SourceData?
-    private let decode: @Sendable (Data, String) throws(InputError) -> [Object]
+    private let kind: String
+    private let plural: String
+    private let decodeItem: @Sendable (JSONNode) throws(InputError) -> Object
     private let outcome = Mutex<Result<[Object], InputError>>(.success([]))
 
-    init(_ source: SourceData?, _ decode: @escaping @Sendable (Data, String) throws(InputError) -> [Object]) {
+    init(_ source: SourceData?, kind: String, plural: String,
+         _ decodeItem: @escaping @Sendable (JSONNode) throws(InputError) -> Object) {
         self.source = source
-        self.decode = decode
+        self.kind = kind
+        self.plural = plural
+        self.decodeItem = decodeItem
     }
 
     func run() {
         guard let source else { return }
         let decoded: Result<[Object], InputError>
         do throws(InputError) {
-            decoded = .success(try decode(source.data, source.source))
+            decoded = .success(try KubernetesJSON.decode(source.bytes, source: source.source, kind: kind, plural: plural,
+                                                         decodeItem))
         } catch {
             decoded = .failure(error)
         }

@@ -19,9 +19,8 @@ final class DecodingContext: Sendable {
 
     /// Parses `data`, handing each element of its top-level array `key` to `each` as soon as it
     /// is read (a node whose errors name `key[N]`), and returns the root without them.
-    static func root(of data: Data, source: String, expectation: String, streamingElementsOf key: String,
+    static func root(of bytes: [UInt8], source: String, expectation: String, streamingElementsOf key: String,
                      _ each: (JSONNode) throws(InputError) -> Void) throws(InputError) -> JSONNode {
-        let bytes = [UInt8](data)
         do {
             let document = try JSONDocument(parsing: bytes, source: source, streamingElementsOf: key) { element, position in
                 let item = JSONDocument(bytes: bytes, source: source, root: element)
@@ -32,7 +31,7 @@ final class DecodingContext: Sendable {
         } catch let error as InputError {
             throw error
         } catch let error as JSONSyntaxError {
-            throw syntaxError(error, data: data, source: source, expectation: expectation)
+            throw syntaxError(error, empty: bytes.isEmpty, source: source, expectation: expectation)
         } catch {
             throw InputError(source: source, expected: expectation, found: "\(error)")
         }
@@ -44,19 +43,19 @@ final class DecodingContext: Sendable {
             let document = try JSONDocument(parsing: [UInt8](data), source: source)
             return JSONNode(root: document.root, context: DecodingContext(document: document, expectation: expectation))
         } catch {
-            throw syntaxError(error, data: data, source: source, expectation: expectation)
+            throw syntaxError(error, empty: data.isEmpty, source: source, expectation: expectation)
         }
     }
 
     /// A syntax error worded like every decoding error.
-    private static func syntaxError(_ error: JSONSyntaxError, data: Data, source: String, expectation: String) -> InputError {
+    private static func syntaxError(_ error: JSONSyntaxError, empty: Bool, source: String, expectation: String) -> InputError {
         var expected = error.expected
         switch error.problem {
         case .unterminatedString: expected += " (the string never ends)"
         case .tooDeep: expected = "at most \(JSONDocument.maximumDepth) levels of nesting"
         default: break
         }
-        let found = data.isEmpty ? "an empty file" : error.inputError.found
+        let found = empty ? "an empty file" : error.inputError.found
         return InputError(source: source, line: error.line, expected: "\(expectation) (the document: \(expected))",
                           found: found)
     }

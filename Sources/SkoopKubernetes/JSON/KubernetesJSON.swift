@@ -50,6 +50,12 @@ public enum KubernetesJSON {
     /// Parses a document and decodes its items (or the single object it holds).
     static func decode<T>(_ data: Data, source: String, kind: String, plural: String,
                           _ decodeItem: (JSONNode) throws(InputError) -> T) throws(InputError) -> [T] {
+        try decode([UInt8](data), source: source, kind: kind, plural: plural, decodeItem)
+    }
+
+    /// Parses a document given as bytes and decodes its items (or the single object it holds).
+    static func decode<T>(_ data: [UInt8], source: String, kind: String, plural: String,
+                          _ decodeItem: (JSONNode) throws(InputError) -> T) throws(InputError) -> [T] {
         // Items are decoded as they are read: a big List is never held as one tree.
         var result: [T] = []
         let json = try DecodingContext.root(of: data, source: source, expectation: "a Kubernetes List of \(plural)",
