@@ -16,8 +16,12 @@ public struct Router: Sendable {
     /// The name of the loopback device ("lo"), where local deliveries go.
     public let loopbackName: String
 
-    /// Routes per (family, table), most specific first, then by metric.
-    let tables: [TableKey: [Route]]
+    /// Routes per (family, table), most specific first, then by metric, with their groups by
+    /// prefix length: a lookup visits one group per length instead of every route (a node of
+    /// a 5,000-node cluster has 5,000).
+    let tables: [TableKey: IndexedRouteTable]
+    /// The same routes grouped by prefix length (longest first) and network: a lookup visits
+    /// one group per length instead of every route (a node of a 5,000-node cluster has 5,000).
 
     struct TableKey: Hashable, Sendable {
         var family: AddressFamily
@@ -57,7 +61,7 @@ public struct Router: Sendable {
                 return a.offset < b.offset
             }.map(\.element)
         }
-        self.tables = tables
+        self.tables = tables.mapValues { IndexedRouteTable(routes: $0, groups: RouteLengthGroup.grouping($0)) }
     }
 
     /// The rules consulted for a family.
@@ -65,7 +69,7 @@ public struct Router: Sendable {
 
     /// The routes of one table and family, most specific first.
     public func routes(in table: RouteTable, family: AddressFamily) -> [Route] {
-        tables[TableKey(family: family, table: table)] ?? []
+        tables[TableKey(family: family, table: table)]?.routes ?? []
     }
 
     /// Routes `query` as the kernel would: rules by priority, then the longest-prefix, lowest-metric
@@ -131,8 +135,17 @@ public struct Router: Sendable {
     /// The table's answer: longest prefix, then TOS and metric; error routes (throw, blackhole,
     /// unreachable, prohibit) answer at once, unicast ones need a live next hop (on `oif` if given).
     func fibLookup(table: RouteTable, query: RouteQuery) -> FIBMatch? {
-        for route in routes(in: table, family: query.destination.family) {
-            guard route.destination.contains(query.destination) else { continue }
+        for group in tables[TableKey(family: query.destination.family, table: table)]?.groups ?? [] {
+            guard let network = IPPrefix(query.destination, length: group.length)?.network,
+                  let candidates = group.byNetwork[network] else { continue }
+            if let match = firstUsable(candidates, query) { return match }
+        }
+        return nil
+    }
+
+    /// The first of `candidates` (routes whose prefix holds the destination) the query can use.
+    private func firstUsable(_ candidates: [Route], _ query: RouteQuery) -> FIBMatch? {
+        for route in candidates {
             if route.tos != 0, route.tos != query.tos { continue }
             switch route.type {
             case .throw, .blackhole, .unreachable, .prohibit, .nat, .xresolve:
@@ -194,5 +207,35 @@ public struct Router: Sendable {
         }
         return RouteResult(query: query, outcome: .unicast, branches: [RouteBranch(gateway: nil, oif: oif)],
                            source: query.source ?? primaryAddress(on: oif, family: .inet, within: .host))
+    }
+}
+
+/// One routing table: its routes in lookup order and the same routes by prefix length.
+struct IndexedRouteTable: Sendable {
+    let routes: [Route]
+    let groups: [RouteLengthGroup]
+}
+
+/// Routes of one prefix length, by network address (in their table's order).
+struct RouteLengthGroup: Sendable {
+    let length: Int
+    let byNetwork: [IPAddress: [Route]]
+
+    /// `routes` (most specific first) grouped by prefix length, longest first, keeping their order.
+    static func grouping(_ routes: [Route]) -> [RouteLengthGroup] {
+        var groups: [RouteLengthGroup] = []
+        var start = 0
+        while start < routes.count {
+            let length = routes[start].destination.length
+            var end = start
+            var byNetwork: [IPAddress: [Route]] = [:]
+            while end < routes.count, routes[end].destination.length == length {
+                byNetwork[routes[end].destination.network, default: []].append(routes[end])
+                end += 1
+            }
+            groups.append(RouteLengthGroup(length: Int(length), byNetwork: byNetwork))
+            start = end
+        }
+        return groups
     }
 }
