@@ -9,13 +9,12 @@ struct PluginAssertion {
     let cluster: ClusterState
     /// The node being checked.
     let node: String
-    /// Its host netns.
-    let info: NetNSInfo
+    /// Its host netns's router (the simulator's: built once per netns).
+    let router: Router
 
     func suspicions() -> [Suspicion] {
         guard ["flannel", "calico", "bridge"].contains(plugin.name) else { return [] }
         var found: [Suspicion] = []
-        let router = Router(interfaces: info.interfaces, addresses: info.addresses, rules: info.rules, routes: info.routes)
         for other in cluster.nodes where other.name != node {
             guard let remoteIP = other.flannelPublicIP ?? other.primaryIP(family: .inet) else { continue }
             for cidr in other.podCIDRs where cidr.family == .inet {
@@ -59,7 +58,7 @@ struct PluginAssertion {
 
     /// What is wrong with the route's next hop for this plugin, if anything.
     func mismatch(branch: RouteBranch, cidr: IPPrefix, remote: IPAddress) -> String? {
-        let device = branch.oif.flatMap { info.interface(named: $0) }
+        let device = branch.oif.flatMap { name in router.interfaces.first { $0.name == name } }
         switch (plugin.name, plugin.mode?.lowercased()) {
         case ("flannel", "vxlan"?), ("calico", "vxlan"?):
             if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }

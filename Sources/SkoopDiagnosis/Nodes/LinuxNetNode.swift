@@ -352,6 +352,6 @@ struct LinuxNetNode: NetNodeAction {
     func assertions() -> [Suspicion] {
         NetstackAssertion(info: info, isPod: pod != nil, rulesetWarnings: simulator.rulesetWarnings).suspicions()
             + KubernetesAssertion(cluster: network.cluster).suspicions(pod: pod, node: node)
-            + (netnsID == "host" ? PluginAssertion(plugin: network.plugin, cluster: network.cluster, node: node, info: info).suspicions() : [])
+            + (netnsID == "host" ? PluginAssertion(plugin: network.plugin, cluster: network.cluster, node: node, router: simulator.router).suspicions() : [])
     }
 }
