@@ -23,7 +23,8 @@ enum SnapshotFuzzer {
         ProcessInfo.processInfo.environment["SKOOP_FUZZ_SNAPSHOT"] ?? "Tests/Fixtures/lab-basic"
     }
 
-    /// A private copy of the fixture, made once per process.
+    /// A private copy of the fixture, made once per process and removed when it exits
+    /// (libFuzzer ends with exit() when its time is up; a crash keeps it for the post-mortem).
     static let copy: String = {
         let target = FileManager.default.temporaryDirectory
             .appendingPathComponent("skoop-fuzz-snapshot-\(ProcessInfo.processInfo.processIdentifier)").path
@@ -34,6 +35,7 @@ enum SnapshotFuzzer {
             FileHandle.standardError.write(Data("cannot copy \(fixture): \(error)\n".utf8))
             exit(2)
         }
+        atexit { try? FileManager.default.removeItem(atPath: SnapshotFuzzer.copy) }
         return target
     }()
 

@@ -38,6 +38,9 @@ expect 65 'k8s/pods.json:1: expected .*\^\[\]52' -- "$skoop" inspect --snapshot 
 damage utf8 nodes/node1/netns/host/sysctl.txt 'net.ipv4.ip_forward = 1\nnet.\xff\xfe = 2\n'
 expect 65 'sysctl.txt: expected UTF-8 text' -- "$skoop" diagnose --snapshot "$work/utf8" -s default/client -d default/web-1 -p 8080 --output json
 
+damage hints snapshot.json '{\n  "version": 1,\n  "cni": "flannel",\n  "kubeProxyMode": ["iptables"]\n}\n'
+expect 65 'snapshot.json:4: expected "kubeProxyMode": a string or null' -- "$skoop" inspect --snapshot "$work/hints"
+
 damage escapes k8s/pods.json "$(sed 's/"name": "client"/"name": "cli\\\\u001b[2Jent"/' Tests/Fixtures/lab-basic/k8s/pods.json)"
 expect 0 '' -- "$skoop" inspect --snapshot "$work/escapes"
 expect 0 '' -- "$skoop" diagnose --snapshot "$work/escapes" -s 'default/cli'$'\x1b''[2Jent' -d svc/default/web -p 80

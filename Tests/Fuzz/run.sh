@@ -11,8 +11,12 @@ seconds=${1:-20}
 shift || true
 scratch=.build-fuzz
 mkdir -p "$scratch"
+# The Swift driver leaves a TemporaryDirectory.* (holding .keep-directory) in TMPDIR for every
+# swiftc it runs, and never removes it: build with a private TMPDIR, removed on exit.
+build_tmp=$(mktemp -d)
+trap 'rm -rf "$build_tmp"' EXIT
 # The linker's "Cannot export local symbol __asan_*" warnings are harmless: keep them in a log.
-if ! swift build -c debug --scratch-path "$scratch" --product SkoopFuzz \
+if ! TMPDIR=$build_tmp swift build -c debug --scratch-path "$scratch" --product SkoopFuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DSKOOP_LIBFUZZER >"$scratch/build.log" 2>&1; then
     grep -v 'Cannot export local symbol' "$scratch/build.log" >&2
     exit 1

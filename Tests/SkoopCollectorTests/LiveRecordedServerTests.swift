@@ -92,7 +92,8 @@ final class RecordedAPIServer: @unchecked Sendable {
         return (created, deleted)
     }
 
-    func options(nodes: [String]? = nil, timeout: Double = 20) -> LiveClusterOptions {
+    /// Options for a collection; the default timeout stretches under the sanitizers (TestTime).
+    func options(nodes: [String]? = nil, timeout: Double = TestTime.seconds(20)) -> LiveClusterOptions {
         LiveClusterOptions(kubeconfig: kubeconfig, nodes: nodes,
                            collector: LiveCollectorOptions(timeout: timeout, parallelism: 2, pollInterval: 0.2),
                            kubectlArguments: ["--cache-dir", directory.appendingPathComponent("cache").path])

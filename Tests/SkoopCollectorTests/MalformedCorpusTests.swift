@@ -28,6 +28,9 @@ import SkoopTestSupport
         ("ipset/bad-member.txt", [host + "ipset.txt"], 2),
         ("text/sockets-wrong-columns.txt", [host + "sockets.txt"], 1), ("text/sysctl-no-equals.txt", [host + "sysctl.txt"], 2),
         ("text/ipvs-bad-lines.txt", [host + "ipvs.txt"], 1),
+        ("snapshot/wrong-version.json", ["snapshot.json"], 3), ("snapshot/wrong-field-types.json", ["snapshot.json"], 4),
+        ("snapshot/missing-version.json", ["snapshot.json"], 1), ("snapshot/array-not-object.json", ["snapshot.json"], 1),
+        ("snapshot/trailing-comma.json", ["snapshot.json"], 4),
         ("iptables/jump-missing-chain.txt", [host + "iptables.txt"], nil), ("iptables/jump-cycle.txt", [host + "iptables.txt"], nil),
     ]
 
@@ -54,6 +57,28 @@ import SkoopTestSupport
         #expect(host.warnings.filter { $0.contains("KUBE-NOWHERE") || $0.contains("KUBE-ALSO-MISSING") }.count == 2, "\(host.warnings)")
     }
 
+    @Test func snapshotJSONErrorsNameTheLineAndWhatWasExpected() throws {
+        let expectations = [
+            "snapshot/wrong-field-types.json": #"snapshot.json:4: expected "kubeProxyMode": a string or null, found "["iptables"]""#,
+            "snapshot/wrong-version.json": #"snapshot.json:3: expected "version": 1, found "2""#,
+            "snapshot/missing-version.json": #"snapshot.json:1: expected a "version" member (a JSON object like {"version": 1}), found "{""#,
+        ]
+        for (corpus, description) in expectations {
+            let snapshot = try ScratchSnapshot()
+            try snapshot.write("snapshot.json", try MalformedCorpus.data(corpus))
+            let error = try #require(snapshot.read().failure, "\(corpus) must be an error")
+            #expect(error.description == description)
+        }
+    }
+
+    @Test func snapshotJSONWithUnknownMembersAndNullsIsRead() throws {
+        let snapshot = try ScratchSnapshot()
+        let text = #"{"version": 1.0, "cni": "calico", "mode": null, "collectedBy": {"tool": "future"}}"#
+        try snapshot.write("snapshot.json", Data(text.utf8))
+        let hints = try snapshot.read().get().hints
+        #expect(hints == SnapshotHints(cni: "calico"))
+    }
+
     @Test(arguments: ["[", "{\"a\":", "[{\"items\":"])
     func jsonNestedAHundredThousandLevelsIsAnError(_ opener: String) throws {
         let deep = Data(String(repeating: opener, count: 100_000).utf8)
@@ -63,7 +88,8 @@ import SkoopTestSupport
             let outcome = snapshot.read()
             expectCleanOutcome(outcome, file: target)
             let error = try #require(outcome.failure, "\(target) nested 100,000 deep must be an error")
-            if target != "snapshot.json" { #expect(error.expected.contains("at most 200"), "\(error)") }
+            #expect(error.expected.contains("at most 200"), "\(error)")
+            #expect(error.line == 1, "\(error)")
         }
     }
 }

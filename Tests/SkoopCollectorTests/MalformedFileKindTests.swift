@@ -65,8 +65,7 @@ import SkoopTestSupport
             let notUTF8 = !isJSON && (damage == .binaryGarbage || damage == .invalidUTF8)
             if notUTF8 {
                 #expect(error.expected == "UTF-8 text")
-            } else if file != "snapshot.json" {
-                // Foundation's decoder (snapshot.json) knows no line; every other reader names it.
+            } else {
                 #expect(error.line != nil, "\(error)")
             }
         case .crlf:

@@ -103,7 +103,7 @@ import SkoopTestSupport
         #expect(!LabVerifySummary([healthy, faulty]).passed)
     }
 
-    @Test("lab verify: a small subset agrees with the kernel", .timeLimit(.minutes(2)),
+    @Test("lab verify: a small subset agrees with the kernel", .timeLimit(.minutes(2 * TestTime.scale)),
           .enabled(if: LabVerifyTests.isRoot, "needs root to create network namespaces (CI runs as root)"))
     func verifierAgreesWithTheKernel() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-test-\(getpid())")

@@ -27,22 +27,36 @@ public struct SnapshotHints: Hashable, Sendable, Codable {
         self.serviceCIDR = serviceCIDR
     }
 
-    /// Decodes `snapshot.json`; errors name the file.
+    /// Decodes `snapshot.json` with the line-accurate JSON reader; errors name the file, the
+    /// line and what was expected there. Unknown members are ignored (newer collectors may add some).
     public static func decode(_ data: Data, source: String) throws(InputError) -> SnapshotHints {
+        let shape = "a JSON object like {\"version\": 1}"
+        let document: JSONDocument
         do {
-            let hints = try JSONDecoder().decode(SnapshotHints.self, from: data)
-            guard hints.version == 1 else {
-                throw InputError(source: source, expected: "\"version\": 1", found: "version \(hints.version)")
-            }
-            return hints
-        } catch let error as InputError {
-            throw error
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw InputError(source: source, expected: "a \"\(key.stringValue)\" field")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw InputError(source: source, expected: "\(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+            document = try JSONDocument(parsing: [UInt8](data), source: source)
         } catch {
-            throw InputError(source: source, expected: "a JSON object like {\"version\":1}", found: "malformed JSON")
+            let expected = error.problem == .tooDeep ? "at most \(JSONDocument.maximumDepth) levels of nesting" : error.expected
+            throw InputError(source: source, line: error.line, expected: "\(shape) (the document: \(expected))",
+                             found: data.isEmpty ? "an empty file" : error.inputError.found)
         }
+        let root = document.root
+        func mistake(_ value: JSONValue, _ expected: String) -> InputError {
+            InputError(source: source, line: document.line(of: value), expected: expected,
+                       found: document.excerpt(at: value.offset) ?? value.summary)
+        }
+        guard root.members != nil else { throw mistake(root, shape) }
+        guard let versionValue = root["version"] else {
+            throw InputError(source: source, line: document.line(of: root), expected: "a \"version\" member (\(shape))",
+                             found: document.excerpt(at: root.offset))
+        }
+        guard versionValue.integer == 1 else { throw mistake(versionValue, "\"version\": 1") }
+        func text(_ key: String) throws(InputError) -> String? {
+            guard let value = root[key], !value.isNull else { return nil }
+            guard let string = value.string else { throw mistake(value, "\"\(key)\": a string or null") }
+            return string
+        }
+        return SnapshotHints(version: 1, cni: try text("cni"), mode: try text("mode"),
+                             kubeProxyMode: try text("kubeProxyMode"), clusterCIDR: try text("clusterCIDR"),
+                             serviceCIDR: try text("serviceCIDR"))
     }
 }
