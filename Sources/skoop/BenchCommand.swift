@@ -125,6 +125,11 @@ struct Bench {
             }
         })
         log("iptables-save scan (\(spec.services) services): \(BenchReport.duration(skoop)), \(lines) rules; every rule decoded: \(BenchReport.duration(whole))")
+        var data = Data(), text = ""
+        let read = try Bench.time { data = try Data(contentsOf: URL(fileURLWithPath: path)) }
+        let decode = try Bench.time { text = String(decoding: data, as: UTF8.self) }
+        let structure = try Bench.time { _ = try IPTablesSaveParser.scan(text, source: path) }
+        log("  of which: read \(BenchReport.duration(read)), UTF-8 \(BenchReport.duration(decode)), scan \(BenchReport.duration(structure))")
         let name = "Read iptables-save as a diagnosis does (structure; rules decoded on first use), \(spec.services.formatted()) services × \(spec.endpoints) (\(lines.formatted()) rules, \(BenchReport.bytes(size)))"
         let wholeNote = "; every rule decoded (skoop inspect) \(BenchReport.duration(whole))"
         guard getuid() == 0 else {

@@ -1,6 +1,7 @@
 import Testing
 import SkoopModel
 import SkoopCollector
+import SkoopNetstack
 @testable import SkoopDiagnosis
 import SkoopTestSupport
 
@@ -10,7 +11,7 @@ import SkoopTestSupport
         let collector = try CollectorManager(snapshot: Fixtures.url(fixture).path)
         let network = GenericProvider().network(collector: collector, context: DiagnosisContext())
         return PluginAssertion(plugin: network.plugin, cluster: collector.cluster, node: node,
-                               info: try collector.netns(node: node, id: "host")).suspicions()
+                               router: NetNSSimulator(info: try collector.netns(node: node, id: "host")).router).suspicions()
     }
 
     @Test func healthyFlannelVXLANNodesHaveTheExpectedRoutes() throws {

@@ -30,81 +30,62 @@ struct RuleLine: Hashable, Sendable {
     let line: UInt32
 }
 
-/// The rules of one chain: given decoded, or lines of a scanned dump decoded on first use and
-/// then kept. Copies of a Chain share it, so every engine over the same parsed dump (every node
-/// of a cluster carries kube-proxy's identical ruleset) decodes and indexes a chain once.
-final class ChainRules: Sendable {
-    /// How many rules there are (known without decoding).
-    let count: Int
-    private let lines: [RuleLine]
-    private let dump: ScannedDump?
-    private let table: String
-    private let decoded: Mutex<[Rule]?>
-    private let index: Mutex<DestinationIndex?>
-    private let validation: Mutex<Result<[RulesetWarning], InputError>?>
+/// The rules of one chain: given decoded, or a chain of a scanned table, decoded on first use
+/// and then kept. Copies of a Chain share the storage, so every engine over the same parsed
+/// dump (every node of a cluster carries kube-proxy's identical ruleset) decodes and indexes a
+/// chain once.
+enum ChainRules: Sendable {
+    case decoded(DecodedRules)
+    /// The chain at this position of a scanned table.
+    case scanned(ScannedTable, Int)
 
     /// Rules already decoded.
     init(decoded rules: [Rule]) {
-        count = rules.count
-        lines = []
-        dump = nil
-        table = ""
-        decoded = Mutex(rules)
-        index = Mutex(nil)
-        validation = Mutex(.success([]))
+        self = .decoded(DecodedRules(rules))
     }
 
-    /// Rules of `table` still to be decoded from `dump`.
-    init(lines: [RuleLine], dump: ScannedDump, table: String) {
-        count = lines.count
-        self.lines = lines
-        self.dump = dump
-        self.table = table
-        decoded = Mutex(nil)
-        index = Mutex(nil)
-        validation = Mutex(nil)
+    /// How many rules there are (known without decoding).
+    var count: Int {
+        switch self {
+        case .decoded(let rules): rules.rules.count
+        case .scanned(let table, let chain): table.ruleCount(chain)
+        }
     }
 
     /// The rules; a line that cannot be read becomes an unreadable rule (uncertain when walked).
     var rules: [Rule] {
-        decoded.withLock { cache in
-            if let cache { return cache }
-            let rules = lines.map { line in
-                (try? decode(line).rule) ?? unreadable(line)
-            }
-            cache = rules
-            return rules
+        switch self {
+        case .decoded(let rules): rules.rules
+        case .scanned(let table, let chain): table.rules(chain)
         }
     }
 
     /// The rules, or the first line that cannot be read; and what the reading noted. Done once.
     func decodeStrictly() throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
-        guard let dump else { return (rules, []) }
-        let outcome = validation.withLock { cached -> Result<[RulesetWarning], InputError> in
-            if let cached { return cached }
-            var rules: [Rule] = []
-            var notes: [RulesetWarning] = []
-            rules.reserveCapacity(lines.count)
-            let result: Result<[RulesetWarning], InputError>
-            do throws(InputError) {
-                for line in lines {
-                    let (rule, ruleNotes) = try decode(line)
-                    rules.append(rule)
-                    notes += ruleNotes.map { RulesetWarning(source: dump.source, line: rule.line, message: $0) }
-                }
-                let kept = rules
-                decoded.withLock { $0 = kept }
-                result = .success(notes)
-            } catch {
-                result = .failure(error)
-            }
-            cached = result
-            return result
+        switch self {
+        case .decoded(let rules): return (rules.rules, [])
+        case .scanned(let table, let chain): return try table.decodeStrictly(chain)
         }
-        return (rules, try outcome.get())
     }
 
     /// The destination index over the rules, built once.
+    var destinationIndex: DestinationIndex {
+        switch self {
+        case .decoded(let rules): rules.destinationIndex
+        case .scanned(let table, let chain): table.destinationIndex(chain)
+        }
+    }
+}
+
+/// Decoded rules and their destination index, built on first use.
+final class DecodedRules: Sendable {
+    let rules: [Rule]
+    private let index = Mutex<DestinationIndex?>(nil)
+
+    init(_ rules: [Rule]) {
+        self.rules = rules
+    }
+
     var destinationIndex: DestinationIndex {
         index.withLock { cache in
             if let cache { return cache }
@@ -113,10 +94,86 @@ final class ChainRules: Sendable {
             return built
         }
     }
+}
+
+/// One table of a scanned dump: every rule line grouped by chain (one array for the whole
+/// table, not one per chain: kube-proxy declares 100,000 chains), decoded chain by chain.
+final class ScannedTable: Sendable {
+    private let dump: ScannedDump
+    private let table: String
+    /// Rule lines grouped by chain, in dump order within a chain.
+    private let lines: [RuleLine]
+    /// Where each chain's lines start in `lines`; one more entry than chains.
+    private let starts: [Int]
+    private struct Caches {
+        var decoded: [Int: [Rule]] = [:]
+        var indexes: [Int: DestinationIndex] = [:]
+        var validated: [Int: Result<[RulesetWarning], InputError>] = [:]
+    }
+    private let caches = Mutex(Caches())
+
+    /// `lines` holds each rule line with the position of its chain, in dump order.
+    init(dump: ScannedDump, table: String, chainCount: Int, lines: [(chain: Int32, line: RuleLine)]) {
+        self.dump = dump
+        self.table = table
+        // A counting sort by chain keeps dump order within each chain.
+        var starts = [Int](repeating: 0, count: chainCount + 1)
+        for entry in lines { starts[Int(entry.chain) + 1] += 1 }
+        for chain in 0..<chainCount { starts[chain + 1] += starts[chain] }
+        var next = starts
+        var grouped = [RuleLine](repeating: RuleLine(start: 0, end: 0, line: 0), count: lines.count)
+        for entry in lines {
+            grouped[next[Int(entry.chain)]] = entry.line
+            next[Int(entry.chain)] += 1
+        }
+        self.lines = grouped
+        self.starts = starts
+    }
+
+    func ruleCount(_ chain: Int) -> Int { starts[chain + 1] - starts[chain] }
+
+    func rules(_ chain: Int) -> [Rule] {
+        if let cached = caches.withLock({ $0.decoded[chain] }) { return cached }
+        let rules = lines[starts[chain]..<starts[chain + 1]].map { line in
+            (try? decode(line).rule) ?? unreadable(line)
+        }
+        caches.withLock { $0.decoded[chain] = rules }
+        return rules
+    }
+
+    func decodeStrictly(_ chain: Int) throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
+        if let known = caches.withLock({ $0.validated[chain] }) { return (rules(chain), try known.get()) }
+        var rules: [Rule] = []
+        var notes: [RulesetWarning] = []
+        let outcome: Result<[RulesetWarning], InputError>
+        do throws(InputError) {
+            for line in lines[starts[chain]..<starts[chain + 1]] {
+                let (rule, ruleNotes) = try decode(line)
+                rules.append(rule)
+                notes += ruleNotes.map { RulesetWarning(source: dump.source, line: rule.line, message: $0) }
+            }
+            outcome = .success(notes)
+        } catch {
+            outcome = .failure(error)
+        }
+        let kept = rules
+        caches.withLock {
+            $0.validated[chain] = outcome
+            if case .success = outcome { $0.decoded[chain] = kept }
+        }
+        let found = try outcome.get()
+        return (self.rules(chain), found)
+    }
+
+    func destinationIndex(_ chain: Int) -> DestinationIndex {
+        if let cached = caches.withLock({ $0.indexes[chain] }) { return cached }
+        let built = DestinationIndex(rules(chain))
+        caches.withLock { $0.indexes[chain] = built }
+        return built
+    }
 
     private func decode(_ line: RuleLine) throws(InputError) -> (rule: Rule, notes: [String]) {
-        guard let dump else { throw InputError(source: "", expected: "a rule", found: "nothing") }
-        return try RuleDecoder.decode(dump.slice(line), number: Int(line.line), table: table, source: dump.source)
+        try RuleDecoder.decode(dump.slice(line), number: Int(line.line), table: table, source: dump.source)
     }
 
     private func unreadable(_ line: RuleLine) -> Rule {
@@ -127,9 +184,8 @@ final class ChainRules: Sendable {
         } catch {
             why = error.expected
         }
-        let text = dump.map { String($0.slice(line)) } ?? ""
         return Rule(matches: [Match(.unsupported(module: RuleDecoder.unreadableModule, arguments: ["expected \(why)"]))],
-                    target: .none, text: text, line: Int(line.line))
+                    target: .none, text: String(dump.slice(line)), line: Int(line.line))
     }
 }
 
