@@ -12,6 +12,8 @@ import SkoopModel
 struct DumpScanner {
     private struct Declared {
         var name: String
+        /// Where the name sits in the dump.
+        var nameBytes: Range<Int>
         var policy: Target?
         var counters: Counters?
     }
@@ -114,10 +116,10 @@ struct DumpScanner {
         let third = Self.firstWord(bytes, second.upperBound..<line.upperBound)
         let name = String(decoding: bytes[first], as: UTF8.self)
         let policy: Target?
-        switch String(decoding: bytes[second], as: UTF8.self) {
-        case "-": policy = nil
-        case "ACCEPT": policy = .accept
-        case "DROP": policy = .drop
+        switch (bytes[second.lowerBound], second.count) {
+        case (UInt8(ascii: "-"), 1): policy = nil
+        case (UInt8(ascii: "A"), 6) where String(decoding: bytes[second], as: UTF8.self) == "ACCEPT": policy = .accept
+        case (UInt8(ascii: "D"), 4) where String(decoding: bytes[second], as: UTF8.self) == "DROP": policy = .drop
         default: throw error(number, "a chain policy (ACCEPT, DROP or -)", text)
         }
         var counters: Counters?
@@ -128,9 +130,11 @@ struct DumpScanner {
             }
             counters = parsed
         }
-        guard positions[name] == nil else { throw error(number, "a chain declared once", text) }
-        positions[name] = declared.count
-        declared.append(Declared(name: name, policy: policy, counters: counters))
+        if let earlier = positions.updateValue(declared.count, forKey: name) {
+            positions[name] = earlier
+            throw error(number, "a chain declared once", text)
+        }
+        declared.append(Declared(name: name, nameBytes: first, policy: policy, counters: counters))
     }
 
     /// `[packets:bytes] -A CHAIN ...`: notes the line under its chain.
@@ -158,8 +162,16 @@ struct DumpScanner {
     /// The declared chain whose name is at `range`; the previous rule's chain is tried first.
     private mutating func chainPosition(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, line: Range<Int>,
                                         number: Int) throws(InputError) -> Int {
-        if lastChain >= 0, range.count == lastName.count,
-           memcmp(bytes.baseAddress! + range.lowerBound, bytes.baseAddress! + lastName.lowerBound, range.count) == 0 {
+        func same(_ other: Range<Int>) -> Bool {
+            range.count == other.count
+                && memcmp(bytes.baseAddress! + range.lowerBound, bytes.baseAddress! + other.lowerBound, range.count) == 0
+        }
+        if lastChain >= 0, same(lastName) { return lastChain }
+        // iptables-save lists rules chain by chain in declaration order: try the next chain
+        // before hashing the name.
+        if lastChain + 1 < declared.count, same(declared[lastChain + 1].nameBytes) {
+            lastChain += 1
+            lastName = range
             return lastChain
         }
         var name = String(decoding: bytes[range], as: UTF8.self)
