@@ -63,9 +63,29 @@ public struct DiagnosisSession: Sendable {
         clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
                                                                destination: destinationEndpoint, proto: query.proto,
                                                                enforced: network.plugin.enforcesNetworkPolicy)
+        let manager = SnapshotNetNodeManager(network: network)
+        // The nodes the path will cross are read, simulated and checked in the background
+        // while the walk starts: on a 5,000-node cluster each takes tens of milliseconds.
+        collector.prefetch(hostsOf: DiagnosisSession.nodesOnThePath(source: source, destination: destination, cluster: cluster),
+                           then: manager.warmHost)
         diagnostor = Diagnostor(source: sourceHop, destination: destinationEndpoint, protocol: query.proto,
-                                manager: SnapshotNetNodeManager(network: network), limits: context.limits,
+                                manager: manager, limits: context.limits,
                                 clusterSuspicions: clusterSuspicions)
+    }
+
+    /// The nodes the flow will cross for sure: the source's, the destination's, a service's
+    /// backends' (in that order, without repeats).
+    static func nodesOnThePath(source: ResolvedTarget, destination: ResolvedTarget, cluster: ClusterState) -> [String] {
+        func nodes(of target: ResolvedTarget) -> [String] {
+            switch target {
+            case .pod(let pod): [pod.nodeName].compactMap { $0 }
+            case .node(let node): [node.name]
+            case .service(let service): cluster.endpoints(of: service).compactMap(\.nodeName)
+            case .external: []
+            }
+        }
+        var seen: Set<String> = []
+        return (nodes(of: source) + nodes(of: destination)).filter { seen.insert($0).inserted }
     }
 
     /// The source's address in the flow's family.

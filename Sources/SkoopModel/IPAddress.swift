@@ -5,7 +5,7 @@ public enum IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible, 
 
     /// Parses either family; nil when the text is neither.
     /// - Complexity: O(n), without allocating.
-    public init?<S: StringProtocol>(_ text: S) {
+    @inlinable public init?<S: StringProtocol>(_ text: S) {
         if let v4 = IPv4Address(text) {
             self = .v4(v4)
         } else if let v6 = IPv6Address(text) {

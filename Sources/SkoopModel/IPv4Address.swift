@@ -13,7 +13,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
 
     /// Parses dotted-quad text such as "10.244.1.2"; nil when it is anything else.
     /// - Complexity: O(n) in the length of the text, without allocating.
-    public init?<S: StringProtocol>(_ text: S) {
+    @inlinable public init?<S: StringProtocol>(_ text: S) {
         var result: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0

@@ -14,7 +14,7 @@ public struct IPv6Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Parses RFC 4291 text ("fd00::1", "::ffff:10.0.0.1"); nil when it is anything else.
     /// A zone suffix ("%eth0") is not accepted.
     /// - Complexity: O(n) in the length of the text, without allocating.
-    public init?<S: StringProtocol>(_ text: S) {
+    @inlinable public init?<S: StringProtocol>(_ text: S) {
         var groups: (UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16, UInt16) = (0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         var gapAt = -1

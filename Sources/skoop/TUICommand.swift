@@ -165,7 +165,7 @@ struct TUILauncher {
     /// Pods, services and nodes, as `:diag` takes them.
     func completionNames() -> [String] {
         let cluster = collector.cluster
-        return cluster.pods.map(\.qualifiedName) + cluster.services.map { "svc/\($0.qualifiedName)" }
+        return cluster.pods.qualifiedNames + cluster.services.map { "svc/\($0.qualifiedName)" }
             + cluster.nodes.map { "node/\($0.name)" }
     }
 

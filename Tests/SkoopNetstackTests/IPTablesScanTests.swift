@@ -84,4 +84,21 @@ struct IPTablesScanTests {
         #expect(rules.map(\.line) == [3, 4])
         #expect(rules.first?.counters == Counters(packets: 3, bytes: 4))
     }
+
+    @Test("thousands of chains are found by name, whatever order their rules come in")
+    func manyChains() throws {
+        let names = (0..<5_000).map { "KUBE-SEP-\(String($0, radix: 36).uppercased())" }
+        var lines = ["*nat", ":PREROUTING ACCEPT [0:0]"] + names.map { ":\($0) - [0:0]" }
+        // Rules in reverse declaration order: the scanner's guess of the next chain never holds.
+        for (position, name) in names.enumerated().reversed() {
+            lines += (0...(position % 3)).map { "-A \(name) -s 10.0.\($0).0/24 -j RETURN" }
+        }
+        let ruleset = try IPTablesSaveParser.scan((lines + ["COMMIT", ""]).joined(separator: "\n"), source: "t.txt").ruleset
+        let nat = try #require(ruleset.table("nat"))
+        for (position, name) in names.enumerated() {
+            #expect(nat.chain(name)?.rules.count == position % 3 + 1, "\(name)")
+        }
+        #expect(nat.chain("KUBE-SEP-NOPE") == nil)
+        #expect(nat.chain("PREROUTING")?.policy == .accept)
+    }
 }

@@ -73,7 +73,7 @@ import SkoopTestSupport
         let copy = try Self.hostileSnapshot()
         let collector = try CollectorManager(snapshot: copy.path)
         let network = GenericProvider().network(collector: collector, context: DiagnosisContext())
-        var state = TUIState(title: "hostile", completionNames: collector.cluster.pods.map(\.qualifiedName),
+        var state = TUIState(title: "hostile", completionNames: collector.cluster.pods.qualifiedNames,
                              rulesetProvider: { hop in Self.chains(of: network.netns(of: hop)) })
         state.resize(to: Size(columns: 160, rows: 50))
         state.begin(query: TUIQuery(src: "default/" + Self.hostilePod, dst: "svc/default/web", port: 80),

@@ -26,6 +26,7 @@ public final class CollectorManager: Sendable {
     private let rulesets = ParsedRulesetCache()
     private let netnsLists = Mutex<[String: [String]]>([:])
     private let failures = Mutex<[String: InputError]>([:])
+    private let gates = Mutex<[String: NetNSGate]>([:])
     private let materialized = Mutex<[String: NodeCollectionFailure?]>([:])
 
     /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later
@@ -43,11 +44,20 @@ public final class CollectorManager: Sendable {
         }
         func document(_ name: String, required: Bool = true) throws(InputError) -> SourceData? {
             let path = "k8s/\(name)"
-            guard let bytes = try directory.readBytes(path) else {
+            guard directory.exists(path) else {
                 if required { warnings.append("\(path) is missing") }
                 return nil
             }
-            return SourceData(bytes: bytes, source: path)
+            let vanished = InputError(source: path, expected: "a file that stays while the snapshot is read", found: "no such file")
+            // Read by the thread that decodes it (pods.json alone is 500 MB at 150,000 pods);
+            // the lists that are skimmed, not parsed, are mapped.
+            return SourceData(source: path, reader: { () throws(InputError) -> [UInt8] in
+                guard let bytes = try directory.readBytes(path) else { throw vanished }
+                return bytes
+            }, mapper: { () throws(InputError) -> SharedBytes in
+                guard let bytes = try directory.map(path) else { throw vanished }
+                return bytes
+            })
         }
         let slices = try document("endpointslices.json", required: false)
         let endpoints = try document("endpoints.json", required: false)
@@ -79,21 +89,54 @@ public final class CollectorManager: Sendable {
 
     /// The collected netns `id` of `node`, read on first use.
     public func netns(node: String, id: String) throws(InputError) -> NetNSInfo {
+        try netns(node: node, id: id, recordingFailure: true)
+    }
+
+    /// Reads the netns once even when several threads ask at the same time (a prefetch and the
+    /// walk): the second waits for the first. A prefetch does not record a failure: only a
+    /// netns the walk really reached may make the diagnosis fail.
+    private func netns(node: String, id: String, recordingFailure: Bool) throws(InputError) -> NetNSInfo {
         let key = "\(node)/\(id)"
         if let cached = cache.withLock({ $0[key] }) { return cached }
         if let failure = failures.withLock({ $0[key] }) { throw failure }
-        do throws(NodeCollectionFailure) {
-            try prepare(node: node)
-        } catch {
-            throw InputError(source: "nodes/\(node)", expected: "data collected from node \(node)", found: error.reason)
+        let gate = gates.withLock { gates in
+            if let gate = gates[key] { return gate }
+            let gate = NetNSGate()
+            gates[key] = gate
+            return gate
         }
-        do {
-            let info = try NetNSLoader(directory: directory, rulesets: rulesets).load(node: node, netns: id)
-            cache.withLock { $0[key] = info }
-            return info
-        } catch {
-            failures.withLock { $0[key] = error }
-            throw error
+        return try gate.lock.withLock { _ throws(InputError) -> NetNSInfo in
+            if let cached = cache.withLock({ $0[key] }) { return cached }
+            if let failure = failures.withLock({ $0[key] }) { throw failure }
+            do throws(NodeCollectionFailure) {
+                try prepare(node: node)
+            } catch {
+                throw InputError(source: "nodes/\(node)", expected: "data collected from node \(node)", found: error.reason)
+            }
+            do throws(InputError) {
+                let info = try NetNSLoader(directory: directory, rulesets: rulesets).load(node: node, netns: id)
+                cache.withLock { $0[key] = info }
+                return info
+            } catch {
+                if recordingFailure { failures.withLock { $0[key] = error } }
+                throw error
+            }
+        }
+    }
+
+    /// Starts reading the host netns of `nodes` in the background, one after the other, while
+    /// the walk goes on: the nodes a path will cross (a service's backends) are known before
+    /// the walk reaches them. Snapshots only: a live cluster collects a node when it is reached.
+    /// `then` runs after each node is read, on the same background thread (e.g. to build what
+    /// the walk will need from it).
+    public func prefetch(hostsOf nodes: [String], then: @escaping @Sendable (String) -> Void = { _ in }) {
+        guard nodeSource == nil else { return }
+        let queue = DispatchQueue(label: "skoop.prefetch", qos: .userInitiated)
+        for node in nodes where collectedNodes.contains(node) {
+            queue.async { [self] in
+                guard (try? netns(node: node, id: "host", recordingFailure: false)) != nil else { return }
+                then(node)
+            }
         }
     }
 
@@ -116,7 +159,7 @@ public final class CollectorManager: Sendable {
     /// The files that could not be read so far (malformed or unreadable), in path order:
     /// what a lazy diagnosis met on its way.
     public var loadFailures: [InputError] {
-        failures.withLock { Array($0.values) }.sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+        (failures.withLock { Array($0.values) } + cluster.decodeFailures).sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
     }
 
     /// Reads every collected netns now, so a malformed file is reported as the input error it is
@@ -167,4 +210,9 @@ public protocol NodeDataSource: Sendable {
     /// Writes `SNAP/nodes/NODE/netns/...` into `snapshot`; throws (ideally a
     /// `NodeCollectionFailure`) saying why the node has no data.
     func materialize(node: String, into snapshot: URL) throws
+}
+
+/// Held while one netns is read, so that it is read once.
+private final class NetNSGate: Sendable {
+    let lock = Mutex(())
 }

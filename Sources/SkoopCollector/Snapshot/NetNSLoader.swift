@@ -55,15 +55,17 @@ public struct NetNSLoader: Sendable {
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
         func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
-            let path = "\(folder)/\(file)"
-            if let hit = try rulesets.result(matching: path, in: directory) { return hit }
-            guard let (d, p) = try data(file, required: required) else { return nil }
-            return try rulesets.result(for: d, source: p) { () throws(InputError) -> IPTablesParseResult in
-                guard let t = String(data: d, encoding: .utf8) else {
-                    throw InputError(source: p, expected: "UTF-8 text", found: "invalid UTF-8")
+            try rulesets.oneAtATime { () throws(InputError) -> IPTablesParseResult? in
+                let path = "\(folder)/\(file)"
+                if let hit = try rulesets.result(matching: path, in: directory) { return hit }
+                guard let (d, p) = try data(file, required: required) else { return nil }
+                return try rulesets.result(for: d, source: p) { () throws(InputError) -> IPTablesParseResult in
+                    guard let t = String(data: d, encoding: .utf8) else {
+                        throw InputError(source: p, expected: "UTF-8 text", found: "invalid UTF-8")
+                    }
+                    // Structure now, rules when a packet first reaches their chain.
+                    return try IPTablesSaveParser.scan(t, source: p)
                 }
-                // Structure now, rules when a packet first reaches their chain.
-                return try IPTablesSaveParser.scan(t, source: p)
             }
         }
         if let parsed = try ruleset("iptables.txt", required: true) {

@@ -53,8 +53,35 @@ public struct SnapshotDirectory: Sendable {
         return bytes
     }
 
+    /// Maps a big buffer's pages in one call before filling it: taking a page fault for each of
+    /// the 125,000 pages of a 500 MB pods.json costs more than copying the file.
+    private static func prefault(_ buffer: UnsafeMutablePointer<UInt8>, capacity: Int) {
+        let page = 4096
+        guard capacity >= 1 << 22 else { return }
+        let start = (Int(bitPattern: buffer) + page - 1) & ~(page - 1)
+        let end = (Int(bitPattern: buffer) + capacity) & ~(page - 1)
+        guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(aligned, end - start, 23)  // MADV_POPULATE_WRITE (Linux 5.14); advice only, errors ignored
+    }
+
+    /// The contents of `relativePath` mapped into memory (nil when it does not exist), with the
+    /// checks of `read`. A 500 MB pods.json is then taken from the page cache as it is, neither
+    /// copied nor backed by fresh memory, which costs more than the copy on a virtual machine.
+    public func map(_ relativePath: String) throws(InputError) -> SharedBytes? {
+        guard let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        guard file.size > 0 else { return SharedBytes(copying: []) }
+        guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0),
+              mapped != MAP_FAILED else {
+            throw InputError(source: relativePath, expected: "a file that can be mapped", found: String(cString: strerror(errno)))
+        }
+        let buffer = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: file.size)
+        return SharedBytes(buffer) { pointer, count in _ = munmap(UnsafeMutableRawPointer(mutating: pointer), count) }
+    }
+
     /// Reads from `descriptor` into `buffer` until the end of the file or `capacity` bytes.
     private static func fill(_ descriptor: Int32, _ buffer: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        prefault(buffer, capacity: capacity)
         var filled = 0
         while filled < capacity {
             let count = Glibc.read(descriptor, buffer + filled, capacity - filled)
@@ -65,29 +92,21 @@ public struct SnapshotDirectory: Sendable {
         return filled
     }
 
-    /// Whether `relativePath` holds exactly `data` (nil when it does not exist), read in small
-    /// pieces: every node carries kube-proxy's identical 50 MB ruleset, and comparing it with the
-    /// one already parsed must not cost a fresh 50 MB buffer per node.
+    /// Whether `relativePath` holds exactly `data` (nil when it does not exist), compared in
+    /// place: every node carries kube-proxy's identical 50 MB ruleset, and comparing it with the
+    /// one already parsed must cost neither a fresh buffer nor a copy per node.
     public func contents(of relativePath: String, equal data: Data) throws(InputError) -> Bool? {
         guard let file = try open(relativePath) else { return nil }
         defer { close(file.descriptor) }
         guard file.size == data.count else { return false }
         guard !data.isEmpty else { return true }
-        let chunk = 1 << 20
-        var buffer = [UInt8](repeating: 0, count: chunk)
-        var compared = 0
-        return data.withUnsafeBytes { (expected: UnsafeRawBufferPointer) -> Bool in
-            buffer.withUnsafeMutableBytes { (piece: UnsafeMutableRawBufferPointer) -> Bool in
-                guard let start = expected.baseAddress, let into = piece.baseAddress else { return false }
-                while true {
-                    let count = Glibc.read(file.descriptor, into, chunk)
-                    if count < 0 && errno == EINTR { continue }
-                    guard count > 0 else { return compared == expected.count }
-                    guard compared + count <= expected.count,
-                          memcmp(into, start + compared, count) == 0 else { return false }
-                    compared += count
-                }
-            }
+        guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0),
+              mapped != MAP_FAILED else {
+            throw InputError(source: relativePath, expected: "a file that can be mapped", found: String(cString: strerror(errno)))
+        }
+        defer { munmap(mapped, file.size) }
+        return data.withUnsafeBytes { expected in
+            expected.baseAddress.map { memcmp(mapped, $0, file.size) == 0 } ?? false
         }
     }
 
@@ -153,11 +172,26 @@ public struct SnapshotDirectory: Sendable {
            attributes[.type] as? FileAttributeType == .typeSymbolicLink {
             throw InputError(source: relativePath, expected: "a directory inside the snapshot", found: "a symbolic link (not followed)")
         }
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: full) else { return [] }
-        return names.sorted().filter { name in
-            let attributes = try? FileManager.default.attributesOfItem(atPath: full + "/" + name)
-            return attributes?[.type] as? FileAttributeType == .typeDirectory
+        // readdir's entry types, not a stat per entry: a 5,000-node snapshot lists 5,000 folders.
+        guard let stream = opendir(full) else { return [] }
+        defer { closedir(stream) }
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name != ".", name != ".." else { continue }
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR):
+                names.append(name)
+            case Int32(DT_UNKNOWN):  // file systems that do not report types: ask
+                var status = stat()
+                if lstat(full + "/" + name, &status) == 0, status.st_mode & S_IFMT == S_IFDIR { names.append(name) }
+            default:
+                break
+            }
         }
+        return names.sorted()
     }
 
     /// True when `relativePath` exists (as anything).

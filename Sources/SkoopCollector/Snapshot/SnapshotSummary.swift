@@ -43,6 +43,8 @@ public struct SnapshotSummary: Sendable {
         pods = cluster.pods.count
         services = cluster.services.count
         endpointSlices = cluster.endpointSlices.count
+        // A diagnosis decodes the slices of the services it meets; the summary checks them all.
+        _ = try cluster.endpointSlices.all()
         networkPolicies = cluster.networkPolicies.count
         warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)
         var nodes: [NodeSummary] = []
@@ -75,7 +77,7 @@ public struct SnapshotSummary: Sendable {
         }
         self.nodes = nodes
         let podsWithNetns = Set(nodes.flatMap(\.netns).compactMap(\.pod))
-        for pod in cluster.pods where !pod.hostNetwork && pod.phase == "Running" && !podsWithNetns.contains(pod.qualifiedName) {
+        for pod in try cluster.pods.all() where !pod.hostNetwork && pod.phase == "Running" && !podsWithNetns.contains(pod.qualifiedName) {
             if let node = pod.nodeName, collector.collectedNodes.contains(node) {
                 warnings.append("pod \(pod.qualifiedName) on \(node) has no collected netns holding its address")
             }

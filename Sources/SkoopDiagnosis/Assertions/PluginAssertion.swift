@@ -15,29 +15,30 @@ struct PluginAssertion {
     func suspicions() -> [Suspicion] {
         guard ["flannel", "calico", "bridge"].contains(plugin.name) else { return [] }
         var found: [Suspicion] = []
-        for other in cluster.nodes where other.name != node {
-            guard let remoteIP = other.flannelPublicIP ?? other.primaryIP(family: .inet) else { continue }
-            for cidr in other.podCIDRs where cidr.family == .inet {
+        for other in cluster.podNetworks where other.node != node {
+            let remoteIP = other.remoteIP
+            for cidr in other.cidrs {
                 let probe = cidr.network  // the first address of the remote pod network
                 let result = router.lookup(RouteQuery(destination: probe))
-                let expected = expectedRoute(to: cidr, remote: remoteIP)
+                // Worded only for a suspicion: the check runs for every node of the cluster.
+                let expected = { expectedRoute(to: cidr, remote: remoteIP) }
                 guard result.outcome == .unicast, let branch = result.branches.first else {
                     found.append(Suspicion(
                         level: .fatal,
-                        message: "No usable route on \(node) to \(other.name)'s pod CIDR \(cidr) (\(result.outcome.rawValue)).",
+                        message: "No usable route on \(node) to \(other.node)'s pod CIDR \(cidr) (\(result.outcome.rawValue)).",
                         evidence: result.decision.route ?? "ip route get \(probe): \(result.outcome.rawValue)",
-                        hint: expected.map { "\(plugin.name) installs: ip route add \($0)" }))
+                        hint: expected().map { "\(plugin.name) installs: ip route add \($0)" }))
                     continue
                 }
                 if result.route?.destination.length == 0 {
                     found.append(Suspicion(level: .critical,
-                                           message: "\(node) has no route of its own to \(other.name)'s pod CIDR \(cidr): only the default route matches.",
+                                           message: "\(node) has no route of its own to \(other.node)'s pod CIDR \(cidr): only the default route matches.",
                                            evidence: result.decision.route,
-                                           hint: expected.map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
+                                           hint: expected().map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
                 } else if let problem = mismatch(branch: branch, cidr: cidr, remote: remoteIP) {
-                    found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.name)'s pod CIDR \(cidr) \(problem).",
+                    found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s pod CIDR \(cidr) \(problem).",
                                            evidence: result.decision.route,
-                                           hint: expected.map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
+                                           hint: expected().map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
                 }
             }
         }

@@ -16,9 +16,27 @@ public final class SnapshotNetNodeManager: NetNodeManager {
     public let network: Network
     private let cache = Mutex<[Hop: any NetNodeAction]>([:])
     private let simulators = Mutex<[String: NetNSSimulator]>([:])
+    private let assertionResults = Mutex<[String: [Suspicion]]>([:])
 
     /// Makes a manager over `network`.
     public init(network: Network) { self.network = network }
+
+    /// Builds what a walk will need from `node`'s host netns (its simulator and checks) ahead
+    /// of the walk; a failure is left for the walk to meet and report.
+    @Sendable func warmHost(_ node: String) {
+        guard let host = try? action(for: Hop(type: .node, id: node)) as? LinuxNetNode else { return }
+        _ = host.assertions()
+    }
+
+    /// The checks of netns `netns` on `node`, made once: they depend only on the netns and the
+    /// cluster, and the plugin check alone routes to every node's pod CIDR.
+    func assertions(node: String, netns: String, _ make: () -> [Suspicion]) -> [Suspicion] {
+        let key = "\(node)/\(netns)"
+        if let cached = assertionResults.withLock({ $0[key] }) { return cached }
+        let made = make()
+        assertionResults.withLock { $0[key] = made }
+        return made
+    }
 
     public func action(for hop: Hop) throws -> any NetNodeAction {
         if let cached = cache.withLock({ $0[hop] }) { return cached }

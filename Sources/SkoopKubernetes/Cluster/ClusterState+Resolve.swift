@@ -100,8 +100,11 @@ extension ClusterState {
 
     private func resolvePod(namespace: String, name: String, query: String) throws(ResolveError) -> ResolvedTarget {
         if let pod = pod(namespace: namespace, name: name) { return .pod(pod) }
+        if let failure = pods.failures.first(where: { _ in hasPod(namespace: namespace, name: name) }) {
+            throw ResolveError(query: query, message: "pod \(namespace)/\(name) cannot be read: \(failure)")
+        }
         try requireNamespace(namespace, query: query)
-        let names = pods.filter { $0.namespace == namespace }.map(\.name)
+        let names = pods.entries.filter { $0.namespace == namespace }.map(\.name)
         throw ResolveError(query: query, message: "no pod \(namespace)/\(name); pods in \(namespace): \(listing(names))")
     }
 

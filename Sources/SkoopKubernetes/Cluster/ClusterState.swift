@@ -2,12 +2,13 @@ import Foundation
 import Synchronization
 import SkoopModel
 
-/// One input document: its bytes and the name errors should use (e.g. "k8s/pods.json").
+/// One input document: its bytes (or how to read them) and the name errors should use
+/// (e.g. "k8s/pods.json").
 public struct SourceData: Sendable {
-    /// The raw bytes (as the JSON reader takes them: a 500 MB pods.json is not copied again).
-    public var bytes: [UInt8]
     /// The file name for errors.
     public var source: String
+    private let reader: @Sendable () throws(InputError) -> [UInt8]
+    private let mapper: (@Sendable () throws(InputError) -> SharedBytes)?
 
     /// Makes a source.
     public init(data: Data, source: String) {
@@ -16,12 +17,32 @@ public struct SourceData: Sendable {
 
     /// Makes a source from bytes.
     public init(bytes: [UInt8], source: String) {
-        self.bytes = bytes
         self.source = source
+        self.reader = { bytes }
+        self.mapper = nil
+    }
+
+    /// A source read when it is decoded: the documents are then read side by side, each by the
+    /// thread that decodes it, instead of one after the other before any decoding starts.
+    /// `mapper`, when given, maps the file instead of reading it (for the big skimmed lists).
+    public init(source: String, reader: @escaping @Sendable () throws(InputError) -> [UInt8],
+                mapper: (@Sendable () throws(InputError) -> SharedBytes)? = nil) {
+        self.source = source
+        self.reader = reader
+        self.mapper = mapper
+    }
+
+    /// The raw bytes (as the JSON reader takes them: a 500 MB pods.json is not copied again).
+    public func bytes() throws(InputError) -> [UInt8] { try reader() }
+
+    /// The bytes as a ``SharedBytes``: mapped when the source can be, else read.
+    public func sharedBytes() throws(InputError) -> SharedBytes {
+        if let mapper { return try mapper() }
+        return SharedBytes(copying: try reader())
     }
 
     /// The raw bytes as Data.
-    public var data: Data { Data(bytes) }
+    public func data() throws(InputError) -> Data { Data(try bytes()) }
 }
 
 /// The kubectl outputs of a snapshot; any may be missing.
@@ -52,15 +73,18 @@ public struct KubernetesDocuments: Sendable {
 }
 
 /// Every Kubernetes object the diagnosis uses, indexed, plus the ``IPCache``.
+///
+/// Pods and EndpointSlices, the bulk of a big cluster, are catalogued from a skim and decoded
+/// one by one when needed (``PodCatalog``, ``EndpointSliceCatalog``); the rest is decoded at once.
 public struct ClusterState: Sendable {
     /// Nodes.
     public let nodes: [Node]
     /// Pods.
-    public let pods: [Pod]
+    public let pods: PodCatalog
     /// Services.
     public let services: [Service]
     /// EndpointSlices.
-    public let endpointSlices: [EndpointSlice]
+    public let endpointSlices: EndpointSliceCatalog
     /// core/v1 Endpoints (fallback for services without slices).
     public let endpoints: [Endpoints]
     /// NetworkPolicies.
@@ -71,18 +95,28 @@ public struct ClusterState: Sendable {
     public let namespaces: [String: Namespace]
     /// Who owns which address.
     public let ipCache: IPCache
+    /// Each node's IPv4 pod CIDRs and the address other nodes reach them through, in node order
+    /// (the plugin check asks every node for all of them: annotations are read once here).
+    public let podNetworks: [NodePodNetwork]
 
     private let podIndex: [String: Int]
     private let nodeIndex: [String: Int]
     private let serviceIndex: [String: Int]
     private let podsByNode: [String: [Int]]
-    private let endpointsByService: [String: [ServiceEndpoint]]
+    private let endpointsByName: [String: [ServiceEndpoint]]
 
     /// Builds the state and its indexes.
     /// - Complexity: O(objects).
     public init(nodes: [Node] = [], pods: [Pod] = [], services: [Service] = [],
                 endpointSlices: [EndpointSlice] = [], endpoints: [Endpoints] = [],
                 networkPolicies: [NetworkPolicy] = [], configMaps: [ConfigMap] = [], namespaces: [Namespace] = []) {
+        self.init(nodes: nodes, pods: PodCatalog(pods), services: services,
+                  endpointSlices: EndpointSliceCatalog(endpointSlices), endpoints: endpoints,
+                  networkPolicies: networkPolicies, configMaps: configMaps, namespaces: namespaces)
+    }
+
+    init(nodes: [Node], pods: PodCatalog, services: [Service], endpointSlices: EndpointSliceCatalog,
+         endpoints: [Endpoints], networkPolicies: [NetworkPolicy], configMaps: [ConfigMap], namespaces: [Namespace]) {
         self.nodes = nodes
         self.pods = pods
         self.services = services
@@ -90,31 +124,69 @@ public struct ClusterState: Sendable {
         self.endpoints = endpoints
         self.networkPolicies = networkPolicies
         self.configMaps = configMaps
+        // The pod indexes are independent and each walks 150,000 pods at the envelope: side by side.
+        let podIndexes = Mutex<(byName: [String: Int], byNode: [String: [Int]], namespaces: Set<String>, ips: IPCache?)>(
+            ([:], [:], [], nil))
+        DispatchQueue.concurrentPerform(iterations: 4) { part in
+            switch part {
+            case 0:
+                var byName: [String: Int] = [:]
+                byName.reserveCapacity(pods.entries.count)
+                for (index, pod) in pods.entries.enumerated() where byName[pod.qualifiedName] == nil {
+                    byName[pod.qualifiedName] = index
+                }
+                podIndexes.withLock { $0.byName = byName }
+            case 1:
+                var byNode: [String: [Int]] = [:]
+                for (index, pod) in pods.entries.enumerated() {
+                    if let node = pod.nodeName { byNode[node, default: []].append(index) }
+                }
+                podIndexes.withLock { $0.byNode = byNode }
+            case 2:
+                let implied = Set(pods.entries.map(\.namespace))
+                podIndexes.withLock { $0.namespaces = implied }
+            default:
+                let cache = IPCache(nodes: nodes, pods: pods, services: services)
+                podIndexes.withLock { $0.ips = cache }
+            }
+        }
+        let built = podIndexes.withLock { $0 }
         var namespaceMap: [String: Namespace] = [:]
-        let implied = pods.map(\.namespace) + services.map(\.namespace) + networkPolicies.map(\.metadata.namespace)
+        let implied = built.namespaces.union(services.map(\.namespace)).union(networkPolicies.map(\.metadata.namespace))
         for name in implied where !name.isEmpty { namespaceMap[name] = Namespace(name: name) }
         for namespace in namespaces { namespaceMap[namespace.name] = namespace }
         self.namespaces = namespaceMap
-        podIndex = Dictionary(pods.enumerated().map { ($1.qualifiedName, $0) }, uniquingKeysWith: { first, _ in first })
+        podIndex = built.byName
         nodeIndex = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         serviceIndex = Dictionary(services.enumerated().map { ($1.qualifiedName, $0) },
                                   uniquingKeysWith: { first, _ in first })
-        var byNode: [String: [Int]] = [:]
-        for (index, pod) in pods.enumerated() { if let node = pod.nodeName { byNode[node, default: []].append(index) } }
-        podsByNode = byNode
-        endpointsByService = ClusterState.mergeEndpoints(slices: endpointSlices, endpoints: endpoints)
-        ipCache = IPCache(nodes: nodes, pods: pods, services: services)
+        podsByNode = built.byNode
+        var byName: [String: [ServiceEndpoint]] = [:]
+        for object in endpoints where byName[object.metadata.qualifiedName] == nil {
+            byName[object.metadata.qualifiedName] = object.serviceEndpoints
+        }
+        endpointsByName = byName
+        ipCache = built.ips!
+        podNetworks = nodes.compactMap { node in
+            guard let remote = node.flannelPublicIP ?? node.primaryIP(family: .inet) else { return nil }
+            return NodePodNetwork(node: node.name, remoteIP: remote, cidrs: node.podCIDRs.filter { $0.family == .inet })
+        }
     }
 
     /// Decodes every document given and builds the state. The documents are independent and
-    /// pods.json dominates big clusters, so they are decoded side by side; an error is reported
+    /// pods.json dominates big clusters, so they are read side by side; an error is reported
     /// in document order (nodes, pods, services, ...) whatever finished first.
     public static func decode(_ documents: KubernetesDocuments) throws(InputError) -> ClusterState {
         let nodes = DecodedDocument(documents.nodes, kind: "Node", plural: "nodes", Node.init(json:))
-        let pods = DecodedDocument(documents.pods, kind: "Pod", plural: "pods", Pod.init(json:))
+        let pods = CataloguedDocument(documents.pods, skim: PodCatalog.skim) { document throws(InputError) in
+            PodCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Pod", plural: "pods",
+                                                 Pod.init(json:)))
+        }
         let services = DecodedDocument(documents.services, kind: "Service", plural: "services", Service.init(json:))
-        let slices = DecodedDocument(documents.endpointSlices, kind: "EndpointSlice", plural: "endpoint slices",
-                                     EndpointSlice.init(json:))
+        let slices = CataloguedDocument(documents.endpointSlices, skim: EndpointSliceCatalog.skim) { document throws(InputError) in
+            EndpointSliceCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "EndpointSlice",
+                                                           plural: "endpoint slices", EndpointSlice.init(json:)))
+        }
         let endpoints = DecodedDocument(documents.endpoints, kind: "Endpoints", plural: "endpoints", Endpoints.init(json:))
         let policies = DecodedDocument(documents.networkPolicies, kind: "NetworkPolicy", plural: "network policies",
                                        NetworkPolicy.init(json:))
@@ -122,18 +194,35 @@ public struct ClusterState: Sendable {
         let namespaces = DecodedDocument(documents.namespaces, kind: "Namespace", plural: "namespaces", Namespace.init(json:))
         // Largest first, so the big one starts at once.
         let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces]
-        DispatchQueue.concurrentPerform(iterations: jobs.count) { jobs[$0].run() }
+        // A thread per document, not concurrentPerform or a global queue: the skim of pods.json
+        // splits it between threads with concurrentPerform, which runs serially when nested in
+        // another, and a global queue may get a single thread while Swift concurrency holds one.
+        let group = DispatchGroup()
+        for job in jobs {
+            group.enter()
+            Thread { job.run(); group.leave() }.start()
+        }
+        group.wait()
         return ClusterState(
-            nodes: try nodes.result(), pods: try pods.result(), services: try services.result(),
-            endpointSlices: try slices.result(), endpoints: try endpoints.result(),
+            nodes: try nodes.result(), pods: try pods.result() ?? PodCatalog([]), services: try services.result(),
+            endpointSlices: try slices.result() ?? EndpointSliceCatalog([]), endpoints: try endpoints.result(),
             networkPolicies: try policies.result(), configMaps: try configMaps.result(),
             namespaces: try namespaces.result())
     }
 
+    /// Objects the diagnosis asked for that could not be decoded (catalogued objects are decoded
+    /// on first use): input errors to report.
+    public var decodeFailures: [InputError] { pods.failures + endpointSlices.failures }
+
     /// The pod NAMESPACE/NAME.
     /// - Complexity: O(1).
     public func pod(namespace: String, name: String) -> Pod? {
-        podIndex["\(namespace)/\(name)"].map { pods[$0] }
+        podIndex[namespace.isEmpty ? name : "\(namespace)/\(name)"].flatMap(pods.pod(at:))
+    }
+
+    /// True when pod NAMESPACE/NAME is listed (even if it cannot be decoded).
+    func hasPod(namespace: String, name: String) -> Bool {
+        podIndex[namespace.isEmpty ? name : "\(namespace)/\(name)"] != nil
     }
 
     /// The node called `name`.
@@ -148,7 +237,7 @@ public struct ClusterState: Sendable {
 
     /// The pods scheduled on node `name`, host-network pods included.
     /// - Complexity: O(pods on the node).
-    public func pods(onNode name: String) -> [Pod] { (podsByNode[name] ?? []).map { pods[$0] } }
+    public func pods(onNode name: String) -> [Pod] { (podsByNode[name] ?? []).compactMap(pods.pod(at:)) }
 
     /// The node a pod runs on.
     public func node(of pod: Pod) -> Node? { pod.nodeName.flatMap(node(named:)) }
@@ -171,27 +260,21 @@ public struct ClusterState: Sendable {
 
     /// The service's endpoints merged from all its EndpointSlices; from its core Endpoints
     /// object when it has no slice. One entry per address (the first slice's wins).
-    /// - Complexity: O(1).
+    /// - Complexity: O(its slices) the first time, O(1) after.
     public func endpoints(of service: Service) -> [ServiceEndpoint] {
-        endpointsByService[service.qualifiedName] ?? []
+        endpointSlices.endpoints(ofService: service.qualifiedName) ?? endpointsByName[service.qualifiedName] ?? []
     }
+}
 
-    private static func mergeEndpoints(slices: [EndpointSlice], endpoints: [Endpoints]) -> [String: [ServiceEndpoint]] {
-        var merged: [String: [ServiceEndpoint]] = [:]
-        var seen: [String: Set<IPAddress>] = [:]
-        for slice in slices {
-            guard let service = slice.serviceName else { continue }
-            let key = "\(slice.metadata.namespace)/\(service)"
-            merged[key, default: []].reserveCapacity(slice.endpoints.count)
-            for endpoint in slice.endpoints where seen[key, default: []].insert(endpoint.ip).inserted {
-                merged[key, default: []].append(endpoint)
-            }
-        }
-        for object in endpoints where merged[object.metadata.qualifiedName] == nil {
-            merged[object.metadata.qualifiedName] = object.serviceEndpoints
-        }
-        return merged
-    }
+/// A node's IPv4 pod CIDRs and the address they are reached through (flannel's public IP
+/// annotation, else the node's first IPv4 address).
+public struct NodePodNetwork: Sendable {
+    /// The node's name.
+    public var node: String
+    /// Where other nodes send traffic for its pods.
+    public var remoteIP: IPAddress
+    /// Its IPv4 pod CIDRs.
+    public var cidrs: [IPPrefix]
 }
 
 /// Something ClusterState.decode runs on a worker thread.
@@ -219,7 +302,7 @@ private final class DecodedDocument<Object: Sendable>: DocumentJob {
         guard let source else { return }
         let decoded: Result<[Object], InputError>
         do throws(InputError) {
-            decoded = .success(try KubernetesJSON.decode(source.bytes, source: source.source, kind: kind, plural: plural,
+            decoded = .success(try KubernetesJSON.decode(source.bytes(), source: source.source, kind: kind, plural: plural,
                                                          decodeItem))
         } catch {
             decoded = .failure(error)
@@ -228,6 +311,40 @@ private final class DecodedDocument<Object: Sendable>: DocumentJob {
     }
 
     func result() throws(InputError) -> [Object] {
+        try outcome.withLock { $0 }.get()
+    }
+}
+
+/// A document catalogued from a skim on a worker thread (decoded the strict way when it is not a List).
+private final class CataloguedDocument<Catalog: Sendable>: DocumentJob {
+    private let source: SourceData?
+    private let skim: @Sendable (SourceData) throws(InputError) -> Catalog?
+    private let decode: @Sendable (SourceData) throws(InputError) -> Catalog
+    private let outcome = Mutex<Result<Catalog?, InputError>>(.success(nil))
+
+    init(_ source: SourceData?, skim: @escaping @Sendable (SourceData) throws(InputError) -> Catalog?,
+         decode: @escaping @Sendable (SourceData) throws(InputError) -> Catalog) {
+        self.source = source
+        self.skim = skim
+        self.decode = decode
+    }
+
+    func run() {
+        guard let source else { return }
+        let catalogued: Result<Catalog?, InputError>
+        do throws(InputError) {
+            if let skimmed = try skim(source) {
+                catalogued = .success(skimmed)
+            } else {
+                catalogued = .success(try decode(source))
+            }
+        } catch {
+            catalogued = .failure(error)
+        }
+        outcome.withLock { $0 = catalogued }
+    }
+
+    func result() throws(InputError) -> Catalog? {
         try outcome.withLock { $0 }.get()
     }
 }

@@ -42,7 +42,9 @@ public struct ServiceFrontend: Hashable, Sendable {
 
 /// The address index: which pod, node or service owns an IP (IPv4 and IPv6).
 public struct IPCache: Sendable {
-    private var podsByIP: [IPAddress: Pod] = [:]
+    /// Positions in `pods`: a pod is decoded only when an address lookup returns it.
+    private var podsByIP: [IPAddress: Int] = [:]
+    private let pods: PodCatalog
     private var nodesByIP: [IPAddress: Node] = [:]
     private var servicesByIP: [IPAddress: [(service: Service, kind: ServiceAddressKind)]] = [:]
     private var nodePorts: [NodePortKey: [Service]] = [:]
@@ -54,12 +56,14 @@ public struct IPCache: Sendable {
 
     /// Indexes the objects' addresses.
     /// - Complexity: O(objects).
-    public init(nodes: [Node], pods: [Pod], services: [Service]) {
+    init(nodes: [Node], pods: PodCatalog, services: [Service]) {
+        self.pods = pods
         for node in nodes {
             for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = node }
         }
-        for pod in pods where !pod.hostNetwork && Self.holdsAddress(pod) {
-            for ip in pod.podIPs where podsByIP[ip] == nil { podsByIP[ip] = pod }
+        podsByIP.reserveCapacity(pods.count)
+        for (index, pod) in pods.entries.enumerated() where !pod.hostNetwork && Self.holdsAddress(pod.phase) {
+            for ip in pod.podIPs where podsByIP[ip] == nil { podsByIP[ip] = index }
         }
         for service in services {
             for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
@@ -74,14 +78,14 @@ public struct IPCache: Sendable {
     }
 
     /// Finished pods keep their IP in status though it may already belong to a new pod.
-    private static func holdsAddress(_ pod: Pod) -> Bool {
-        pod.phase != "Succeeded" && pod.phase != "Failed"
+    private static func holdsAddress(_ phase: String?) -> Bool {
+        phase != "Succeeded" && phase != "Failed"
     }
 
     /// Who owns `ip`: a pod, else a node, else a service, else nobody (external).
     /// - Complexity: O(1).
     public func owner(of ip: IPAddress) -> AddressOwner {
-        if let pod = podsByIP[ip] { return .pod(pod) }
+        if let pod = pod(ip: ip) { return .pod(pod) }
         if let node = nodesByIP[ip] { return .node(node) }
         if let first = servicesByIP[ip]?.first { return .service(first.service, first.kind) }
         return .external
@@ -89,7 +93,7 @@ public struct IPCache: Sendable {
 
     /// The (non-host-network) pod owning `ip`.
     /// - Complexity: O(1).
-    public func pod(ip: IPAddress) -> Pod? { podsByIP[ip] }
+    public func pod(ip: IPAddress) -> Pod? { podsByIP[ip].flatMap(pods.pod(at:)) }
 
     /// The node owning `ip`.
     /// - Complexity: O(1).

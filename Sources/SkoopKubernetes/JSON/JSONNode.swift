@@ -37,6 +37,33 @@ final class DecodingContext: Sendable {
         }
     }
 
+    /// An item of a skimmed list (the `position`th element of member `key`), given as its own
+    /// bytes, read strictly; its errors name `key[position]` and the line in the whole document,
+    /// which has `linesBefore()` lines before the item.
+    static func item(_ bytes: [UInt8], position: Int, key: String, source: String, expectation: String,
+                     linesBefore: @escaping @Sendable () -> Int) throws(InputError) -> JSONNode {
+        do {
+            let document = try JSONDocument(parsing: bytes, source: source, linesBefore: linesBefore)
+            let context = DecodingContext(document: document, expectation: expectation, rootPath: "\(key)[\(position)]")
+            return JSONNode(root: document.root, context: context)
+        } catch {
+            throw syntaxError(error, empty: false, source: source, expectation: expectation)
+        }
+    }
+
+    /// Skims `bytes` as a list with array member `key` (see ``JSONListSkim``); nil when it is not
+    /// such a document. Syntax errors are worded like every decoding error.
+    static func skim(_ bytes: SharedBytes, source: String, expectation: String, listMember key: String,
+                     pick: JSONPick) throws(InputError) -> JSONListSkim? {
+        do {
+            // Twice the cores: the other documents are decoded meanwhile, so pieces keep threads busy.
+            return try JSONListSkim.skim(bytes, source: source, listMember: key, pick: pick,
+                                         threads: 2 * ProcessInfo.processInfo.activeProcessorCount)
+        } catch {
+            throw syntaxError(error, empty: bytes.count == 0, source: source, expectation: expectation)
+        }
+    }
+
     /// Parses `data` and returns its root; syntax errors are worded like every decoding error.
     static func root(of data: Data, source: String, expectation: String) throws(InputError) -> JSONNode {
         do {

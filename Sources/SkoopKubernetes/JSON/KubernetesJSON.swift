@@ -75,7 +75,7 @@ public enum KubernetesJSON {
     }
 
     /// Catches swapped files early: an item's kind, when present, must be the expected one.
-    private static func checkKind(_ item: JSONNode, kind: String) throws(InputError) {
+    static func checkKind(_ item: JSONNode, kind: String) throws(InputError) {
         try item.requireObject()
         if item.isAbsent { throw item.error("an object") }
         if let found = try item["kind"].optionalString(), found != kind {

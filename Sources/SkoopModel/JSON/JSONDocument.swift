@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A parsed JSON text (RFC 8259) and its name, able to turn a value's offset into a 1-based line
 /// and an excerpt, so that errors point at the exact place in the file.
 ///
@@ -14,6 +16,9 @@ public struct JSONDocument: Sendable {
     public let root: JSONValue
     /// The raw text, kept for lines and excerpts.
     public let bytes: [UInt8]
+    /// Lines before `bytes` when they are a piece of a bigger file (an item of a skimmed list),
+    /// counted only if an error asks for a line.
+    private let linesBefore: LinesBefore?
 
     /// Parses a whole document; `source` names it in errors.
     ///
@@ -26,6 +31,23 @@ public struct JSONDocument: Sendable {
         }
         self.bytes = bytes
         self.source = source
+        linesBefore = nil
+    }
+
+    /// Parses `bytes`, a piece of a bigger file that has `linesBefore()` lines before it: lines
+    /// in errors are the file's (the count runs only for an error).
+    public init(parsing bytes: [UInt8], source: String, linesBefore: @escaping @Sendable () -> Int) throws(JSONSyntaxError) {
+        let before = LinesBefore(linesBefore)
+        do {
+            root = try JSONReader.read(bytes)
+        } catch {
+            var located = JSONDocument.located(error, in: bytes, source: source)
+            located.line += before.count
+            throw located
+        }
+        self.bytes = bytes
+        self.source = source
+        self.linesBefore = before
     }
 
     /// A document whose `root` is a value already read from `bytes` (an element streamed out of
@@ -34,10 +56,12 @@ public struct JSONDocument: Sendable {
         self.bytes = bytes
         self.source = source
         self.root = root
+        linesBefore = nil
     }
 
     /// `error` with its source, line and excerpt filled in.
-    static func located(_ error: JSONSyntaxError, in bytes: [UInt8], source: String) -> JSONSyntaxError {
+    static func located<Bytes: RandomAccessCollection<UInt8>>(_ error: JSONSyntaxError, in bytes: Bytes,
+                                                              source: String) -> JSONSyntaxError where Bytes.Index == Int {
         var located = error
         located.source = source
         located.line = JSONDocument.line(in: bytes, at: error.offset)
@@ -49,7 +73,7 @@ public struct JSONDocument: Sendable {
     ///
     /// - Complexity: O(offset): meant for errors, which are rare.
     public func line(at offset: Int) -> Int {
-        JSONDocument.line(in: bytes, at: offset)
+        JSONDocument.line(in: bytes, at: offset) + (linesBefore?.count ?? 0)
     }
 
     /// The 1-based line `value` starts on.
@@ -62,13 +86,13 @@ public struct JSONDocument: Sendable {
         JSONDocument.excerpt(of: bytes, at: offset)
     }
 
-    static func line(in bytes: [UInt8], at offset: Int) -> Int {
+    static func line<Bytes: RandomAccessCollection<UInt8>>(in bytes: Bytes, at offset: Int) -> Int where Bytes.Index == Int {
         var line = 1
         for byte in bytes[..<min(max(offset, 0), bytes.count)] where byte == UInt8(ascii: "\n") { line += 1 }
         return line
     }
 
-    static func excerpt(of bytes: [UInt8], at offset: Int) -> String? {
+    static func excerpt<Bytes: RandomAccessCollection<UInt8>>(of bytes: Bytes, at offset: Int) -> String? where Bytes.Index == Int {
         guard offset >= 0, offset < bytes.count else { return nil }
         var end = min(bytes.count, offset + 80)
         if let lineEnd = bytes[offset..<end].firstIndex(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }) {
@@ -77,5 +101,22 @@ public struct JSONDocument: Sendable {
         // Cut before a UTF-8 continuation byte so the excerpt does not end in a broken character.
         while end < bytes.count, end > offset + 1, bytes[end] & 0xC0 == 0x80 { end -= 1 }
         return String(decoding: bytes[offset..<end], as: UTF8.self)
+    }
+}
+
+/// The number of lines before a piece of a file, counted once, when first asked for.
+private final class LinesBefore: Sendable {
+    private let counted: Mutex<Int?> = Mutex(nil)
+    private let counter: @Sendable () -> Int
+
+    init(_ counter: @escaping @Sendable () -> Int) { self.counter = counter }
+
+    var count: Int {
+        counted.withLock { value in
+            if let value { return value }
+            let computed = counter()
+            value = computed
+            return computed
+        }
     }
 }

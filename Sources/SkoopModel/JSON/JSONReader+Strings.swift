@@ -2,6 +2,7 @@ extension JSONReader {
     /// Reads a string from its opening quote. Runs without escapes are decoded in one piece, so a
     /// plain string costs one allocation (none when short enough to be stored inline).
     mutating func readString() throws(JSONSyntaxError) -> String {
+        if let plain = readPlainString() { return plain }
         index += 1
         var runStart = index
         var decoded = String.UnicodeScalarView()
@@ -28,6 +29,40 @@ extension JSONReader {
                 index += 1
             }
         }
+    }
+
+    /// A string without escapes or control characters (nearly every string), read from its
+    /// opening quote by looking at eight bytes at a time; nil, with nothing consumed, otherwise.
+    private mutating func readPlainString() -> String? {
+        let start = index + 1
+        let end = bytes.withUnsafeBufferPointer { buffer -> Int? in
+            guard let base = buffer.baseAddress else { return nil }
+            let raw = UnsafeRawPointer(base)
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quotes = ones &* 0x22, backslashes = ones &* 0x5C, controls = ones &* 0x20
+            var position = start
+            while position + 8 <= buffer.count {
+                let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                let q = word ^ quotes, b = word ^ backslashes
+                // Bytes equal to '"' or '\\', or below 0x20: the lowest flagged one is exact.
+                let found = ((q &- ones) & ~q | (b &- ones) & ~b | (word &- controls) & ~word) & highs
+                if found != 0 {
+                    position += found.trailingZeroBitCount >> 3
+                    return buffer[position] == UInt8(ascii: "\"") ? position : nil
+                }
+                position += 8
+            }
+            while position < buffer.count {
+                let byte = buffer[position]
+                if byte == UInt8(ascii: "\"") { return position }
+                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                position += 1
+            }
+            return nil
+        }
+        guard let end else { return nil }
+        index = end + 1
+        return String(decoding: bytes[start..<end], as: UTF8.self)
     }
 
     /// Reads an escape from its backslash; a UTF-16 surrogate pair becomes one scalar, and a

@@ -189,21 +189,27 @@ final class ScannedTable: Sendable {
     }
 }
 
-/// Chain positions by name, built on first lookup unless the parser already knew them.
+/// Chain positions by name: the scanner's index into the dump, or built on first lookup.
 final class ChainDirectory: Sendable {
     private let positions: Mutex<[String: Int]?>
+    private let scanned: (index: ChainNameIndex, dump: ScannedDump)?
 
-    init(positions: [String: Int]) {
-        self.positions = Mutex(positions)
+    init(index: ChainNameIndex, dump: ScannedDump) {
+        positions = Mutex(nil)
+        scanned = (index, dump)
     }
 
     init() {
         positions = Mutex(nil)
+        scanned = nil
     }
 
     /// The position of the chain called `name` in `chains` (the chains this directory was made for).
     func position(of name: String, in chains: [Chain]) -> Int? {
-        positions.withLock { cache in
+        if let scanned {
+            return scanned.dump.text.utf8.withContiguousStorageIfAvailable { scanned.index.position(of: name, in: $0) } ?? nil
+        }
+        return positions.withLock { cache in
             if let cache { return cache[name] }
             var built: [String: Int] = [:]
             for (position, chain) in chains.enumerated() where built[chain.name] == nil { built[chain.name] = position }

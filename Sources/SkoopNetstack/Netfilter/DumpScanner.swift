@@ -22,7 +22,7 @@ struct DumpScanner {
     private(set) var ruleset = Ruleset()
     private var openTable: String?
     private var declared: [Declared] = []
-    private var positions: [String: Int] = [:]
+    private var index = ChainNameIndex()
     /// The open table's rule lines with their chain, in dump order.
     private var ruleLines: [(chain: Int32, line: RuleLine)] = []
     /// The chain of the previous rule line, and where its name sits in the dump.
@@ -130,8 +130,7 @@ struct DumpScanner {
             }
             counters = parsed
         }
-        if let earlier = positions.updateValue(declared.count, forKey: name) {
-            positions[name] = earlier
+        if index.insert(first, in: bytes) != nil {
             throw error(number, "a chain declared once", text)
         }
         declared.append(Declared(name: name, nameBytes: first, policy: policy, counters: counters))
@@ -174,17 +173,20 @@ struct DumpScanner {
             lastName = range
             return lastChain
         }
-        var name = String(decoding: bytes[range], as: UTF8.self)
-        if name.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) {
+        let found: Int?
+        if bytes[range].contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) {
             // A quoted or escaped chain name: read the line the way the rule decoder will.
             let whole = Substring(String(decoding: bytes[line], as: UTF8.self))
             guard let words = try? ShellTokenizer.split(whole.drop { $0 != "-" }), words.count >= 2 else {
                 throw error(number, "balanced quotes", bytes[line])
             }
-            name = words[1]
+            found = index.position(of: words[1], in: bytes)
+            guard found != nil else { throw error(number, "a rule for a chain declared with :\(words[1])", bytes[line]) }
+        } else {
+            found = index.position(of: bytes.baseAddress! + range.lowerBound, count: range.count, in: bytes)
         }
-        guard let position = positions[name] else {
-            throw error(number, "a rule for a chain declared with :\(name)", bytes[line])
+        guard let position = found else {
+            throw error(number, "a rule for a chain declared with :\(String(decoding: bytes[range], as: UTF8.self))", bytes[line])
         }
         lastChain = position
         lastName = range
@@ -198,10 +200,10 @@ struct DumpScanner {
         let chains = declared.enumerated().map { position, chain in
             Chain(name: chain.name, policy: chain.policy, counters: chain.counters, storage: .scanned(rules, position))
         }
-        ruleset.tables.append(Table(name: name, chains: chains, positions: positions))
+        ruleset.tables.append(Table(name: name, chains: chains, index: index, dump: dump))
         openTable = nil
         declared = []
-        positions = [:]
+        index = ChainNameIndex()
         ruleLines = []
         lastChain = -1
     }

@@ -99,11 +99,11 @@ public struct Table: Hashable, Sendable {
         self.directory = ChainDirectory()
     }
 
-    /// A table whose chain positions are already known (the parser's).
-    init(name: String, chains: [Chain], positions: [String: Int]) {
+    /// A table whose chain positions are already known (the scanner's index into the dump).
+    init(name: String, chains: [Chain], index: ChainNameIndex, dump: ScannedDump) {
         self.name = name
         self.chains = chains
-        self.directory = ChainDirectory(positions: positions)
+        self.directory = ChainDirectory(index: index, dump: dump)
     }
 
     /// The chain called `name`.

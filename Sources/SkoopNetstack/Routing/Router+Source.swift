@@ -24,13 +24,16 @@ extension Router {
     /// one whose subnet holds `near` (inet_select_addr).
     func primaryAddress(on device: String, family: AddressFamily, within limit: RouteScope,
                         near: IPAddress? = nil) -> IPAddress? {
-        let candidates = addresses.filter {
-            $0.interface == device && $0.family == family && !$0.secondary && !$0.tentative && $0.scope <= limit
+        // A plain loop: this runs for every route lookup of a locally generated packet.
+        var first: IPAddress?
+        for address in addresses
+        where address.interface == device && address.family == family && !address.secondary && !address.tentative
+            && address.scope <= limit {
+            guard let near else { return address.local }
+            if address.subnet?.contains(near) == true { return address.local }
+            if first == nil { first = address.local }
         }
-        if let near, let onSubnet = candidates.first(where: { $0.subnet?.contains(near) == true }) {
-            return onSubnet.local
-        }
-        return candidates.first?.local
+        return first
     }
 
     /// RFC 6724 source selection, simplified as the kernel applies it: the destination itself if

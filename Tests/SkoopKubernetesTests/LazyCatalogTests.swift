@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import SkoopModel
+@testable import SkoopKubernetes
+import SkoopTestSupport
+
+/// Pods and EndpointSlices are catalogued from a skim and decoded on first use: the objects and
+/// the errors must be exactly those of the strict decoder, only later.
+@Suite struct LazyCatalogTests {
+    static let podsPath = "lab-basic/k8s/pods.json"
+
+    static func cluster(pods text: String) throws -> ClusterState {
+        try ClusterState.decode(KubernetesDocuments(pods: SourceData(bytes: Array(text.utf8), source: "k8s/pods.json")))
+    }
+
+    @Test func everyPodDecodedOnDemandIsTheStrictDecodersPod() throws {
+        let data = try Fixtures.data(Self.podsPath)
+        let strict = try KubernetesJSON.pods(data, source: "k8s/pods.json")
+        let cluster = try Self.cluster(pods: String(decoding: data, as: UTF8.self))
+        #expect(strict.count >= 3 && cluster.pods.count == strict.count)
+        for pod in strict {
+            #expect(cluster.pod(namespace: pod.namespace, name: pod.name) == pod)
+            for ip in pod.podIPs where !pod.hostNetwork { #expect(cluster.ipCache.pod(ip: ip) == pod) }
+        }
+        #expect(try cluster.pods.all() == strict)
+        #expect(cluster.pods.qualifiedNames == strict.map(\.qualifiedName))
+        #expect(cluster.decodeFailures.isEmpty)
+    }
+
+    @Test func aBadFieldOutsideTheIndexIsTheStrictErrorWhenThePodIsNeeded() throws {
+        var text = String(decoding: try Fixtures.data(Self.podsPath), as: UTF8.self)
+        let range = try #require(text.range(of: #""containerPort": 8080"#))
+        text.replaceSubrange(range, with: #""containerPort": "eighty""#)
+        let strictError = #expect(throws: InputError.self) {
+            try KubernetesJSON.pods(Data(text.utf8), source: "k8s/pods.json")
+        }
+        let cluster = try Self.cluster(pods: text)  // the skim does not look at container ports
+        #expect(cluster.decodeFailures.isEmpty)
+        let broken = try #require(try KubernetesJSON.pods(Data(Fixtures.data(Self.podsPath)), source: "k8s/pods.json")
+            .first { pod in pod.containers.contains { !$0.ports.isEmpty } })
+        #expect(cluster.pod(namespace: broken.namespace, name: broken.name) == nil)
+        #expect(cluster.decodeFailures == [try #require(strictError)])
+        #expect(cluster.decodeFailures.first?.line == text[..<range.lowerBound].filter { $0 == "\n" }.count + 1)
+        #expect(throws: InputError.self) { try cluster.pods.all() }
+    }
+
+    @Test func aBadIndexedFieldIsAnErrorAtOnce() throws {
+        var text = String(decoding: try Fixtures.data(Self.podsPath), as: UTF8.self)
+        let range = try #require(text.range(of: #""name": "client""#))
+        text.replaceSubrange(range, with: #""name": ["client"]"#)
+        let strictError = #expect(throws: InputError.self) { try KubernetesJSON.pods(Data(text.utf8), source: "k8s/pods.json") }
+        let lazyError = #expect(throws: InputError.self) { try Self.cluster(pods: text) }
+        #expect(lazyError == strictError)
+    }
+
+    @Test func aBadAddressIsAnErrorAtOnce() throws {
+        let text = #"{"items":[{"metadata":{"name":"a","namespace":"n"},"status":{"podIP":"10.1.300.1"}}]}"#
+        let error = #expect(throws: InputError.self) { try Self.cluster(pods: text) }
+        #expect(error?.description.contains("items[0].status.podIP") == true, "\(String(describing: error))")
+    }
+
+    @Test func repeatedMembersAndOddShapesAreDecodedTheStrictWay() throws {
+        // A repeated name: the last one counts, as the strict decoder reads it.
+        let text = #"{"items":[{"metadata":{"name":"a","name":"b","namespace":"n"},"status":{"podIPs":["10.0.0.9"],"podIP":"10.0.0.1"}}]}"#
+        let cluster = try Self.cluster(pods: text)
+        let strict = try KubernetesJSON.pods(Data(text.utf8), source: "k8s/pods.json")
+        #expect(cluster.pods.qualifiedNames == ["n/b"] && strict.map(\.qualifiedName) == ["n/b"])
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.1")!) == strict.first)
+    }
+
+    @Test func endpointSlicesAreMergedPerServiceAsTheStrictDecoderWould() throws {
+        let lazy = try SampleCluster.load()
+        let data = try Fixtures.data("k8s-samples/endpointslices.json")
+        let slices = try KubernetesJSON.endpointSlices(data, source: "k8s/endpointslices.json")
+        let eager = ClusterState(services: lazy.services, endpointSlices: slices, endpoints: lazy.endpoints)
+        #expect(!slices.isEmpty && lazy.endpointSlices.count == slices.count)
+        for service in lazy.services {
+            #expect(lazy.endpoints(of: service) == eager.endpoints(of: service), "\(service.qualifiedName)")
+        }
+    }
+}
