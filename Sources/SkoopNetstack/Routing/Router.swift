@@ -44,9 +44,17 @@ public struct Router: Sendable {
         }
         rules4 = ordered(.inet)
         rules6 = ordered(.inet6)
-        var seen = Set<Route>()
+        // Exact duplicates are dropped. Routes are told apart by a small key first, compared in
+        // full only when it matches: hashing each whole route (names, flags) cost more than the
+        // rest of building a router of 5,000 routes.
+        var seen: [RouteIdentity: [Int]] = [:]
         var unique: [Route] = []
-        for route in routes where seen.insert(route).inserted { unique.append(route) }
+        for route in routes {
+            let identity = RouteIdentity(table: route.table, destination: route.destination, tos: route.tos, metric: route.metric)
+            if let same = seen[identity], same.contains(where: { unique[$0] == route }) { continue }
+            seen[identity, default: []].append(unique.count)
+            unique.append(route)
+        }
         self.routes = unique
         loopbackName = interfaces.first(where: \.isLoopback)?.name ?? "lo"
         var tables: [TableKey: [Route]] = [:]
@@ -208,6 +216,14 @@ public struct Router: Sendable {
         return RouteResult(query: query, outcome: .unicast, branches: [RouteBranch(gateway: nil, oif: oif)],
                            source: query.source ?? primaryAddress(on: oif, family: .inet, within: .host))
     }
+}
+
+/// What tells most routes apart, cheap to hash.
+private struct RouteIdentity: Hashable {
+    var table: RouteTable
+    var destination: IPPrefix
+    var tos: UInt8
+    var metric: UInt32
 }
 
 /// One routing table: its routes in lookup order and the same routes by prefix length.
