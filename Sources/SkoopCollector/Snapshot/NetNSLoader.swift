@@ -58,13 +58,13 @@ public struct NetNSLoader: Sendable {
             try rulesets.oneAtATime { () throws(InputError) -> IPTablesParseResult? in
                 let path = "\(folder)/\(file)"
                 if let hit = try rulesets.result(matching: path, in: directory) { return hit }
-                guard let (d, p) = try data(file, required: required) else { return nil }
-                return try rulesets.result(for: d, source: p) { () throws(InputError) -> IPTablesParseResult in
-                    guard let t = String(data: d, encoding: .utf8) else {
-                        throw InputError(source: p, expected: "UTF-8 text", found: "invalid UTF-8")
-                    }
+                guard let bytes = try directory.map(path) else {
+                    if required { info.warnings.append("\(path) is missing: \(NetNSLoader.consequence(of: file))") }
+                    return nil
+                }
+                return try rulesets.result(for: bytes, source: path) { () throws(InputError) -> IPTablesParseResult in
                     // Structure now, rules when a packet first reaches their chain.
-                    return try IPTablesSaveParser.scan(t, source: p)
+                    try IPTablesSaveParser.scan(bytes, source: path)
                 }
             }
         }

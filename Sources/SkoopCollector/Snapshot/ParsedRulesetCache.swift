@@ -8,7 +8,7 @@ import SkoopNetstack
 /// Matching is exact: a cheap sampled hash picks candidates, a full byte comparison decides.
 public final class ParsedRulesetCache: Sendable {
     private struct Entry: Sendable {
-        let data: Data
+        let bytes: SharedBytes
         let result: IPTablesParseResult
     }
     private let entries = Mutex<[Int: [Entry]]>([:])
@@ -17,26 +17,32 @@ public final class ParsedRulesetCache: Sendable {
     /// Makes an empty cache.
     public init() {}
 
-    /// The parse of `data`, from the cache when identical bytes were parsed before; warnings
+    /// The parse of `bytes`, from the cache when identical bytes were parsed before; warnings
     /// name `source` either way. Failures are not cached.
-    public func result(for data: Data, source: String,
+    public func result(for bytes: SharedBytes, source: String,
                        parse: () throws(InputError) -> IPTablesParseResult) throws(InputError) -> IPTablesParseResult {
-        let key = ParsedRulesetCache.sampledHash(data)
-        if let hit = entries.withLock({ $0[key]?.first { $0.data == data } }) {
+        let key = ParsedRulesetCache.sampledHash(UnsafeRawBufferPointer(bytes.buffer))
+        if let hit = entries.withLock({ $0[key]?.first { $0.bytes.buffer.elementsEqual(bytes.buffer) } }) {
             var result = hit.result
             for index in result.warnings.indices { result.warnings[index].source = source }
             return result
         }
         let result = try parse()
-        entries.withLock { $0[key, default: []].append(Entry(data: data, result: result)) }
+        entries.withLock { $0[key, default: []].append(Entry(bytes: bytes, result: result)) }
         return result
+    }
+
+    /// The parse of `data` (see `result(for:source:parse:)` with bytes).
+    public func result(for data: Data, source: String,
+                       parse: () throws(InputError) -> IPTablesParseResult) throws(InputError) -> IPTablesParseResult {
+        try result(for: SharedBytes(copying: [UInt8](data)), source: source, parse: parse)
     }
 
     /// The parse of an identical dump already read, when the file at `path` holds one: candidates
     /// of the same size are compared with the file piece by piece, without reading it whole.
     func result(matching path: String, in directory: SnapshotDirectory) throws(InputError) -> IPTablesParseResult? {
         let candidates = entries.withLock { $0.values.flatMap { $0 } }
-        for candidate in candidates where try directory.contents(of: path, equal: candidate.data) == true {
+        for candidate in candidates where try directory.contents(of: path, equal: UnsafeRawBufferPointer(candidate.bytes.buffer)) == true {
             var result = candidate.result
             for index in result.warnings.indices { result.warnings[index].source = path }
             return result
@@ -52,19 +58,21 @@ public final class ParsedRulesetCache: Sendable {
 
     /// A hash of the size and of samples spread over the bytes: O(1) in the file size.
     static func sampledHash(_ data: Data) -> Int {
+        data.withUnsafeBytes { sampledHash($0) }
+    }
+
+    static func sampledHash(_ bytes: UnsafeRawBufferPointer) -> Int {
         var hasher = Hasher()
-        hasher.combine(data.count)
-        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-            let chunk = 64, samples = 64
-            guard bytes.count > chunk * samples else {
-                hasher.combine(bytes: bytes)
-                return
-            }
-            let stride = (bytes.count - chunk) / (samples - 1)
-            for sample in 0..<samples {
-                let start = sample * stride
-                hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<start + chunk]))
-            }
+        hasher.combine(bytes.count)
+        let chunk = 64, samples = 64
+        guard bytes.count > chunk * samples else {
+            hasher.combine(bytes: bytes)
+            return hasher.finalize()
+        }
+        let stride = (bytes.count - chunk) / (samples - 1)
+        for sample in 0..<samples {
+            let start = sample * stride
+            hasher.combine(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<start + chunk]))
         }
         return hasher.finalize()
     }

@@ -95,19 +95,25 @@ public struct SnapshotDirectory: Sendable {
     /// Whether `relativePath` holds exactly `data` (nil when it does not exist), compared in
     /// place: every node carries kube-proxy's identical 50 MB ruleset, and comparing it with the
     /// one already parsed must cost neither a fresh buffer nor a copy per node.
-    public func contents(of relativePath: String, equal data: Data) throws(InputError) -> Bool? {
+    public func contents(of relativePath: String, equal data: UnsafeRawBufferPointer) throws(InputError) -> Bool? {
         guard let file = try open(relativePath) else { return nil }
         defer { close(file.descriptor) }
         guard file.size == data.count else { return false }
-        guard !data.isEmpty else { return true }
+        guard let expected = data.baseAddress, !data.isEmpty else { return true }
         guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0),
               mapped != MAP_FAILED else {
             throw InputError(source: relativePath, expected: "a file that can be mapped", found: String(cString: strerror(errno)))
         }
         defer { munmap(mapped, file.size) }
-        return data.withUnsafeBytes { expected in
-            expected.baseAddress.map { memcmp(mapped, $0, file.size) == 0 } ?? false
+        return memcmp(mapped, expected, file.size) == 0
+    }
+
+    /// Whether `relativePath` holds exactly `data` (nil when it does not exist).
+    public func contents(of relativePath: String, equal data: Data) throws(InputError) -> Bool? {
+        let outcome = data.withUnsafeBytes { raw in
+            Result { () throws(InputError) -> Bool? in try contents(of: relativePath, equal: raw) }
         }
+        return try outcome.get()
     }
 
     /// An open regular file of the snapshot and its size, or nil when it does not exist.

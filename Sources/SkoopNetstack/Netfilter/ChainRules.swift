@@ -3,22 +3,19 @@ import SkoopModel
 
 /// The text of a scanned dump, shared by the chains decoded from it.
 final class ScannedDump: Sendable {
-    /// The whole dump (native UTF-8: line offsets index it in constant time).
-    let text: String
+    /// The whole dump (checked to be UTF-8 when scanned), mapped or copied.
+    let bytes: SharedBytes
     /// The file it came from, for messages.
     let source: String
 
-    init(text: String, source: String) {
-        self.text = text
+    init(bytes: SharedBytes, source: String) {
+        self.bytes = bytes
         self.source = source
     }
 
-    /// The bytes of `line`, as a slice of the dump.
+    /// The text of `line`.
     func slice(_ line: RuleLine) -> Substring {
-        let utf8 = text.utf8
-        let start = utf8.index(utf8.startIndex, offsetBy: Int(line.start))
-        let end = utf8.index(utf8.startIndex, offsetBy: Int(line.end))
-        return text[start..<end]
+        Substring(String(decoding: bytes.buffer[Int(line.start)..<Int(line.end)], as: UTF8.self))
     }
 }
 
@@ -207,7 +204,7 @@ final class ChainDirectory: Sendable {
     /// The position of the chain called `name` in `chains` (the chains this directory was made for).
     func position(of name: String, in chains: [Chain]) -> Int? {
         if let scanned {
-            return scanned.dump.text.utf8.withContiguousStorageIfAvailable { scanned.index.position(of: name, in: $0) } ?? nil
+            return scanned.index.position(of: name, in: scanned.dump.bytes.buffer)
         }
         return positions.withLock { cache in
             if let cache { return cache[name] }

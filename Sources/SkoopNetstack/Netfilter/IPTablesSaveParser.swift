@@ -25,23 +25,39 @@ public enum IPTablesSaveParser {
     /// the chains its packets visit. Throws for structural errors; a rule that turns out to be
     /// malformed when decoded becomes an unreadable rule (walked as uncertain, with a warning).
     public static func scan(_ text: String, source: String) throws(InputError) -> IPTablesParseResult {
-        var text = text
-        text.makeContiguousUTF8()
-        guard text.utf8.count < Int(UInt32.max) else {
-            throw InputError(source: source, expected: "a dump smaller than 4 GiB", found: "\(text.utf8.count) bytes")
+        try scan(SharedBytes(copying: Array(text.utf8)), source: source)
+    }
+
+    /// Scans a dump given as bytes (a mapped file: a diagnosis never copies the 50 MB dump of
+    /// every node into a String). The bytes must be UTF-8, as iptables-save writes them.
+    public static func scan(_ bytes: SharedBytes, source: String) throws(InputError) -> IPTablesParseResult {
+        guard bytes.count < Int(UInt32.max) else {
+            throw InputError(source: source, expected: "a dump smaller than 4 GiB", found: "\(bytes.count) bytes")
         }
-        let dump = ScannedDump(text: text, source: source)
+        guard UTF8Check.isValid(bytes.buffer) else {
+            throw InputError(source: source, expected: "UTF-8 text", found: "invalid UTF-8")
+        }
+        let dump = ScannedDump(bytes: bytes, source: source)
         var scanner = DumpScanner(dump: dump)
-        let result: Result<Void, InputError> = text.utf8.withContiguousStorageIfAvailable { bytes in
-            do throws(InputError) {
-                try scanner.scan(bytes)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
-        } ?? .failure(InputError(source: source, expected: "contiguous text", found: "a bridged string"))
-        try result.get()
+        try scanner.scan(bytes.buffer)
         return IPTablesParseResult(ruleset: scanner.ruleset, warnings: [])
+    }
+}
+
+/// Whether bytes are UTF-8: eight ASCII bytes at a time (a dump is nearly all ASCII), the
+/// standard library's validation from the first word that is not.
+enum UTF8Check {
+    static func isValid(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var position = 0
+        while position + 8 <= buffer.count,
+              raw.loadUnaligned(fromByteOffset: position, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+            position += 8
+        }
+        // Back to the start of the character the non-ASCII word may be in the middle of.
+        while position > 0, position < buffer.count, buffer[position] & 0xC0 == 0x80 { position -= 1 }
+        return String(validating: buffer[position...], as: UTF8.self) != nil
     }
 }
 
