@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Synchronization
 import SkoopModel
 import SkoopCollector
 import SkoopTUI
@@ -125,7 +124,7 @@ struct LiveOptions: ParsableArguments {
 /// "collecting node2 ... 3.2s" on standard error, only when it is a terminal.
 final class ProgressReporter: Sendable {
     private let isTerminal = isatty(STDERR_FILENO) == 1
-    private let active = Mutex<[String: ContinuousClock.Instant]>([:])
+    private let active = Locked<[String: ContinuousClock.Instant]>([:])
 
     /// Records collection events.
     @Sendable func handle(_ event: LiveCollectionEvent) {

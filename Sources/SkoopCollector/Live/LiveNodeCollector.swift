@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 
 /// How the collector pods are run.
@@ -58,7 +57,7 @@ public final class LiveNodeCollector: Sendable {
     /// The pod settings.
     public let options: LiveCollectorOptions
     private let events: (@Sendable (LiveCollectionEvent) -> Void)?
-    private let pods = Mutex(PodBook())
+    private let pods = Locked(PodBook())
 
     /// Makes a collector; `events` is told when nodes start and finish (from any thread).
     public init(kubectl: Kubectl, options: LiveCollectorOptions = LiveCollectorOptions(),

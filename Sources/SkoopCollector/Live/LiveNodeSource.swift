@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 
 /// The `NodeDataSource` of a live cluster: the first time the diagnosis needs a node, its
@@ -40,7 +39,7 @@ public struct LiveNodeSource: NodeDataSource {
 /// thread meanwhile. Never call it from a Swift concurrency thread.
 enum BlockingWait {
     static func run<T: Sendable>(tick: ((Double) -> Void)?, _ work: @escaping @Sendable () async -> T) -> T {
-        let box = Mutex<T?>(nil)
+        let box = Locked<T?>(nil)
         let done = DispatchSemaphore(value: 0)
         Task.detached {
             let value = await work()

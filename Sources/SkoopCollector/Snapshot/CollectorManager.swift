@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 import SkoopNetstack
 import SkoopKubernetes
@@ -21,13 +20,13 @@ public final class CollectorManager: Sendable {
     /// Collects nodes on demand (live clusters); nil: everything comes from files.
     public let nodeSource: (any NodeDataSource)?
 
-    private let cache = Mutex<[String: NetNSInfo]>([:])
-    private let addressing = Mutex<[String: NetNSAddressing]>([:])
+    private let cache = Locked<[String: NetNSInfo]>([:])
+    private let addressing = Locked<[String: NetNSAddressing]>([:])
     private let rulesets = ParsedRulesetCache()
-    private let netnsLists = Mutex<[String: [String]]>([:])
-    private let failures = Mutex<[String: InputError]>([:])
-    private let gates = Mutex<[String: NetNSGate]>([:])
-    private let materialized = Mutex<[String: NodeCollectionFailure?]>([:])
+    private let netnsLists = Locked<[String: [String]]>([:])
+    private let failures = Locked<[String: InputError]>([:])
+    private let gates = Locked<[String: NetNSGate]>([:])
+    private let materialized = Locked<[String: NodeCollectionFailure?]>([:])
 
     /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later
     /// (from `nodeSource`, when given, the first time a node is needed).
@@ -129,15 +128,19 @@ public final class CollectorManager: Sendable {
     /// the walk reaches them. Snapshots only: a live cluster collects a node when it is reached.
     /// `then` runs after each node is read, on the same background thread (e.g. to build what
     /// the walk will need from it).
-    public func prefetch(hostsOf nodes: [String], then: @escaping @Sendable (String) -> Void = { _ in }) {
-        guard nodeSource == nil else { return }
+    /// The group returned is done when every node is read (nothing waits for it but tests).
+    @discardableResult
+    public func prefetch(hostsOf nodes: [String], then: @escaping @Sendable (String) -> Void = { _ in }) -> DispatchGroup {
+        let group = DispatchGroup()
+        guard nodeSource == nil else { return group }
         let queue = DispatchQueue(label: "skoop.prefetch", qos: .userInitiated)
         for node in nodes where collectedNodes.contains(node) {
-            queue.async { [self] in
+            queue.async(group: group) { [self] in
                 guard (try? netns(node: node, id: "host", recordingFailure: false)) != nil else { return }
                 then(node)
             }
         }
+        return group
     }
 
     /// The interfaces and addresses of a netns, read from ip-link.json and ip-addr.json alone
@@ -214,5 +217,5 @@ public protocol NodeDataSource: Sendable {
 
 /// Held while one netns is read, so that it is read once.
 private final class NetNSGate: Sendable {
-    let lock = Mutex(())
+    let lock = Locked(())
 }

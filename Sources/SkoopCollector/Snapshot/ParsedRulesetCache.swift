@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 import SkoopNetstack
 
@@ -11,8 +10,8 @@ public final class ParsedRulesetCache: Sendable {
         let bytes: SharedBytes
         let result: IPTablesParseResult
     }
-    private let entries = Mutex<[Int: [Entry]]>([:])
-    private let reading = Mutex(())
+    private let entries = Locked<[Int: [Entry]]>([:])
+    private let reading = Locked(())
 
     /// Makes an empty cache.
     public init() {}

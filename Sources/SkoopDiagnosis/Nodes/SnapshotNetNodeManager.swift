@@ -1,4 +1,3 @@
-import Synchronization
 import SkoopModel
 import SkoopNetstack
 import SkoopKubernetes
@@ -14,9 +13,9 @@ public struct NodeUnavailable: Error, CustomStringConvertible, Sendable {
 public final class SnapshotNetNodeManager: NetNodeManager {
     /// The network being diagnosed.
     public let network: Network
-    private let cache = Mutex<[Hop: any NetNodeAction]>([:])
-    private let simulators = Mutex<[String: NetNSSimulator]>([:])
-    private let assertionResults = Mutex<[String: [Suspicion]]>([:])
+    private let cache = Locked<[Hop: any NetNodeAction]>([:])
+    private let simulators = Locked<[String: NetNSSimulator]>([:])
+    private let assertionResults = Locked<[String: [Suspicion]]>([:])
 
     /// Makes a manager over `network`.
     public init(network: Network) { self.network = network }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 import SkoopNetstack
 import SkoopCollector
@@ -42,7 +41,7 @@ public final class LabRegistry: Sendable {
         var running: [URL: String] = [:]
         var stopping = false
     }
-    private let labs = Mutex(Labs())
+    private let labs = Locked(Labs())
 
     /// Makes an empty registry.
     public init() {}

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 
 /// One input document: its bytes (or how to read them) and the name errors should use
@@ -125,7 +124,7 @@ public struct ClusterState: Sendable {
         self.networkPolicies = networkPolicies
         self.configMaps = configMaps
         // The pod indexes are independent and each walks 150,000 pods at the envelope: side by side.
-        let podIndexes = Mutex<(byName: [String: Int], byNode: [String: [Int]], namespaces: Set<String>, ips: IPCache?)>(
+        let podIndexes = Locked<(byName: [String: Int], byNode: [String: [Int]], namespaces: Set<String>, ips: IPCache?)>(
             ([:], [:], [], nil))
         DispatchQueue.concurrentPerform(iterations: 4) { part in
             switch part {
@@ -288,7 +287,7 @@ private final class DecodedDocument<Object: Sendable>: DocumentJob {
     private let kind: String
     private let plural: String
     private let decodeItem: @Sendable (JSONNode) throws(InputError) -> Object
-    private let outcome = Mutex<Result<[Object], InputError>>(.success([]))
+    private let outcome = Locked<Result<[Object], InputError>>(.success([]))
 
     init(_ source: SourceData?, kind: String, plural: String,
          _ decodeItem: @escaping @Sendable (JSONNode) throws(InputError) -> Object) {
@@ -320,7 +319,7 @@ private final class CataloguedDocument<Catalog: Sendable>: DocumentJob {
     private let source: SourceData?
     private let skim: @Sendable (SourceData) throws(InputError) -> Catalog?
     private let decode: @Sendable (SourceData) throws(InputError) -> Catalog
-    private let outcome = Mutex<Result<Catalog?, InputError>>(.success(nil))
+    private let outcome = Locked<Result<Catalog?, InputError>>(.success(nil))
 
     init(_ source: SourceData?, skim: @escaping @Sendable (SourceData) throws(InputError) -> Catalog?,
          decode: @escaping @Sendable (SourceData) throws(InputError) -> Catalog) {

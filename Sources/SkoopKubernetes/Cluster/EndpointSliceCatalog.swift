@@ -1,4 +1,3 @@
-import Synchronization
 import SkoopModel
 
 /// The EndpointSlices of a cluster, indexed by the service they belong to; a service's slices
@@ -8,7 +7,7 @@ public final class EndpointSliceCatalog: Sendable {
     private let storage: CatalogStorage<EndpointSlice>
     /// "NAMESPACE/SERVICE" → the positions of its slices, in file order.
     private let slicesByService: [String: [Int]]
-    private let merged = Mutex<[String: [ServiceEndpoint]]>([:])
+    private let merged = Locked<[String: [ServiceEndpoint]]>([:])
 
     /// Slices already decoded.
     public init(_ slices: [EndpointSlice]) {

@@ -1,4 +1,3 @@
-import Synchronization
 import SkoopModel
 
 /// The items of a big Kubernetes List that was skimmed, not parsed: each is decoded in full,
@@ -11,8 +10,8 @@ final class LazyItems<Object: Sendable>: Sendable {
     private let kind: String
     private let expectation: String
     private let decodeItem: @Sendable (JSONNode) throws(InputError) -> Object
-    private let decoded = Mutex<[Int: Result<Object, InputError>]>([:])
-    private let failed = Mutex<[InputError]>([])
+    private let decoded = Locked<[Int: Result<Object, InputError>]>([:])
+    private let failed = Locked<[InputError]>([])
 
     init(bytes: SharedBytes, source: String, skim: JSONListSkim, kind: String, plural: String,
          decodeItem: @escaping @Sendable (JSONNode) throws(InputError) -> Object) {

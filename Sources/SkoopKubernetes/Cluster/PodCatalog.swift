@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import SkoopModel
 
 /// The pods of a cluster: what every index needs (name, node, addresses) for all of them, the
@@ -91,7 +90,7 @@ public final class PodCatalog: Sendable {
                                                   decodeItem: Pod.init(json:)) else { return nil }
         // In pieces on all cores: 150,000 pods make 150,000 names and addresses.
         let pieces = min(max(items.count / 4096, 1), 4 * ProcessInfo.processInfo.activeProcessorCount)
-        let results = Mutex<[Result<[Entry], InputError>?]>(Array(repeating: nil, count: pieces))
+        let results = Locked<[Result<[Entry], InputError>?]>(Array(repeating: nil, count: pieces))
         DispatchQueue.concurrentPerform(iterations: pieces) { piece in
             let range = (items.count * piece / pieces)..<(items.count * (piece + 1) / pieces)
             var entries: [Entry] = []

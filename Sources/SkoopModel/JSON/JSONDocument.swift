@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A parsed JSON text (RFC 8259) and its name, able to turn a value's offset into a 1-based line
 /// and an excerpt, so that errors point at the exact place in the file.
@@ -106,7 +105,7 @@ public struct JSONDocument: Sendable {
 
 /// The number of lines before a piece of a file, counted once, when first asked for.
 private final class LinesBefore: Sendable {
-    private let counted: Mutex<Int?> = Mutex(nil)
+    private let counted: Locked<Int?> = Locked(nil)
     private let counter: @Sendable () -> Int
 
     init(_ counter: @escaping @Sendable () -> Int) { self.counter = counter }

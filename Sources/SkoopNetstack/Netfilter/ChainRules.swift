@@ -1,4 +1,3 @@
-import Synchronization
 import SkoopModel
 
 /// The text of a scanned dump, shared by the chains decoded from it.
@@ -77,7 +76,7 @@ enum ChainRules: Sendable {
 /// Decoded rules and their destination index, built on first use.
 final class DecodedRules: Sendable {
     let rules: [Rule]
-    private let index = Mutex<DestinationIndex?>(nil)
+    private let index = Locked<DestinationIndex?>(nil)
 
     init(_ rules: [Rule]) {
         self.rules = rules
@@ -107,7 +106,7 @@ final class ScannedTable: Sendable {
         var indexes: [Int: DestinationIndex] = [:]
         var validated: [Int: Result<[RulesetWarning], InputError>] = [:]
     }
-    private let caches = Mutex(Caches())
+    private let caches = Locked(Caches())
 
     /// `lines` holds each rule line with the position of its chain, in dump order.
     init(dump: ScannedDump, table: String, chainCount: Int, lines: [(chain: Int32, line: RuleLine)]) {
@@ -188,16 +187,16 @@ final class ScannedTable: Sendable {
 
 /// Chain positions by name: the scanner's index into the dump, or built on first lookup.
 final class ChainDirectory: Sendable {
-    private let positions: Mutex<[String: Int]?>
+    private let positions: Locked<[String: Int]?>
     private let scanned: (index: ChainNameIndex, dump: ScannedDump)?
 
     init(index: ChainNameIndex, dump: ScannedDump) {
-        positions = Mutex(nil)
+        positions = Locked(nil)
         scanned = (index, dump)
     }
 
     init() {
-        positions = Mutex(nil)
+        positions = Locked(nil)
         scanned = nil
     }
 

@@ -1,5 +1,4 @@
 import SkoopModel
-import Synchronization
 
 /// The status line of work that blocks the TUI inside a step: the nodes of a live cluster being
 /// collected ("collecting node2 ... 3.2s"), and those collected or failed since the step began.
@@ -13,8 +12,8 @@ public final class TUIActivity: Sendable {
         var failure: String?
     }
 
-    private let items = Mutex<[Item]>([])
-    private let display = Mutex<(@Sendable (String?) -> Void)?>(nil)
+    private let items = Locked<[Item]>([])
+    private let display = Locked<(@Sendable (String?) -> Void)?>(nil)
 
     /// Makes an activity; `runTUI` connects it to the screen.
     public init() {}
