@@ -104,7 +104,7 @@ public final class CollectorManager: Sendable {
             gates[key] = gate
             return gate
         }
-        return try gate.lock.withLock { _ throws(InputError) -> NetNSInfo in
+        return try gate.lock.withLock { () throws(InputError) -> NetNSInfo in
             if let cached = cache.withLock({ $0[key] }) { return cached }
             if let failure = failures.withLock({ $0[key] }) { throw failure }
             do throws(NodeCollectionFailure) {
@@ -217,5 +217,5 @@ public protocol NodeDataSource: Sendable {
 
 /// Held while one netns is read, so that it is read once.
 private final class NetNSGate: Sendable {
-    let lock = Locked(())
+    let lock = Lock()
 }

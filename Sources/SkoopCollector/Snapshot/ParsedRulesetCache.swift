@@ -11,7 +11,7 @@ public final class ParsedRulesetCache: Sendable {
         let result: IPTablesParseResult
     }
     private let entries = Locked<[Int: [Entry]]>([:])
-    private let reading = Locked(())
+    private let reading = Lock()
 
     /// Makes an empty cache.
     public init() {}
@@ -52,7 +52,7 @@ public final class ParsedRulesetCache: Sendable {
     /// Runs `body` (find an identical dump, else read and parse one) while no other thread does:
     /// two nodes read side by side must not both parse the same 50 MB ruleset.
     func oneAtATime<T>(_ body: () throws(InputError) -> T) throws(InputError) -> T {
-        try reading.withLock { _ throws(InputError) -> T in try body() }
+        try reading.withLock { () throws(InputError) -> T in try body() }
     }
 
     /// A hash of the size and of samples spread over the bytes: O(1) in the file size.
