@@ -123,9 +123,11 @@ public final class CollectorManager: Sendable {
         }
     }
 
-    /// Starts reading the host netns of `nodes` in the background, one after the other, while
-    /// the walk goes on: the nodes a path will cross (a service's backends) are known before
-    /// the walk reaches them. Snapshots only: a live cluster collects a node when it is reached.
+    /// Starts reading the host netns of `nodes` in the background, in order, while the walk goes
+    /// on: the nodes a path will cross (a service's backends) are known before the walk reaches
+    /// them. Snapshots only: a live cluster collects a node when it is reached.
+    /// Two background threads share the nodes, so that one can read a node's tables while the
+    /// other waits for a ruleset (rulesets are parsed one at a time) or the walk holds a core.
     /// `then` runs after each node is read, on the same background thread (e.g. to build what
     /// the walk will need from it).
     /// The group returned is done when every node is read (nothing waits for it but tests).
@@ -133,9 +135,9 @@ public final class CollectorManager: Sendable {
     public func prefetch(hostsOf nodes: [String], then: @escaping @Sendable (String) -> Void = { _ in }) -> DispatchGroup {
         let group = DispatchGroup()
         guard nodeSource == nil else { return group }
-        let queue = DispatchQueue(label: "skoop.prefetch", qos: .userInitiated)
-        for node in nodes where collectedNodes.contains(node) {
-            queue.async(group: group) { [self] in
+        let queues = (0..<2).map { DispatchQueue(label: "skoop.prefetch.\($0)", qos: .userInitiated) }
+        for (position, node) in nodes.filter(collectedNodes.contains).enumerated() {
+            queues[position % queues.count].async(group: group) { [self] in
                 guard (try? netns(node: node, id: "host", recordingFailure: false)) != nil else { return }
                 then(node)
             }

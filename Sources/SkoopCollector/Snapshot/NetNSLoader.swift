@@ -55,9 +55,11 @@ public struct NetNSLoader: Sendable {
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
         func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
-            try rulesets.oneAtATime { () throws(InputError) -> IPTablesParseResult? in
-                let path = "\(folder)/\(file)"
-                if let hit = try rulesets.result(matching: path, in: directory) { return hit }
+            let path = "\(folder)/\(file)"
+            // Compared with the dumps already parsed side by side; only a parse is one at a time.
+            if let hit = try rulesets.result(matching: path, in: directory) { return hit }
+            return try rulesets.oneAtATime { () throws(InputError) -> IPTablesParseResult? in
+                if let hit = try rulesets.result(matching: path, in: directory) { return hit }  // parsed meanwhile
                 guard let bytes = try directory.map(path) else {
                     if required { info.warnings.append("\(path) is missing: \(NetNSLoader.consequence(of: file))") }
                     return nil
