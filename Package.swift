@@ -13,8 +13,10 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
     ],
     targets: [
+        // Byte scanning kernels written with SIMD intrinsics (Swift has no portable movemask).
+        .target(name: "CSkoopScan"),
         // Pure values: the seed's model, addresses and prefixes. No I/O.
-        .target(name: "SkoopModel"),
+        .target(name: "SkoopModel", dependencies: ["CSkoopScan"]),
         // Linux netstack: parsers of real tool output and the routing/netfilter simulation. No I/O.
         .target(name: "SkoopNetstack", dependencies: ["SkoopModel"]),
         // Kubernetes objects, the IPCache. No I/O.

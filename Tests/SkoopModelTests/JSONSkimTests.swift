@@ -87,4 +87,47 @@ import Testing
         let skim = try #require(try Self.skim(text))
         #expect(Self.values(skim, text) == [[#"0:café "x""#]])
     }
+
+    /// Skipped containers are scanned 64 bytes at a time, with escapes and strings carried from
+    /// one block to the next: brackets, quotes and backslash runs placed at every offset of a
+    /// block must not change where a skipped member ends.
+    @Test func skippedContainersEndRightWhereverTheBlocksCut() throws {
+        var items: [String] = []
+        var expected: [[String]] = []
+        for padding in 0..<130 {
+            let backslashes = String(repeating: #"\\"#, count: padding % 5)  // that many literal backslashes
+            let label = String(repeating: "x", count: padding) + backslashes + #"\"]}[{\""# + String(repeating: "y", count: padding % 7)
+            items.append(#"{"metadata":{"labels":{"a":"\#(label)","b":[{"c":"]"},"\\"]},"name":"pod-\#(padding)"}}"#)
+            expected.append(["0:pod-\(padding)"])
+        }
+        let text = #"{"items":["# + items.joined(separator: ",") + "]}"
+        let skim = try #require(try Self.skim(text))
+        #expect(Self.values(skim, text) == expected)
+        // The block scan itself finds each end (a failure would only fall back to the byte loop).
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            for item in skim.itemOffsets.indices {
+                let start = skim.itemOffsets[item], end = skim.itemEnds[item]
+                let labels = start + #"{"metadata":{"labels":"#.utf8.count
+                let name = Array(#","name":"pod-"#.utf8)
+                let labelsEnd = (labels..<end).last { Array(bytes[$0..<min($0 + name.count, end)]) == name }
+                #expect(labelsEnd != nil)
+                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: labels, end: bytes.count, maximumOpen: 10)
+                        == labelsEnd, "item \(item)")
+                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: bytes.count, maximumOpen: 10) == end)
+                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: end - 1, maximumOpen: 10) == nil)
+                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: bytes.count, maximumOpen: 2) == nil)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        #"{"items":[{"metadata":{"labels":{"a":"x\"}}]}"#,  // the escaped quote leaves the string open
+        #"{"items":[{"metadata":{"labels":{"a":[1}}}]}"#,  // ']' expected
+        #"{"items":[{"metadata":{"labels":{"a":"\\"}"#,  // the object never closes
+    ])
+    func aSkippedContainerThatDoesNotCloseIsStillALocatedError(_ text: String) {
+        let error = #expect(throws: JSONSyntaxError.self) { try Self.skim(text) }
+        #expect(error?.line == 1 && error?.source == "pods.json", "\(text)")
+    }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSkoopScan
 
 /// The byte loop behind ``JSONListSkim``: walks past values looking only at quotes, backslashes
 /// and brackets, and parses members properly only where the pick steps in.
@@ -287,6 +288,23 @@ struct JSONSkimmer {
     /// kept in locals and the stack of open brackets is a bit stack, so nothing but the bytes is
     /// read or written per byte.
     private mutating func skipContainer(depth: Int) throws(JSONSyntaxError) {
+        // Most of a big list is skipped: 64 bytes at a time in C, byte by byte here only to name
+        // the error when the container does not close properly.
+        if let skipped = Self.containerEnd(bytes, from: index, end: end, maximumOpen: JSONDocument.maximumDepth - depth) {
+            index = skipped
+            return
+        }
+        try skipContainerNamingError(depth: depth)
+    }
+
+    /// The offset past the container opening at `start` (a bracket), found 64 bytes at a time;
+    /// nil when it does not close properly before `end` or nests more than `maximumOpen` deep.
+    static func containerEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, end: Int, maximumOpen: Int) -> Int? {
+        let skipped = skoop_skip_container(bytes, start, end, Int32(clamping: maximumOpen))
+        return skipped == SKOOP_SCAN_FAILED ? nil : skipped
+    }
+
+    private mutating func skipContainerNamingError(depth: Int) throws(JSONSyntaxError) {
         let bytes = self.bytes, end = self.end
         var position = index
         // Bit n of `kinds` is 1 when the nth open container (from the outermost) is an object;

@@ -1,0 +1,16 @@
+#ifndef CSKOOPSCAN_H
+#define CSKOOPSCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Returned when the container does not close properly: the caller reports the exact error.
+#define SKOOP_SCAN_FAILED ((ptrdiff_t)-1)
+
+/// The offset just past the JSON array or object whose opening bracket is at `bytes[start]`,
+/// looking only at brackets outside strings (a backslash escapes the byte after it). Nesting
+/// deeper than `max_open` containers, a bracket of the wrong kind, or no end before `end` give
+/// SKOOP_SCAN_FAILED. Reads nothing at or past `end`.
+ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, int max_open);
+
+#endif
