@@ -68,6 +68,35 @@ import SkoopTestSupport
         #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.1")!) == strict.first)
     }
 
+    /// Names and namespaces stay bytes of the file unless they need decoding (escapes, other
+    /// scripts, a missing namespace): lookups, address ownership, finished pods and duplicates
+    /// must come out as the strict decoder's objects say.
+    @Test func podsAreFoundByNameWhateverTheirNamesNeedToBeRead() throws {
+        let text = #"{"items":["# + [
+            #"{"metadata":{"name":"plain","namespace":"ns"},"spec":{"nodeName":"n1"},"status":{"podIP":"10.0.0.1","phase":"Running"}}"#,
+            #"{"metadata":{"name":"caf\u00e9","namespace":"ns"},"status":{"podIP":"10.0.0.2"}}"#,
+            #"{"metadata":{"name":"crème","namespace":"ns"},"status":{"podIPs":[{"ip":"10.0.0.3"},{"ip":"fd00::3"}]}}"#,
+            #"{"metadata":{"name":"no-namespace"},"status":{"podIP":"10.0.0.4"}}"#,
+            #"{"metadata":{"name":"done","namespace":"ns"},"status":{"podIP":"10.0.0.5","phase":"Succeeded"}}"#,
+            #"{"metadata":{"name":"plain","namespace":"ns"},"status":{"podIP":"10.0.0.6"}}"#,
+            #"{"metadata":{"name":"plain","namespace":"other"},"status":{"podIP":"10.0.0.7"}}"#,
+        ].joined(separator: ",") + "]}"
+        let cluster = try Self.cluster(pods: text)
+        let strict = try KubernetesJSON.pods(Data(text.utf8), source: "k8s/pods.json")
+        #expect(cluster.pods.qualifiedNames == strict.map(\.qualifiedName))
+        #expect(cluster.pod(namespace: "ns", name: "plain") == strict[0], "the first of a name wins")
+        #expect(cluster.pod(namespace: "other", name: "plain") == strict[6])
+        #expect(cluster.pod(namespace: "ns", name: "café") == strict[1])
+        #expect(cluster.pod(namespace: "ns", name: "crème") == strict[2])
+        #expect(cluster.pod(namespace: "", name: "no-namespace") == strict[3])
+        #expect(cluster.pod(namespace: "ns", name: "cafe") == nil && cluster.pod(namespace: "n", name: "splain") == nil)
+        #expect(cluster.ipCache.pod(ip: IPAddress("fd00::3")!) == strict[2])
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.5")!) == nil, "a finished pod gives its address up")
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.6")!) == strict[5])
+        #expect(cluster.pods(onNode: "n1") == [strict[0]])
+        #expect(Set(cluster.namespaces.keys) == ["ns", "other"])
+    }
+
     @Test func endpointSlicesAreMergedPerServiceAsTheStrictDecoderWould() throws {
         let lazy = try SampleCluster.load()
         let data = try Fixtures.data("k8s-samples/endpointslices.json")

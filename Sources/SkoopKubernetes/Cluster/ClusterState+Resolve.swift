@@ -104,7 +104,7 @@ extension ClusterState {
             throw ResolveError(query: query, message: "pod \(namespace)/\(name) cannot be read: \(failure)")
         }
         try requireNamespace(namespace, query: query)
-        let names = pods.entries.filter { $0.namespace == namespace }.map(\.name)
+        let names = pods.names(inNamespace: namespace)
         throw ResolveError(query: query, message: "no pod \(namespace)/\(name); pods in \(namespace): \(listing(names))")
     }
 

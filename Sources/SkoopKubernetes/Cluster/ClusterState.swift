@@ -98,10 +98,8 @@ public struct ClusterState: Sendable {
     /// (the plugin check asks every node for all of them: annotations are read once here).
     public let podNetworks: [NodePodNetwork]
 
-    private let podIndex: [String: Int]
     private let nodeIndex: [String: Int]
     private let serviceIndex: [String: Int]
-    private let podsByNode: [String: [Int]]
     private let endpointsByName: [String: [ServiceEndpoint]]
 
     /// Builds the state and its indexes.
@@ -123,28 +121,14 @@ public struct ClusterState: Sendable {
         self.endpoints = endpoints
         self.networkPolicies = networkPolicies
         self.configMaps = configMaps
-        // The pod indexes are independent and each walks 150,000 pods at the envelope: side by side.
-        let podIndexes = Locked<(byName: [String: Int], byNode: [String: [Int]], namespaces: Set<String>, ips: IPCache?)>(
-            ([:], [:], [], nil))
-        DispatchQueue.concurrentPerform(iterations: 4) { part in
-            switch part {
-            case 0:
-                var byName: [String: Int] = [:]
-                byName.reserveCapacity(pods.entries.count)
-                for (index, pod) in pods.entries.enumerated() where byName[pod.qualifiedName] == nil {
-                    byName[pod.qualifiedName] = index
-                }
-                podIndexes.withLock { $0.byName = byName }
-            case 1:
-                var byNode: [String: [Int]] = [:]
-                for (index, pod) in pods.entries.enumerated() {
-                    if let node = pod.nodeName { byNode[node, default: []].append(index) }
-                }
-                podIndexes.withLock { $0.byNode = byNode }
-            case 2:
-                let implied = Set(pods.entries.map(\.namespace))
+        // Each walks 150,000 pods at the envelope: side by side.
+        let podIndexes = Locked<(namespaces: Set<String>, ips: IPCache?)>(([], nil))
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            if part == 0 {
+                pods.buildNameIndex()
+                let implied = pods.namespaces()
                 podIndexes.withLock { $0.namespaces = implied }
-            default:
+            } else {
                 let cache = IPCache(nodes: nodes, pods: pods, services: services)
                 podIndexes.withLock { $0.ips = cache }
             }
@@ -155,11 +139,9 @@ public struct ClusterState: Sendable {
         for name in implied where !name.isEmpty { namespaceMap[name] = Namespace(name: name) }
         for namespace in namespaces { namespaceMap[namespace.name] = namespace }
         self.namespaces = namespaceMap
-        podIndex = built.byName
         nodeIndex = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         serviceIndex = Dictionary(services.enumerated().map { ($1.qualifiedName, $0) },
                                   uniquingKeysWith: { first, _ in first })
-        podsByNode = built.byNode
         var byName: [String: [ServiceEndpoint]] = [:]
         for object in endpoints where byName[object.metadata.qualifiedName] == nil {
             byName[object.metadata.qualifiedName] = object.serviceEndpoints
@@ -216,12 +198,12 @@ public struct ClusterState: Sendable {
     /// The pod NAMESPACE/NAME.
     /// - Complexity: O(1).
     public func pod(namespace: String, name: String) -> Pod? {
-        podIndex[namespace.isEmpty ? name : "\(namespace)/\(name)"].flatMap(pods.pod(at:))
+        pods.position(namespace: namespace, name: name).flatMap(pods.pod(at:))
     }
 
     /// True when pod NAMESPACE/NAME is listed (even if it cannot be decoded).
     func hasPod(namespace: String, name: String) -> Bool {
-        podIndex[namespace.isEmpty ? name : "\(namespace)/\(name)"] != nil
+        pods.position(namespace: namespace, name: name) != nil
     }
 
     /// The node called `name`.
@@ -235,8 +217,10 @@ public struct ClusterState: Sendable {
     }
 
     /// The pods scheduled on node `name`, host-network pods included.
-    /// - Complexity: O(pods on the node).
-    public func pods(onNode name: String) -> [Pod] { (podsByNode[name] ?? []).compactMap(pods.pod(at:)) }
+    /// - Complexity: O(pods): no diagnosis asks, so no index is kept for it.
+    public func pods(onNode name: String) -> [Pod] {
+        pods.positions(onNode: name).compactMap(pods.pod(at:))
+    }
 
     /// The node a pod runs on.
     public func node(of pod: Pod) -> Node? { pod.nodeName.flatMap(node(named:)) }

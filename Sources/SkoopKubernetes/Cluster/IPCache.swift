@@ -62,8 +62,9 @@ public struct IPCache: Sendable {
             for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = node }
         }
         podsByIP.reserveCapacity(pods.count)
-        for (index, pod) in pods.entries.enumerated() where !pod.hostNetwork && Self.holdsAddress(pod.phase) {
-            for ip in pod.podIPs where podsByIP[ip] == nil { podsByIP[ip] = index }
+        for (index, pod) in pods.entries.enumerated()
+        where !pod.hostNetwork && !(pod.phase.map { Self.releasesAddress(phase: $0, texts: pods.texts) } ?? false) {
+            for ip in pods.addresses[pod.addresses] where podsByIP[ip] == nil { podsByIP[ip] = index }
         }
         for service in services {
             for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
@@ -78,8 +79,8 @@ public struct IPCache: Sendable {
     }
 
     /// Finished pods keep their IP in status though it may already belong to a new pod.
-    private static func holdsAddress(_ phase: String?) -> Bool {
-        phase != "Succeeded" && phase != "Failed"
+    private static func releasesAddress(phase: CatalogText, texts: CatalogTexts) -> Bool {
+        texts.equals(phase, "Succeeded") || texts.equals(phase, "Failed")
     }
 
     /// Who owns `ip`: a pod, else a node, else a service, else nobody (external).

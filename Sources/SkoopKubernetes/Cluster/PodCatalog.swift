@@ -9,47 +9,96 @@ import SkoopModel
 /// an error at once, as before); the rest of a pod is checked when it is decoded, and a failure
 /// then is kept in ``failures`` for the caller to report.
 public final class PodCatalog: Sendable {
-    /// What the index knows of a pod without decoding it.
+    /// What the index knows of a pod without decoding it. No field is reference-counted, so
+    /// the indexes walk 150,000 of them without retaining anything.
     struct Entry: Sendable {
-        var namespace: String
-        var name: String
-        var nodeName: String?
+        var namespace: CatalogText
+        var name: CatalogText
+        var nodeName: CatalogText?
+        var phase: CatalogText?
         var hostNetwork: Bool
-        var podIPs: [IPAddress]
-        var phase: String?
-
-        init(_ pod: Pod) {
-            (namespace, name, nodeName, hostNetwork) = (pod.namespace, pod.name, pod.nodeName, pod.hostNetwork)
-            (podIPs, phase) = (pod.podIPs, pod.phase)
-        }
-
-        init(namespace: String, name: String, nodeName: String?, hostNetwork: Bool, podIPs: [IPAddress], phase: String?) {
-            (self.namespace, self.name, self.nodeName, self.hostNetwork) = (namespace, name, nodeName, hostNetwork)
-            (self.podIPs, self.phase) = (podIPs, phase)
-        }
-
-        var qualifiedName: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+        /// The pod's IPs in `addresses`.
+        var addresses: Range<Int>
     }
 
     let entries: [Entry]
+    /// Every pod's IPs, in pod order.
+    let addresses: [IPAddress]
+    let texts: CatalogTexts
+    /// Built on first use, or side by side with the other indexes (``buildNameIndex()``).
+    private let nameIndex = Locked<PodNameIndex?>(nil)
     private let storage: CatalogStorage<Pod>
 
     /// Pods already decoded (tests, the lab, a single-object document).
-    public init(_ pods: [Pod]) {
-        entries = pods.map(Entry.init)
-        storage = .decoded(pods)
+    public convenience init(_ pods: [Pod]) {
+        var builder = Builder(bytes: nil)
+        for pod in pods { builder.append(pod) }
+        self.init(builder, storage: .decoded(pods))
     }
 
-    private init(lazy items: LazyItems<Pod>, entries: [Entry]) {
-        self.entries = entries
-        storage = .lazy(items)
+    fileprivate init(_ built: Builder, storage: CatalogStorage<Pod>) {
+        (entries, addresses, texts, self.storage) = (built.entries, built.addresses, built.texts, storage)
+    }
+
+    /// Builds the index of names now (else the first lookup does).
+    func buildNameIndex() { withNameIndex { _ in } }
+
+    private func withNameIndex<Result>(_ body: (PodNameIndex) -> Result) -> Result {
+        nameIndex.withLock { index in
+            if index == nil {
+                index = entries.withUnsafeBufferPointer { entries in
+                    PodNameIndex(count: entries.count, namespace: { entries[$0].namespace }, name: { entries[$0].name },
+                                 texts: texts)
+                }
+            }
+            return body(index!)
+        }
     }
 
     /// How many pods there are.
     public var count: Int { entries.count }
 
     /// Every pod's NAMESPACE/NAME, in file order, without decoding any.
-    public var qualifiedNames: [String] { entries.map(\.qualifiedName) }
+    public var qualifiedNames: [String] {
+        entries.map { entry in
+            let namespace = texts.string(entry.namespace), name = texts.string(entry.name)
+            return namespace.isEmpty ? name : "\(namespace)/\(name)"
+        }
+    }
+
+    /// The position of pod `namespace`/`name` (the first of that name).
+    /// - Complexity: O(1).
+    func position(namespace: String, name: String) -> Int? {
+        withNameIndex { index in
+            index.position(namespace: namespace, name: name, namespaceOf: { entries[$0].namespace },
+                           nameOf: { entries[$0].name }, texts: texts)
+        }
+    }
+
+    /// The names of the pods in `namespace`.
+    func names(inNamespace namespace: String) -> [String] {
+        entries.filter { texts.equals($0.namespace, namespace) }.map { texts.string($0.name) }
+    }
+
+    /// The positions of the pods scheduled on node `name`.
+    func positions(onNode name: String) -> [Int] {
+        entries.indices.filter { entries[$0].nodeName.map { texts.equals($0, name) } ?? false }
+    }
+
+    /// Every namespace a pod lives in.
+    func namespaces() -> Set<String> {
+        var found: Set<String> = []
+        var previous: CatalogText?
+        for entry in entries {
+            // Pods of a namespace mostly come together: compare bytes before making a String.
+            if let previous, texts.withBytes(previous, { a in texts.withBytes(entry.namespace) { a.elementsEqual($0) } }) {
+                continue
+            }
+            found.insert(texts.string(entry.namespace))
+            previous = entry.namespace
+        }
+        return found
+    }
 
     /// Pod `index` (file order); nil when decoding it failed (kept in ``failures``).
     public func pod(at index: Int) -> Pod? { storage.object(at: index) }
@@ -68,9 +117,43 @@ public final class PodCatalog: Sendable {
     /// Pods that were asked for but could not be decoded.
     public var failures: [InputError] { storage.failures }
 
+    /// Entries, addresses and texts as a skim (or a list of pods) produces them.
+    fileprivate struct Builder {
+        var entries: [Entry] = []
+        var addresses: [IPAddress] = []
+        var texts: CatalogTexts
+
+        init(bytes: SharedBytes?) { texts = CatalogTexts(bytes: bytes) }
+
+        mutating func append(_ pod: Pod) {
+            let start = addresses.count
+            addresses += pod.podIPs
+            entries.append(Entry(namespace: texts.append(pod.namespace), name: texts.append(pod.name),
+                                 nodeName: pod.nodeName.map { texts.append($0) }, phase: pod.phase.map { texts.append($0) },
+                                 hostNetwork: pod.hostNetwork, addresses: start..<addresses.count))
+        }
+
+        /// Appends a piece built apart, moving its positions past what is here.
+        mutating func append(contentsOf piece: Builder) {
+            let (addressBase, textBase) = (addresses.count, texts.decoded.count)
+            func moved(_ text: CatalogText) -> CatalogText {
+                text.count < 0 ? .decoded(text.offset + textBase) : text
+            }
+            addresses += piece.addresses
+            texts.decoded += piece.texts.decoded
+            entries.reserveCapacity(entries.count + piece.entries.count)
+            for entry in piece.entries {
+                entries.append(Entry(namespace: moved(entry.namespace), name: moved(entry.name),
+                                     nodeName: entry.nodeName.map(moved), phase: entry.phase.map(moved),
+                                     hostNetwork: entry.hostNetwork,
+                                     addresses: (entry.addresses.lowerBound + addressBase)..<(entry.addresses.upperBound + addressBase)))
+            }
+        }
+    }
+
     // MARK: Skimming pods.json
 
-    private enum Field: Int {
+    fileprivate enum Field: Int {
         case kind, namespace, name, nodeName, hostNetwork, podIP, podIPsIP, phase
     }
 
@@ -88,65 +171,74 @@ public final class PodCatalog: Sendable {
     static func skim(_ document: SourceData) throws(InputError) -> PodCatalog? {
         guard let items = try LazyItems<Pod>.skim(document, kind: "Pod", plural: "pods", pick: pick,
                                                   decodeItem: Pod.init(json:)) else { return nil }
-        // In pieces on all cores: 150,000 pods make 150,000 names and addresses.
+        // In pieces on all cores: 150,000 pods to index.
         let pieces = min(max(items.count / 4096, 1), 4 * ProcessInfo.processInfo.activeProcessorCount)
-        let results = Locked<[Result<[Entry], InputError>?]>(Array(repeating: nil, count: pieces))
+        let results = Locked<[Result<Builder, InputError>?]>(Array(repeating: nil, count: pieces))
         DispatchQueue.concurrentPerform(iterations: pieces) { piece in
             let range = (items.count * piece / pieces)..<(items.count * (piece + 1) / pieces)
-            var entries: [Entry] = []
-            entries.reserveCapacity(range.count)
-            let result: Result<[Entry], InputError>
+            var builder = Builder(bytes: items.bytes)
+            builder.entries.reserveCapacity(range.count)
+            let result: Result<Builder, InputError>
             do throws(InputError) {
                 for index in range {
                     // An item the skim cannot index on its own (a wrong type, a repeated member, a
                     // bad address) is decoded in full: its error, if any, is the strict decoder's.
-                    if let entry = indexed(items.skim.captures(ofItem: index), items) {
-                        entries.append(entry)
-                    } else {
-                        entries.append(Entry(try items.object(at: index)))
+                    if !builder.appendIndexed(items.skim.captures(ofItem: index), items) {
+                        builder.append(try items.object(at: index))
                     }
                 }
-                result = .success(entries)
+                result = .success(builder)
             } catch {
                 result = .failure(error)
             }
             results.withLock { $0[piece] = result }
         }
-        var entries: [Entry] = []
-        entries.reserveCapacity(items.count)
-        for piece in results.withLock({ $0 }) { entries.append(contentsOf: try piece!.get()) }
-        return PodCatalog(lazy: items, entries: entries)
+        var builder = Builder(bytes: items.bytes)
+        builder.entries.reserveCapacity(items.count)
+        for piece in results.withLock({ $0 }) { builder.append(contentsOf: try piece!.get()) }
+        return PodCatalog(builder, storage: .lazy(items))
     }
+}
 
-    private static func indexed(_ captures: ArraySlice<JSONCapture>, _ items: LazyItems<Pod>) -> Entry? {
-        var namespace: String?? = .some(nil), name: String?? = nil, nodeName: String?? = .some(nil)
-        var hostNetwork: Bool?? = .some(nil), podIP: IPAddress?? = .some(nil), phase: String?? = .some(nil)
-        var podIPs: [IPAddress] = []
+extension PodCatalog.Builder {
+    /// Appends the pod the captures describe; false (nothing appended) when they cannot.
+    mutating func appendIndexed(_ captures: ArraySlice<JSONCapture>, _ items: LazyItems<Pod>) -> Bool {
+        typealias Field = PodCatalog.Field
+        var namespace: CatalogText?? = .some(nil), name: CatalogText?? = nil, nodeName: CatalogText?? = .some(nil)
+        var hostNetwork: Bool?? = .some(nil), podIP: IPAddress?? = .some(nil), phase: CatalogText?? = .some(nil)
+        let start = addresses.count
         var seen: UInt16 = 0
+        let texts = self.texts.decoded.count
+        func fail() -> Bool {
+            addresses.removeSubrange(start...)
+            self.texts.decoded.removeSubrange(texts...)
+            return false
+        }
         for capture in captures {
-            guard let field = Field(rawValue: capture.field) else { return nil }
+            guard let field = Field(rawValue: capture.field) else { return fail() }
             if field != .podIPsIP {
-                guard seen & (1 << field.rawValue) == 0 else { return nil }
+                guard seen & (1 << field.rawValue) == 0 else { return fail() }
                 seen |= 1 << field.rawValue
             }
             switch field {
-            case .kind: if items.hasWrongKind(capture) { return nil }
-            case .namespace: namespace = items.string(capture)
-            case .name: name = items.string(capture)
-            case .nodeName: nodeName = items.string(capture)
+            case .kind: if items.hasWrongKind(capture) { return fail() }
+            case .namespace: namespace = self.texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .name: name = self.texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .nodeName: nodeName = self.texts.text(ofCaptured: capture.range, in: items.bytes)
             case .hostNetwork: hostNetwork = items.bool(capture)
             case .podIP: podIP = items.address(capture)
             case .podIPsIP:
-                guard let address = items.address(capture) else { return nil }
-                if let address { podIPs.append(address) }
-            case .phase: phase = items.string(capture)
+                guard let address = items.address(capture) else { return fail() }
+                if let address { addresses.append(address) }
+            case .phase: phase = self.texts.text(ofCaptured: capture.range, in: items.bytes)
             }
         }
-        guard let namespace, let name: String = name ?? nil, let nodeName, let hostNetwork, let podIP, let phase else {
-            return nil
+        guard let namespace, let name: CatalogText = name ?? nil, let nodeName, let hostNetwork, let podIP, let phase else {
+            return fail()
         }
-        if podIPs.isEmpty, let podIP { podIPs = [podIP] }
-        return Entry(namespace: namespace ?? "", name: name, nodeName: nodeName, hostNetwork: hostNetwork ?? false,
-                     podIPs: podIPs, phase: phase)
+        if addresses.count == start, let podIP { addresses.append(podIP) }
+        entries.append(PodCatalog.Entry(namespace: namespace ?? self.texts.append(""), name: name, nodeName: nodeName,
+                                        phase: phase, hostNetwork: hostNetwork ?? false, addresses: start..<addresses.count))
+        return true
     }
 }

@@ -67,7 +67,7 @@ public struct JSONListSkim: Sendable, Equatable {
         guard first == UInt8(ascii: "\""), range.count >= 2 else { return nil }
         let inner = buffer[(range.lowerBound + 1)..<(range.upperBound - 1)]
         if !inner.contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            return .some(String(decoding: inner, as: UTF8.self))
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: inner), as: UTF8.self))
         }
         var reader = JSONReader(bytes: bytes[range])
         guard let text = try? reader.readString() else { return nil }
