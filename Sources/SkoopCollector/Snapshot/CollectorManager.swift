@@ -54,7 +54,7 @@ public final class CollectorManager: Sendable {
                 guard let bytes = try directory.readBytes(path) else { throw vanished }
                 return bytes
             }, mapper: { () throws(InputError) -> SharedBytes in
-                guard let bytes = try directory.map(path) else { throw vanished }
+                guard let bytes = try directory.map(path, populate: false) else { throw vanished }
                 return bytes
             })
         }

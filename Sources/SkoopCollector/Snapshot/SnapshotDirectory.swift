@@ -67,17 +67,24 @@ public struct SnapshotDirectory: Sendable {
     /// The contents of `relativePath` mapped into memory (nil when it does not exist), with the
     /// checks of `read`. A 500 MB pods.json is then taken from the page cache as it is, neither
     /// copied nor backed by fresh memory, which costs more than the copy on a virtual machine.
-    public func map(_ relativePath: String) throws(InputError) -> SharedBytes? {
+    /// With `populate` false the pages are mapped by whoever reads them: the threads that skim
+    /// a big list in parts then map their own parts side by side (``SharedBytes/prefault(_:)``),
+    /// instead of one thread mapping 500 MB before any skimming starts.
+    public func map(_ relativePath: String, populate: Bool = true) throws(InputError) -> SharedBytes? {
         guard let file = try open(relativePath) else { return nil }
         defer { close(file.descriptor) }
         guard file.size > 0 else { return SharedBytes(copying: []) }
-        guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0),
+        guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), file.descriptor, 0),
               mapped != MAP_FAILED else {
             throw InputError(source: relativePath, expected: "a file that can be mapped", found: String(cString: strerror(errno)))
         }
         let buffer = UnsafeBufferPointer(start: mapped.assumingMemoryBound(to: UInt8.self), count: file.size)
-        return SharedBytes(buffer) { pointer, count in _ = munmap(UnsafeMutableRawPointer(mutating: pointer), count) }
+        let address = Int(bitPattern: mapped)
+        let prefault: (@Sendable (Range<Int>) -> Void)? = populate ? nil : { @Sendable range in populateMapping(at: address, range) }
+        return SharedBytes(buffer, release: { pointer, count in _ = munmap(UnsafeMutableRawPointer(mutating: pointer), count) },
+                           prefault: prefault)
     }
+
 
     /// Reads from `descriptor` into `buffer` until the end of the file or `capacity` bytes.
     private static func fill(_ descriptor: Int32, _ buffer: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
@@ -229,4 +236,13 @@ public struct SnapshotDirectory: Sendable {
         if let last = components.last { path += "/" + last }
         return path
     }
+}
+
+/// Maps the pages of `range` of the mapping at `address` in one call.
+private func populateMapping(at address: Int, _ range: Range<Int>) {
+    let page = 4096
+    let start = (address + range.lowerBound) & ~(page - 1)
+    let end = address + range.upperBound
+    guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
+    _ = madvise(aligned, end - start, 22)  // MADV_POPULATE_READ (Linux 5.14); advice only, errors ignored
 }

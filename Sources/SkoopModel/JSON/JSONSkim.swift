@@ -53,6 +53,7 @@ public struct JSONListSkim: Sendable, Equatable {
         do {
             var skimmer = JSONSkimmer(bytes.buffer, picks: CompiledPick.compile(pick), chunkCount: threads,
                                       chunkThreshold: splittingAbove)
+            skimmer.prefault = bytes.prefault
             return try skimmer.skimRoot(listMember: Array(key.utf8))
         } catch {
             throw JSONDocument.located(error, in: bytes.buffer, source: source)

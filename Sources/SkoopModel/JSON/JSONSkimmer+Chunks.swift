@@ -32,8 +32,9 @@ extension JSONSkimmer {
         let chunks = zip(cuts, cuts.dropFirst().map(Optional.some) + [nil]).map { ($0, $1) }
         let outcomes = Locked<[Result<ChunkOutcome, JSONSyntaxError>?]>(Array(repeating: nil, count: chunks.count))
         nonisolated(unsafe) let buffer = UnsafeBufferPointer(start: bytes, count: end)
-        let (picks, captureBase) = (self.picks, captures.count)
+        let (picks, captureBase, prefault, end) = (self.picks, captures.count, self.prefault, self.end)
         DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
+            prefault(chunks[chunk].0..<(chunks[chunk].1 ?? end))
             // A copy of the pick per thread (its arrays' reference counts are then not shared).
             var skimmer = JSONSkimmer(buffer, picks: CompiledPick(nodes: Array(picks.nodes), members: Array(picks.members),
                                                                   keyBytes: Array(picks.keyBytes)), at: chunks[chunk].0)

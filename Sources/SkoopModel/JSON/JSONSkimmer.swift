@@ -17,6 +17,8 @@ struct JSONSkimmer {
     /// Splits lists this big between threads (see ``skimListInChunks``).
     private let chunkThreshold: Int
     let chunkCount: Int
+    /// Brings a range of the bytes into memory; each thread of a split list calls it for its part.
+    var prefault: @Sendable (Range<Int>) -> Void = { _ in }
 
     init(_ buffer: UnsafeBufferPointer<UInt8>, picks: CompiledPick, at index: Int = 0,
          chunkCount: Int = 1, chunkThreshold: Int = 8 << 20) {

@@ -5,6 +5,7 @@ public final class SharedBytes: @unchecked Sendable {
     /// The bytes.
     public let buffer: UnsafeBufferPointer<UInt8>
     private let release: @Sendable (UnsafeRawPointer, Int) -> Void
+    private let prefaulter: (@Sendable (Range<Int>) -> Void)?
 
     /// A copy of `bytes`.
     public init(copying bytes: [UInt8]) {
@@ -12,12 +13,22 @@ public final class SharedBytes: @unchecked Sendable {
         _ = memory.initialize(from: bytes)
         buffer = UnsafeBufferPointer(start: memory.baseAddress, count: bytes.count)
         release = { pointer, _ in UnsafeMutableRawPointer(mutating: pointer).deallocate() }
+        prefaulter = nil
     }
 
-    /// Bytes owned elsewhere (e.g. a mapping), given back through `release` when no longer used.
-    public init(_ buffer: UnsafeBufferPointer<UInt8>, release: @escaping @Sendable (UnsafeRawPointer, Int) -> Void) {
+    /// Bytes owned elsewhere (e.g. a mapping), given back through `release` when no longer used;
+    /// `prefault`, when given, brings a range into memory before it is read (see ``prefault(_:)``).
+    public init(_ buffer: UnsafeBufferPointer<UInt8>, release: @escaping @Sendable (UnsafeRawPointer, Int) -> Void,
+                prefault: (@Sendable (Range<Int>) -> Void)? = nil) {
         self.buffer = buffer
         self.release = release
+        self.prefaulter = prefault
+    }
+
+    /// Brings the bytes of `range` into memory at once, when they are a mapping that was not
+    /// (a thread about to read a part of a big file maps that part in one call).
+    public func prefault(_ range: Range<Int>) {
+        prefaulter?(range.clamped(to: 0..<buffer.count))
     }
 
     deinit {
