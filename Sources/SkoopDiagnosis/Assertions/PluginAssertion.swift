@@ -15,13 +15,14 @@ struct PluginAssertion {
     func suspicions() -> [Suspicion] {
         guard ["flannel", "calico", "bridge"].contains(plugin.name) else { return [] }
         var found: [Suspicion] = []
+        var devices = DeviceCache(router: router)
         for other in cluster.podNetworks where other.node != node {
             let remoteIP = other.remoteIP
             for cidr in other.cidrs {
                 let probe = cidr.network  // the first address of the remote pod network
-                let result = router.lookup(RouteQuery(destination: probe))
+                let result = router.lookup(RouteQuery(destination: probe), choosingSource: false)
                 // Worded only for a suspicion: the check runs for every node of the cluster.
-                let expected = { expectedRoute(to: cidr, remote: remoteIP) }
+                func expected() -> String? { expectedRoute(to: cidr, remote: remoteIP) }
                 guard result.outcome == .unicast, let branch = result.branches.first else {
                     found.append(Suspicion(
                         level: .fatal,
@@ -35,7 +36,7 @@ struct PluginAssertion {
                                            message: "\(node) has no route of its own to \(other.node)'s pod CIDR \(cidr): only the default route matches.",
                                            evidence: result.decision.route,
                                            hint: expected().map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
-                } else if let problem = mismatch(branch: branch, cidr: cidr, remote: remoteIP) {
+                } else if let problem = mismatch(branch: branch, device: devices.device(branch.oif), cidr: cidr, remote: remoteIP) {
                     found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s pod CIDR \(cidr) \(problem).",
                                            evidence: result.decision.route,
                                            hint: expected().map { "\(plugin.name) (\(plugin.mode ?? "default")) installs: \($0)" }))
@@ -58,8 +59,7 @@ struct PluginAssertion {
     }
 
     /// What is wrong with the route's next hop for this plugin, if anything.
-    func mismatch(branch: RouteBranch, cidr: IPPrefix, remote: IPAddress) -> String? {
-        let device = branch.oif.flatMap { name in router.interfaces.first { $0.name == name } }
+    func mismatch(branch: RouteBranch, device: NetInterface?, cidr: IPPrefix, remote: IPAddress) -> String? {
         switch (plugin.name, plugin.mode?.lowercased()) {
         case ("flannel", "vxlan"?), ("calico", "vxlan"?):
             if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }
@@ -75,5 +75,22 @@ struct PluginAssertion {
             break
         }
         return nil
+    }
+}
+
+/// The interface a route leaves through, looked up once per name: the routes to 5,000 pod
+/// CIDRs mostly leave through the same device.
+private struct DeviceCache {
+    let router: Router
+    private var last: (name: String, device: NetInterface?)?
+
+    init(router: Router) { self.router = router }
+
+    mutating func device(_ name: String?) -> NetInterface? {
+        guard let name else { return nil }
+        if let last, last.name == name { return last.device }
+        let device = router.interfaces.first { $0.name == name }
+        last = (name, device)
+        return device
     }
 }

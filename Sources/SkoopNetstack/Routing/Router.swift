@@ -48,7 +48,9 @@ public struct Router: Sendable {
         // full only when it matches: hashing each whole route (names, flags) cost more than the
         // rest of building a router of 5,000 routes.
         var seen: [RouteIdentity: [Int]] = [:]
+        seen.reserveCapacity(routes.count)
         var unique: [Route] = []
+        unique.reserveCapacity(routes.count)
         for route in routes {
             let identity = RouteIdentity(table: route.table, destination: route.destination, tos: route.tos, metric: route.metric)
             if let same = seen[identity], same.contains(where: { unique[$0] == route }) { continue }
@@ -60,14 +62,15 @@ public struct Router: Sendable {
         var tables: [TableKey: [Route]] = [:]
         for route in unique { tables[TableKey(family: route.family, table: route.table), default: []].append(route) }
         for (key, list) in tables {
-            tables[key] = list.enumerated().sorted { a, b in
-                let x = a.element, y = b.element
+            // Positions are sorted, not routes: moving 5,000 whole routes about cost more.
+            tables[key] = list.indices.sorted { a, b in
+                let x = list[a], y = list[b]
                 if x.destination.length != y.destination.length { return x.destination.length > y.destination.length }
                 // Routes with a TOS are tried before TOS-less ones of the same prefix.
                 if (x.tos != 0) != (y.tos != 0) { return x.tos != 0 }
                 if x.metric != y.metric { return x.metric < y.metric }
-                return a.offset < b.offset
-            }.map(\.element)
+                return a < b
+            }.map { list[$0] }
         }
         self.tables = tables.mapValues { IndexedRouteTable(routes: $0, groups: RouteLengthGroup.grouping($0)) }
     }
@@ -82,7 +85,12 @@ public struct Router: Sendable {
 
     /// Routes `query` as the kernel would: rules by priority, then the longest-prefix, lowest-metric
     /// route of the rule's table; a throw route or a miss continues with the next rule.
-    public func lookup(_ query: RouteQuery) -> RouteResult {
+    public func lookup(_ query: RouteQuery) -> RouteResult { lookup(query, choosingSource: true) }
+
+    /// `lookup(_:)`, without choosing the source address of a locally generated packet when
+    /// `choosingSource` is false: checks that only ask where a packet would go (the plugin check
+    /// asks for every node's pod CIDR) need not pay for it.
+    public func lookup(_ query: RouteQuery, choosingSource: Bool) -> RouteResult {
         if let special = specialDestination(query) { return special }
         let rules = rules(for: query.destination.family)
         var index = 0
@@ -114,7 +122,7 @@ public struct Router: Sendable {
                     index += 1
                     continue
                 }
-                return result(for: found, table: table, rule: rule, query: query)
+                return result(for: found, table: table, rule: rule, query: query, choosingSource: choosingSource)
             }
         }
         return fallbackWithoutRoute(query)
@@ -159,9 +167,15 @@ public struct Router: Sendable {
             case .throw, .blackhole, .unreachable, .prohibit, .nat, .xresolve:
                 return FIBMatch(route: route, nexthops: [])
             case .unicast, .local, .broadcast, .anycast, .multicast:
-                let usable = route.nexthops.filter { hop in
+                func isUsable(_ hop: Nexthop) -> Bool {
                     !hop.isDead && (query.oif == nil || route.type != .unicast || hop.dev == query.oif)
                 }
+                if route.multipath.isEmpty {  // one array, not a list of next hops filtered into another
+                    let hop = Nexthop(gateway: route.gateway, dev: route.dev, weight: 1, flags: route.flags)
+                    if !isUsable(hop) { continue }
+                    return FIBMatch(route: route, nexthops: [hop])
+                }
+                let usable = route.nexthops.filter(isUsable)
                 if usable.isEmpty { continue }
                 return FIBMatch(route: route, nexthops: usable)
             }
@@ -169,7 +183,8 @@ public struct Router: Sendable {
         return nil
     }
 
-    func result(for match: FIBMatch, table: RouteTable, rule: PolicyRule, query: RouteQuery) -> RouteResult {
+    func result(for match: FIBMatch, table: RouteTable, rule: PolicyRule, query: RouteQuery,
+                choosingSource: Bool = true) -> RouteResult {
         let route = match.route
         var result = RouteResult(query: query, outcome: .noRoute, rule: rule, table: table, route: route)
         switch route.type {
@@ -189,7 +204,7 @@ public struct Router: Sendable {
         case .unreachable: result.outcome = .unreachable
         case .prohibit: result.outcome = .prohibit
         }
-        if query.isLocallyGenerated, result.outcome.delivers {
+        if choosingSource, query.isLocallyGenerated, result.outcome.delivers {
             result.source = query.source ?? selectSource(for: route, branch: result.branches.first, query: query)
         }
         return result
@@ -244,7 +259,10 @@ struct RouteLengthGroup: Sendable {
         while start < routes.count {
             let length = routes[start].destination.length
             var end = start
+            while end < routes.count, routes[end].destination.length == length { end += 1 }
             var byNetwork: [IPAddress: [Route]] = [:]
+            byNetwork.reserveCapacity(end - start)
+            end = start
             while end < routes.count, routes[end].destination.length == length {
                 byNetwork[routes[end].destination.network, default: []].append(routes[end])
                 end += 1
