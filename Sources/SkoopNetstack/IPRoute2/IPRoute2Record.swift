@@ -1,0 +1,32 @@
+import Foundation
+import SkoopModel
+
+/// A value made from each object of an iproute2 JSON array (a route, a neighbour, an FDB entry).
+/// Its one generic initialiser maps keys to fields for any reader of ``IPRoute2Fields``.
+protocol IPRoute2Record {
+    /// What every element needs besides itself, e.g. the family of "default" routes.
+    associatedtype Context = Void
+    /// The whole input as errors describe it: "a JSON array of routes (ip -j route show)".
+    static var arrayDescription: String { get }
+    /// One element as errors name it: "route" (then "route 3 of ...").
+    static var elementName: String { get }
+
+    init<Fields: IPRoute2Fields>(_ e: Fields, context: Context) throws(Fields.Failure)
+}
+
+extension IPRoute2Record {
+    /// Every element of `data`.
+    static func parseRecords(_ data: Data, source: String, context: Context) throws(InputError) -> [Self] {
+        try parseStrictly(data, source: source, context: context)
+    }
+
+    /// The strict reader: a whole JSON tree, whose errors name the line and the element.
+    static func parseStrictly(_ data: Data, source: String, context: Context) throws(InputError) -> [Self] {
+        let elements = try IPRoute2Element.elements(
+            of: data, source: source, expected: arrayDescription, element: elementName)
+        var result: [Self] = []
+        result.reserveCapacity(elements.count)
+        for e in elements { result.append(try Self(e, context: context)) }
+        return result
+    }
+}
