@@ -26,7 +26,7 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible, Codable {
 
     /// Parses "10.0.0.0/8", a bare address (a host prefix) or "default" (with `family`).
     /// - Complexity: O(n), without allocating.
-    public init?<S: StringProtocol>(_ text: S, defaultFamily family: AddressFamily = .inet) {
+    @inlinable public init?<S: StringProtocol>(_ text: S, defaultFamily family: AddressFamily = .inet) {
         if text == "default" {
             self.init(family == .inet ? .v4(.any) : .v6(.any), length: 0)
             return

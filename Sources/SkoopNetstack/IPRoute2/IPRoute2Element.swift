@@ -4,6 +4,7 @@ import SkoopModel
 /// One object of an iproute2 JSON array, with typed accessors whose errors name the source,
 /// the line and the element's index. Unknown keys are simply never asked for.
 struct IPRoute2Element: IPRoute2Fields {
+    typealias Key = String
     /// The element, always a JSON object.
     let object: JSONValue
     /// Where the element is, as steps ("route 3", then "nexthop 1"): joined only for an error (a

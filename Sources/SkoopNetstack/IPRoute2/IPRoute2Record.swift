@@ -2,7 +2,8 @@ import Foundation
 import SkoopModel
 
 /// A value made from each object of an iproute2 JSON array (a route, a neighbour, an FDB entry).
-/// Its one generic initialiser maps keys to fields for any reader of ``IPRoute2Fields``.
+/// Its one generic initialiser serves both readers: the flat fast path first, and the strict
+/// JSON tree when the fast path gives up, so values and errors are the strict reader's.
 protocol IPRoute2Record {
     /// What every element needs besides itself, e.g. the family of "default" routes.
     associatedtype Context = Void
@@ -15,9 +16,16 @@ protocol IPRoute2Record {
 }
 
 extension IPRoute2Record {
-    /// Every element of `data`.
+    /// Every element of `data`: the fast path when it can read them, else the strict reader.
     static func parseRecords(_ data: Data, source: String, context: Context) throws(InputError) -> [Self] {
-        try parseStrictly(data, source: source, context: context)
+        if let records = parseFlat(data, context: context) { return records }
+        return try parseStrictly(data, source: source, context: context)
+    }
+
+    /// The fast path: nil when `data` is anything but an array of flat objects of plain values,
+    /// or when any element would fail (the strict reader then says why, and where).
+    static func parseFlat(_ data: Data, context: Context) -> [Self]? {
+        FlatJSONScanner.decodeArray(data) { e throws(FlatGiveUp) in try Self(e, context: context) }
     }
 
     /// The strict reader: a whole JSON tree, whose errors name the line and the element.
