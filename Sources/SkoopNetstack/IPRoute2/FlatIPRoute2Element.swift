@@ -1,3 +1,4 @@
+import Foundation
 import SkoopModel
 
 /// The fast path's only error: it stops, and the strict reader parses the input again to say
@@ -14,7 +15,8 @@ struct FlatIPRoute2Element: IPRoute2Fields {
     let bytes: UnsafeBufferPointer<UInt8>
     /// The scanner's, valid until it reads the next object.
     let members: FlatMemberTable
-    /// Owned by the scanner, which outlives every element.
+    /// Owned by the scanner, which outlives every element (a strong reference would cost a
+    /// retain and a release per element).
     unowned(unsafe) let recentArrays: FlatRecentStringArrays
 
     @inline(__always)
@@ -147,10 +149,12 @@ final class FlatRecentStringArrays {
 
     func strings(of member: FlatMember, in bytes: UnsafeBufferPointer<UInt8>) -> [String] {
         guard member.count > 0 else { return [] }
-        let wanted = bytes[member.value]
-        for index in recent.indices where recent[index].bytes.count == wanted.count
-            && bytes[recent[index].bytes].elementsEqual(wanted) {
-            return recent[index].strings
+        let wanted = member.value
+        for index in recent.indices where recent[index].bytes.count == wanted.count {
+            let start = bytes.baseAddress!
+            if memcmp(start + recent[index].bytes.lowerBound, start + wanted.lowerBound, wanted.count) == 0 {
+                return recent[index].strings
+            }
         }
         var strings: [String] = []
         strings.reserveCapacity(member.count)

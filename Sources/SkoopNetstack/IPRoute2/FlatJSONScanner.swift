@@ -11,6 +11,8 @@ struct FlatJSONScanner {
     private var index = 0
     /// The members of the object being read.
     private var members = FlatMemberTable()
+    /// Held here, as elements hold it unowned: the scanner lives until the last one is decoded.
+    private let recentArrays = FlatRecentStringArrays()
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -26,7 +28,6 @@ struct FlatJSONScanner {
     }
 
     private mutating func decodeArray<T>(_ decode: (FlatIPRoute2Element) throws(FlatGiveUp) -> T) -> [T]? {
-        let recentArrays = FlatRecentStringArrays()
         var results: [T] = []
         skipWhitespace()
         guard take(UInt8(ascii: "[")) else { return nil }
