@@ -106,6 +106,8 @@ import Testing
         (routes(.inet6), #"[{"dst":"default","via":null,"nexthops":null,"tos":"0X1f","metric":4294967295}]"#),
         (routes(.inet), #"[{"dst":"default","nexthops":[],"tos":16,"table":"100","scope":"253","type":"throw"}]"#),
         (routes(.inet), "[]"),
+        // More keys than the member table first holds, and than its 64-bit index tells apart.
+        (routes(.inet), "[{" + (0..<80).map { "\"k\($0)\":\($0)," }.joined() + #""":"","dst":"10.1.2.0/24","dev":"eth1"}]"#),
         (neighbours, #"[{"dst":"fe80::1","dev":"eth0","router":null,"proxy":false,"state":"PERMANENT"},{"dst":"10.0.0.1"}]"#),
         (fdb, #"[{"mac":"aa:bb:cc:dd:ee:ff","ifname":"vx","vlan":10,"vni":-1,"master":null,"flags":"self"}]"#),
     ]
