@@ -14,11 +14,16 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     /// Parses dotted-quad text such as "10.244.1.2"; nil when it is anything else.
     /// - Complexity: O(n) in the length of the text, without allocating.
     @inlinable public init?<S: StringProtocol>(_ text: S) {
+        self.init(utf8: text.utf8)
+    }
+
+    /// Parses dotted-quad text given as UTF-8 bytes, e.g. a slice of a file, without making a String.
+    @inlinable public init?<Bytes: Sequence<UInt8>>(utf8 text: Bytes) {
         var result: UInt32 = 0
         var octet: UInt32 = 0
         var digits = 0
         var dots = 0
-        for byte in text.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 // A leading zero followed by more digits is ambiguous (octal in inet_aton): reject.

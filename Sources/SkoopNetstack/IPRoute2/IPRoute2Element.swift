@@ -3,7 +3,8 @@ import SkoopModel
 
 /// One object of an iproute2 JSON array, with typed accessors whose errors name the source,
 /// the line and the element's index. Unknown keys are simply never asked for.
-struct IPRoute2Element {
+struct IPRoute2Element: IPRoute2Fields {
+    typealias Key = String
     /// The element, always a JSON object.
     let object: JSONValue
     /// Where the element is, as steps ("route 3", then "nexthop 1"): joined only for an error (a
@@ -53,6 +54,8 @@ struct IPRoute2Element {
     /// The value of `key`, nil when absent.
     private func member(_ key: String) -> JSONValue.Kind? { object[key]?.kind }
 
+    func has(_ key: String) -> Bool { object[key] != nil }
+
     /// An error about `key`, on the line of its value (of this element when it is missing).
     func failure(_ key: String, _ what: String, found: JSONValue.Kind?) -> InputError {
         InputError(source: document.source, line: document.line(of: object[key] ?? object),
@@ -60,7 +63,6 @@ struct IPRoute2Element {
                    found: found.map { JSONValue($0).summary } ?? "no \"\(key)\"")
     }
 
-    /// True when `key` is present (iproute2 prints flags such as "not" as `"not": null`), unless it is `false`.
     func flag(_ key: String) -> Bool {
         switch member(key) {
         case nil, .bool(false)?: false
@@ -76,20 +78,10 @@ struct IPRoute2Element {
         }
     }
 
-    func requiredString(_ key: String) throws(InputError) -> String {
-        guard let text = try string(key) else { throw failure(key, "a string", found: nil) }
-        return text
-    }
-
     func int(_ key: String) throws(InputError) -> Int? {
         guard let value = object[key], !value.isNull else { return nil }
         guard let integer = value.integer else { throw failure(key, "an integer", found: value.kind) }
         return integer
-    }
-
-    func requiredInt(_ key: String) throws(InputError) -> Int {
-        guard let value = try int(key) else { throw failure(key, "an integer", found: nil) }
-        return value
     }
 
     func bool(_ key: String) throws(InputError) -> Bool? {
@@ -118,24 +110,6 @@ struct IPRoute2Element {
         }
     }
 
-    func address(_ key: String) throws(InputError) -> IPAddress? {
-        guard let text = try string(key) else { return nil }
-        guard let address = IPAddress(text) else { throw failure(key, "an IP address", found: .string(text)) }
-        return address
-    }
-
-    /// The address under `key`, else under `alternative` (iproute2 prints IPv6 variants as "local6" etc.).
-    func address(_ key: String, or alternative: String) throws(InputError) -> IPAddress? {
-        if let address = try address(key) { return address }
-        return try address(alternative)
-    }
-
-    func requiredAddress(_ key: String) throws(InputError) -> IPAddress {
-        guard let address = try address(key) else { throw failure(key, "an IP address", found: nil) }
-        return address
-    }
-
-    /// A hexadecimal ("0x200") or decimal 32-bit number given as a string or a number.
     func hex32(_ key: String) throws(InputError) -> UInt32? {
         switch member(key) {
         case nil, .null?: return nil
@@ -143,9 +117,9 @@ struct IPRoute2Element {
             guard let value = UInt32(text) else { throw failure(key, "a 32-bit number", found: .number(text)) }
             return value
         case .string(let text)?:
-            let lower = text.lowercased()
-            let value = lower.hasPrefix("0x") ? UInt32(lower.dropFirst(2), radix: 16) : UInt32(lower)
-            guard let value else { throw failure(key, "a 32-bit number such as \"0x200\"", found: .string(text)) }
+            guard let value = IPRoute2Number.hex32(text: text) else {
+                throw failure(key, "a 32-bit number such as \"0x200\"", found: .string(text))
+            }
             return value
         case let other?: throw failure(key, "a 32-bit number", found: other)
         }

@@ -34,16 +34,18 @@ public struct Neighbor: Hashable, Sendable {
 
     /// Parses `ip -j neigh show`.
     public static func parse(_ data: Data, source: String) throws(InputError) -> [Neighbor] {
-        let elements = try IPRoute2Element.elements(
-            of: data, source: source, expected: "a JSON array of neighbours (ip -j neigh show)", element: "neighbour")
-        var result: [Neighbor] = []
-        for e in elements {
-            result.append(Neighbor(
-                destination: try e.requiredAddress("dst"), dev: try e.string("dev") ?? "",
-                lladdr: try e.string("lladdr"), states: try e.strings("state"), isRouter: e.flag("router"),
-                isProxy: e.flag("proxy")))
-        }
-        return result
+        try parseRecords(data, source: source, context: ())
+    }
+}
+
+extension Neighbor: IPRoute2Record {
+    static let arrayDescription = "a JSON array of neighbours (ip -j neigh show)"
+    static let elementName = "neighbour"
+
+    init<Fields: IPRoute2Fields>(_ e: Fields, context: ()) throws(Fields.Failure) {
+        self.init(destination: try e.requiredAddress("dst"), dev: try e.string("dev") ?? "",
+                  lladdr: try e.string("lladdr"), states: try e.strings("state"), isRouter: e.flag("router"),
+                  isProxy: e.flag("proxy"))
     }
 }
 
@@ -86,15 +88,17 @@ public struct FDBEntry: Hashable, Sendable {
 
     /// Parses `bridge -j fdb show`.
     public static func parse(_ data: Data, source: String) throws(InputError) -> [FDBEntry] {
-        let elements = try IPRoute2Element.elements(
-            of: data, source: source, expected: "a JSON array of FDB entries (bridge -j fdb show)", element: "entry")
-        var result: [FDBEntry] = []
-        for e in elements {
-            result.append(FDBEntry(
-                mac: try e.requiredString("mac"), ifname: try e.requiredString("ifname"), dst: try e.address("dst"),
-                master: try e.string("master"), vlan: try e.int("vlan"), vni: try e.int("vni"),
-                state: try e.string("state") ?? "", flags: try e.strings("flags")))
-        }
-        return result
+        try parseRecords(data, source: source, context: ())
+    }
+}
+
+extension FDBEntry: IPRoute2Record {
+    static let arrayDescription = "a JSON array of FDB entries (bridge -j fdb show)"
+    static let elementName = "entry"
+
+    init<Fields: IPRoute2Fields>(_ e: Fields, context: ()) throws(Fields.Failure) {
+        self.init(mac: try e.requiredString("mac"), ifname: try e.requiredString("ifname"), dst: try e.address("dst"),
+                  master: try e.string("master"), vlan: try e.int("vlan"), vni: try e.int("vni"),
+                  state: try e.string("state") ?? "", flags: try e.strings("flags"))
     }
 }

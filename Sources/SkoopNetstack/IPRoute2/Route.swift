@@ -88,14 +88,16 @@ public struct Route: Hashable, Sendable {
     /// Parses `ip -j route show ...`. The family of "default" and of mixed output is read from each
     /// route's addresses (IPv6 routes also carry "pref"), falling back to `family`.
     public static func parse(_ data: Data, source: String, family: AddressFamily = .inet) throws(InputError) -> [Route] {
-        let elements = try IPRoute2Element.elements(
-            of: data, source: source, expected: "a JSON array of routes (ip -j route show)", element: "route")
-        var result: [Route] = []
-        for element in elements { result.append(try Route(element, family: family)) }
-        return result
+        try parseRecords(data, source: source, context: family)
     }
+}
 
-    init(_ e: IPRoute2Element, family fallback: AddressFamily) throws(InputError) {
+extension Route: IPRoute2Record {
+    static let arrayDescription = "a JSON array of routes (ip -j route show)"
+    static let elementName = "route"
+    typealias Context = AddressFamily
+
+    init<Fields: IPRoute2Fields>(_ e: Fields, context fallback: AddressFamily) throws(Fields.Failure) {
         let typeText = try e.string("type") ?? "unicast"
         guard let type = RouteType(rawValue: typeText) else {
             throw e.failure("type", "a route type (unicast, local, blackhole...)", found: .string(typeText))
@@ -108,7 +110,7 @@ public struct Route: Hashable, Sendable {
         let gateway = try Route.gateway(of: e)
         let preferredSource = try e.address("prefsrc")
         let family = gateway?.family ?? preferredSource?.family ?? multipath.lazy.compactMap(\.gateway).first?.family
-            ?? (e.object["pref"] != nil ? .inet6 : fallback)
+            ?? (e.has("pref") ? .inet6 : fallback)
         guard let destination = try e.prefix("dst", family: family) else { throw e.failure("dst", "a destination", found: nil) }
         let tos = try e.hex32("tos") ?? 0
         let metric = try e.int("metric") ?? 0
@@ -122,7 +124,7 @@ public struct Route: Hashable, Sendable {
     }
 
     /// "gateway", or RTA_VIA printed as {"family": ..., "host": ...}.
-    static func gateway(of e: IPRoute2Element) throws(InputError) -> IPAddress? {
+    static func gateway<Fields: IPRoute2Fields>(of e: Fields) throws(Fields.Failure) -> IPAddress? {
         if let gateway = try e.address("gateway") { return gateway }
         return try e.child("via")?.address("host")
     }

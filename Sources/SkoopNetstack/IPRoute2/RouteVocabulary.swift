@@ -79,19 +79,3 @@ public struct RouteScope: Hashable, Comparable, Sendable, CustomStringConvertibl
         }
     }
 }
-
-extension IPRoute2Element {
-    func scope(_ key: String) throws(InputError) -> RouteScope? {
-        guard let text = try string(key) else { return nil }
-        guard let scope = RouteScope(text) else { throw failure(key, "a scope (global, link, host...)", found: .string(text)) }
-        return scope
-    }
-
-    func prefix(_ key: String, family: AddressFamily) throws(InputError) -> IPPrefix? {
-        guard let text = try string(key) else { return nil }
-        guard let prefix = IPPrefix(text, defaultFamily: family) else {
-            throw failure(key, "an address prefix", found: .string(text))
-        }
-        return prefix
-    }
-}
