@@ -47,12 +47,18 @@ struct CatalogTexts: Sendable {
     }
 
     /// The text's UTF-8 bytes.
-    func withBytes<Result>(_ text: CatalogText, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    @inline(__always) func withBytes<Result>(_ text: CatalogText, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         if text.count >= 0, let bytes {
             return body(UnsafeBufferPointer(rebasing: bytes.buffer[text.offset..<(text.offset + text.count)]))
         }
         var string = decoded[text.offset]
         return string.withUTF8(body)
+    }
+
+    /// True when the text is `string`.
+    func equals(_ text: CatalogText, _ string: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount)
+        return withBytes(text) { $0.elementsEqual(expected) }
     }
 
     /// True when the text is `string`.
@@ -62,60 +68,52 @@ struct CatalogTexts: Sendable {
     }
 }
 
-/// Pods by namespace and name, hashed from their bytes: open addressing over entry positions.
+/// Pods by namespace and name: each pod's name hash (made while its bytes were at hand) with
+/// its position, sorted. A hash table of 150,000 pods is written at random places, and on a
+/// virtual machine each of those misses costs more than sorting the whole list.
 struct PodNameIndex: Sendable {
-    private var slots: [Int32]
-    private let mask: Int
+    /// hash << 32 | position, ascending: the pods of one hash in file order.
+    private let sorted: [UInt64]
 
-    /// Indexes `count` pods; the first pod of a name wins, as in the strict decoder's order.
-    init(count: Int, namespace: (Int) -> CatalogText, name: (Int) -> CatalogText, texts: CatalogTexts) {
-        var capacity = 16
-        while capacity < count * 2 { capacity <<= 1 }
-        slots = Array(repeating: -1, count: capacity)
-        mask = capacity - 1
-        for index in 0..<count {
-            let key = (namespace(index), name(index))
-            let hash = texts.withBytes(key.0) { ns in texts.withBytes(key.1) { Self.hash(ns, $0) } }
-            var slot = hash & mask
-            var duplicate = false
-            while slots[slot] >= 0 {
-                let other = Int(slots[slot])
-                if texts.withBytes(namespace(other), { a in texts.withBytes(key.0) { a.elementsEqual($0) } }),
-                   texts.withBytes(name(other), { a in texts.withBytes(key.1) { a.elementsEqual($0) } }) {
-                    duplicate = true
-                    break
-                }
-                slot = (slot + 1) & mask
-            }
-            if !duplicate { slots[slot] = Int32(index) }
-        }
+    init(_ entries: UnsafeBufferPointer<PodCatalog.Entry>) {
+        sorted = entries.indices.map { UInt64(entries[$0].nameHash) << 32 | UInt64($0) }.sorted()
     }
 
-    /// The position of pod `namespace`/`name`.
-    func position(namespace: String, name: String, namespaceOf: (Int) -> CatalogText, nameOf: (Int) -> CatalogText,
+    /// The position of the first pod `namespace`/`name`.
+    func position(namespace: String, name: String, in entries: UnsafeBufferPointer<PodCatalog.Entry>,
                   texts: CatalogTexts) -> Int? {
         var namespace = namespace, name = name
-        return namespace.withUTF8 { ns in
-            name.withUTF8 { nm -> Int? in
-                var slot = Self.hash(ns, nm) & mask
-                while slots[slot] >= 0 {
-                    let index = Int(slots[slot])
-                    if texts.withBytes(nameOf(index), { $0.elementsEqual(nm) }),
-                       texts.withBytes(namespaceOf(index), { $0.elementsEqual(ns) }) {
+        return namespace.withUTF8 { namespace in
+            name.withUTF8 { name -> Int? in
+                let hash = UInt64(Self.hash(namespace, name))
+                var low = 0, high = sorted.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if sorted[middle] >> 32 < hash { low = middle + 1 } else { high = middle }
+                }
+                while low < sorted.count, sorted[low] >> 32 == hash {
+                    let index = Int(sorted[low] & 0xFFFF_FFFF)
+                    if texts.withBytes(entries[index].name, { $0.elementsEqual(name) }),
+                       texts.withBytes(entries[index].namespace, { $0.elementsEqual(namespace) }) {
                         return index
                     }
-                    slot = (slot + 1) & mask
+                    low += 1
                 }
                 return nil
             }
         }
     }
 
-    private static func hash(_ namespace: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Int {
+    /// The hash of a pod's namespace and name, the same from a file's bytes and from a String's.
+    static func hash(_ namespace: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> UInt32 {
         var hasher = Hasher()
         hasher.combine(bytes: UnsafeRawBufferPointer(namespace))
         hasher.combine(UInt8(ascii: "/"))
         hasher.combine(bytes: UnsafeRawBufferPointer(name))
-        return hasher.finalize()
+        return UInt32(truncatingIfNeeded: hasher.finalize())
+    }
+
+    static func hash(_ namespace: CatalogText, _ name: CatalogText, _ texts: CatalogTexts) -> UInt32 {
+        texts.withBytes(namespace) { namespace in texts.withBytes(name) { hash(namespace, $0) } }
     }
 }

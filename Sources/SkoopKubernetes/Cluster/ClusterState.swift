@@ -196,7 +196,7 @@ public struct ClusterState: Sendable {
     public var decodeFailures: [InputError] { pods.failures + endpointSlices.failures }
 
     /// The pod NAMESPACE/NAME.
-    /// - Complexity: O(1).
+    /// - Complexity: O(log pods).
     public func pod(namespace: String, name: String) -> Pod? {
         pods.position(namespace: namespace, name: name).flatMap(pods.pod(at:))
     }

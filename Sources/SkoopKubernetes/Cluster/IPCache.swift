@@ -43,7 +43,10 @@ public struct ServiceFrontend: Hashable, Sendable {
 /// The address index: which pod, node or service owns an IP (IPv4 and IPv6).
 public struct IPCache: Sendable {
     /// Positions in `pods`: a pod is decoded only when an address lookup returns it.
-    private var podsByIP: [IPAddress: Int] = [:]
+    /// IPv4 pod addresses as `address << 32 | position`, ascending: sorted, not hashed (see
+    /// ``PodNameIndex``); the first pod in file order holding an address comes first.
+    private var podsByIPv4: [UInt64] = []
+    private var podsByIPv6: [IPv6Address: Int] = [:]
     private let pods: PodCatalog
     private var nodesByIP: [IPAddress: Node] = [:]
     private var servicesByIP: [IPAddress: [(service: Service, kind: ServiceAddressKind)]] = [:]
@@ -61,11 +64,17 @@ public struct IPCache: Sendable {
         for node in nodes {
             for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = node }
         }
-        podsByIP.reserveCapacity(pods.count)
+        podsByIPv4.reserveCapacity(pods.count)
         for (index, pod) in pods.entries.enumerated()
         where !pod.hostNetwork && !(pod.phase.map { Self.releasesAddress(phase: $0, texts: pods.texts) } ?? false) {
-            for ip in pods.addresses[pod.addresses] where podsByIP[ip] == nil { podsByIP[ip] = index }
+            for ip in pods.addresses[pod.addresses] {
+                switch ip {
+                case .v4(let v4): podsByIPv4.append(UInt64(v4.value) << 32 | UInt64(index))
+                case .v6(let v6): if podsByIPv6[v6] == nil { podsByIPv6[v6] = index }
+                }
+            }
         }
+        podsByIPv4.sort()
         for service in services {
             for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
             for ip in service.externalIPs { servicesByIP[ip, default: []].append((service, .externalIP)) }
@@ -80,11 +89,11 @@ public struct IPCache: Sendable {
 
     /// Finished pods keep their IP in status though it may already belong to a new pod.
     private static func releasesAddress(phase: CatalogText, texts: CatalogTexts) -> Bool {
-        texts.equals(phase, "Succeeded") || texts.equals(phase, "Failed")
+        texts.equals(phase, "Succeeded" as StaticString) || texts.equals(phase, "Failed" as StaticString)
     }
 
     /// Who owns `ip`: a pod, else a node, else a service, else nobody (external).
-    /// - Complexity: O(1).
+    /// - Complexity: O(log pods).
     public func owner(of ip: IPAddress) -> AddressOwner {
         if let pod = pod(ip: ip) { return .pod(pod) }
         if let node = nodesByIP[ip] { return .node(node) }
@@ -93,8 +102,23 @@ public struct IPCache: Sendable {
     }
 
     /// The (non-host-network) pod owning `ip`.
-    /// - Complexity: O(1).
-    public func pod(ip: IPAddress) -> Pod? { podsByIP[ip].flatMap(pods.pod(at:)) }
+    /// - Complexity: O(log pods).
+    public func pod(ip: IPAddress) -> Pod? { podPosition(ip: ip).flatMap(pods.pod(at:)) }
+
+    private func podPosition(ip: IPAddress) -> Int? {
+        switch ip {
+        case .v6(let v6):
+            return podsByIPv6[v6]
+        case .v4(let v4):
+            var low = 0, high = podsByIPv4.count
+            while low < high {
+                let middle = (low + high) / 2
+                if podsByIPv4[middle] >> 32 < UInt64(v4.value) { low = middle + 1 } else { high = middle }
+            }
+            guard low < podsByIPv4.count, podsByIPv4[low] >> 32 == UInt64(v4.value) else { return nil }
+            return Int(podsByIPv4[low] & 0xFFFF_FFFF)
+        }
+    }
 
     /// The node owning `ip`.
     /// - Complexity: O(1).

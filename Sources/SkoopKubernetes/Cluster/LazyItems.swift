@@ -85,6 +85,12 @@ final class LazyItems<Object: Sendable>: Sendable {
 
     /// The captured value as an address (nil for null or ""); nil when it is not one.
     func address(_ capture: JSONCapture) -> IPAddress?? {
+        // Most are plain IPv4 strings: read from the file's bytes, without making a String.
+        let range = capture.range
+        if range.count > 2, bytes.buffer[range.lowerBound] == UInt8(ascii: "\""),
+           let v4 = IPv4Address(utf8: bytes.buffer[(range.lowerBound + 1)..<(range.upperBound - 1)]) {
+            return .some(.v4(v4))
+        }
         guard let text = string(capture) else { return nil }
         guard let text, !text.isEmpty else { return .some(nil) }
         return IPAddress(text).map { .some($0) }

@@ -19,6 +19,8 @@ public final class PodCatalog: Sendable {
         var hostNetwork: Bool
         /// The pod's IPs in `addresses`.
         var addresses: Range<Int>
+        /// The hash of its namespace and name (``PodNameIndex``).
+        var nameHash: UInt32 = 0
     }
 
     let entries: [Entry]
@@ -46,10 +48,7 @@ public final class PodCatalog: Sendable {
     private func withNameIndex<Result>(_ body: (PodNameIndex) -> Result) -> Result {
         nameIndex.withLock { index in
             if index == nil {
-                index = entries.withUnsafeBufferPointer { entries in
-                    PodNameIndex(count: entries.count, namespace: { entries[$0].namespace }, name: { entries[$0].name },
-                                 texts: texts)
-                }
+                index = entries.withUnsafeBufferPointer { PodNameIndex($0) }
             }
             return body(index!)
         }
@@ -70,8 +69,7 @@ public final class PodCatalog: Sendable {
     /// - Complexity: O(1).
     func position(namespace: String, name: String) -> Int? {
         withNameIndex { index in
-            index.position(namespace: namespace, name: name, namespaceOf: { entries[$0].namespace },
-                           nameOf: { entries[$0].name }, texts: texts)
+            entries.withUnsafeBufferPointer { index.position(namespace: namespace, name: name, in: $0, texts: texts) }
         }
     }
 
@@ -128,9 +126,11 @@ public final class PodCatalog: Sendable {
         mutating func append(_ pod: Pod) {
             let start = addresses.count
             addresses += pod.podIPs
-            entries.append(Entry(namespace: texts.append(pod.namespace), name: texts.append(pod.name),
+            let (namespace, name) = (texts.append(pod.namespace), texts.append(pod.name))
+            entries.append(Entry(namespace: namespace, name: name,
                                  nodeName: pod.nodeName.map { texts.append($0) }, phase: pod.phase.map { texts.append($0) },
-                                 hostNetwork: pod.hostNetwork, addresses: start..<addresses.count))
+                                 hostNetwork: pod.hostNetwork, addresses: start..<addresses.count,
+                                 nameHash: PodNameIndex.hash(namespace, name, texts)))
         }
 
         /// Appends a piece built apart, moving its positions past what is here.
@@ -146,7 +146,8 @@ public final class PodCatalog: Sendable {
                 entries.append(Entry(namespace: moved(entry.namespace), name: moved(entry.name),
                                      nodeName: entry.nodeName.map(moved), phase: entry.phase.map(moved),
                                      hostNetwork: entry.hostNetwork,
-                                     addresses: (entry.addresses.lowerBound + addressBase)..<(entry.addresses.upperBound + addressBase)))
+                                     addresses: (entry.addresses.lowerBound + addressBase)..<(entry.addresses.upperBound + addressBase),
+                                     nameHash: entry.nameHash))
             }
         }
     }
@@ -237,8 +238,10 @@ extension PodCatalog.Builder {
             return fail()
         }
         if addresses.count == start, let podIP { addresses.append(podIP) }
-        entries.append(PodCatalog.Entry(namespace: namespace ?? self.texts.append(""), name: name, nodeName: nodeName,
-                                        phase: phase, hostNetwork: hostNetwork ?? false, addresses: start..<addresses.count))
+        let namespaceText = namespace ?? self.texts.append("")
+        entries.append(PodCatalog.Entry(namespace: namespaceText, name: name, nodeName: nodeName,
+                                        phase: phase, hostNetwork: hostNetwork ?? false, addresses: start..<addresses.count,
+                                        nameHash: PodNameIndex.hash(namespaceText, name, self.texts)))
         return true
     }
 }

@@ -33,12 +33,20 @@ extension JSONSkimmer {
         let outcomes = Locked<[Result<ChunkOutcome, JSONSyntaxError>?]>(Array(repeating: nil, count: chunks.count))
         nonisolated(unsafe) let buffer = UnsafeBufferPointer(start: bytes, count: end)
         let (picks, captureBase, prefault, end) = (self.picks, captures.count, self.prefault, self.end)
+        // Sized from the first item: growing arrays of 150,000 items copies them again and again.
+        let (firstItemBytes, firstItemCaptures) = (max(firstEnd - offsets[offsets.count - 1], 1), captures.count - starts[starts.count - 2])
         DispatchQueue.concurrentPerform(iterations: chunks.count) { chunk in
-            prefault(chunks[chunk].0..<(chunks[chunk].1 ?? end))
+            let range = chunks[chunk].0..<(chunks[chunk].1 ?? end)
+            prefault(range)
             // A copy of the pick per thread (its arrays' reference counts are then not shared).
             var skimmer = JSONSkimmer(buffer, picks: CompiledPick(nodes: Array(picks.nodes), members: Array(picks.members),
                                                                   keyBytes: Array(picks.keyBytes)), at: chunks[chunk].0)
             var outcome = ChunkOutcome()
+            let expectedItems = range.count / firstItemBytes + range.count / firstItemBytes / 8 + 16
+            outcome.offsets.reserveCapacity(expectedItems)
+            outcome.ends.reserveCapacity(expectedItems)
+            outcome.starts.reserveCapacity(expectedItems)
+            skimmer.captures.reserveCapacity(expectedItems * firstItemCaptures)
             let result: Result<ChunkOutcome, JSONSyntaxError>
             do throws(JSONSyntaxError) {
                 outcome.landed = try skimmer.skimItems(&outcome.offsets, &outcome.ends, &outcome.starts,
@@ -51,7 +59,13 @@ extension JSONSkimmer {
             outcomes.withLock { $0[chunk] = result }
         }
         var shift = captureBase
-        for outcome in outcomes.withLock({ $0 }) {
+        let finished = outcomes.withLock { $0 }
+        let items = finished.reduce(0) { $0 + ((try? $1?.get())?.offsets.count ?? 0) }
+        offsets.reserveCapacity(offsets.count + items)
+        ends.reserveCapacity(ends.count + items)
+        starts.reserveCapacity(starts.count + items)
+        captures.reserveCapacity(captures.count + finished.reduce(0) { $0 + ((try? $1?.get())?.captures.count ?? 0) })
+        for outcome in finished {
             let chunk = try outcome!.get()
             offsets.append(contentsOf: chunk.offsets)
             ends.append(contentsOf: chunk.ends)
