@@ -1,11 +1,14 @@
-// Skipping a JSON container 64 bytes at a time, the way simdjson's first stage finds structure:
+// Skipping a JSON container 64 bytes at a time (AVX2 when the CPU has it, else SSE2), the way
+// simdjson's first stage finds structure:
 // bit masks of quotes, backslashes and brackets, escapes resolved with carries between blocks,
 // and the inside of strings found by a prefix XOR of the unescaped quotes. Only the brackets
 // outside strings are then looked at one by one, to match them.
 #include "CSkoopScan.h"
 #include <string.h>
 
-#if defined(__SSE2__)
+#if defined(__x86_64__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -79,7 +82,11 @@ static inline uint64_t prefix_xor(uint64_t x) {
     return x;
 }
 
-ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, int max_open) {
+/// The skip itself, inlined into one function per instruction set with its `classify`.
+typedef masks (*classifier)(const uint8_t *block);
+
+static inline __attribute__((always_inline)) ptrdiff_t
+skip_with(classifier classify, const uint8_t *bytes, size_t start, size_t end, int max_open) {
     if (start >= end || max_open <= 0) return SKOOP_SCAN_FAILED;
     uint8_t kinds[MAX_STACK];  // the opening bracket of each open container
     int limit = max_open < MAX_STACK ? max_open : MAX_STACK;
@@ -115,4 +122,44 @@ ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, i
         }
     }
     return SKOOP_SCAN_FAILED;
+}
+
+ptrdiff_t skoop_skip_container_baseline(const uint8_t *bytes, size_t start, size_t end, int max_open) {
+    return skip_with(classify, bytes, start, end, max_open);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) static inline masks classify_avx2(const uint8_t *block) {
+    const __m256i lower = _mm256_set1_epi8(0x20), opening = _mm256_set1_epi8('{'), closing = _mm256_set1_epi8('}');
+    const __m256i quote = _mm256_set1_epi8('"'), backslash = _mm256_set1_epi8('\\');
+    __m256i low = _mm256_loadu_si256((const __m256i *)block), high = _mm256_loadu_si256((const __m256i *)(block + 32));
+    __m256i low_folded = _mm256_or_si256(low, lower), high_folded = _mm256_or_si256(high, lower);
+#define MASK64(a, b) ((uint64_t)(uint32_t)_mm256_movemask_epi8(a) | (uint64_t)(uint32_t)_mm256_movemask_epi8(b) << 32)
+    masks m;
+    m.quote = MASK64(_mm256_cmpeq_epi8(low, quote), _mm256_cmpeq_epi8(high, quote));
+    m.backslash = MASK64(_mm256_cmpeq_epi8(low, backslash), _mm256_cmpeq_epi8(high, backslash));
+    m.open = MASK64(_mm256_cmpeq_epi8(low_folded, opening), _mm256_cmpeq_epi8(high_folded, opening));
+    m.close = MASK64(_mm256_cmpeq_epi8(low_folded, closing), _mm256_cmpeq_epi8(high_folded, closing));
+#undef MASK64
+    return m;
+}
+
+__attribute__((target("avx2"))) static ptrdiff_t skip_avx2(const uint8_t *bytes, size_t start, size_t end, int max_open) {
+    return skip_with(classify_avx2, bytes, start, end, max_open);
+}
+#endif
+
+ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, int max_open) {
+#if defined(__x86_64__)
+    // Asked once; threads that race to ask store the same answer (atomically, for TSan).
+    static int has_avx2 = -1;
+    int known = __atomic_load_n(&has_avx2, __ATOMIC_RELAXED);
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") ? 1 : 0;
+        __atomic_store_n(&has_avx2, known, __ATOMIC_RELAXED);
+    }
+    if (known) return skip_avx2(bytes, start, end, max_open);
+#endif
+    return skoop_skip_container_baseline(bytes, start, end, max_open);
 }

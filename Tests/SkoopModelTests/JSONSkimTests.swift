@@ -107,16 +107,22 @@ import Testing
         let bytes = Array(text.utf8)
         bytes.withUnsafeBufferPointer { buffer in
             for item in skim.itemOffsets.indices {
-                let start = skim.itemOffsets[item], end = skim.itemEnds[item]
+                let start = skim.itemOffsets[item]
                 let labels = start + #"{"metadata":{"labels":"#.utf8.count
                 let name = Array(#","name":"pod-"#.utf8)
-                let labelsEnd = (labels..<end).last { Array(bytes[$0..<min($0 + name.count, end)]) == name }
+                let labelsEnd = (labels..<skim.itemEnds[item]).last {
+                    Array(bytes[$0..<min($0 + name.count, skim.itemEnds[item])]) == name
+                }
                 #expect(labelsEnd != nil)
-                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: labels, end: bytes.count, maximumOpen: 10)
-                        == labelsEnd, "item \(item)")
-                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: bytes.count, maximumOpen: 10) == end)
-                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: end - 1, maximumOpen: 10) == nil)
-                #expect(JSONSkimmer.containerEnd(buffer.baseAddress!, from: start, end: bytes.count, maximumOpen: 2) == nil)
+                for baseline in [false, true] {
+                    func end(from: Int, to limit: Int, open: Int) -> Int? {
+                        JSONSkimmer.containerEnd(buffer.baseAddress!, from: from, end: limit, maximumOpen: open, baseline: baseline)
+                    }
+                    #expect(end(from: labels, to: bytes.count, open: 10) == labelsEnd, "item \(item), baseline \(baseline)")
+                    #expect(end(from: start, to: bytes.count, open: 10) == skim.itemEnds[item])
+                    #expect(end(from: start, to: skim.itemEnds[item] - 1, open: 10) == nil)
+                    #expect(end(from: start, to: bytes.count, open: 2) == nil)
+                }
             }
         }
     }

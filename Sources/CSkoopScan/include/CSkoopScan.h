@@ -13,4 +13,8 @@
 /// SKOOP_SCAN_FAILED. Reads nothing at or past `end`.
 ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, int max_open);
 
+/// The same without AVX2 (SSE2, or byte by byte elsewhere): what CPUs without AVX2 run; tests
+/// check it agrees.
+ptrdiff_t skoop_skip_container_baseline(const uint8_t *bytes, size_t start, size_t end, int max_open);
+
 #endif

@@ -57,9 +57,12 @@ public struct NetNSLoader: Sendable {
         func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
             let path = "\(folder)/\(file)"
             // Compared with the dumps already parsed side by side; only a parse is one at a time.
+            let parsedBefore = rulesets.parsedCount
             if let hit = try rulesets.result(matching: path, in: directory) { return hit }
             return try rulesets.oneAtATime { () throws(InputError) -> IPTablesParseResult? in
-                if let hit = try rulesets.result(matching: path, in: directory) { return hit }  // parsed meanwhile
+                if rulesets.parsedCount != parsedBefore, let hit = try rulesets.result(matching: path, in: directory) {
+                    return hit  // parsed meanwhile
+                }
                 guard let bytes = try directory.map(path) else {
                     if required { info.warnings.append("\(path) is missing: \(NetNSLoader.consequence(of: file))") }
                     return nil

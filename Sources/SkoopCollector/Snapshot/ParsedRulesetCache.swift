@@ -37,16 +37,18 @@ public final class ParsedRulesetCache: Sendable {
         try result(for: SharedBytes(copying: [UInt8](data)), source: source, parse: parse)
     }
 
+    /// How many dumps have been parsed: a lookup need not be repeated while it stays the same.
+    var parsedCount: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.count } } }
+
     /// The parse of an identical dump already read, when the file at `path` holds one: candidates
     /// of the same size are compared with the file piece by piece, without reading it whole.
     func result(matching path: String, in directory: SnapshotDirectory) throws(InputError) -> IPTablesParseResult? {
         let candidates = entries.withLock { $0.values.flatMap { $0 } }
-        for candidate in candidates where try directory.contents(of: path, equal: UnsafeRawBufferPointer(candidate.bytes.buffer)) == true {
-            var result = candidate.result
-            for index in result.warnings.indices { result.warnings[index].source = path }
-            return result
-        }
-        return nil
+        guard let match = try directory.firstMatch(of: path, among: candidates.map { UnsafeRawBufferPointer($0.bytes.buffer) })
+        else { return nil }
+        var result = candidates[match].result
+        for index in result.warnings.indices { result.warnings[index].source = path }
+        return result
     }
 
     /// Runs `body` (find an identical dump, else read and parse one) while no other thread does:

@@ -105,14 +105,36 @@ public struct SnapshotDirectory: Sendable {
     public func contents(of relativePath: String, equal data: UnsafeRawBufferPointer) throws(InputError) -> Bool? {
         guard let file = try open(relativePath) else { return nil }
         defer { close(file.descriptor) }
-        guard file.size == data.count else { return false }
-        guard let expected = data.baseAddress, !data.isEmpty else { return true }
+        return try Self.firstEqual(file, relativePath, among: [data]) != nil
+    }
+
+    /// The position of the first of `candidates` that `relativePath` holds exactly; nil when
+    /// none does or the file does not exist. The file is opened and read once, whatever the
+    /// number of candidates (only those of its size are compared).
+    public func firstMatch(of relativePath: String, among candidates: [UnsafeRawBufferPointer]) throws(InputError) -> Int? {
+        // The size first, without opening the file: a file no candidate can match is not read
+        // (the file is then opened once, to be parsed). Anything odd is left to `open` to word.
+        var status = stat()
+        if lstat(try resolve(relativePath), &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+           !candidates.contains(where: { $0.count == Int(status.st_size) }) {
+            return nil
+        }
+        guard !candidates.isEmpty, let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        return try Self.firstEqual(file, relativePath, among: candidates)
+    }
+
+    private static func firstEqual(_ file: (descriptor: Int32, size: Int), _ relativePath: String,
+                                   among candidates: [UnsafeRawBufferPointer]) throws(InputError) -> Int? {
+        let sameSize = candidates.indices.filter { candidates[$0].count == file.size }
+        guard let first = sameSize.first else { return nil }
+        if file.size == 0 { return first }
         guard let mapped = mmap(nil, file.size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.descriptor, 0),
               mapped != MAP_FAILED else {
             throw InputError(source: relativePath, expected: "a file that can be mapped", found: String(cString: strerror(errno)))
         }
         defer { munmap(mapped, file.size) }
-        return memcmp(mapped, expected, file.size) == 0
+        return sameSize.first { memcmp(mapped, candidates[$0].baseAddress!, file.size) == 0 }
     }
 
     /// Whether `relativePath` holds exactly `data` (nil when it does not exist).

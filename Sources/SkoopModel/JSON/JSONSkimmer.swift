@@ -301,8 +301,11 @@ struct JSONSkimmer {
 
     /// The offset past the container opening at `start` (a bracket), found 64 bytes at a time;
     /// nil when it does not close properly before `end` or nests more than `maximumOpen` deep.
-    static func containerEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, end: Int, maximumOpen: Int) -> Int? {
-        let skipped = skoop_skip_container(bytes, start, end, Int32(clamping: maximumOpen))
+    /// `baseline` runs the version for CPUs without AVX2 whatever this one has.
+    static func containerEnd(_ bytes: UnsafePointer<UInt8>, from start: Int, end: Int, maximumOpen: Int,
+                             baseline: Bool = false) -> Int? {
+        let skipped = baseline ? skoop_skip_container_baseline(bytes, start, end, Int32(clamping: maximumOpen))
+            : skoop_skip_container(bytes, start, end, Int32(clamping: maximumOpen))
         return skipped == SKOOP_SCAN_FAILED ? nil : skipped
     }
 
