@@ -285,8 +285,16 @@ private final class DecodedDocument<Object: Sendable>: DocumentJob {
         guard let source else { return }
         let decoded: Result<[Object], InputError>
         do throws(InputError) {
-            decoded = .success(try KubernetesJSON.decode(source.bytes(), source: source.source, kind: kind, plural: plural,
-                                                         decodeItem))
+            // A List is skimmed for its items, decoded strictly on all cores. Anything else, or a
+            // list the skim finds broken, is read item after item: its error is then the one
+            // that reading gives first.
+            if let items = try? LazyItems<Object>.skim(source, kind: kind, plural: plural, pick: .members([]),
+                                                       decodeItem: decodeItem) {
+                decoded = .success(try items.decodeAll())
+            } else {
+                decoded = .success(try KubernetesJSON.decode(source.bytes(), source: source.source, kind: kind,
+                                                             plural: plural, decodeItem))
+            }
         } catch {
             decoded = .failure(error)
         }

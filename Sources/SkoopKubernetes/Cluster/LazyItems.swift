@@ -1,3 +1,4 @@
+import Foundation
 import SkoopModel
 
 /// The items of a big Kubernetes List that was skimmed, not parsed: each is decoded in full,
@@ -41,18 +42,47 @@ final class LazyItems<Object: Sendable>: Sendable {
         if let cached = decoded.withLock({ $0[index] }) { return try cached.get() }
         let result: Result<Object, InputError>
         do throws(InputError) {
-            let start = skim.itemOffsets[index]
-            let item = try DecodingContext.item(bytes[start..<skim.itemEnds[index]], position: index, key: "items",
-                                                source: source, expectation: expectation) { [bytes] in
-                bytes.line(at: start) - 1
-            }
-            try KubernetesJSON.checkKind(item, kind: kind)
-            result = .success(try decodeItem(item))
+            result = .success(try decodeWithoutKeeping(at: index))
         } catch {
             result = .failure(error)
         }
         decoded.withLock { $0[index] = result }
         return try result.get()
+    }
+
+    /// Item `index` decoded strictly, not kept (a list decoded whole keeps the objects itself).
+    func decodeWithoutKeeping(at index: Int) throws(InputError) -> Object {
+        let start = skim.itemOffsets[index]
+        let item = try DecodingContext.item(bytes[start..<skim.itemEnds[index]], position: index, key: "items",
+                                            source: source, expectation: expectation) { [bytes] in
+            bytes.line(at: start) - 1
+        }
+        try KubernetesJSON.checkKind(item, kind: kind)
+        return try decodeItem(item)
+    }
+
+    /// Every item decoded strictly, in pieces side by side; the first failure in list order is
+    /// thrown, as decoding the list item after item would.
+    func decodeAll() throws(InputError) -> [Object] {
+        let pieces = min(max(count / 256, 1), 2 * ProcessInfo.processInfo.activeProcessorCount)
+        let results = Locked<[Result<[Object], InputError>?]>(Array(repeating: nil, count: pieces))
+        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+            var objects: [Object] = []
+            let result: Result<[Object], InputError>
+            do throws(InputError) {
+                for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
+                    objects.append(try decodeWithoutKeeping(at: index))
+                }
+                result = .success(objects)
+            } catch {
+                result = .failure(error)
+            }
+            results.withLock { $0[piece] = result }
+        }
+        var objects: [Object] = []
+        objects.reserveCapacity(count)
+        for piece in results.withLock({ $0 }) { objects += try piece!.get() }
+        return objects
     }
 
     /// Item `index`, or nil when it cannot be decoded: the error is kept in ``failures`` for the
