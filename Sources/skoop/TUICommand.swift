@@ -166,7 +166,7 @@ struct TUILauncher {
     func completionNames() -> [String] {
         let cluster = collector.cluster
         return cluster.pods.qualifiedNames + cluster.services.map { "svc/\($0.qualifiedName)" }
-            + cluster.nodes.map { "node/\($0.name)" }
+            + cluster.nodeCatalog.names.map { "node/\($0)" }
     }
 
     /// A netns's whole ruleset as the rules browser lists it.

@@ -48,7 +48,7 @@ public struct SnapshotSummary: Sendable {
         networkPolicies = cluster.networkPolicies.count
         warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)
         var nodes: [NodeSummary] = []
-        let names = Set(collector.collectedNodes).union(cluster.nodes.map(\.name)).sorted()
+        let names = Set(collector.collectedNodes).union(cluster.nodeCatalog.names).sorted()
         for name in names {
             var node = NodeSummary(name: name, inKubernetes: cluster.node(named: name) != nil, netns: [])
             if !collector.collectedNodes.contains(name) {

@@ -106,7 +106,7 @@ public struct Network: Sendable {
     public func owner(ofUnderlayAddress address: IPAddress) -> Hop {
         if let node = cluster.ipCache.node(ip: address) { return Hop(type: .node, id: node.name) }
         if let node = collectedNode(owning: address) { return Hop(type: .node, id: node) }
-        if let node = cluster.nodes.first(where: { $0.podCIDRs.contains { $0.contains(address) } }) {
+        if let node = cluster.node(owningPodAddress: address) {
             return Hop(type: .node, id: node.name)
         }
         return Hop(type: .external, id: address.description)

@@ -15,7 +15,7 @@ extension LinuxNetNode {
                 hint: "Route through a node or router that exists; a gateway is known when it is a node, another route's gateway, or a resolved neighbour.")
         }
         guard !network.plugin.underlayRoutesPodAddresses else { return nil }
-        guard let owner = network.cluster.nodes.first(where: { $0.podCIDRs.contains { $0.contains(packet.dst) } }),
+        guard let owner = network.cluster.node(owningPodAddress: packet.dst),
               let podCIDR = owner.podCIDRs.first(where: { $0.contains(packet.dst) }) else {
             // No node claims the address, but it is in the pod network: no pod can answer there.
             guard let cidr = network.clusterCIDRs.first(where: { $0.contains(packet.dst) }) else { return nil }
@@ -23,7 +23,7 @@ extension LinuxNetNode {
                 level: .fatal,
                 message: "\(packet.dst) is in the pod network \(cidr) but in no node's pod CIDR: \(hop.id) sends it to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
                 evidence: routeText,
-                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.nodes.flatMap(\.podCIDRs).map(\.description).joined(separator: ", ")).")
+                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", ")).")
         }
         if owner.name == node {
             return Suspicion(

@@ -81,7 +81,7 @@ extension ClusterState {
         switch (parts.first, parts.count) {
         case ("node", 2), ("nodes", 2):
             if let node = node(named: parts[1]) { return .node(node) }
-            throw ResolveError(query: query, message: "no node \(parts[1]); nodes: \(listing(nodes.map(\.name)))")
+            throw ResolveError(query: query, message: "no node \(parts[1]); nodes: \(listing(nodeCatalog.names))")
         case ("svc", 3), ("service", 3), ("services", 3):
             if let service = service(namespace: parts[1], name: parts[2]) { return .service(service) }
             try requireNamespace(parts[1], query: query)

@@ -73,11 +73,15 @@ public struct KubernetesDocuments: Sendable {
 
 /// Every Kubernetes object the diagnosis uses, indexed, plus the ``IPCache``.
 ///
-/// Pods and EndpointSlices, the bulk of a big cluster, are catalogued from a skim and decoded
-/// one by one when needed (``PodCatalog``, ``EndpointSliceCatalog``); the rest is decoded at once.
+/// Nodes, pods and EndpointSlices, the bulk of a big cluster, are catalogued from a skim and
+/// decoded one by one when needed (``NodeCatalog``, ``PodCatalog``, ``EndpointSliceCatalog``);
+/// the rest is decoded at once.
 public struct ClusterState: Sendable {
-    /// Nodes.
-    public let nodes: [Node]
+    /// The nodes, catalogued (see ``nodes`` for all of them decoded).
+    public let nodeCatalog: NodeCatalog
+    /// Every node that can be decoded (decoding all of them the first time; the diagnosis asks
+    /// the catalogue for the few it meets).
+    public var nodes: [Node] { nodeCatalog.readable }
     /// Pods.
     public let pods: PodCatalog
     /// Services.
@@ -107,14 +111,14 @@ public struct ClusterState: Sendable {
     public init(nodes: [Node] = [], pods: [Pod] = [], services: [Service] = [],
                 endpointSlices: [EndpointSlice] = [], endpoints: [Endpoints] = [],
                 networkPolicies: [NetworkPolicy] = [], configMaps: [ConfigMap] = [], namespaces: [Namespace] = []) {
-        self.init(nodes: nodes, pods: PodCatalog(pods), services: services,
+        self.init(nodes: NodeCatalog(nodes), pods: PodCatalog(pods), services: services,
                   endpointSlices: EndpointSliceCatalog(endpointSlices), endpoints: endpoints,
                   networkPolicies: networkPolicies, configMaps: configMaps, namespaces: namespaces)
     }
 
-    init(nodes: [Node], pods: PodCatalog, services: [Service], endpointSlices: EndpointSliceCatalog,
+    init(nodes: NodeCatalog, pods: PodCatalog, services: [Service], endpointSlices: EndpointSliceCatalog,
          endpoints: [Endpoints], networkPolicies: [NetworkPolicy], configMaps: [ConfigMap], namespaces: [Namespace]) {
-        self.nodes = nodes
+        self.nodeCatalog = nodes
         self.pods = pods
         self.services = services
         self.endpointSlices = endpointSlices
@@ -139,7 +143,7 @@ public struct ClusterState: Sendable {
         for name in implied where !name.isEmpty { namespaceMap[name] = Namespace(name: name) }
         for namespace in namespaces { namespaceMap[namespace.name] = namespace }
         self.namespaces = namespaceMap
-        nodeIndex = Dictionary(nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        nodeIndex = Dictionary(nodes.entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         serviceIndex = Dictionary(services.enumerated().map { ($1.qualifiedName, $0) },
                                   uniquingKeysWith: { first, _ in first })
         var byName: [String: [ServiceEndpoint]] = [:]
@@ -148,7 +152,7 @@ public struct ClusterState: Sendable {
         }
         endpointsByName = byName
         ipCache = built.ips!
-        podNetworks = nodes.compactMap { node in
+        podNetworks = nodes.entries.compactMap { node in
             guard let remote = node.flannelPublicIP ?? node.primaryIP(family: .inet) else { return nil }
             return NodePodNetwork(node: node.name, remoteIP: remote, cidrs: node.podCIDRs.filter { $0.family == .inet })
         }
@@ -158,7 +162,10 @@ public struct ClusterState: Sendable {
     /// pods.json dominates big clusters, so they are read side by side; an error is reported
     /// in document order (nodes, pods, services, ...) whatever finished first.
     public static func decode(_ documents: KubernetesDocuments) throws(InputError) -> ClusterState {
-        let nodes = DecodedDocument(documents.nodes, kind: "Node", plural: "nodes", Node.init(json:))
+        let nodes = CataloguedDocument(documents.nodes, skim: NodeCatalog.skim) { document throws(InputError) in
+            NodeCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Node", plural: "nodes",
+                                                  Node.init(json:)))
+        }
         let pods = CataloguedDocument(documents.pods, skim: PodCatalog.skim) { document throws(InputError) in
             PodCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Pod", plural: "pods",
                                                  Pod.init(json:)))
@@ -185,7 +192,7 @@ public struct ClusterState: Sendable {
         }
         group.wait()
         return ClusterState(
-            nodes: try nodes.result(), pods: try pods.result() ?? PodCatalog([]), services: try services.result(),
+            nodes: try nodes.result() ?? NodeCatalog([]), pods: try pods.result() ?? PodCatalog([]), services: try services.result(),
             endpointSlices: try slices.result() ?? EndpointSliceCatalog([]), endpoints: try endpoints.result(),
             networkPolicies: try policies.result(), configMaps: try configMaps.result(),
             namespaces: try namespaces.result())
@@ -193,7 +200,7 @@ public struct ClusterState: Sendable {
 
     /// Objects the diagnosis asked for that could not be decoded (catalogued objects are decoded
     /// on first use): input errors to report.
-    public var decodeFailures: [InputError] { pods.failures + endpointSlices.failures }
+    public var decodeFailures: [InputError] { nodeCatalog.failures + pods.failures + endpointSlices.failures }
 
     /// The pod NAMESPACE/NAME.
     /// - Complexity: O(log pods).
@@ -208,7 +215,16 @@ public struct ClusterState: Sendable {
 
     /// The node called `name`.
     /// - Complexity: O(1).
-    public func node(named name: String) -> Node? { nodeIndex[name].map { nodes[$0] } }
+    public func node(named name: String) -> Node? { nodeIndex[name].flatMap(nodeCatalog.node(at:)) }
+
+    /// The node whose pod CIDRs hold `address` (the first in file order).
+    /// - Complexity: O(nodes), without decoding any but the one returned.
+    public func node(owningPodAddress address: IPAddress) -> Node? {
+        nodeCatalog.entries.firstIndex { $0.podCIDRs.contains { $0.contains(address) } }.flatMap(nodeCatalog.node(at:))
+    }
+
+    /// Every node's pod CIDRs, in file order.
+    public var podCIDRs: [IPPrefix] { nodeCatalog.entries.flatMap(\.podCIDRs) }
 
     /// The service NAMESPACE/NAME.
     /// - Complexity: O(1).

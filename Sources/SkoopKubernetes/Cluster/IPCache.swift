@@ -48,7 +48,9 @@ public struct IPCache: Sendable {
     private var podsByIPv4: [UInt64] = []
     private var podsByIPv6: [IPv6Address: Int] = [:]
     private let pods: PodCatalog
-    private var nodesByIP: [IPAddress: Node] = [:]
+    /// Positions in `nodes`: a node is decoded only when an address lookup returns it.
+    private var nodesByIP: [IPAddress: Int] = [:]
+    private let nodes: NodeCatalog
     private var servicesByIP: [IPAddress: [(service: Service, kind: ServiceAddressKind)]] = [:]
     private var nodePorts: [NodePortKey: [Service]] = [:]
 
@@ -59,10 +61,10 @@ public struct IPCache: Sendable {
 
     /// Indexes the objects' addresses.
     /// - Complexity: O(objects).
-    init(nodes: [Node], pods: PodCatalog, services: [Service]) {
-        self.pods = pods
-        for node in nodes {
-            for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = node }
+    init(nodes: NodeCatalog, pods: PodCatalog, services: [Service]) {
+        (self.pods, self.nodes) = (pods, nodes)
+        for (position, node) in nodes.entries.enumerated() {
+            for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = position }
         }
         podsByIPv4.reserveCapacity(pods.count)
         for (index, pod) in pods.entries.enumerated()
@@ -96,7 +98,7 @@ public struct IPCache: Sendable {
     /// - Complexity: O(log pods).
     public func owner(of ip: IPAddress) -> AddressOwner {
         if let pod = pod(ip: ip) { return .pod(pod) }
-        if let node = nodesByIP[ip] { return .node(node) }
+        if let node = node(ip: ip) { return .node(node) }
         if let first = servicesByIP[ip]?.first { return .service(first.service, first.kind) }
         return .external
     }
@@ -122,7 +124,7 @@ public struct IPCache: Sendable {
 
     /// The node owning `ip`.
     /// - Complexity: O(1).
-    public func node(ip: IPAddress) -> Node? { nodesByIP[ip] }
+    public func node(ip: IPAddress) -> Node? { nodesByIP[ip].flatMap(nodes.node(at:)) }
 
     /// The services owning `ip` (several may share an external or load balancer IP).
     /// - Complexity: O(1).
