@@ -97,6 +97,48 @@ import SkoopTestSupport
         #expect(Set(cluster.namespaces.keys) == ["ns", "other"])
     }
 
+    static func cluster(nodes text: String) throws -> ClusterState {
+        try ClusterState.decode(KubernetesDocuments(nodes: SourceData(bytes: Array(text.utf8), source: "k8s/nodes.json")))
+    }
+
+    @Test func everyNodeDecodedOnDemandIsTheStrictDecodersNode() throws {
+        for path in ["lab-basic/k8s/nodes.json", "k8s-samples/nodes.json"] {
+            let data = try Fixtures.data(path)
+            let strict = try KubernetesJSON.nodes(data, source: "k8s/nodes.json")
+            let cluster = try Self.cluster(nodes: String(decoding: data, as: UTF8.self))
+            #expect(!strict.isEmpty && cluster.nodeCatalog.names == strict.map(\.name), "\(path)")
+            #expect(cluster.nodes == strict)
+            for node in strict {
+                #expect(cluster.node(named: node.name) == node)
+                for ip in node.ipAddresses { #expect(cluster.ipCache.node(ip: ip)?.name == node.name) }
+                for cidr in node.podCIDRs { #expect(cluster.node(owningPodAddress: cidr.network)?.name == node.name) }
+            }
+            #expect(cluster.podCIDRs == strict.flatMap(\.podCIDRs))
+            #expect(cluster.podNetworks.map(\.node) == strict.filter { ($0.flannelPublicIP ?? $0.primaryIP(family: .inet)) != nil }.map(\.name))
+            #expect(cluster.decodeFailures.isEmpty)
+        }
+    }
+
+    @Test func aBadNodeFieldOutsideTheIndexIsTheStrictErrorWhenTheNodeIsNeeded() throws {
+        var text = String(decoding: try Fixtures.data("lab-basic/k8s/nodes.json"), as: UTF8.self)
+        let range = try #require(text.range(of: #""status": "False""#))  // node1's first condition
+        text.replaceSubrange(range, with: #""status": ["False"]"#)
+        let strictError = #expect(throws: InputError.self) { try KubernetesJSON.nodes(Data(text.utf8), source: "k8s/nodes.json") }
+        let cluster = try Self.cluster(nodes: text)  // the skim does not look at conditions
+        #expect(cluster.nodeCatalog.names == ["node1", "node2"] && cluster.decodeFailures.isEmpty)
+        #expect(cluster.node(named: "node1") == nil)
+        #expect(cluster.decodeFailures == [try #require(strictError)])
+    }
+
+    @Test func aBadIndexedNodeFieldIsAnErrorAtOnce() throws {
+        var text = String(decoding: try Fixtures.data("lab-basic/k8s/nodes.json"), as: UTF8.self)
+        let range = try #require(text.range(of: #""fd00:10:244:1::/64""#))
+        text.replaceSubrange(range, with: #""fd00:10:244:1::/999""#)
+        let strictError = #expect(throws: InputError.self) { try KubernetesJSON.nodes(Data(text.utf8), source: "k8s/nodes.json") }
+        let lazyError = #expect(throws: InputError.self) { try Self.cluster(nodes: text) }
+        #expect(lazyError == strictError)
+    }
+
     @Test func endpointSlicesAreMergedPerServiceAsTheStrictDecoderWould() throws {
         let lazy = try SampleCluster.load()
         let data = try Fixtures.data("k8s-samples/endpointslices.json")

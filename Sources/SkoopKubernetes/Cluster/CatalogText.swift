@@ -1,4 +1,7 @@
 import SkoopModel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A string field of a catalogued object, kept without making a String: 150,000 pods would make
 /// 600,000 of them just to be indexed. It is either the bytes of a plain ASCII JSON string in the
@@ -58,13 +61,25 @@ struct CatalogTexts: Sendable {
     /// True when the text is `string`.
     func equals(_ text: CatalogText, _ string: StaticString) -> Bool {
         let expected = UnsafeBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount)
-        return withBytes(text) { $0.elementsEqual(expected) }
+        return withBytes(text) { Self.same($0, expected) }
+    }
+
+    /// True when the two texts are the same bytes.
+    func equals(_ text: CatalogText, _ other: CatalogText) -> Bool {
+        withBytes(text) { a in withBytes(other) { Self.same(a, $0) } }
+    }
+
+    /// Byte equality, length first (the generic element loop cost more than the rest of an index).
+    @inline(__always) static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let x = a.baseAddress, let y = b.baseAddress else { return true }
+        return memcmp(x, y, a.count) == 0
     }
 
     /// True when the text is `string`.
     func equals(_ text: CatalogText, _ string: String) -> Bool {
         var string = string
-        return string.withUTF8 { expected in withBytes(text) { $0.elementsEqual(expected) } }
+        return string.withUTF8 { expected in withBytes(text) { Self.same($0, expected) } }
     }
 }
 
@@ -93,8 +108,8 @@ struct PodNameIndex: Sendable {
                 }
                 while low < sorted.count, sorted[low] >> 32 == hash {
                     let index = Int(sorted[low] & 0xFFFF_FFFF)
-                    if texts.withBytes(entries[index].name, { $0.elementsEqual(name) }),
-                       texts.withBytes(entries[index].namespace, { $0.elementsEqual(namespace) }) {
+                    if texts.withBytes(entries[index].name, { CatalogTexts.same($0, name) }),
+                       texts.withBytes(entries[index].namespace, { CatalogTexts.same($0, namespace) }) {
                         return index
                     }
                     low += 1

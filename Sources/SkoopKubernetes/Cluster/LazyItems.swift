@@ -128,6 +128,12 @@ final class LazyItems<Object: Sendable>: Sendable {
 
     /// True when the item's captured `kind` (field `kindField`), if any, names the wrong kind.
     func hasWrongKind(_ capture: JSONCapture) -> Bool {
+        // Mostly exactly "Kind": compared as bytes, without making a String.
+        let value = bytes.buffer[capture.range]
+        if value.count == kind.utf8.count + 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\""),
+           value.dropFirst().dropLast().elementsEqual(kind.utf8) {
+            return false
+        }
         guard let found = string(capture) else { return true }
         return found.map { $0 != kind } ?? false
     }

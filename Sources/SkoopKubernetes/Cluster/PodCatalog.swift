@@ -89,7 +89,7 @@ public final class PodCatalog: Sendable {
         var previous: CatalogText?
         for entry in entries {
             // Pods of a namespace mostly come together: compare bytes before making a String.
-            if let previous, texts.withBytes(previous, { a in texts.withBytes(entry.namespace) { a.elementsEqual($0) } }) {
+            if let previous, texts.equals(previous, entry.namespace) {
                 continue
             }
             found.insert(texts.string(entry.namespace))
@@ -204,44 +204,50 @@ public final class PodCatalog: Sendable {
 extension PodCatalog.Builder {
     /// Appends the pod the captures describe; false (nothing appended) when they cannot.
     mutating func appendIndexed(_ captures: ArraySlice<JSONCapture>, _ items: LazyItems<Pod>) -> Bool {
+        let (addressCount, textCount) = (addresses.count, texts.decoded.count)
+        guard let entry = indexedEntry(captures, items) else {
+            // Undo what the captures added before they turned out not to be plain.
+            addresses.removeSubrange(addressCount...)
+            texts.decoded.removeSubrange(textCount...)
+            return false
+        }
+        entries.append(entry)
+        return true
+    }
+
+    /// The entry the captures describe (adding its addresses and decoded texts); nil when they cannot.
+    private mutating func indexedEntry(_ captures: ArraySlice<JSONCapture>, _ items: LazyItems<Pod>) -> PodCatalog.Entry? {
         typealias Field = PodCatalog.Field
         var namespace: CatalogText?? = .some(nil), name: CatalogText?? = nil, nodeName: CatalogText?? = .some(nil)
         var hostNetwork: Bool?? = .some(nil), podIP: IPAddress?? = .some(nil), phase: CatalogText?? = .some(nil)
         let start = addresses.count
         var seen: UInt16 = 0
-        let texts = self.texts.decoded.count
-        func fail() -> Bool {
-            addresses.removeSubrange(start...)
-            self.texts.decoded.removeSubrange(texts...)
-            return false
-        }
         for capture in captures {
-            guard let field = Field(rawValue: capture.field) else { return fail() }
+            guard let field = Field(rawValue: capture.field) else { return nil }
             if field != .podIPsIP {
-                guard seen & (1 << field.rawValue) == 0 else { return fail() }
+                guard seen & (1 << field.rawValue) == 0 else { return nil }
                 seen |= 1 << field.rawValue
             }
             switch field {
-            case .kind: if items.hasWrongKind(capture) { return fail() }
-            case .namespace: namespace = self.texts.text(ofCaptured: capture.range, in: items.bytes)
-            case .name: name = self.texts.text(ofCaptured: capture.range, in: items.bytes)
-            case .nodeName: nodeName = self.texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .kind: if items.hasWrongKind(capture) { return nil }
+            case .namespace: namespace = texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .name: name = texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .nodeName: nodeName = texts.text(ofCaptured: capture.range, in: items.bytes)
             case .hostNetwork: hostNetwork = items.bool(capture)
             case .podIP: podIP = items.address(capture)
             case .podIPsIP:
-                guard let address = items.address(capture) else { return fail() }
+                guard let address = items.address(capture) else { return nil }
                 if let address { addresses.append(address) }
-            case .phase: phase = self.texts.text(ofCaptured: capture.range, in: items.bytes)
+            case .phase: phase = texts.text(ofCaptured: capture.range, in: items.bytes)
             }
         }
         guard let namespace, let name: CatalogText = name ?? nil, let nodeName, let hostNetwork, let podIP, let phase else {
-            return fail()
+            return nil
         }
         if addresses.count == start, let podIP { addresses.append(podIP) }
-        let namespaceText = namespace ?? self.texts.append("")
-        entries.append(PodCatalog.Entry(namespace: namespaceText, name: name, nodeName: nodeName,
-                                        phase: phase, hostNetwork: hostNetwork ?? false, addresses: start..<addresses.count,
-                                        nameHash: PodNameIndex.hash(namespaceText, name, self.texts)))
-        return true
+        let namespaceText = namespace ?? texts.append("")
+        return PodCatalog.Entry(namespace: namespaceText, name: name, nodeName: nodeName, phase: phase,
+                                hostNetwork: hostNetwork ?? false, addresses: start..<addresses.count,
+                                nameHash: PodNameIndex.hash(namespaceText, name, texts))
     }
 }
