@@ -78,7 +78,7 @@ struct BenchSizes {
         parse: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 1_000, pods: 30_000, services: 10_000, endpoints: 10),
         diagnoseLarge: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
-        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2), runs: 3)
+        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2), runs: 7)
     static let quick = BenchSizes(
         parse: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
@@ -165,16 +165,31 @@ struct Bench {
     // MARK: End-to-end diagnosis
 
     mutating func diagnosis() throws {
-        let small = try diagnose(sizes.diagnoseSmall)
-        let large = try diagnose(sizes.diagnoseLarge)
-        let growth = large.seconds / small.seconds
+        let specs = [sizes.diagnoseSmall, sizes.diagnoseLarge]
+        let prepared = try specs.map { try prepareDiagnosis($0) }
+        // Rounds interleave both sizes and their floors, so that a virtual machine slowing
+        // down for a while slows every figure a ratio is made of, not one side of it.
+        var runs = Array(repeating: [ChildProcess.Result](), count: specs.count)
+        var floors = Array(repeating: [Double](), count: specs.count)
+        for round in 0...sizes.runs {  // the first round warms the page cache and is discarded
+            for (index, diagnosis) in prepared.enumerated() {
+                let run = try ChildProcess.run(diagnosis.arguments)
+                let floor = try ChildProcess.cat(diagnosis.opened)
+                if round > 0 { (runs[index], floors[index]) = (runs[index] + [run], floors[index] + [floor]) }
+            }
+        }
+        let seconds = zip(specs.indices, prepared).map { index, diagnosis in
+            report(specs[index], diagnosis.opened, runs: runs[index], floor: BenchReport.median(floors[index]))
+        }
+        let growth = seconds[1] / seconds[0]
         rows.append(BenchRow(
             name: "Growth: diagnose at \(sizes.diagnoseLarge.nodes.formatted()) vs \(sizes.diagnoseSmall.nodes.formatted()) nodes",
-            figures: "\(BenchReport.duration(large.seconds)) vs \(BenchReport.duration(small.seconds))",
+            figures: "\(BenchReport.duration(seconds[1])) vs \(BenchReport.duration(seconds[0]))",
             ratio: BenchReport.ratio(growth), goal: "≤ 1.5×", passed: growth <= 1.5))
     }
 
-    private mutating func diagnose(_ spec: SynthSpec) throws -> (seconds: Double, floor: Double) {
+    /// The cluster of `spec` (generated when missing), the diagnose command and the files it opens.
+    private mutating func prepareDiagnosis(_ spec: SynthSpec) throws -> (arguments: [String], opened: [String]) {
         let layout = SynthLayout(spec: spec)
         let snapshot = work + "/cluster-\(spec.nodes)n-\(spec.pods)p-\(spec.services)s"
         if !FileManager.default.fileExists(atPath: snapshot + "/snapshot.json") {
@@ -187,16 +202,14 @@ struct Bench {
         let arguments = [executable, "diagnose", "--snapshot", snapshot,
                          "-s", "\(layout.podNamespace(client))/\(layout.podName(client))",
                          "-d", "svc/\(layout.serviceNamespace(0))/\(layout.serviceName(0))", "-p", "\(SynthLayout.servicePort)"]
-        let opened = try openedFiles(arguments, under: snapshot)
-        var runs: [ChildProcess.Result] = []
-        for _ in 0...sizes.runs {  // the first run warms the page cache and is discarded
-            runs.append(try ChildProcess.run(arguments))
-        }
-        runs.removeFirst()
+        return (arguments, try openedFiles(arguments, under: snapshot))
+    }
+
+    /// The row of one size; its median time.
+    private mutating func report(_ spec: SynthSpec, _ opened: [String], runs: [ChildProcess.Result], floor: Double) -> Double {
         let verdictOK = runs.allSatisfy { $0.status == 0 }
         let seconds = BenchReport.median(runs.map(\.seconds))
         let memory = runs.map(\.maxRSS).max() ?? 0
-        let floor = BenchReport.median(try (0...sizes.runs).map { _ in try ChildProcess.cat(opened) }.dropFirst().map { $0 })
         let ratio = seconds / floor
         let bytes = opened.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
         log("diagnose \(spec.nodes) nodes: \(BenchReport.duration(seconds)), floor \(BenchReport.duration(floor)), \(BenchReport.bytes(memory)) peak")
@@ -209,7 +222,7 @@ struct Bench {
             goal: "≤ 5× the cat floor\(isEnvelope ? ", ≤ 2 GiB" : ""), verdict reachable",
             passed: ratio <= 5 && memoryGoal && verdictOK))
         if !verdictOK { notes.append("diagnose at \(spec.nodes) nodes did not conclude reachable (exit \(runs.first?.status ?? -1)).") }
-        return (seconds, floor)
+        return seconds
     }
 
     /// The snapshot files `arguments` opens, in order (with repeats), as strace sees them.
