@@ -101,11 +101,7 @@ struct PodNameIndex: Sendable {
         return namespace.withUTF8 { namespace in
             name.withUTF8 { name -> Int? in
                 let hash = UInt64(Self.hash(namespace, name))
-                var low = 0, high = sorted.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if sorted[middle] >> 32 < hash { low = middle + 1 } else { high = middle }
-                }
+                var low = sorted.firstIndex(withKey: hash)
                 while low < sorted.count, sorted[low] >> 32 == hash {
                     let index = Int(sorted[low] & 0xFFFF_FFFF)
                     if texts.withBytes(entries[index].name, { CatalogTexts.same($0, name) }),
@@ -130,5 +126,19 @@ struct PodNameIndex: Sendable {
 
     static func hash(_ namespace: CatalogText, _ name: CatalogText, _ texts: CatalogTexts) -> UInt32 {
         texts.withBytes(namespace) { namespace in texts.withBytes(name) { hash(namespace, $0) } }
+    }
+}
+
+extension Array where Element == UInt64 {
+    /// In a sorted list of `key << 32 | position`, the index of the first element of `key`
+    /// (or where it would be).
+    /// - Complexity: O(log n).
+    func firstIndex(withKey key: UInt64) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle] >> 32 < key { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }

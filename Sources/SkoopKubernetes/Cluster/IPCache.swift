@@ -112,11 +112,7 @@ public struct IPCache: Sendable {
         case .v6(let v6):
             return podsByIPv6[v6]
         case .v4(let v4):
-            var low = 0, high = podsByIPv4.count
-            while low < high {
-                let middle = (low + high) / 2
-                if podsByIPv4[middle] >> 32 < UInt64(v4.value) { low = middle + 1 } else { high = middle }
-            }
+            let low = podsByIPv4.firstIndex(withKey: UInt64(v4.value))
             guard low < podsByIPv4.count, podsByIPv4[low] >> 32 == UInt64(v4.value) else { return nil }
             return Int(podsByIPv4[low] & 0xFFFF_FFFF)
         }

@@ -66,7 +66,7 @@ public final class PodCatalog: Sendable {
     }
 
     /// The position of pod `namespace`/`name` (the first of that name).
-    /// - Complexity: O(1).
+    /// - Complexity: O(log pods).
     func position(namespace: String, name: String) -> Int? {
         withNameIndex { index in
             entries.withUnsafeBufferPointer { index.position(namespace: namespace, name: name, in: $0, texts: texts) }
