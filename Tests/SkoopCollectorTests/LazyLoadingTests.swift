@@ -70,4 +70,16 @@ import SkoopTestSupport
         #expect(throws: InputError.self) { try directory.contents(of: "nodes/node1/netns/host/link.txt", equal: bytes) }
         #expect(throws: InputError.self) { try directory.read("nodes/node1/netns/host/link.txt") }
     }
+
+    @Test("inspect decodes every node: a malformed field a diagnosis would meet only lazily is still an error there")
+    func inspectDecodesEveryNode() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        var nodes = String(decoding: try snapshot.data("k8s/nodes.json"), as: UTF8.self)
+        let range = try #require(nodes.range(of: #""status": "False""#))  // a condition: not indexed
+        nodes.replaceSubrange(range, with: #""status": ["False"]"#)
+        try snapshot.write("k8s/nodes.json", Data(nodes.utf8))
+        let collector = try CollectorManager(snapshot: snapshot.path)  // the skim does not read conditions
+        let error = #expect(throws: InputError.self) { try SnapshotSummary(collector: collector) }
+        #expect(error?.source == "k8s/nodes.json", "\(String(describing: error))")
+    }
 }

@@ -43,7 +43,8 @@ public struct SnapshotSummary: Sendable {
         pods = cluster.pods.count
         services = cluster.services.count
         endpointSlices = cluster.endpointSlices.count
-        // A diagnosis decodes the slices of the services it meets; the summary checks them all.
+        // A diagnosis decodes the nodes and slices it meets; the summary checks them all.
+        _ = try cluster.nodeCatalog.all()
         _ = try cluster.endpointSlices.all()
         networkPolicies = cluster.networkPolicies.count
         warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)
