@@ -11,28 +11,18 @@ import Darwin
 /// races that are not there (see Tests/Fuzz/tsan-suppressions.txt); a pthread mutex it sees.
 /// The whole suite runs under TSan, and the walk and the background reading of nodes contend.
 public final class Locked<Value>: @unchecked Sendable {
-    // @unchecked: `value` is only touched with `mutex` held.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    // @unchecked: `value` is only touched with `lock` held.
+    private let lock = Lock()
     private var value: Value
 
     /// Makes the lock around `value`.
     public init(_ value: Value) {
         self.value = value
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
     }
 
     /// Runs `body` on the value with the lock held.
     public func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
+        try lock.withLock { () throws(E) -> Result in try body(&value) }
     }
 }
 
