@@ -92,7 +92,7 @@ struct Bench {
     let work: String
     var rows: [BenchRow] = []
     var notes: [String] = []
-    private let executable = Bench.selfPath()
+    let executable = Bench.selfPath()
 
     init(sizes: BenchSizes, work: String) {
         self.sizes = sizes
@@ -160,87 +160,6 @@ struct Bench {
         rows.append(BenchRow(name: name, figures: "Skoop \(BenchReport.duration(skoop)); iptables-legacy-restore --test \(BenchReport.duration(restore))\(wholeNote)",
                              ratio: BenchReport.ratio(ratio), goal: "≥ 50× faster than iptables-legacy-restore --test",
                              passed: failed ? nil : ratio >= 50))
-    }
-
-    // MARK: End-to-end diagnosis
-
-    mutating func diagnosis() throws {
-        let specs = [sizes.diagnoseSmall, sizes.diagnoseLarge]
-        let prepared = try specs.map { try prepareDiagnosis($0) }
-        // Rounds interleave both sizes and their floors, so that a virtual machine slowing
-        // down for a while slows every figure a ratio is made of, not one side of it.
-        var runs = Array(repeating: [ChildProcess.Result](), count: specs.count)
-        var floors = Array(repeating: [Double](), count: specs.count)
-        for round in 0...sizes.runs {  // the first round warms the page cache and is discarded
-            for (index, diagnosis) in prepared.enumerated() {
-                let run = try ChildProcess.run(diagnosis.arguments)
-                let floor = try ChildProcess.cat(diagnosis.opened)
-                if round > 0 { (runs[index], floors[index]) = (runs[index] + [run], floors[index] + [floor]) }
-            }
-        }
-        let seconds = zip(specs.indices, prepared).map { index, diagnosis in
-            report(specs[index], diagnosis.opened, runs: runs[index], floor: BenchReport.median(floors[index]))
-        }
-        let growth = seconds[1] / seconds[0]
-        rows.append(BenchRow(
-            name: "Growth: diagnose at \(sizes.diagnoseLarge.nodes.formatted()) vs \(sizes.diagnoseSmall.nodes.formatted()) nodes",
-            figures: "\(BenchReport.duration(seconds[1])) vs \(BenchReport.duration(seconds[0]))",
-            ratio: BenchReport.ratio(growth), goal: "≤ 1.5×", passed: growth <= 1.5))
-    }
-
-    /// The cluster of `spec` (generated when missing), the diagnose command and the files it opens.
-    private mutating func prepareDiagnosis(_ spec: SynthSpec) throws -> (arguments: [String], opened: [String]) {
-        let layout = SynthLayout(spec: spec)
-        let snapshot = work + "/cluster-\(spec.nodes)n-\(spec.pods)p-\(spec.services)s"
-        if !FileManager.default.fileExists(atPath: snapshot + "/snapshot.json") {
-            log("generating \(snapshot)…")
-            try? FileManager.default.removeItem(atPath: snapshot)
-            let generation = try Bench.time { _ = try SyntheticCluster.generate(spec, into: snapshot) }
-            log("  generated in \(BenchReport.duration(generation))")
-        }
-        let client = layout.clientPod
-        let arguments = [executable, "diagnose", "--snapshot", snapshot,
-                         "-s", "\(layout.podNamespace(client))/\(layout.podName(client))",
-                         "-d", "svc/\(layout.serviceNamespace(0))/\(layout.serviceName(0))", "-p", "\(SynthLayout.servicePort)"]
-        return (arguments, try openedFiles(arguments, under: snapshot))
-    }
-
-    /// The row of one size; its median time.
-    private mutating func report(_ spec: SynthSpec, _ opened: [String], runs: [ChildProcess.Result], floor: Double) -> Double {
-        let verdictOK = runs.allSatisfy { $0.status == 0 }
-        let seconds = BenchReport.median(runs.map(\.seconds))
-        let memory = runs.map(\.maxRSS).max() ?? 0
-        let ratio = seconds / floor
-        let bytes = opened.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
-        log("diagnose \(spec.nodes) nodes: \(BenchReport.duration(seconds)), floor \(BenchReport.duration(floor)), \(BenchReport.bytes(memory)) peak")
-        let isEnvelope = spec.nodes >= 5_000
-        let memoryGoal = isEnvelope ? memory <= 2 << 30 : true
-        rows.append(BenchRow(
-            name: "Diagnose pod → ClusterIP (\(spec.endpoints) backends on \(spec.endpoints) nodes), \(spec.nodes.formatted()) nodes / \(spec.pods.formatted()) pods / \(spec.services.formatted()) services",
-            figures: "\(BenchReport.duration(seconds)), peak RSS \(BenchReport.bytes(memory)); cat of the \(opened.count) files it opened (\(BenchReport.bytes(bytes))) \(BenchReport.duration(floor))",
-            ratio: BenchReport.ratio(ratio),
-            goal: "≤ 5× the cat floor\(isEnvelope ? ", ≤ 2 GiB" : ""), verdict reachable",
-            passed: ratio <= 5 && memoryGoal && verdictOK))
-        if !verdictOK { notes.append("diagnose at \(spec.nodes) nodes did not conclude reachable (exit \(runs.first?.status ?? -1)).") }
-        return seconds
-    }
-
-    /// The snapshot files `arguments` opens, in order (with repeats), as strace sees them.
-    private mutating func openedFiles(_ arguments: [String], under root: String) throws -> [String] {
-        let trace = work + "/strace.txt"
-        let run = try ChildProcess.run(["strace", "-f", "-qq", "-e", "trace=openat", "-e", "status=successful", "-o", trace] + arguments)
-        defer { try? FileManager.default.removeItem(atPath: trace) }
-        guard run.status == 0 || run.status == 1, let text = try? String(contentsOfFile: trace, encoding: .utf8) else {
-            throw ValidationError("strace is needed to list the files diagnose opens (exit \(run.status))")
-        }
-        return text.split(separator: "\n").compactMap { line -> String? in
-            guard !line.contains("O_DIRECTORY"), let open = line.range(of: "\""),
-                  let close = line[open.upperBound...].range(of: "\"") else { return nil }
-            let path = String(line[open.upperBound..<close.lowerBound])
-            guard path.hasPrefix(root + "/") else { return nil }
-            var isDirectory: ObjCBool = false
-            return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue ? path : nil
-        }
     }
 
     // MARK: Per-Transmission simulation

@@ -72,7 +72,9 @@ import SkoopNetstack
         #expect(collector.collectedNodes == ["node-00000", "node-00001", "node-00002"])
         #expect(collector.cluster.pods.count == 30)
         #expect(collector.cluster.services.count == 5)
+        #expect(FileManager.default.fileExists(atPath: directory + "/" + PodIndexWriter.path), "synth writes the pod index")
         let layout = SynthLayout(spec: spec)
+        #expect(collector.cluster.pod(namespace: layout.podNamespace(layout.clientPod), name: layout.podName(layout.clientPod)) != nil)
         for p in [0, 7, 29] {
             let node = layout.nodeName(layout.node(ofPod: p))
             let address = try #require(IPAddress(layout.podIP(p)))

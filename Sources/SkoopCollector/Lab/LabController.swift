@@ -135,6 +135,7 @@ public struct LabController: Sendable {
         }
         try LabKubernetesObjects.data(LabKubernetesObjects.snapshotHints(for: state.topology))
             .write(to: directory.appendingPathComponent("snapshot.json"))
+        try PodIndexWriter.write(snapshot: directory.path)
         try? fileManager.removeItem(at: directory.appendingPathComponent("nodes"))
         let collector = NodeCollector(runner: runner)
         for node in state.topology.nodes {

@@ -51,6 +51,7 @@ public struct ClusterObjectReader: Sendable {
         try save("configmaps.json", try Self.list(of: configMaps))
         let hints = try JSONEncoder().encode(SnapshotHints())
         try hints.write(to: snapshot.appendingPathComponent("snapshot.json"))
+        try PodIndexWriter.write(snapshot: snapshot.path)
         return warnings
     }
 

@@ -67,7 +67,8 @@ public final class CollectorManager: Sendable {
             nodes: try document("nodes.json"), pods: try document("pods.json"), services: try document("services.json"),
             endpointSlices: slices, endpoints: endpoints,
             networkPolicies: try document("networkpolicies.json"), configMaps: try document("configmaps.json"),
-            namespaces: try document("namespaces.json", required: false))
+            namespaces: try document("namespaces.json", required: false),
+            podIndex: PodIndexWriter.input(in: directory))
         cluster = try ClusterState.decode(documents)
         collectedNodes = Array(Set(try directory.subdirectories("nodes") + (nodeSource?.nodes ?? []))).sorted()
         if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }

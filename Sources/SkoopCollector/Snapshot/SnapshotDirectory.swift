@@ -1,5 +1,6 @@
 import Foundation
 import SkoopModel
+import SkoopKubernetes
 
 /// Read access to a snapshot directory that never leaves it: no symbolic links are followed,
 /// no `..` is accepted, and every file has a size limit.
@@ -51,6 +52,18 @@ public struct SnapshotDirectory: Sendable {
             throw InputError(source: relativePath, expected: "a file that does not change while it is read", found: "a growing file")
         }
         return bytes
+    }
+
+    /// The size and modification time of `relativePath`, or nil when it does not exist; the same
+    /// checks as `read`.
+    public func stamp(_ relativePath: String) throws(InputError) -> PodIndexStamp? {
+        guard let file = try open(relativePath) else { return nil }
+        defer { close(file.descriptor) }
+        var status = stat()
+        guard fstat(file.descriptor, &status) == 0 else {
+            throw InputError(source: relativePath, expected: "a readable file", found: String(cString: strerror(errno)))
+        }
+        return PodIndexStamp(size: file.size, seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
     }
 
     /// Maps a big buffer's pages in one call before filling it: taking a page fault for each of

@@ -29,6 +29,7 @@ public enum SyntheticCluster {
 
             """)
         try SynthKubernetes(layout: layout).write(to: writer)
+        try PodIndexWriter.write(snapshot: directory)
         let ruleset = iptablesSave(layout)
         let netns = SynthNetns(layout: layout, iptables: ruleset)
         for n in 0..<spec.nodes {

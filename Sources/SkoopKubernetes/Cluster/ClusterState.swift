@@ -55,11 +55,15 @@ public struct KubernetesDocuments: Sendable {
     public var networkPolicies: SourceData?
     public var configMaps: SourceData?
     public var namespaces: SourceData?
+    /// The index of pods.json (k8s/pods.index), used instead of skimming it when it is of that file.
+    public var podIndex: PodIndexInput?
 
     /// Makes the set; pass what the snapshot has.
     public init(nodes: SourceData? = nil, pods: SourceData? = nil, services: SourceData? = nil,
                 endpointSlices: SourceData? = nil, endpoints: SourceData? = nil,
-                networkPolicies: SourceData? = nil, configMaps: SourceData? = nil, namespaces: SourceData? = nil) {
+                networkPolicies: SourceData? = nil, configMaps: SourceData? = nil, namespaces: SourceData? = nil,
+                podIndex: PodIndexInput? = nil) {
+        self.podIndex = podIndex
         self.nodes = nodes
         self.pods = pods
         self.services = services
@@ -166,7 +170,11 @@ public struct ClusterState: Sendable {
             NodeCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Node", plural: "nodes",
                                                   Node.init(json:)))
         }
-        let pods = CataloguedDocument(documents.pods, skim: PodCatalog.skim) { document throws(InputError) in
+        let podIndex = documents.podIndex
+        let pods = CataloguedDocument(documents.pods, skim: { document throws(InputError) -> PodCatalog? in
+            if let podIndex, let indexed = try PodCatalog.indexed(podIndex, pods: document) { return indexed }
+            return try PodCatalog.skim(document)
+        }) { document throws(InputError) in
             PodCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Pod", plural: "pods",
                                                  Pod.init(json:)))
         }

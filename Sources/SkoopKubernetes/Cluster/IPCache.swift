@@ -43,10 +43,7 @@ public struct ServiceFrontend: Hashable, Sendable {
 /// The address index: which pod, node or service owns an IP (IPv4 and IPv6).
 public struct IPCache: Sendable {
     /// Positions in `pods`: a pod is decoded only when an address lookup returns it.
-    /// IPv4 pod addresses as `address << 32 | position`, ascending: sorted, not hashed (see
-    /// ``PodNameIndex``); the first pod in file order holding an address comes first.
-    private var podsByIPv4: [UInt64] = []
-    private var podsByIPv6: [IPv6Address: Int] = [:]
+    private let podAddresses: PodAddressIndex
     private let pods: PodCatalog
     /// Positions in `nodes`: a node is decoded only when an address lookup returns it.
     private var nodesByIP: [IPAddress: Int] = [:]
@@ -66,17 +63,7 @@ public struct IPCache: Sendable {
         for (position, node) in nodes.entries.enumerated() {
             for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = position }
         }
-        podsByIPv4.reserveCapacity(pods.count)
-        for (index, pod) in pods.entries.enumerated()
-        where !pod.hostNetwork && !(pod.phase.map { Self.releasesAddress(phase: $0, texts: pods.texts) } ?? false) {
-            for ip in pods.addresses[pod.addresses] {
-                switch ip {
-                case .v4(let v4): podsByIPv4.append(UInt64(v4.value) << 32 | UInt64(index))
-                case .v6(let v6): if podsByIPv6[v6] == nil { podsByIPv6[v6] = index }
-                }
-            }
-        }
-        podsByIPv4.sort()
+        podAddresses = pods.addressIndex()
         for service in services {
             for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
             for ip in service.externalIPs { servicesByIP[ip, default: []].append((service, .externalIP)) }
@@ -87,11 +74,6 @@ public struct IPCache: Sendable {
                 }
             }
         }
-    }
-
-    /// Finished pods keep their IP in status though it may already belong to a new pod.
-    private static func releasesAddress(phase: CatalogText, texts: CatalogTexts) -> Bool {
-        texts.equals(phase, "Succeeded" as StaticString) || texts.equals(phase, "Failed" as StaticString)
     }
 
     /// Who owns `ip`: a pod, else a node, else a service, else nobody (external).
@@ -105,18 +87,7 @@ public struct IPCache: Sendable {
 
     /// The (non-host-network) pod owning `ip`.
     /// - Complexity: O(log pods).
-    public func pod(ip: IPAddress) -> Pod? { podPosition(ip: ip).flatMap(pods.pod(at:)) }
-
-    private func podPosition(ip: IPAddress) -> Int? {
-        switch ip {
-        case .v6(let v6):
-            return podsByIPv6[v6]
-        case .v4(let v4):
-            let low = podsByIPv4.firstIndex(withKey: UInt64(v4.value))
-            guard low < podsByIPv4.count, podsByIPv4[low] >> 32 == UInt64(v4.value) else { return nil }
-            return Int(podsByIPv4[low] & 0xFFFF_FFFF)
-        }
-    }
+    public func pod(ip: IPAddress) -> Pod? { podAddresses.position(of: ip).flatMap(pods.pod(at:)) }
 
     /// The node owning `ip`.
     /// - Complexity: O(1).
@@ -142,5 +113,48 @@ public struct IPCache: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// Pods by their own addresses (not host-network pods, not finished ones): positions in the
+/// catalogue, built from it or read from a pod index.
+struct PodAddressIndex: Sendable {
+    /// IPv4 addresses as `address << 32 | position`, ascending: sorted, not hashed (see
+    /// ``PodNameIndex``); the first pod in file order holding an address comes first.
+    var ipv4: [UInt64] = []
+    var ipv6: [IPv6Address: Int] = [:]
+
+    init(ipv4: [UInt64], ipv6: [IPv6Address: Int]) { (self.ipv4, self.ipv6) = (ipv4, ipv6) }
+
+    init(_ pods: PodCatalog) {
+        ipv4.reserveCapacity(pods.count)
+        for (index, pod) in pods.entries.enumerated()
+        where !pod.hostNetwork && !(pod.phase.map { Self.releasesAddress(phase: $0, texts: pods.texts) } ?? false) {
+            for ip in pods.addresses[pod.addresses] {
+                switch ip {
+                case .v4(let v4): ipv4.append(UInt64(v4.value) << 32 | UInt64(index))
+                case .v6(let v6): if ipv6[v6] == nil { ipv6[v6] = index }
+                }
+            }
+        }
+        ipv4.sort()
+    }
+
+    /// Finished pods keep their IP in status though it may already belong to a new pod.
+    private static func releasesAddress(phase: CatalogText, texts: CatalogTexts) -> Bool {
+        texts.equals(phase, "Succeeded" as StaticString) || texts.equals(phase, "Failed" as StaticString)
+    }
+
+    /// The position of the pod owning `ip`.
+    /// - Complexity: O(log pods).
+    func position(of ip: IPAddress) -> Int? {
+        switch ip {
+        case .v6(let v6):
+            return ipv6[v6]
+        case .v4(let v4):
+            let low = ipv4.firstIndex(withKey: UInt64(v4.value))
+            guard low < ipv4.count, ipv4[low] >> 32 == UInt64(v4.value) else { return nil }
+            return Int(ipv4[low] & 0xFFFF_FFFF)
+        }
     }
 }

@@ -28,8 +28,19 @@ public final class PodCatalog: Sendable {
     let addresses: [IPAddress]
     let texts: CatalogTexts
     /// Built on first use, or side by side with the other indexes (``buildNameIndex()``).
-    private let nameIndex = Locked<PodNameIndex?>(nil)
-    private let storage: CatalogStorage<Pod>
+    private let nameIndex: Locked<PodNameIndex?>
+    let storage: CatalogStorage<Pod>
+    /// What a pod index (k8s/pods.index) gave ready-made; nil when the catalogue was skimmed.
+    let prebuilt: Prebuilt?
+
+    /// The indexes a pod index holds ready-made.
+    struct Prebuilt: Sendable {
+        var names: PodNameIndex
+        var addresses: PodAddressIndex
+        var namespaces: Set<String>
+        /// The index's name, for the error when it turns out not to match pods.json.
+        var source: String
+    }
 
     /// Pods already decoded (tests, the lab, a single-object document).
     public convenience init(_ pods: [Pod]) {
@@ -38,12 +49,20 @@ public final class PodCatalog: Sendable {
         self.init(builder, storage: .decoded(pods))
     }
 
-    fileprivate init(_ built: Builder, storage: CatalogStorage<Pod>) {
-        (entries, addresses, texts, self.storage) = (built.entries, built.addresses, built.texts, storage)
+    fileprivate convenience init(_ built: Builder, storage: CatalogStorage<Pod>) {
+        self.init(entries: built.entries, addresses: built.addresses, texts: built.texts, storage: storage, prebuilt: nil)
+    }
+
+    init(entries: [Entry], addresses: [IPAddress], texts: CatalogTexts, storage: CatalogStorage<Pod>, prebuilt: Prebuilt?) {
+        (self.entries, self.addresses, self.texts, self.storage, self.prebuilt) = (entries, addresses, texts, storage, prebuilt)
+        nameIndex = Locked(prebuilt?.names)
     }
 
     /// Builds the index of names now (else the first lookup does).
     func buildNameIndex() { withNameIndex { _ in } }
+
+    /// The name index's keys (a pod index holds them).
+    func nameIndexKeys() -> [UInt64] { withNameIndex { $0.sorted } }
 
     private func withNameIndex<Result>(_ body: (PodNameIndex) -> Result) -> Result {
         nameIndex.withLock { index in
@@ -85,6 +104,7 @@ public final class PodCatalog: Sendable {
 
     /// Every namespace a pod lives in.
     func namespaces() -> Set<String> {
+        if let prebuilt { return prebuilt.namespaces }
         var found: Set<String> = []
         var previous: CatalogText?
         for entry in entries {
@@ -99,7 +119,34 @@ public final class PodCatalog: Sendable {
     }
 
     /// Pod `index` (file order); nil when decoding it failed (kept in ``failures``).
-    public func pod(at index: Int) -> Pod? { storage.object(at: index) }
+    public func pod(at index: Int) -> Pod? {
+        guard let pod = storage.object(at: index) else { return nil }
+        if let prebuilt, !matchesEntry(pod, at: index) {
+            mismatches.withLock { found in
+                let error = InputError(source: prebuilt.source,
+                                       expected: "the index of the pods.json beside it (rebuild it: skoop index --snapshot DIR)",
+                                       found: "pod \(index + 1): \(pod.qualifiedName) in pods.json, \(qualifiedName(at: index)) here")
+                if !found.contains(error) { found.append(error) }
+            }
+            return nil
+        }
+        return pod
+    }
+
+    /// The pods' indexes as pods.json has them: errors when a pod index turned out not to.
+    private let mismatches = Locked<[InputError]>([])
+
+    private func matchesEntry(_ pod: Pod, at index: Int) -> Bool {
+        texts.equals(entries[index].name, pod.name) && texts.equals(entries[index].namespace, pod.namespace)
+    }
+
+    private func qualifiedName(at index: Int) -> String {
+        let namespace = texts.string(entries[index].namespace), name = texts.string(entries[index].name)
+        return namespace.isEmpty ? name : "\(namespace)/\(name)"
+    }
+
+    /// Pods by address (read from a pod index, else built now).
+    func addressIndex() -> PodAddressIndex { prebuilt?.addresses ?? PodAddressIndex(self) }
 
     /// Every pod decoded: the first malformed one is thrown.
     public func all() throws(InputError) -> [Pod] { try storage.all() }
@@ -113,7 +160,7 @@ public final class PodCatalog: Sendable {
     }
 
     /// Pods that were asked for but could not be decoded.
-    public var failures: [InputError] { storage.failures }
+    public var failures: [InputError] { storage.failures + mismatches.withLock { $0 } }
 
     /// Entries, addresses and texts as a skim (or a list of pods) produces them.
     fileprivate struct Builder {

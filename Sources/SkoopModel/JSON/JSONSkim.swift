@@ -76,6 +76,14 @@ public struct JSONListSkim: Sendable, Equatable {
     }
 }
 
+extension JSONListSkim {
+    /// Items located elsewhere (a pod index gives them), without captures.
+    public init(itemOffsets: [Int], itemEnds: [Int]) {
+        self.init(itemOffsets: itemOffsets, itemEnds: itemEnds, captures: [],
+                  captureStarts: Array(repeating: 0, count: itemOffsets.count + 1))
+    }
+}
+
 /// A ``JSONPick`` flattened into plain values: nodes, member entries and one pool of key bytes.
 /// Nothing in it is reference-counted, so threads reading it share no counter to fight over.
 struct CompiledPick: Sendable {

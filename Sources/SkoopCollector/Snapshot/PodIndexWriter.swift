@@ -1,0 +1,56 @@
+import Foundation
+import SkoopModel
+import SkoopKubernetes
+
+/// Writes a snapshot's pod index (k8s/pods.index, see ``PodCatalog``): every snapshot Skoop
+/// writes gets one, and `skoop index` makes one for a snapshot taken otherwise or edited since.
+public enum PodIndexWriter {
+    /// Where the index lives in a snapshot.
+    public static let path = "k8s/pods.index"
+
+    /// Indexes the pods.json of the snapshot at `root`; returns how many pods the index holds,
+    /// or nil when there is nothing to index (no pods.json, or not a List: an old index is removed).
+    /// - Throws: pods.json's errors, as a diagnosis would report them.
+    @discardableResult
+    public static func write(snapshot root: String) throws -> Int? {
+        let directory = try SnapshotDirectory(path: root)
+        let destination = URL(fileURLWithPath: root).appendingPathComponent(path)
+        guard let stamp = try directory.stamp("k8s/pods.json") else {
+            try? FileManager.default.removeItem(at: destination)
+            return nil
+        }
+        let pods = SourceData(source: "k8s/pods.json", reader: { () throws(InputError) -> [UInt8] in
+            try directory.readBytes("k8s/pods.json") ?? []
+        }, mapper: { () throws(InputError) -> SharedBytes in
+            guard let bytes = try directory.map("k8s/pods.json", populate: false) else {
+                throw InputError(source: "k8s/pods.json", expected: "a file that stays while it is indexed", found: "no such file")
+            }
+            return bytes
+        })
+        guard let index = try PodCatalog.makeIndex(of: pods, stamp: stamp) else {
+            try? FileManager.default.removeItem(at: destination)
+            return nil
+        }
+        guard try directory.stamp("k8s/pods.json") == stamp else {
+            throw InputError(source: "k8s/pods.json", expected: "a file that does not change while it is indexed",
+                             found: "a file changed meanwhile")
+        }
+        // Written beside and renamed: a reader sees the old index or the new one, never half.
+        let partial = destination.appendingPathExtension("partial")
+        try Data(index.bytes).write(to: partial)
+        guard rename(partial.path, destination.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: partial)
+            throw InputError(source: path, expected: "a file Skoop can write", found: reason)
+        }
+        return index.pods
+    }
+
+    /// The index of the snapshot in `directory`, for loading: nil when it has none.
+    static func input(in directory: SnapshotDirectory) -> PodIndexInput? {
+        guard directory.exists(path), let stamp = try? directory.stamp("k8s/pods.json") else { return nil }
+        return PodIndexInput(source: path, podsStamp: stamp) { () throws(InputError) -> [UInt8]? in
+            try directory.readBytes(path)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import ArgumentParser
+import SkoopCollector
+
+/// `skoop index --snapshot DIR`: (re)writes the snapshot's pod index.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Write the pod index of a snapshot (k8s/pods.index), so big clusters load without skimming pods.json.",
+        discussion: """
+            Snapshots Skoop writes (snapshot, lab up, lab synth) have one already. Run this for a \
+            snapshot taken otherwise, or after editing k8s/pods.json: an index is used only beside \
+            the pods.json it was made from (same size and modification time), else pods.json is \
+            skimmed as if there were none. Malformed files are reported as FILE:LINE: expected ..., \
+            with exit status 65.
+            """)
+
+    @Option(help: "The snapshot directory.")
+    var snapshot: String
+
+    func run() throws {
+        let indexed = try reportingFailures { try PodIndexWriter.write(snapshot: snapshot) }
+        if let indexed {
+            print("\(PodIndexWriter.path): \(indexed) pods indexed")
+        } else {
+            print("k8s/pods.json is missing or not a List: no index written")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import SkoopModel
+@testable import SkoopKubernetes
+import SkoopCollector
+@testable import SkoopDiagnosis
+import SkoopTestSupport
+
+/// A snapshot's pod index (k8s/pods.index) as the collector writes and reads it: used beside the
+/// pods.json it was made from, with the same diagnosis as without it; set aside once pods.json
+/// changes.
+@Suite struct PodIndexDiagnosisTests {
+    static func diagnosis(_ snapshot: String) throws -> (report: DiagnosisReport, indexed: Bool) {
+        let collector = try CollectorManager(snapshot: snapshot)
+        var session = try DiagnosisSession(query: DiagnosisQuery(src: "default/client", dst: "svc/default/web", dport: 80, proto: .tcp),
+                                           collector: collector)
+        session.diagnostor.run()
+        return (session.report, collector.cluster.pods.prebuilt != nil)
+    }
+
+    static func json(_ report: DiagnosisReport) throws -> NSDictionary {
+        try #require(try JSONSerialization.jsonObject(with: report.jsonData()) as? NSDictionary)
+    }
+
+    @Test func theIndexedSnapshotDiagnosesAsTheSkimmedOne() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        let skimmed = try Self.diagnosis(snapshot.path)
+        #expect(!skimmed.indexed)
+        #expect(try PodIndexWriter.write(snapshot: snapshot.path) == 4)
+        let indexed = try Self.diagnosis(snapshot.path)
+        #expect(indexed.indexed)
+        #expect(indexed.report.verdict == .reachable)
+        #expect(try Self.json(indexed.report) == Self.json(skimmed.report))
+    }
+
+    @Test func anEditedPodsJSONSetsTheIndexAside() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        try PodIndexWriter.write(snapshot: snapshot.path)
+        // The same bytes, another modification time (set, not left to the clock's granularity).
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000_000)],
+                                              ofItemAtPath: snapshot.path + "/k8s/pods.json")
+        let edited = try Self.diagnosis(snapshot.path)
+        #expect(!edited.indexed)
+        #expect(edited.report.verdict == .reachable)
+        try PodIndexWriter.write(snapshot: snapshot.path)
+        #expect(try Self.diagnosis(snapshot.path).indexed)
+    }
+
+    @Test func aMalformedPodsJSONIsNotIndexedAndIsReportedAsADiagnosisWould() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        try PodIndexWriter.write(snapshot: snapshot.path)
+        try snapshot.edit("k8s/pods.json") { $0.replacingOccurrences(of: #""name": "client""#, with: #""name": ["client"]"#) }
+        let error = #expect(throws: InputError.self) { try PodIndexWriter.write(snapshot: snapshot.path) }
+        #expect(error?.source == "k8s/pods.json" && error?.line != nil, "\(String(describing: error))")
+        // The old index is of the old pods.json: set aside, so the diagnosis reports the same error.
+        let diagnosisError = #expect(throws: InputError.self) { try CollectorManager(snapshot: snapshot.path) }
+        #expect(diagnosisError == error)
+    }
+
+    @Test func aSnapshotWithoutPodsHasNoIndex() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        try PodIndexWriter.write(snapshot: snapshot.path)
+        try FileManager.default.removeItem(atPath: snapshot.path + "/k8s/pods.json")
+        #expect(try PodIndexWriter.write(snapshot: snapshot.path) == nil)
+        #expect(!FileManager.default.fileExists(atPath: snapshot.path + "/" + PodIndexWriter.path))
+    }
+}

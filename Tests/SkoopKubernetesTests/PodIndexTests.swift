@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+import SkoopModel
+@testable import SkoopKubernetes
+import SkoopTestSupport
+
+/// The pod index (k8s/pods.index) stands in for skimming pods.json: a catalogue read from it must
+/// answer every lookup as the skimmed one does, and an index of another pods.json, or a damaged
+/// one, must never be used (nor crash anything).
+@Suite struct PodIndexTests {
+    static let stamp = PodIndexStamp(size: 0, seconds: 1_700_000_000, nanoseconds: 42)
+
+    /// Pods whose names need decoding, share a name, give up their address, have no namespace.
+    static let podsText = #"{"apiVersion":"v1","kind":"List","items":["# + [
+        #"{"kind":"Pod","metadata":{"name":"plain","namespace":"ns"},"spec":{"nodeName":"n1"},"status":{"podIP":"10.0.0.1","phase":"Running"}}"#,
+        #"{"metadata":{"name":"caf\u00e9","namespace":"ns"},"spec":{"nodeName":"n2"},"status":{"podIP":"10.0.0.2"}}"#,
+        #"{"metadata":{"name":"crème","namespace":"ns"},"status":{"podIPs":[{"ip":"10.0.0.3"},{"ip":"fd00::3"}]}}"#,
+        #"{"metadata":{"name":"no-namespace"},"status":{"podIP":"10.0.0.4"}}"#,
+        #"{"metadata":{"name":"done","namespace":"ns"},"status":{"podIP":"10.0.0.5","phase":"Succeeded"}}"#,
+        #"{"metadata":{"name":"plain","namespace":"ns"},"status":{"podIP":"10.0.0.6"}}"#,
+        #"{"metadata":{"name":"host","namespace":"other"},"spec":{"hostNetwork":true,"nodeName":"n1"},"status":{"podIP":"192.168.0.1"}}"#,
+    ].joined(separator: ",") + "]}"
+
+    static func source(_ text: String) -> SourceData { SourceData(bytes: Array(text.utf8), source: "k8s/pods.json") }
+
+    static func index(of text: String, stamp: PodIndexStamp? = nil) throws -> [UInt8] {
+        let stamp = stamp ?? PodIndexStamp(size: text.utf8.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds)
+        return try #require(try PodCatalog.makeIndex(of: source(text), stamp: stamp)).bytes
+    }
+
+    static func cluster(pods text: String, index: [UInt8]?, stamp: PodIndexStamp? = nil) throws -> ClusterState {
+        let stamp = stamp ?? PodIndexStamp(size: text.utf8.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds)
+        let input = index.map { bytes in PodIndexInput(source: "k8s/pods.index", podsStamp: stamp) { bytes } }
+        return try ClusterState.decode(KubernetesDocuments(pods: source(text), podIndex: input))
+    }
+
+    @Test func anIndexedCatalogueAnswersEveryLookupAsTheSkimmedOne() throws {
+        let skimmed = try Self.cluster(pods: Self.podsText, index: nil)
+        let indexed = try Self.cluster(pods: Self.podsText, index: Self.index(of: Self.podsText))
+        #expect(skimmed.pods.prebuilt == nil && indexed.pods.prebuilt != nil, "the index was used")
+        let strict = try KubernetesJSON.pods(Data(Self.podsText.utf8), source: "k8s/pods.json")
+        #expect(indexed.pods.qualifiedNames == strict.map(\.qualifiedName))
+        for pod in strict {
+            #expect(indexed.pod(namespace: pod.namespace, name: pod.name) == skimmed.pod(namespace: pod.namespace, name: pod.name))
+            for ip in pod.podIPs { #expect(indexed.ipCache.owner(of: ip) == skimmed.ipCache.owner(of: ip), "\(ip)") }
+        }
+        #expect(indexed.pod(namespace: "ns", name: "plain") == strict[0], "the first of a name wins")
+        #expect(indexed.pod(namespace: "ns", name: "café") == strict[1])
+        #expect(indexed.pod(namespace: "", name: "no-namespace") == strict[3])
+        #expect(indexed.pod(namespace: "ns", name: "cafe") == nil)
+        #expect(indexed.ipCache.pod(ip: IPAddress("fd00::3")!) == strict[2])
+        #expect(indexed.ipCache.pod(ip: IPAddress("10.0.0.5")!) == nil, "a finished pod gives its address up")
+        #expect(indexed.ipCache.pod(ip: IPAddress("10.0.0.6")!) == strict[5])
+        #expect(indexed.ipCache.pod(ip: IPAddress("192.168.0.1")!) == nil, "a host-network pod's address is its node's")
+        #expect(indexed.pods(onNode: "n1") == skimmed.pods(onNode: "n1"))
+        #expect(Set(indexed.namespaces.keys) == Set(skimmed.namespaces.keys) && indexed.namespaces.keys.contains("other"))
+        #expect(try indexed.pods.all() == strict)
+        #expect(indexed.decodeFailures.isEmpty)
+    }
+
+    @Test func theLabsPodsRoundTripThroughAnIndex() throws {
+        let text = String(decoding: try Fixtures.data("lab-basic/k8s/pods.json"), as: UTF8.self)
+        let skimmed = try Self.cluster(pods: text, index: nil)
+        let indexed = try Self.cluster(pods: text, index: Self.index(of: text))
+        #expect(indexed.pods.prebuilt != nil && indexed.pods.count == skimmed.pods.count && indexed.pods.count >= 3)
+        #expect(try indexed.pods.all() == skimmed.pods.all())
+        for pod in try skimmed.pods.all() {
+            #expect(indexed.pod(namespace: pod.namespace, name: pod.name) == pod)
+            for ip in pod.podIPs { #expect(indexed.ipCache.owner(of: ip) == skimmed.ipCache.owner(of: ip)) }
+        }
+    }
+
+    @Test func anIndexOfAnotherFileIsNotUsed() throws {
+        let index = try Self.index(of: Self.podsText)
+        let size = Self.podsText.utf8.count
+        for other in [PodIndexStamp(size: size, seconds: Self.stamp.seconds + 1, nanoseconds: Self.stamp.nanoseconds),
+                      PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: 43)] {
+            let cluster = try Self.cluster(pods: Self.podsText, index: index, stamp: other)
+            #expect(cluster.pods.prebuilt == nil, "\(other)")
+            #expect(cluster.pod(namespace: "ns", name: "crème") != nil)
+        }
+        // Same time, but pods.json is not the size the index was made from.
+        let longer = Self.podsText + " "
+        let cluster = try Self.cluster(pods: longer, index: index,
+                                       stamp: PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
+        #expect(cluster.pods.prebuilt == nil)
+        #expect(cluster.pods.count == 7)
+    }
+
+    /// Every truncation and a flipped byte in each header field: the index is set aside and
+    /// pods.json skimmed, without a crash or a wrong answer.
+    @Test func aDamagedIndexIsSetAsideNeverTrusted() throws {
+        let index = try Self.index(of: Self.podsText)
+        for length in stride(from: 0, to: index.count, by: 7) {
+            let cluster = try Self.cluster(pods: Self.podsText, index: Array(index.prefix(length)))
+            #expect(cluster.pods.prebuilt == nil, "truncated to \(length)")
+            #expect(cluster.pod(namespace: "ns", name: "plain")?.podIPs == [IPAddress("10.0.0.1")!])
+        }
+        for offset in [0, 8, 12, 20, 28, 36] {  // magic, version, the stamp, the count
+            var damaged = index
+            damaged[offset] ^= 0xFF
+            #expect(try Self.cluster(pods: Self.podsText, index: damaged).pods.prebuilt == nil, "byte \(offset)")
+        }
+        var extended = index
+        extended.append(0)
+        #expect(try Self.cluster(pods: Self.podsText, index: extended).pods.prebuilt == nil, "trailing bytes")
+    }
+
+    /// Forged: an index of one pods.json stamped as another of the same size. A pod read from
+    /// pods.json that is not the one the index names is an error naming the index, not a wrong
+    /// pod. (Names kept as bytes of the file follow the file; an escaped one the index holds.)
+    @Test func aPodThatIsNotTheIndexsIsAnErrorNamingTheIndex() throws {
+        let renamed = Self.podsText.replacingOccurrences(of: #"caf\u00e9"#, with: #"caf\u00e8"#)
+        #expect(renamed != Self.podsText && renamed.utf8.count == Self.podsText.utf8.count)
+        let cluster = try Self.cluster(pods: renamed, index: Self.index(of: Self.podsText))
+        #expect(cluster.pods.prebuilt != nil)
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.2")!) == nil)
+        #expect(cluster.pod(namespace: "ns", name: "café") == nil)
+        let failure = try #require(cluster.decodeFailures.first)
+        #expect(failure.source == "k8s/pods.index")
+        #expect(failure.description.contains("ns/cafè") && failure.description.contains("skoop index"), "\(failure)")
+        #expect(cluster.pod(namespace: "ns", name: "crème") != nil, "the other pods are still found")
+    }
+
+    @Test func namesHashTheSameFromBytesAndFromStringsInEveryRun() {
+        // Fixed values: an index written by one run is read by another.
+        var namespace = "team-39", name = "svc-02999-7d4b9c52f-qrsmx"
+        let hash = namespace.withUTF8 { ns in name.withUTF8 { PodNameIndex.hash(ns, $0) } }
+        #expect(hash == 0x21FB_BF51, "\(String(hash, radix: 16))")
+        var swapped = "team-39/svc-02999-7d4b9c52f-qrsmx", empty = ""
+        #expect(hash != swapped.withUTF8 { whole in empty.withUTF8 { PodNameIndex.hash($0, whole) } })
+    }
+}
