@@ -304,7 +304,9 @@ enum ChildProcess {
     }
 
     /// Runs `arguments` (looked up in PATH) with standard output and error sent to /dev/null.
-    static func run(_ arguments: [String]) throws -> Result {
+    /// `maxRSS` is wait4's, which counts this process's memory too (Linux keeps the parent's
+    /// high-water mark across the child's exec): see ``runReportingPeak(_:)``.
+    static func run(_ arguments: [String], environment: [String] = []) throws -> Result {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -315,7 +317,15 @@ enum ChildProcess {
         var pid: pid_t = 0
         let clock = ContinuousClock()
         let start = clock.now
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ) == 0 else {
+        var environmentStrings: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) }
+        var inherited = environ
+        while let entry = inherited.pointee {
+            environmentStrings.append(strdup(entry))
+            inherited += 1
+        }
+        environmentStrings.append(nil)
+        defer { environmentStrings.forEach { free($0) } }
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, environmentStrings) == 0 else {
             throw ValidationError("cannot run \(arguments[0])")
         }
         var status: Int32 = 0
@@ -324,6 +334,16 @@ enum ChildProcess {
         let (seconds, attoseconds) = (clock.now - start).components
         return Result(seconds: Double(seconds) + Double(attoseconds) / 1e18, status: (status >> 8) & 0xff,
                       maxRSS: Int(usage.ru_maxrss) * 1024)
+    }
+
+    /// Runs a Skoop command that reports its own peak memory (``PeakMemory``): the figure is
+    /// then the child's alone, whatever this process holds.
+    static func runReportingPeak(_ arguments: [String]) throws -> Result {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-peak-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var result = try run(arguments, environment: ["\(PeakMemory.environmentKey)=\(file)"])
+        if let text = try? String(contentsOfFile: file, encoding: .utf8), let bytes = Int(text) { result.maxRSS = bytes }
+        return result
     }
 
     /// The time `cat` takes to read `files` to /dev/null (in argument-list-sized batches).

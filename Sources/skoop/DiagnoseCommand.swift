@@ -39,6 +39,7 @@ struct DiagnoseCommand: ParsableCommand {
 
     func run() throws {
         guard let query = queryOptions.query else { throw ExitCode(ExitStatus.usage) }
+        defer { PeakMemory.writeIfAsked() }
         let collector: CollectorManager
         var reaper: CollectorPodReaper?
         if let snapshot {

@@ -70,6 +70,10 @@ public final class CollectorManager: Sendable {
             namespaces: try document("namespaces.json", required: false),
             podIndex: PodIndexWriter.input(in: directory))
         cluster = try ClusterState.decode(documents)
+        if documents.podIndex != nil, !cluster.pods.isFromIndex {
+            warnings.append("\(PodIndexWriter.path) is not the index of this k8s/pods.json (changed since, or damaged): "
+                            + "pods.json was skimmed instead; rebuild it with skoop index --snapshot DIR")
+        }
         collectedNodes = Array(Set(try directory.subdirectories("nodes") + (nodeSource?.nodes ?? []))).sorted()
         if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }
         self.warnings = warnings

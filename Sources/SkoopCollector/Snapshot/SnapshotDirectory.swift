@@ -54,16 +54,18 @@ public struct SnapshotDirectory: Sendable {
         return bytes
     }
 
-    /// The size and modification time of `relativePath`, or nil when it does not exist; the same
-    /// checks as `read`.
+    /// The size and modification time of `relativePath`; nil when it does not exist or is not a
+    /// regular file (reading it says what is wrong). Not opened: a stamp costs no read.
     public func stamp(_ relativePath: String) throws(InputError) -> PodIndexStamp? {
-        guard let file = try open(relativePath) else { return nil }
-        defer { close(file.descriptor) }
+        let full = try resolve(relativePath)
         var status = stat()
-        guard fstat(file.descriptor, &status) == 0 else {
+        guard lstat(full, &status) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
             throw InputError(source: relativePath, expected: "a readable file", found: String(cString: strerror(errno)))
         }
-        return PodIndexStamp(size: file.size, seconds: Int(status.st_mtim.tv_sec), nanoseconds: Int(status.st_mtim.tv_nsec))
+        guard status.st_mode & S_IFMT == S_IFREG else { return nil }
+        return PodIndexStamp(size: Int(status.st_size), seconds: Int(status.st_mtim.tv_sec),
+                             nanoseconds: Int(status.st_mtim.tv_nsec))
     }
 
     /// Maps a big buffer's pages in one call before filling it: taking a page fault for each of

@@ -76,6 +76,9 @@ public final class PodCatalog: Sendable {
     /// How many pods there are.
     public var count: Int { entries.count }
 
+    /// True when the catalogue was read from a pod index (k8s/pods.index), not skimmed.
+    public var isFromIndex: Bool { prebuilt != nil }
+
     /// Every pod's NAMESPACE/NAME, in file order, without decoding any.
     public var qualifiedNames: [String] {
         entries.map { entry in
