@@ -70,21 +70,38 @@ import SkoopTestSupport
         }
     }
 
-    @Test func anIndexOfAnotherFileIsNotUsed() throws {
+    @Test func anIndexIsUsedBesideItsOwnContentOnly() throws {
         let index = try Self.index(of: Self.podsText)
         let size = Self.podsText.utf8.count
-        for other in [PodIndexStamp(size: size, seconds: Self.stamp.seconds + 1, nanoseconds: Self.stamp.nanoseconds),
-                      PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: 43)] {
-            let cluster = try Self.cluster(pods: Self.podsText, index: index, stamp: other)
-            #expect(cluster.pods.prebuilt == nil, "\(other)")
-            #expect(cluster.pod(namespace: "ns", name: "crème") != nil)
+        // Copied elsewhere: another modification time, the same bytes (checked by their hash).
+        for copied in [PodIndexStamp(size: size, seconds: Self.stamp.seconds + 1, nanoseconds: Self.stamp.nanoseconds),
+                       PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: 0)] {
+            #expect(try Self.cluster(pods: Self.podsText, index: index, stamp: copied).pods.isFromIndex, "\(copied)")
         }
-        // Same time, but pods.json is not the size the index was made from.
-        let longer = Self.podsText + " "
-        let cluster = try Self.cluster(pods: longer, index: index,
-                                       stamp: PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
-        #expect(cluster.pods.prebuilt == nil)
-        #expect(cluster.pods.count == 7)
+        // Edited: the same size, another address and another time.
+        let edited = Self.podsText.replacingOccurrences(of: "10.0.0.6", with: "10.0.0.8")
+        #expect(edited.utf8.count == size && edited != Self.podsText)
+        let cluster = try Self.cluster(pods: edited, index: index,
+                                       stamp: PodIndexStamp(size: size, seconds: Self.stamp.seconds + 1, nanoseconds: 0))
+        #expect(!cluster.pods.isFromIndex)
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.8")!)?.podIPs == [IPAddress("10.0.0.8")!])
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.6")!) == nil)
+        // The same time, but pods.json is not the size the index was made from.
+        let longer = try Self.cluster(pods: Self.podsText + " ", index: index,
+                                      stamp: PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
+        #expect(!longer.pods.isFromIndex && longer.pods.count == 7)
+    }
+
+    @Test func contentHashesAreXXH64() {
+        // The published test vectors: an index written on one machine is checked on another.
+        #expect(ContentHash.xxh64(UnsafeRawBufferPointer(start: nil, count: 0)) == 0xEF46_DB37_51D8_E999)
+        #expect(Array("abc".utf8).withUnsafeBytes { ContentHash.xxh64($0) } == 0x44BC_2CF5_AD77_0999)
+        // A file of several pieces: a byte changed in the last one changes the fingerprint.
+        var bytes = [UInt8](repeating: 7, count: 20 << 20)
+        let original = ContentHash.of(SharedBytes(copying: bytes))
+        #expect(original == ContentHash.of(SharedBytes(copying: bytes)))
+        bytes[bytes.count - 3] = 8
+        #expect(ContentHash.of(SharedBytes(copying: bytes)) != original)
     }
 
     /// Every truncation and a flipped byte in each header field: the index is set aside and
@@ -96,10 +113,11 @@ import SkoopTestSupport
             #expect(cluster.pods.prebuilt == nil, "truncated to \(length)")
             #expect(cluster.pod(namespace: "ns", name: "plain")?.podIPs == [IPAddress("10.0.0.1")!])
         }
-        for offset in [0, 8, 12, 20, 28, 36] {  // magic, version, the stamp, the count
+        // The magic, the version, the size, the time with the content hash, the count.
+        for offsets in [[0], [8], [12], [20, 36], [28, 40], [44]] {
             var damaged = index
-            damaged[offset] ^= 0xFF
-            #expect(try Self.cluster(pods: Self.podsText, index: damaged).pods.prebuilt == nil, "byte \(offset)")
+            for offset in offsets { damaged[offset] ^= 0xFF }
+            #expect(try Self.cluster(pods: Self.podsText, index: damaged).pods.prebuilt == nil, "bytes \(offsets)")
         }
         var extended = index
         extended.append(0)

@@ -17,4 +17,8 @@ ptrdiff_t skoop_skip_container(const uint8_t *bytes, size_t start, size_t end, i
 /// check it agrees.
 ptrdiff_t skoop_skip_container_baseline(const uint8_t *bytes, size_t start, size_t end, int max_open);
 
+/// XXH64 of `count` bytes (the published algorithm, so its test vectors apply): a fingerprint
+/// of a file's content at memory speed, for telling whether a pod index is of that file.
+uint64_t skoop_hash64(const uint8_t *bytes, size_t count, uint64_t seed);
+
 #endif

@@ -5,13 +5,14 @@ import SkoopModel
 /// most of a diagnosis of a big cluster; reading their index is a few milliseconds, so the cost
 /// follows the path, not the cluster.
 ///
-/// An index is used only beside the pods.json it was made from (same size and modification
-/// time); otherwise, or when it cannot be read, pods.json is skimmed as if there were none.
+/// An index is used only beside the pods.json it was made from: the same size and modification
+/// time, or, when the time differs (a snapshot copied elsewhere), the same content hash.
+/// Otherwise, or when it cannot be read, pods.json is skimmed as if there were none.
 /// Pods are still decoded from pods.json, strictly, and one whose name is not the index's is an
 /// error naming the index.
 extension PodCatalog {
     static let indexMagic = Array("SKOOPPOD".utf8)
-    static let indexVersion: UInt32 = 1
+    static let indexVersion: UInt32 = 2
 
     /// Skims pods.json and makes its index; nil when pods.json is not a Kubernetes List (it is
     /// then decoded whole, and an index would not help). Errors are those a diagnosis reports.
@@ -28,6 +29,7 @@ extension PodCatalog {
         writer.bytes += Self.indexMagic
         writer.append(Self.indexVersion)
         for value in [stamp.size, stamp.seconds, stamp.nanoseconds] { writer.append(Int64(value)) }
+        writer.append(ContentHash.of(items.bytes))
         writer.append(UInt64(entries.count))
         for (index, entry) in entries.enumerated() {
             writer.append(UInt64(items.skim.itemOffsets[index]))
@@ -82,8 +84,9 @@ extension PodCatalog {
         reader.offset = indexMagic.count
         guard reader.integer(UInt32.self) == indexVersion,
               let size = reader.integer(Int64.self), let seconds = reader.integer(Int64.self),
-              let nanoseconds = reader.integer(Int64.self),
-              PodIndexStamp(size: Int(size), seconds: Int(seconds), nanoseconds: Int(nanoseconds)) == stamp,
+              let nanoseconds = reader.integer(Int64.self), let contentHash = reader.integer(UInt64.self),
+              Int(size) == stamp.size, bytes.count == stamp.size,
+              (Int(seconds), Int(nanoseconds)) == (stamp.seconds, stamp.nanoseconds) || ContentHash.of(bytes) == contentHash,
               let count = reader.count(ofRecords: 77) else { return nil }
         var entries: [Entry] = [], offsets: [Int] = [], ends: [Int] = []
         entries.reserveCapacity(count)
