@@ -124,6 +124,29 @@ import SkoopTestSupport
         #expect(try Self.cluster(pods: Self.podsText, index: extended).pods.prebuilt == nil, "trailing bytes")
     }
 
+    /// Damage anywhere (bytes flipped at random, reproducibly): whatever is read, every lookup
+    /// answers without crashing (a bounds check missing in the reader traps here).
+    @Test func randomDamageNeverCrashesALookup() throws {
+        let index = try Self.index(of: Self.podsText)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        let addresses = ["10.0.0.1", "10.0.0.3", "10.0.0.6", "fd00::3", "192.168.0.1", "10.9.9.9"].compactMap(IPAddress.init)
+        for _ in 0..<300 {
+            var damaged = index
+            for _ in 0..<(1 + next() % 4) { damaged[next() % damaged.count] ^= UInt8(truncatingIfNeeded: 1 + next() % 255) }
+            let cluster = try Self.cluster(pods: Self.podsText, index: damaged)
+            for (namespace, name) in [("ns", "plain"), ("ns", "café"), ("", "no-namespace"), ("x", "y")] {
+                _ = cluster.pod(namespace: namespace, name: name)
+            }
+            for address in addresses { _ = cluster.ipCache.owner(of: address) }
+            _ = cluster.pods.qualifiedNames
+            _ = cluster.pods(onNode: "n1")
+        }
+    }
+
     /// Forged: an index of one pods.json stamped as another of the same size. A pod read from
     /// pods.json that is not the one the index names is an error naming the index, not a wrong
     /// pod. (Names kept as bytes of the file follow the file; an escaped one the index holds.)
