@@ -51,7 +51,12 @@ public struct ClusterObjectReader: Sendable {
         try save("configmaps.json", try Self.list(of: configMaps))
         let hints = try JSONEncoder().encode(SnapshotHints())
         try hints.write(to: snapshot.appendingPathComponent("snapshot.json"))
-        try PodIndexWriter.write(snapshot: snapshot.path)
+        do {
+            try PodIndexWriter.write(snapshot: snapshot.path)
+        } catch {
+            // The snapshot is complete without it; a diagnosis will report the same error.
+            warnings.append("k8s/pods.json was not indexed: \(error)")
+        }
         return warnings
     }
 
