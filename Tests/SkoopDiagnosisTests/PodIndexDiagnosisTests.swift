@@ -67,6 +67,16 @@ import SkoopTestSupport
         #expect(diagnosisError == error)
     }
 
+    @Test func anIndexThatCannotBeWrittenIsAnErrorInTheSystemsWords() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        // Root may write anywhere: a directory where the index is first written stands in.
+        try FileManager.default.createDirectory(atPath: snapshot.path + "/" + PodIndexWriter.path + ".partial",
+                                                withIntermediateDirectories: false)
+        let error = #expect(throws: InputError.self) { try PodIndexWriter.write(snapshot: snapshot.path) }
+        #expect(error?.description == "k8s/pods.index: expected a snapshot directory Skoop can write to, found \"Is a directory\"")
+        #expect(!FileManager.default.fileExists(atPath: snapshot.path + "/" + PodIndexWriter.path))
+    }
+
     @Test func aSnapshotWithoutPodsHasNoIndex() throws {
         let snapshot = try FixtureCopy("lab-basic")
         try PodIndexWriter.write(snapshot: snapshot.path)

@@ -12,7 +12,7 @@ public enum PodIndexWriter {
     /// or nil when there is nothing to index (no pods.json, or not a List: an old index is removed).
     /// - Throws: pods.json's errors, as a diagnosis would report them.
     @discardableResult
-    public static func write(snapshot root: String) throws -> Int? {
+    public static func write(snapshot root: String) throws(InputError) -> Int? {
         let directory = try SnapshotDirectory(path: root)
         let destination = URL(fileURLWithPath: root).appendingPathComponent(path)
         guard let stamp = try directory.stamp("k8s/pods.json") else {
@@ -37,13 +37,38 @@ public enum PodIndexWriter {
         }
         // Written beside and renamed: a reader sees the old index or the new one, never half.
         let partial = destination.appendingPathExtension("partial")
-        try Data(index.bytes).write(to: partial)
+        try writeFile(partial.path, index.bytes)
         guard rename(partial.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             try? FileManager.default.removeItem(at: partial)
             throw InputError(source: path, expected: "a file Skoop can write", found: reason)
         }
         return index.pods
+    }
+
+    /// Writes `bytes` to a new file at `full` (errors in the system's words: "Permission denied").
+    private static func writeFile(_ full: String, _ bytes: [UInt8]) throws(InputError) {
+        let descriptor = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var failure = descriptor < 0 ? errno : 0
+        if descriptor >= 0 {
+            var written = 0
+            bytes.withUnsafeBytes { raw in
+                while written < raw.count {
+                    let count = Glibc.write(descriptor, raw.baseAddress! + written, raw.count - written)
+                    if count < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    written += count
+                }
+            }
+            if close(descriptor) != 0, failure == 0 { failure = errno }
+        }
+        guard failure == 0 else {
+            if descriptor >= 0 { unlink(full) }
+            throw InputError(source: path, expected: "a snapshot directory Skoop can write to", found: String(cString: strerror(failure)))
+        }
     }
 
     /// The index of the snapshot in `directory`, for loading: nil when it has none.
