@@ -37,6 +37,8 @@ static inline uint64_t merge(uint64_t hash, uint64_t lane) {
 }
 
 uint64_t skoop_hash64(const uint8_t *bytes, size_t count, uint64_t seed) {
+    static const uint8_t nothing = 0;
+    if (count == 0) bytes = &nothing;  // NULL + 0 is undefined in C
     const uint8_t *end = bytes + count;
     uint64_t hash;
     if (count >= 32) {

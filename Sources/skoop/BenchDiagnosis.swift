@@ -35,13 +35,17 @@ extension Bench {
     private mutating func withoutPodIndex(_ specs: [SynthSpec], _ prepared: [(arguments: [String], opened: [String], snapshot: String)],
                                           floors: [Double]) throws {
         let aside = prepared.map { (index: $0.snapshot + "/" + PodIndexWriter.path, moved: $0.snapshot + "/k8s/pods.index.bench-aside") }
-        for path in aside { try FileManager.default.moveItem(atPath: path.index, toPath: path.moved) }
+        for path in aside {
+            try? FileManager.default.removeItem(atPath: path.moved)  // left by an interrupted run
+            try FileManager.default.moveItem(atPath: path.index, toPath: path.moved)
+        }
         defer { for path in aside { try? FileManager.default.moveItem(atPath: path.moved, toPath: path.index) } }
         var runs = Array(repeating: [Double](), count: specs.count)
         for round in 0...sizes.runs {
             for (index, diagnosis) in prepared.enumerated() {
                 let run = try ChildProcess.runReportingPeak(diagnosis.arguments)
-                if run.status != 0 { notes.append("diagnose without the pod index at \(specs[index].nodes) nodes exited \(run.status).") }
+                let note = "diagnose without the pod index at \(specs[index].nodes) nodes exited \(run.status)."
+                if run.status != 0, !notes.contains(note) { notes.append(note) }
                 if round > 0 { runs[index].append(run.seconds) }
             }
         }

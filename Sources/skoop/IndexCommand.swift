@@ -8,10 +8,11 @@ struct IndexCommand: ParsableCommand {
         abstract: "Write the pod index of a snapshot (k8s/pods.index), so big clusters load without skimming pods.json.",
         discussion: """
             Snapshots Skoop writes (snapshot, lab up, lab synth) have one already. Run this for a \
-            snapshot taken otherwise, or after editing k8s/pods.json: an index is used only beside \
-            the pods.json it was made from (same size and modification time), else pods.json is \
-            skimmed as if there were none. Malformed files are reported as FILE:LINE: expected ..., \
-            with exit status 65.
+            snapshot taken otherwise, after editing k8s/pods.json, or after copying a snapshot \
+            without its file times (the index is then checked against pods.json's content on \
+            every load). An index that is not of the pods.json beside it is set aside with a \
+            warning, and pods.json is skimmed instead. Malformed files are reported as \
+            FILE:LINE: expected ..., with exit status 65.
             """)
 
     @Option(help: "The snapshot directory.")

@@ -49,7 +49,7 @@ import SkoopTestSupport
         let edited = try Self.diagnosis(snapshot.path)
         #expect(!edited.indexed)
         // Set aside, not silently: the report says so, and how to rebuild it.
-        #expect(edited.warnings.contains { $0.hasPrefix("k8s/pods.index is not the index") && $0.contains("skoop index") })
+        #expect(edited.warnings.contains { $0.hasPrefix("k8s/pods.index is not an index of this k8s/pods.json") && $0.contains("skoop index") })
         #expect(edited.report.suspicions().contains { $0.suspicion.message.contains("k8s/pods.index") })
         try PodIndexWriter.write(snapshot: snapshot.path)
         let rebuilt = try Self.diagnosis(snapshot.path)
@@ -73,8 +73,21 @@ import SkoopTestSupport
         try FileManager.default.createDirectory(atPath: snapshot.path + "/" + PodIndexWriter.path + ".partial",
                                                 withIntermediateDirectories: false)
         let error = #expect(throws: InputError.self) { try PodIndexWriter.write(snapshot: snapshot.path) }
-        #expect(error?.description == "k8s/pods.index: expected a snapshot directory Skoop can write to, found \"Is a directory\"")
+        #expect(error?.description == "k8s/pods.index: expected a snapshot directory Skoop can write to, found \"File exists\"")
         #expect(!FileManager.default.fileExists(atPath: snapshot.path + "/" + PodIndexWriter.path))
+    }
+
+    @Test func aLinkPlantedWhereTheIndexIsWrittenIsNotFollowed() throws {
+        let snapshot = try FixtureCopy("lab-basic")
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-outside-\(UUID().uuidString)").path
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: outside))
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        for planted in [PodIndexWriter.path + ".partial", PodIndexWriter.path] {
+            try FileManager.default.createSymbolicLink(atPath: snapshot.path + "/" + planted, withDestinationPath: outside)
+            #expect(try PodIndexWriter.write(snapshot: snapshot.path) == 4)
+            #expect(try String(contentsOfFile: outside, encoding: .utf8) == "keep", "\(planted)")
+            try FileManager.default.removeItem(atPath: snapshot.path + "/" + PodIndexWriter.path)
+        }
     }
 
     @Test func aSnapshotWithoutPodsHasNoIndex() throws {

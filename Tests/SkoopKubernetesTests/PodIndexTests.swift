@@ -28,9 +28,12 @@ import SkoopTestSupport
         return try #require(try PodCatalog.makeIndex(of: source(text), stamp: stamp)).bytes
     }
 
-    static func cluster(pods text: String, index: [UInt8]?, stamp: PodIndexStamp? = nil) throws -> ClusterState {
+    /// The index written a second after pods.json, unless `indexStamp` says otherwise.
+    static func cluster(pods text: String, index: [UInt8]?, stamp: PodIndexStamp? = nil,
+                        indexStamp: PodIndexStamp? = nil) throws -> ClusterState {
         let stamp = stamp ?? PodIndexStamp(size: text.utf8.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds)
-        let input = index.map { bytes in PodIndexInput(source: "k8s/pods.index", podsStamp: stamp) { bytes } }
+        let indexStamp = indexStamp ?? PodIndexStamp(size: index?.count ?? 0, seconds: Self.stamp.seconds + 1, nanoseconds: 0)
+        let input = index.map { bytes in PodIndexInput(source: "k8s/pods.index", podsStamp: stamp, indexStamp: indexStamp) { bytes } }
         return try ClusterState.decode(KubernetesDocuments(pods: source(text), podIndex: input))
     }
 
@@ -86,10 +89,19 @@ import SkoopTestSupport
         #expect(!cluster.pods.isFromIndex)
         #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.8")!)?.podIPs == [IPAddress("10.0.0.8")!])
         #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.6")!) == nil)
+        // Edited within the clock's granularity: the same size and time, the index no newer
+        // than pods.json (git's "racy" case): the content decides.
+        let racy = try Self.cluster(pods: edited, index: index,
+                                    indexStamp: PodIndexStamp(size: index.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
+        #expect(!racy.pods.isFromIndex)
+        #expect(try Self.cluster(pods: Self.podsText, index: index,
+                                 indexStamp: PodIndexStamp(size: index.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
+            .pods.isFromIndex, "the same content is still its own")
         // The same time, but pods.json is not the size the index was made from.
-        let longer = try Self.cluster(pods: Self.podsText + " ", index: index,
-                                      stamp: PodIndexStamp(size: size, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
-        #expect(!longer.pods.isFromIndex && longer.pods.count == 7)
+        let longer = Self.podsText + "\n"
+        let grown = try Self.cluster(pods: longer, index: index, stamp: PodIndexStamp(
+            size: longer.utf8.count, seconds: Self.stamp.seconds, nanoseconds: Self.stamp.nanoseconds))
+        #expect(!grown.pods.isFromIndex && grown.pods.count == 7)
     }
 
     @Test func contentHashesAreXXH64() {
@@ -113,8 +125,9 @@ import SkoopTestSupport
             #expect(cluster.pods.prebuilt == nil, "truncated to \(length)")
             #expect(cluster.pod(namespace: "ns", name: "plain")?.podIPs == [IPAddress("10.0.0.1")!])
         }
-        // The magic, the version, the size, the time with the content hash, the count.
-        for offsets in [[0], [8], [12], [20, 36], [28, 40], [44]] {
+        // The magic, the version, the size, the time with the content hash, the body's hash,
+        // the count, an entry, the last byte.
+        for offsets in [[0], [8], [12], [20, 36], [28, 40], [44], [52], [70], [index.count - 1]] {
             var damaged = index
             for offset in offsets { damaged[offset] ^= 0xFF }
             #expect(try Self.cluster(pods: Self.podsText, index: damaged).pods.prebuilt == nil, "bytes \(offsets)")
@@ -124,9 +137,10 @@ import SkoopTestSupport
         #expect(try Self.cluster(pods: Self.podsText, index: extended).pods.prebuilt == nil, "trailing bytes")
     }
 
-    /// Damage anywhere (bytes flipped at random, reproducibly): whatever is read, every lookup
-    /// answers without crashing (a bounds check missing in the reader traps here).
-    @Test func randomDamageNeverCrashesALookup() throws {
+    /// Damage anywhere (bytes flipped at random, reproducibly): the index is set aside, or (the
+    /// damage hit only its record of pods.json's time) answers every lookup as the skim does.
+    @Test func randomDamageIsSetAsideOrHarmless() throws {
+        let skimmed = try Self.cluster(pods: Self.podsText, index: nil)
         let index = try Self.index(of: Self.podsText)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next() -> Int {
@@ -134,17 +148,22 @@ import SkoopTestSupport
             return Int(truncatingIfNeeded: state >> 33)
         }
         let addresses = ["10.0.0.1", "10.0.0.3", "10.0.0.6", "fd00::3", "192.168.0.1", "10.9.9.9"].compactMap(IPAddress.init)
+        var accepted = 0
         for _ in 0..<300 {
             var damaged = index
             for _ in 0..<(1 + next() % 4) { damaged[next() % damaged.count] ^= UInt8(truncatingIfNeeded: 1 + next() % 255) }
             let cluster = try Self.cluster(pods: Self.podsText, index: damaged)
+            guard cluster.pods.isFromIndex else { continue }
             for (namespace, name) in [("ns", "plain"), ("ns", "café"), ("", "no-namespace"), ("x", "y")] {
-                _ = cluster.pod(namespace: namespace, name: name)
+                #expect(cluster.pod(namespace: namespace, name: name) == skimmed.pod(namespace: namespace, name: name))
             }
-            for address in addresses { _ = cluster.ipCache.owner(of: address) }
-            _ = cluster.pods.qualifiedNames
-            _ = cluster.pods(onNode: "n1")
+            for address in addresses { #expect(cluster.ipCache.owner(of: address) == skimmed.ipCache.owner(of: address)) }
+            #expect(cluster.pods.qualifiedNames == skimmed.pods.qualifiedNames)
+            #expect(cluster.pods(onNode: "n1") == skimmed.pods(onNode: "n1"))
+            #expect(cluster.namespaces.keys.sorted() == skimmed.namespaces.keys.sorted())
+            accepted += 1
         }
+        #expect(accepted < 20, "only damage to the recorded time may leave the index in use")
     }
 
     /// Forged: an index of one pods.json stamped as another of the same size. A pod read from
@@ -163,7 +182,27 @@ import SkoopTestSupport
         #expect(cluster.pod(namespace: "ns", name: "crème") != nil, "the other pods are still found")
     }
 
-    @Test func namesHashTheSameFromBytesAndFromStringsInEveryRun() {
+    /// Forged with a valid hash: an address moved to another pod. pods.json has the last word:
+    /// the pod the index names does not hold the address, so the lookup reports the index.
+    @Test func aPodThatDoesNotHoldTheAddressIsAnErrorNamingTheIndex() throws {
+        var index = try Self.index(of: Self.podsText)
+        func key(_ address: String, _ position: UInt64) -> [UInt8] {
+            guard case .v4(let v4) = IPAddress(address)! else { return [] }
+            return withUnsafeBytes(of: (UInt64(v4.value) << 32 | position).littleEndian, Array.init)
+        }
+        let original = key("10.0.0.6", 5), forged = key("10.0.0.7", 5)
+        let at = try #require((0...(index.count - 8)).first { Array(index[$0..<($0 + 8)]) == original })
+        index.replaceSubrange(at..<(at + 8), with: forged)
+        let body = index[52...].withUnsafeBytes { ContentHash.xxh64($0) }
+        index.replaceSubrange(44..<52, with: withUnsafeBytes(of: body.littleEndian, Array.init))
+        let cluster = try Self.cluster(pods: Self.podsText, index: index)
+        #expect(cluster.pods.isFromIndex)
+        #expect(cluster.ipCache.pod(ip: IPAddress("10.0.0.7")!) == nil)
+        let failure = try #require(cluster.decodeFailures.first)
+        #expect(failure.source == "k8s/pods.index" && failure.description.contains("does not hold 10.0.0.7"), "\(failure)")
+    }
+
+    @Test func namesHashTheSameInEveryRun() {
         // Fixed values: an index written by one run is read by another.
         var namespace = "team-39", name = "svc-02999-7d4b9c52f-qrsmx"
         let hash = namespace.withUTF8 { ns in name.withUTF8 { PodNameIndex.hash(ns, $0) } }

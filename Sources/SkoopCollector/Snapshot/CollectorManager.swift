@@ -71,8 +71,8 @@ public final class CollectorManager: Sendable {
             podIndex: PodIndexWriter.input(in: directory))
         cluster = try ClusterState.decode(documents)
         if documents.podIndex != nil, !cluster.pods.isFromIndex {
-            warnings.append("\(PodIndexWriter.path) is not the index of this k8s/pods.json (changed since, or damaged): "
-                            + "pods.json was skimmed instead; rebuild it with skoop index --snapshot DIR")
+            warnings.append("\(PodIndexWriter.path) is not an index of this k8s/pods.json (edited since, damaged, or from "
+                            + "another Skoop): pods.json was skimmed instead; rebuild it with skoop index --snapshot \(path)")
         }
         collectedNodes = Array(Set(try directory.subdirectories("nodes") + (nodeSource?.nodes ?? []))).sorted()
         if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }

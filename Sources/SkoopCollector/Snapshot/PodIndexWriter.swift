@@ -27,28 +27,39 @@ public enum PodIndexWriter {
             }
             return bytes
         })
-        guard let index = try PodCatalog.makeIndex(of: pods, stamp: stamp) else {
+        let index: (bytes: [UInt8], pods: Int)?
+        do throws(InputError) {
+            index = try PodCatalog.makeIndex(of: pods, stamp: stamp)
+            guard try directory.stamp("k8s/pods.json") == stamp else {
+                throw InputError(source: "k8s/pods.json", expected: "a file that does not change while it is indexed",
+                                 found: "a file changed meanwhile")
+            }
+        } catch {
+            // An index left from an earlier pods.json would only be set aside, with a warning.
+            try? FileManager.default.removeItem(at: destination)
+            throw error
+        }
+        guard let index else {
             try? FileManager.default.removeItem(at: destination)
             return nil
-        }
-        guard try directory.stamp("k8s/pods.json") == stamp else {
-            throw InputError(source: "k8s/pods.json", expected: "a file that does not change while it is indexed",
-                             found: "a file changed meanwhile")
         }
         // Written beside and renamed: a reader sees the old index or the new one, never half.
         let partial = destination.appendingPathExtension("partial")
         try writeFile(partial.path, index.bytes)
         guard rename(partial.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: partial)
-            throw InputError(source: path, expected: "a file Skoop can write", found: reason)
+            unlink(partial.path)
+            throw InputError(source: path, expected: "a snapshot directory Skoop can write to", found: reason)
         }
         return index.pods
     }
 
     /// Writes `bytes` to a new file at `full` (errors in the system's words: "Permission denied").
+    /// Whatever was there is removed first and the file must be new: a link planted there is not
+    /// followed out of the snapshot.
     private static func writeFile(_ full: String, _ bytes: [UInt8]) throws(InputError) {
-        let descriptor = open(full, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        unlink(full)
+        let descriptor = open(full, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         var failure = descriptor < 0 ? errno : 0
         if descriptor >= 0 {
             var written = 0
@@ -73,8 +84,10 @@ public enum PodIndexWriter {
 
     /// The index of the snapshot in `directory`, for loading: nil when it has none.
     static func input(in directory: SnapshotDirectory) -> PodIndexInput? {
-        guard directory.exists(path), let stamp = try? directory.stamp("k8s/pods.json") else { return nil }
-        return PodIndexInput(source: path, podsStamp: stamp) { () throws(InputError) -> [UInt8]? in
+        guard let indexStamp = try? directory.stamp(path), let podsStamp = try? directory.stamp("k8s/pods.json") else {
+            return nil
+        }
+        return PodIndexInput(source: path, podsStamp: podsStamp, indexStamp: indexStamp) { () throws(InputError) -> [UInt8]? in
             try directory.readBytes(path)
         }
     }

@@ -87,7 +87,7 @@ public struct IPCache: Sendable {
 
     /// The (non-host-network) pod owning `ip`.
     /// - Complexity: O(log pods).
-    public func pod(ip: IPAddress) -> Pod? { podAddresses.position(of: ip).flatMap(pods.pod(at:)) }
+    public func pod(ip: IPAddress) -> Pod? { podAddresses.position(of: ip).flatMap { pods.pod(at: $0, holding: ip) } }
 
     /// The node owning `ip`.
     /// - Complexity: O(1).

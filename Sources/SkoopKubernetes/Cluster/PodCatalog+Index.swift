@@ -6,13 +6,15 @@ import SkoopModel
 /// follows the path, not the cluster.
 ///
 /// An index is used only beside the pods.json it was made from: the same size and modification
-/// time, or, when the time differs (a snapshot copied elsewhere), the same content hash.
-/// Otherwise, or when it cannot be read, pods.json is skimmed as if there were none.
+/// time, with the index written after it (else a same-size edit within the clock's granularity
+/// could pass, git's "racy" case), or the same content hash (a snapshot copied elsewhere). Its
+/// body carries its own hash, so damage anywhere sets it aside. Set aside, pods.json is skimmed
+/// as if there were none. A pod an address lookup returns must hold that address in pods.json.
 /// Pods are still decoded from pods.json, strictly, and one whose name is not the index's is an
 /// error naming the index.
 extension PodCatalog {
     static let indexMagic = Array("SKOOPPOD".utf8)
-    static let indexVersion: UInt32 = 2
+    static let indexVersion: UInt32 = 3
 
     /// Skims pods.json and makes its index; nil when pods.json is not a Kubernetes List (it is
     /// then decoded whole, and an index would not help). Errors are those a diagnosis reports.
@@ -26,10 +28,6 @@ extension PodCatalog {
         guard case .lazy(let items) = storage else { return nil }
         var writer = IndexWriter()
         writer.bytes.reserveCapacity(entries.count * 120 + 1024)
-        writer.bytes += Self.indexMagic
-        writer.append(Self.indexVersion)
-        for value in [stamp.size, stamp.seconds, stamp.nanoseconds] { writer.append(Int64(value)) }
-        writer.append(ContentHash.of(items.bytes))
         writer.append(UInt64(entries.count))
         for (index, entry) in entries.enumerated() {
             writer.append(UInt64(items.skim.itemOffsets[index]))
@@ -61,33 +59,49 @@ extension PodCatalog {
         let namespaces = namespaces().sorted()
         writer.append(UInt64(namespaces.count))
         for namespace in namespaces { writer.append(string: namespace) }
-        return writer.bytes
+        var header = IndexWriter()
+        header.bytes += Self.indexMagic
+        header.append(Self.indexVersion)
+        for value in [stamp.size, stamp.seconds, stamp.nanoseconds] { header.append(Int64(value)) }
+        header.append(ContentHash.of(items.bytes))
+        header.append(writer.bytes.withUnsafeBytes { ContentHash.xxh64($0) })
+        return header.bytes + writer.bytes
     }
 
-    /// The catalogue `input` describes, over `pods`; nil when the index is not of this pods.json
-    /// (another size or time), of another version, or damaged.
+    /// The catalogue `input` describes, over `pods`; nil when the index is not of this pods.json,
+    /// of another version, or damaged.
     static func indexed(_ input: PodIndexInput, pods: SourceData) throws(InputError) -> PodCatalog? {
         guard let data = try? input.read() else { return nil }
         let bytes = try pods.sharedBytes()
         guard bytes.count == input.podsStamp.size else { return nil }
         return data.withUnsafeBytes { raw in
             var reader = IndexReader(bytes: raw)
+            guard isOfThisFile(&reader, input, pods: bytes) else { return nil }
             return Self.read(&reader, stamp: input.podsStamp, source: input.source, pods: bytes, podsSource: pods.source)
         }
     }
 
-    private static func read(_ reader: inout IndexReader, stamp: PodIndexStamp, source: String,
-                             pods bytes: SharedBytes, podsSource: String) -> PodCatalog? {
+    /// Reads the header: true when the index is of this version, intact, and of these bytes.
+    private static func isOfThisFile(_ reader: inout IndexReader, _ input: PodIndexInput, pods bytes: SharedBytes) -> Bool {
         guard reader.bytes.count >= indexMagic.count, reader.bytes.prefix(indexMagic.count).elementsEqual(indexMagic) else {
-            return nil
+            return false
         }
         reader.offset = indexMagic.count
         guard reader.integer(UInt32.self) == indexVersion,
               let size = reader.integer(Int64.self), let seconds = reader.integer(Int64.self),
               let nanoseconds = reader.integer(Int64.self), let contentHash = reader.integer(UInt64.self),
-              Int(size) == stamp.size, bytes.count == stamp.size,
-              (Int(seconds), Int(nanoseconds)) == (stamp.seconds, stamp.nanoseconds) || ContentHash.of(bytes) == contentHash,
-              let count = reader.count(ofRecords: 77) else { return nil }
+              let bodyHash = reader.integer(UInt64.self), Int(size) == bytes.count,
+              ContentHash.xxh64(UnsafeRawBufferPointer(rebasing: reader.bytes[reader.offset...])) == bodyHash else { return false }
+        let stamp = input.podsStamp
+        if (Int(seconds), Int(nanoseconds)) == (stamp.seconds, stamp.nanoseconds), input.indexStamp.isNewer(than: stamp) {
+            return true
+        }
+        return ContentHash.of(bytes) == contentHash
+    }
+
+    private static func read(_ reader: inout IndexReader, stamp: PodIndexStamp, source: String,
+                             pods bytes: SharedBytes, podsSource: String) -> PodCatalog? {
+        guard let count = reader.count(ofRecords: 77) else { return nil }
         var entries: [Entry] = [], offsets: [Int] = [], ends: [Int] = []
         entries.reserveCapacity(count)
         offsets.reserveCapacity(count)

@@ -125,15 +125,26 @@ public final class PodCatalog: Sendable {
     public func pod(at index: Int) -> Pod? {
         guard let pod = storage.object(at: index) else { return nil }
         if let prebuilt, !matchesEntry(pod, at: index) {
-            mismatches.withLock { found in
-                let error = InputError(source: prebuilt.source,
-                                       expected: "the index of the pods.json beside it (rebuild it: skoop index --snapshot DIR)",
-                                       found: "pod \(index + 1): \(pod.qualifiedName) in pods.json, \(qualifiedName(at: index)) here")
-                if !found.contains(error) { found.append(error) }
-            }
+            record(InputError(source: prebuilt.source, expected: "the index of the pods.json beside it (rebuild it: skoop index --snapshot DIR)",
+                              found: "pod \(index + 1): \(pod.qualifiedName) in pods.json, \(qualifiedName(at: index)) here"))
             return nil
         }
         return pod
+    }
+
+    /// Pod `index`, which an address index says holds `address`: from a pod index, pods.json
+    /// must agree (else the index is reported, as for a name that differs).
+    func pod(at index: Int, holding address: IPAddress) -> Pod? {
+        guard let pod = pod(at: index) else { return nil }
+        let holds = pod.podIPs.contains(address) && !pod.hostNetwork && pod.phase != "Succeeded" && pod.phase != "Failed"
+        guard let prebuilt, !holds else { return pod }
+        record(InputError(source: prebuilt.source, expected: "the index of the pods.json beside it (rebuild it: skoop index --snapshot DIR)",
+                          found: "pod \(index + 1): \(pod.qualifiedName) does not hold \(address)"))
+        return nil
+    }
+
+    private func record(_ error: InputError) {
+        mismatches.withLock { found in if !found.contains(error) { found.append(error) } }
     }
 
     /// The pods' indexes as pods.json has them: errors when a pod index turned out not to.

@@ -1,7 +1,6 @@
 import SkoopModel
 
-/// What pods.json looked like on disk when its index was made: an index is used only beside the
-/// very file it was made from (same size and modification time), like git's index.
+/// A file's size and modification time: what pods.json looked like when its index was made.
 public struct PodIndexStamp: Sendable, Equatable {
     /// Size in bytes.
     public var size: Int
@@ -15,18 +14,28 @@ public struct PodIndexStamp: Sendable, Equatable {
     }
 }
 
-/// A pod index a snapshot holds (k8s/pods.index), with the stamp of the pods.json now beside it.
+extension PodIndexStamp {
+    /// True when this file was modified strictly after `other`.
+    func isNewer(than other: PodIndexStamp) -> Bool {
+        (seconds, nanoseconds) > (other.seconds, other.nanoseconds)
+    }
+}
+
+/// A pod index a snapshot holds (k8s/pods.index), with the stamps of pods.json and of the index.
 public struct PodIndexInput: Sendable {
     /// The index's name for messages ("k8s/pods.index").
     public var source: String
     /// The stamp of the pods.json being loaded.
     public var podsStamp: PodIndexStamp
+    /// The stamp of the index file itself.
+    public var indexStamp: PodIndexStamp
     /// Reads the index (nil when it vanished).
     public var read: @Sendable () throws(InputError) -> [UInt8]?
 
     /// Makes an input.
-    public init(source: String, podsStamp: PodIndexStamp, read: @escaping @Sendable () throws(InputError) -> [UInt8]?) {
-        (self.source, self.podsStamp, self.read) = (source, podsStamp, read)
+    public init(source: String, podsStamp: PodIndexStamp, indexStamp: PodIndexStamp,
+                read: @escaping @Sendable () throws(InputError) -> [UInt8]?) {
+        (self.source, self.podsStamp, self.indexStamp, self.read) = (source, podsStamp, indexStamp, read)
     }
 }
 
@@ -62,8 +71,8 @@ struct IndexWriter {
     }
 }
 
-/// Reads what ``IndexWriter`` wrote; every read is bounds-checked, so a truncated or corrupt
-/// index reads as nil (then pods.json is skimmed instead), never past the end.
+/// Reads what ``IndexWriter`` wrote; every read is bounds-checked, so a truncated index reads as
+/// nil, never past the end (damage elsewhere is caught by the body's hash).
 struct IndexReader {
     /// The `count` of a text that is absent (`nodeName` or `phase` not given).
     static let absentText = Int(Int32.min)
