@@ -59,6 +59,9 @@ let harnesses: [Harness] = [
     Harness(name: "kubectl", seeds: ["*/k8s/*.json", "k8s-samples/*"]) { data in
         fuzzKubernetes(data)
     },
+    Harness(name: "pod-index", seeds: ["*/k8s/pods.json", "k8s-samples/*"]) { data in
+        fuzzPodIndex(data)
+    },
     Harness(name: "snapshot", seeds: ["*/snapshot.json"]) { data in
         SnapshotFuzzer.run(data)
     },
@@ -85,5 +88,27 @@ private func fuzzKubernetes(_ data: Data) {
                       KubernetesDocuments(endpoints: source), KubernetesDocuments(networkPolicies: source),
                       KubernetesDocuments(configMaps: source)] {
         if let cluster = try? ClusterState.decode(documents) { _ = cluster.networkHints() }
+    }
+}
+
+/// Any pods.json that can be indexed reads back from its index as the skim reads it: the same
+/// pods by name, the same owners of their addresses (a difference traps, for the fuzzer).
+private func fuzzPodIndex(_ data: Data) {
+    let source = SourceData(data: data, source: "pods.json")
+    let stamp = PodIndexStamp(size: data.count, seconds: 1, nanoseconds: 0)
+    guard let index = try? PodCatalog.makeIndex(of: source, stamp: stamp),
+          let skimmed = try? ClusterState.decode(KubernetesDocuments(pods: source)) else { return }
+    let input = PodIndexInput(source: "pods.index", podsStamp: stamp,
+                              indexStamp: PodIndexStamp(size: index.bytes.count, seconds: 2, nanoseconds: 0)) { index.bytes }
+    guard let indexed = try? ClusterState.decode(KubernetesDocuments(pods: source, podIndex: input)) else {
+        preconditionFailure("pods.json skims but not with its own index")
+    }
+    precondition(indexed.pods.isFromIndex && indexed.pods.qualifiedNames == skimmed.pods.qualifiedNames)
+    for position in 0..<min(skimmed.pods.count, 64) {
+        guard let pod = skimmed.pods.pod(at: position) else { continue }
+        precondition(indexed.pod(namespace: pod.namespace, name: pod.name) == skimmed.pod(namespace: pod.namespace, name: pod.name))
+        for address in pod.podIPs {
+            precondition(indexed.ipCache.owner(of: address) == skimmed.ipCache.owner(of: address))
+        }
     }
 }

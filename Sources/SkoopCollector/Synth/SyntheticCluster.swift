@@ -30,12 +30,13 @@ public enum SyntheticCluster {
             """)
         try SynthKubernetes(layout: layout).write(to: writer)
         try PodIndexWriter.write(snapshot: directory)
+        let indexBytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + PodIndexWriter.path)[.size] as? Int) ?? 0
         let ruleset = iptablesSave(layout)
         let netns = SynthNetns(layout: layout, iptables: ruleset)
         for n in 0..<spec.nodes {
             try netns.write(node: n, to: writer)
         }
-        return Summary(files: writer.filesWritten, bytes: writer.bytesWritten,
+        return Summary(files: writer.filesWritten + 1, bytes: writer.bytesWritten + indexBytes,
                        iptablesLines: ruleset.utf8.lazy.filter { $0 == UInt8(ascii: "\n") }.count,
                        iptablesBytes: ruleset.utf8.count)
     }
