@@ -109,8 +109,9 @@ extension PodCatalog {
         var decodedNeeded = 0, addressesNeeded = 0
         func inFile(_ text: CatalogText) -> Bool {
             if text.count == -1 {
+                guard text.offset >= 0, text.offset < Int(Int32.max) else { return false }
                 decodedNeeded = max(decodedNeeded, text.offset + 1)
-                return text.offset >= 0
+                return true
             }
             return text.count >= 0 && text.offset >= 0 && text.offset <= stamp.size - text.count
         }
