@@ -30,6 +30,8 @@ import SkoopTestSupport
         let indexed = try Self.diagnosis(snapshot.path)
         #expect(indexed.indexed)
         #expect(indexed.report.verdict == .reachable)
+        #expect(try SnapshotSummary(collector: CollectorManager(snapshot: snapshot.path)).text()
+            .contains("\n  pods catalogued from k8s/pods.index\n"))
         #expect(try Self.json(indexed.report) == Self.json(skimmed.report))
     }
 

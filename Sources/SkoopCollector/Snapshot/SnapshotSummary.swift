@@ -34,6 +34,8 @@ public struct SnapshotSummary: Sendable {
     public var services: Int
     public var endpointSlices: Int
     public var networkPolicies: Int
+    /// True when the pods were catalogued from the snapshot's pod index, not skimmed.
+    public var podsFromIndex: Bool
     public var warnings: [String]
 
     /// Reads every netns of the snapshot (errors in any file stop it: the caller reports them).
@@ -41,6 +43,7 @@ public struct SnapshotSummary: Sendable {
         let cluster = collector.cluster
         hints = collector.hints
         pods = cluster.pods.count
+        podsFromIndex = cluster.pods.isFromIndex
         services = cluster.services.count
         endpointSlices = cluster.endpointSlices.count
         // A diagnosis decodes the nodes and slices it meets; the summary checks them all.
@@ -93,6 +96,7 @@ public struct SnapshotSummary: Sendable {
         let detected = [hints.cni.map { "cni \($0)" }, hints.mode.map { "mode \($0)" },
                         hints.kubeProxyMode.map { "kube-proxy \($0)" }].compactMap { $0 }
         if !detected.isEmpty { header += "\n  hints: " + detected.map(safe).joined(separator: ", ") }
+        if podsFromIndex { header += "\n  pods catalogued from \(PodIndexWriter.path)" }
         lines.append(header)
         for node in nodes {
             lines.append("")
