@@ -21,6 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# The Swift driver leaves a TemporaryDirectory.* in TMPDIR for every swiftc it runs, and never
+# removes it: the whole run uses a private TMPDIR, removed at the end.
+TMPDIR=$(mktemp -d)
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+
 swift build --build-tests
 swift test --skip-build
 
@@ -47,13 +53,9 @@ bash Tests/Fuzz/run.sh "${SKOOP_FUZZ_SECONDS:-20}"
 # SKOOP_TEST_TIME_SCALE stretches their time limits and timeouts (TSan runs them ~4x slower; the factors leave a margin for a loaded machine).
 # Leak checking is off: XCTest's runner leaks its own suite objects at exit. The one TSan
 # suppression (swift-subprocess's Mutex-guarded state, a proven false positive) is explained in
-# Tests/Fuzz/tsan-suppressions.txt. The Swift driver leaves a TemporaryDirectory.* in TMPDIR for
-# every swiftc it runs: the builds and tests here use a private TMPDIR, removed afterwards.
+# Tests/Fuzz/tsan-suppressions.txt.
 if [ "${SKOOP_SANITIZERS:-1}" != 0 ]; then
     (
-        TMPDIR=$(mktemp -d)
-        export TMPDIR
-        trap 'rm -rf "$TMPDIR"' EXIT
         swift build --build-tests --sanitize=address --scratch-path .build-asan
         SKOOP_TEST_TIME_SCALE=5 ASAN_OPTIONS=detect_leaks=0 \
             swift test --skip-build --sanitize=address --scratch-path .build-asan
