@@ -122,34 +122,9 @@ struct PodNameIndex: Sendable {
     /// and the same in every process: a pod index (k8s/pods.index) keeps these hashes, so not
     /// `Hasher`, which is seeded afresh for each run.
     static func hash(_ namespace: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        let combined = mix(hash(of: namespace, seed: 0x243F_6A88_85A3_08D3) &+ hash(of: name, seed: 0x1319_8A2E_0370_7344) &* 31)
+        // The name seeded by the namespace's hash: "a/bc" and "ab/c" differ.
+        let combined = ContentHash.xxh64(UnsafeRawBufferPointer(name), seed: ContentHash.xxh64(UnsafeRawBufferPointer(namespace)))
         return UInt32(truncatingIfNeeded: combined ^ (combined >> 32))
-    }
-
-    /// Eight bytes at a time, each word mixed in by a multiplication (names are short).
-    private static func hash(of bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
-        var state = seed ^ UInt64(bytes.count)
-        guard let base = bytes.baseAddress else { return mix(state) }
-        let raw = UnsafeRawPointer(base)
-        var offset = 0
-        while offset + 8 <= bytes.count {
-            state = (state ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))) &* 0x9E37_79B9_7F4A_7C15
-            state ^= state >> 29
-            offset += 8
-        }
-        var tail: UInt64 = 0
-        for (shift, byte) in bytes[offset...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
-        return mix(state ^ tail)
-    }
-
-    /// MurmurHash3's finalizer: every input bit reaches every output bit.
-    private static func mix(_ value: UInt64) -> UInt64 {
-        var value = value
-        value ^= value >> 33
-        value &*= 0xFF51_AFD7_ED55_8CCD
-        value ^= value >> 33
-        value &*= 0xC4CE_B9FE_1A85_EC53
-        return value ^ (value >> 33)
     }
 
     static func hash(_ namespace: CatalogText, _ name: CatalogText, _ texts: CatalogTexts) -> UInt32 {

@@ -14,7 +14,7 @@ import SkoopModel
 /// error naming the index.
 extension PodCatalog {
     static let indexMagic = Array("SKOOPPOD".utf8)
-    static let indexVersion: UInt32 = 3
+    static let indexVersion: UInt32 = 4
 
     /// Skims pods.json and makes its index; nil when pods.json is not a Kubernetes List (it is
     /// then decoded whole, and an index would not help). Errors are those a diagnosis reports.
