@@ -28,8 +28,7 @@ public struct DiagnosisSession: Sendable {
     public init(query: DiagnosisQuery, collector: CollectorManager, context: DiagnosisContext = DiagnosisContext(),
                 provider: any Provider = GenericProvider()) throws(DiagnosisSetupError) {
         self.query = query
-        let network = provider.network(collector: collector, context: context)
-        self.network = network
+        var network = provider.network(collector: collector, context: context)
         let cluster = collector.cluster
         do {
             source = try cluster.resolve(query.src)
@@ -49,6 +48,9 @@ public struct DiagnosisSession: Sendable {
             throw DiagnosisSetupError(description: "-p/--dport: a port is needed for \(query.proto.rawValue)")
         }
         destinationEndpoint = Endpoint(ip: destinationAddress, type: destination.endpointType, port: query.dport)
+        network.intendedDestinations = DiagnosisSession.intendedDestinations(
+            of: destination, endpoint: destinationEndpoint, proto: query.proto, network: network)
+        self.network = network
         let sourceHop: Hop
         switch source {
         case .pod(let pod): sourceHop = network.hop(of: pod)

@@ -169,6 +169,11 @@ public struct Diagnostor: DiagnosisDriver, Sendable {
             link.level = (parent?.level ?? -1) + 1
             link.probability *= parent?.probability ?? 1
             link.translations = (parent?.translations ?? []) + link.translations
+            // The actor's conntrack saw the request when it received or sent it.
+            link.requestHops = parent?.requestHops ?? []
+            if parent == nil || parent?.direction == .request, !link.requestHops.contains(actor) {
+                link.requestHops.append(actor)
+            }
             if parent?.isUncertain == true { link.isUncertain = true }
             if let next = transmission.nextHop {
                 link.destination = next
@@ -231,22 +236,23 @@ public struct Diagnostor: DiagnosisDriver, Sendable {
     /// The verdict from the ends of the branches.
     /// A branch succeeds when its reply is delivered back to the source (a `serve` leaf in the
     /// reply direction); a request-direction `serve` leaf counts too (flows with no reply to model).
+    /// An uncertain leaf could end either way: a verdict is given only when no uncertain leaf
+    /// could change it (proven served and proven failed branches make `partial` whatever the rest).
     public static func conclude(_ path: PacketPath) -> Verdict {
         let leaves = path.links.filter { link in link.isTerminal }
         if leaves.isEmpty { return .unknown }
         var served = 0, failed = 0, uncertain = 0
         for leaf in leaves {
-            if leaf.action == .serve && !leaf.isUncertain {
-                served += 1
-            } else if leaf.isUncertain {
+            if leaf.isUncertain {
                 uncertain += 1
+            } else if leaf.action == .serve {
+                served += 1
             } else {
                 failed += 1
             }
         }
-        if served == leaves.count { return .reachable }
-        if served > 0 { return .partial }
+        if served > 0 && failed > 0 { return .partial }
         if uncertain > 0 { return .unknown }
-        return .unreachable
+        return served > 0 ? .reachable : .unreachable
     }
 }

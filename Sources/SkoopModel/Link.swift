@@ -107,6 +107,11 @@ public struct Link: Hashable, Sendable, Identifiable {
     public var isUncertain: Bool
     /// Address translations applied to the connection so far, for conntrack's reverse NAT.
     public var translations: [Translation]
+    /// What this step rests on that collected state does not prove (the node is the link's source).
+    public var assumptions: [String]
+    /// The hops whose conntrack saw the request so far on this branch: a reply entering any
+    /// other netns is not part of a known connection there (conntrack is per netns).
+    public var requestHops: [Hop]
 
     /// Makes a link; the Diagnostor assigns `id`, `parent` and `level`.
     public init(type: LinkType, source: Hop, destination: Hop?, action: ActionKind, packet: Packet,
@@ -131,6 +136,8 @@ public struct Link: Hashable, Sendable, Identifiable {
         self.direction = direction
         self.isUncertain = isUncertain
         self.translations = []
+        self.assumptions = []
+        self.requestHops = []
     }
 
     /// True when nothing follows this link: it ends its branch (a drop, or a delivery with no

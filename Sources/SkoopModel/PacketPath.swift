@@ -1,12 +1,13 @@
 /// The conclusion of a diagnosis.
 public enum Verdict: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Every explored branch ends in serve at the intended destination, and the reply returns.
+    /// Every explored branch ends in serve at the intended destination, and the reply returns;
+    /// collected state proves every branch.
     case reachable
-    /// No branch does.
+    /// No branch does, and collected state proves it for every branch.
     case unreachable
-    /// Some branches do, some don't.
+    /// Some proven branches do, some proven branches don't.
     case partial
-    /// Unsupported rules or missing data keep the simulation from concluding.
+    /// Unsupported rules or missing data on a branch that decides the verdict keep it from concluding.
     case unknown
 }
 
@@ -18,6 +19,8 @@ public struct PacketPath: Sendable, Hashable {
     public var links: [Link]
     /// Suspicions about the cluster rather than one hop (NetworkPolicy, configuration).
     public var clusterSuspicions: [Suspicion]
+    /// What the whole flow rests on unproven, beside what single links rest on.
+    public var clusterAssumptions: [Assumption] = []
 
     /// Makes an empty path.
     public init(nodes: [NetNode] = [], links: [Link] = [], clusterSuspicions: [Suspicion] = []) {
@@ -35,6 +38,16 @@ public struct PacketPath: Sendable, Hashable {
     public var allSuspicions: [(node: Hop?, suspicion: Suspicion)] {
         clusterSuspicions.map { (node: nil, suspicion: $0) }
             + nodes.flatMap { node in node.suspicions.map { (node: Optional(node.hop), suspicion: $0) } }
+    }
+
+    /// Everything the verdict rests on that collected state does not prove, without repeats:
+    /// the flow's own, then each link's (about the link's source), in walk order.
+    public var assumptions: [Assumption] {
+        var seen: Set<Assumption> = []
+        let all = clusterAssumptions + links.flatMap { link in
+            link.assumptions.map { Assumption(node: link.source, text: $0) }
+        }
+        return all.filter { seen.insert($0).inserted }
     }
 
     /// The links that follow `link` (its children in the walk).

@@ -34,6 +34,11 @@ public struct NetNSInfo: Sendable {
     public var rulesetWarnings: [String]
     /// Problems met while loading (missing or unreadable files), as suspicions-to-be.
     public var warnings: [String]
+    /// False when the socket table (sockets.txt) was not collected: whether anything listens is unknown.
+    public var socketsKnown: Bool
+    /// Why this netns's netfilter rules are unknown (no iptables.txt and no record that the tool
+    /// was absent; native nftables tables Skoop does not evaluate), nil when they are known.
+    public var netfilterUnknown: String?
 
     /// Makes an empty netns record.
     public init(id: String) {
@@ -53,6 +58,8 @@ public struct NetNSInfo: Sendable {
         ipsets = IPSetCollection()
         rulesetWarnings = []
         warnings = []
+        socketsKnown = true
+        netfilterUnknown = nil
     }
 
     /// The interface named `name`.

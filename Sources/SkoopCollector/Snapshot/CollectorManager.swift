@@ -34,6 +34,12 @@ public final class CollectorManager: Sendable {
         self.nodeSource = nodeSource
         let directory = try SnapshotDirectory(path: path)
         self.directory = directory
+        // Any other directory would read as an empty cluster with warnings, and an empty cluster
+        // "reaches" whatever is asked of it.
+        guard nodeSource != nil || ["snapshot.json", "k8s", "nodes"].contains(where: directory.exists) else {
+            throw InputError(source: path, expected: "a snapshot directory (with snapshot.json, k8s/ and nodes/)",
+                             found: "a directory with none of them")
+        }
         var warnings: [String] = []
         if let data = try directory.read("snapshot.json") {
             hints = try SnapshotHints.decode(data, source: "snapshot.json")

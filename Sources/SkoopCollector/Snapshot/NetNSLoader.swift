@@ -51,7 +51,11 @@ public struct NetNSLoader: Sendable {
         if let (d, p) = try data("ip-rule6.json", required: false) { info.rules += try PolicyRule.parse(d, source: p, family: .inet6) }
         if let (d, p) = try data("ip-neigh.json") { info.neighbors = try Neighbor.parse(d, source: p) }
         if let (d, p) = try data("bridge-fdb.json", required: false) { info.fdb = try FDBEntry.parse(d, source: p) }
-        if let (t, p) = try text("sockets.txt") { info.sockets = try SocketTableParser.parse(t, source: p) }
+        if let (t, p) = try text("sockets.txt") {
+            info.sockets = try SocketTableParser.parse(t, source: p)
+        } else {
+            info.socketsKnown = false
+        }
         if let (t, p) = try text("sysctl.txt") { info.sysctls = try SysctlParser.parse(t, source: p) }
         if let (t, p) = try text("ipvs.txt", required: false) { info.ipvs = try IPVSParser.parse(t, source: p) }
         func ruleset(_ file: String, required: Bool) throws(InputError) -> IPTablesParseResult? {
@@ -73,9 +77,26 @@ public struct NetNSLoader: Sendable {
                 }
             }
         }
-        if let parsed = try ruleset("iptables.txt", required: true) {
+        let failures = try collectionFailures(folder: folder)
+        let iptablesAbsent = NetNSLoader.iptablesToolsAbsent(failures)
+        if let parsed = try ruleset("iptables.txt", required: !iptablesAbsent) {
             info.iptables = parsed.ruleset
             info.rulesetWarnings += parsed.warnings.map(\.description)
+        } else if !iptablesAbsent {
+            info.netfilterUnknown = "\(folder)/iptables.txt is missing and the collector did not record the iptables tools as absent"
+        }
+        if let (d, p) = try data("nft.json", required: false) {
+            do {
+                let native = try NftablesInventory.parse([UInt8](d), source: p).nativeTablesWithHooks
+                if !native.isEmpty {
+                    let names = native.map { "\($0) (\($0.baseChains.joined(separator: ", ")))" }.joined(separator: "; ")
+                    info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
+                        + "\(p) holds native nftables tables that Skoop does not evaluate yet: \(names)"
+                }
+            } catch {
+                info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
+                    + "\(error.description) (whether native nftables rules decide packets here is unknown)"
+            }
         }
         if let parsed = try ruleset("ip6tables.txt", required: false) {
             info.ip6tables = parsed.ruleset
@@ -86,6 +107,27 @@ public struct NetNSLoader: Sendable {
             info.iptablesBackend = t.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return info
+    }
+
+    /// The tools the collector recorded as failed in this folder (collect-errors.txt: TOOL, exit
+    /// STATUS, MESSAGE per line); empty when the file is absent.
+    func collectionFailures(folder: String) throws(InputError) -> [CollectionError] {
+        guard let content = try directory.read("\(folder)/\(NodeCollector.errorFileName)") else { return [] }
+        return String(decoding: content, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+            let fields = line.split(separator: "\t", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count >= 2, fields[1].hasPrefix("exit "), let status = Int32(fields[1].dropFirst(5)) else { return nil }
+            return CollectionError(tool: String(fields[0]), status: status, message: fields.count > 2 ? String(fields[2]) : "")
+        }
+    }
+
+    /// True when the collector recorded every iptables save tool as not installed (exit 127, or
+    /// an exec failure): then no iptables rules exist to be read, and an absent iptables.txt
+    /// proves an empty ruleset.
+    static func iptablesToolsAbsent(_ failures: [CollectionError]) -> Bool {
+        let saves = failures.filter { $0.tool.hasPrefix("iptables-") && $0.tool.hasSuffix("-save") }
+        return saves.count == IptablesBackend.allCases.count && saves.allSatisfy { failure in
+            failure.status == 127 || failure.message.contains("No such file or directory")
+        }
     }
 
     /// Reads only the interfaces and addresses of `netns` (ip-link.json, ip-addr.json).
@@ -123,9 +165,9 @@ public struct NetNSLoader: Sendable {
         case "ip-route.json": "routes unknown; forwarding cannot be simulated"
         case "ip-rule.json": "policy rules unknown; the kernel's default rules are assumed"
         case "ip-neigh.json": "neighbour entries unknown; ARP problems cannot be seen"
-        case "sockets.txt": "listening sockets unknown; delivery is assumed to succeed"
+        case "sockets.txt": "listening sockets unknown; whether anything listens here is unknown (collect it with `ss -H -tuanp` in this netns)"
         case "sysctl.txt": "sysctls unknown; forwarding and rp_filter settings are assumed to be the kernel defaults"
-        case "iptables.txt": "iptables rules unknown; no filtering or NAT is simulated here"
+        case "iptables.txt": "iptables rules unknown; every packet through this netns has an unknown fate (collect it with `iptables-save -c` in this netns)"
         default: "its data is not simulated"
         }
     }

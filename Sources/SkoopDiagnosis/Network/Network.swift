@@ -1,3 +1,4 @@
+import Foundation
 import SkoopModel
 import SkoopNetstack
 import SkoopKubernetes
@@ -10,6 +11,8 @@ public protocol InfraShim: Sendable {
     func nextHop(for packet: Packet, gateway: IPAddress?, network: Network) -> Hop
     /// What the shim says about the infrastructure on this path.
     func suspicions(for packet: Packet) -> [Suspicion]
+    /// What delivering `packet` from the infrastructure hop `hop` to `next` rests on unproven.
+    func assumptions(for packet: Packet, at hop: Hop, next: Hop) -> [String]
 }
 
 /// The generic shim: the underlay delivers every packet to whoever owns its destination.
@@ -22,9 +25,10 @@ public struct GenericInfraShim: InfraShim {
         network.owner(ofUnderlayAddress: packet.dst)
     }
 
-    public func suspicions(for packet: Packet) -> [Suspicion] {
-        [Suspicion(level: .info,
-                   message: "The network between nodes is not simulated: it is assumed to deliver packets to whoever owns their destination.")]
+    public func suspicions(for packet: Packet) -> [Suspicion] { [] }
+
+    public func assumptions(for packet: Packet, at hop: Hop, next: Hop) -> [String] {
+        ["this gateway was not collected: that it delivers packets for \(packet.dst) to \(next.id) is assumed (collect it with skoop collect --infra)."]
     }
 }
 
@@ -86,11 +90,19 @@ public struct Network: Sendable {
     public let context: DiagnosisContext
     /// The pod network (--cluster-cidr, else snapshot.json, else kube-proxy's clusterCIDR).
     public let clusterCIDRs: [IPPrefix]
+    /// The service network (snapshot.json, kubeadm's configuration, or the ClusterIPs' common
+    /// prefix), when any of them tells.
+    public let serviceNetwork: ServiceNetwork?
+    /// The hops where serving the flow counts (the named pod or node, a Service's backends);
+    /// nil when any host that accepts the packet is the destination (an address no object owns).
+    public var intendedDestinations: Set<Hop>?
 
-    /// Makes a network.
+    /// Makes a network; the service network is found from the snapshot unless given.
     public init(collector: CollectorManager, plugin: any Plugin, proxyMode: String, infraShim: any InfraShim,
-                context: DiagnosisContext, clusterCIDRs: [IPPrefix] = []) {
+                context: DiagnosisContext, clusterCIDRs: [IPPrefix] = [], serviceNetwork: ServiceNetwork? = nil) {
         self.clusterCIDRs = clusterCIDRs
+        self.serviceNetwork = serviceNetwork ?? collector.cluster.serviceNetwork(
+            hint: (collector.hints.serviceCIDR ?? "").split(separator: ",").compactMap { IPPrefix($0.trimmingCharacters(in: .whitespaces)) })
         self.collector = collector
         self.plugin = plugin
         self.proxyMode = proxyMode

@@ -12,10 +12,10 @@ struct ExternalNode: NetNodeAction {
         let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort, dst: destination.ip,
                             dport: proto == .icmp ? 0 : destination.port, proto: proto)
         let next = network.infraShim.nextHop(for: packet, gateway: nil, network: network)
-        return NodeOutcome(transmissions: [Transmission(link: Link(
-            type: .external, source: hop, destination: Hop(type: .infra, id: "network"), action: .send, packet: packet,
-            sourceAttributes: ["nexthop": next.id]))],
-            suspicions: [Suspicion(level: .info, message: "\(hop.id) is outside the cluster: its own network stack is not simulated.")])
+        var link = Link(type: .external, source: hop, destination: Hop(type: .infra, id: "network"), action: .send,
+                        packet: packet, sourceAttributes: ["nexthop": next.id])
+        link.assumptions = ["not a collected host: that it sends the packet into the network towards \(next.id) is assumed."]
+        return NodeOutcome(transmissions: [Transmission(link: link)])
     }
 
     func receive(_ link: Link) -> NodeOutcome {
@@ -41,13 +41,33 @@ struct ExternalNode: NetNodeAction {
                     evidence: packet.description,
                     hint: "kube-proxy's rules on the sending node must translate it to a backend; check them (and the service's endpoints).")])
         }
+        // In the service network but owned by no Service: kube-proxy translates nothing, and no host has it.
+        if let serviceNetwork = network.serviceNetwork, let prefix = serviceNetwork.prefix(containing: packet.dst),
+           network.cluster.ipCache.services(ip: packet.dst).isEmpty {
+            return NodeOutcome(
+                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
+                                                        packet: packet, direction: link.direction))],
+                suspicions: [Suspicion(
+                    level: .fatal,
+                    message: "No Service owns \(packet.dst): it is in the service network \(prefix) (from \(serviceNetwork.source)), so no kube-proxy rule translates it and no host answers it.",
+                    evidence: packet.description,
+                    hint: "Check the address: `kubectl get svc -A` lists the ClusterIPs in use.")])
+        }
+        if let intended = network.intendedDestinations, !intended.contains(hop) {
+            return NodeOutcome(
+                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
+                                                        packet: packet, direction: link.direction))],
+                suspicions: [Suspicion(
+                    level: .critical,
+                    message: "The packet leaves the collected hosts for \(packet.dst), which is not the destination asked for (\(intended.map(\.id).sorted().joined(separator: ", "))).",
+                    evidence: packet.description)])
+        }
         // Assumed to answer; the reply goes back the way the request came.
-        return NodeOutcome(
-            transmissions: [Transmission(link: Link(
-                type: .external, source: hop, destination: link.source, action: .serve, packet: packet.reply,
-                packetIn: packet, sourceAttributes: ["nexthop": packet.src.description],
-                destinationAttributes: link.sourceAttributes["if"].map { ["if": $0] } ?? [:], direction: .reply))],
-            suspicions: [Suspicion(level: .info, message: "\(hop.id) is outside the cluster: it is assumed to accept \(packet.proto.rawValue) port \(packet.dport) and reply.")])
+        var reply = Link(type: .external, source: hop, destination: link.source, action: .serve, packet: packet.reply,
+                         packetIn: packet, sourceAttributes: ["nexthop": packet.src.description],
+                         destinationAttributes: link.sourceAttributes["if"].map { ["if": $0] } ?? [:], direction: .reply)
+        reply.assumptions = ["not a collected host: that it accepts \(packet.proto == .icmp ? "ICMP echo" : "\(packet.proto.rawValue) port \(packet.dport)") and replies is assumed (collect it, or test from it)."]
+        return NodeOutcome(transmissions: [Transmission(link: reply)])
     }
 }
 
@@ -70,11 +90,10 @@ struct InfraNode: NetNodeAction {
             destinationAttributes["if"] = interface
         }
         let type: LinkType = next.type == .external ? .external : .infra
-        return NodeOutcome(
-            transmissions: [Transmission(link: Link(
-                type: type, source: hop, destination: next, action: .forward, packet: packet,
-                sourceAttributes: ["nexthop": packet.dst.description], destinationAttributes: destinationAttributes,
-                direction: link.direction))],
-            suspicions: network.infraShim.suspicions(for: packet))
+        var forward = Link(type: type, source: hop, destination: next, action: .forward, packet: packet,
+                           sourceAttributes: ["nexthop": packet.dst.description], destinationAttributes: destinationAttributes,
+                           direction: link.direction)
+        forward.assumptions = network.infraShim.assumptions(for: packet, at: hop, next: next)
+        return NodeOutcome(transmissions: [Transmission(link: forward)], suspicions: network.infraShim.suspicions(for: packet))
     }
 }

@@ -32,6 +32,9 @@ extension LinuxNetNode {
               !network.cluster.backends(of: frontend.service, port: frontend.port).filter(\.endpoint.ready).isEmpty else {
             return nil
         }
+        // kube-proxy takes a NodePort only on the node that owns the address (`--dst-type LOCAL`):
+        // another node rightly routes it on untouched.
+        if frontend.kind == .nodePort, !info.owns(packet.dst) { return nil }
         let service = frontend.service.qualifiedName
         let target = Endpoint(ip: packet.dst, type: .service, port: packet.dport)
         if network.proxyMode == "ipvs" {

@@ -32,8 +32,12 @@ struct LinuxNetNode: NetNodeAction {
     }
 
     func receive(_ link: Link) -> NodeOutcome {
-        var packet = link.packet
+        // Entering another netns scrubs the skb: marks set on the previous hop are gone.
+        var packet = link.packet.withoutMarks
         let ingress = link.destinationAttributes["if"]
+        // Conntrack is per netns: a reply entering a netns the request never crossed has no entry here.
+        let simulator = link.direction == .reply && !link.requestHops.contains(hop)
+            ? self.simulator.forReplyWithoutRequest() : self.simulator
         let l2Target = link.sourceAttributes["nexthop"].flatMap { IPAddress($0) }
         var suspicions = assertions()
         if link.direction == .reply {
@@ -123,6 +127,7 @@ struct LinuxNetNode: NetNodeAction {
             }
             return NodeOutcome(transmissions: [Transmission(link: final)])
         }
+        if let wrongPlace = unintendedDelivery(decision) { return wrongPlace }
         // Serve: the kernel answers (ICMP) or the listening socket does; the reply starts here.
         var reply = packet.reply
         reply.mark = 0
@@ -140,6 +145,30 @@ struct LinuxNetNode: NetNodeAction {
             }
         }
         return outcome
+    }
+
+    /// A request delivered to a local socket of a hop that is not the destination asked for: the
+    /// flow is not served. When this hop itself redirected it here (a local proxy), what the proxy
+    /// does next is not simulated: the branch is unknown rather than failed.
+    func unintendedDelivery(_ decision: NetNSDecision) -> NodeOutcome? {
+        guard let intended = network.intendedDestinations, !intended.contains(hop) else { return nil }
+        let asked = intended.map(\.id).sorted().joined(separator: ", ")
+        var ended = decision
+        ended.kind = .drop
+        if let translation = decision.translation, info.owns(translation.translated.dst) {
+            ended.isUncertain = true
+            ended.suspicions.append(Suspicion(
+                level: .warning,
+                message: "\(hop.id) redirects the packet to its own socket \(Endpoint(ip: translation.translated.dst, type: .pod, port: translation.translated.dport)) (a local proxy?): what that socket does next is not simulated, so whether it reaches \(asked) is unknown.",
+                evidence: decision.netfilter.last { $0.matched }?.rule ?? "\(translation.original) -> \(translation.translated)"))
+        } else {
+            ended.suspicions.append(Suspicion(
+                level: .critical,
+                message: "The packet is delivered to \(hop.id), not to the destination asked for (\(asked)): the connection would be made with the wrong host.",
+                evidence: decision.packet.description,
+                hint: "Check the routes and NAT rules that lead here; an address may be configured on two hosts."))
+        }
+        return transmissions(for: [ended], direction: .request, served: false)
     }
 
     /// A packet leaving through `interface` towards `nextHop`: find who receives it.

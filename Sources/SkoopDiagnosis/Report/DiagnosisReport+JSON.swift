@@ -57,6 +57,19 @@ struct JSONReport: Encodable {
         enum CodingKeys: String, CodingKey { case level, node, message, evidence, hint }
     }
 
+    struct AssumptionJSON: Encodable {
+        var node: String?
+        var text: String
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(node, forKey: .node)  // explicit null for the flow as a whole
+            try c.encode(text, forKey: .text)
+        }
+
+        enum CodingKeys: String, CodingKey { case node, text }
+    }
+
     struct NodeJSON: Encodable {
         var id: String
         var type: String
@@ -135,6 +148,7 @@ struct JSONReport: Encodable {
 
     var query: Query
     var verdict: String
+    var assumptions: [AssumptionJSON]
     var suspicions: [SuspicionJSON]
     var nodes: [NodeJSON]
     var links: [LinkJSON]
@@ -145,6 +159,7 @@ struct JSONReport: Encodable {
                       dport: report.query.dport, protocol: report.query.proto.rawValue,
                       srcQuery: report.query.src, dstQuery: report.query.dst)
         verdict = (report.verdict ?? .unknown).rawValue
+        assumptions = report.path.assumptions.map { AssumptionJSON(node: $0.node?.id, text: $0.text) }
         suspicions = report.suspicions().map {
             SuspicionJSON(level: $0.suspicion.level, node: $0.node?.id, message: $0.suspicion.message,
                           evidence: $0.suspicion.evidence, hint: $0.suspicion.hint)

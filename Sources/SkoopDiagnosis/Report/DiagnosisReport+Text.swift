@@ -45,6 +45,13 @@ extension DiagnosisReport {
         }
         lines.append("")
         lines.append("Verdict: \((verdict ?? .unknown).rawValue)")
+        let assumed = path.assumptions
+        if !assumed.isEmpty {
+            lines.append("Assumptions (what the verdict rests on that the snapshot does not prove):")
+            for assumption in assumed {
+                lines.append("  - \(assumption.node.map { safe($0.id) + ": " } ?? "")\(safe(assumption.text))")
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -80,6 +80,9 @@ public struct PacketContext: Sendable {
     public var sourceMAC: String?
     /// The rpfilter answer; nil: unknown.
     public var reversePathValid: Bool?
+    /// True for a reply entering a netns whose conntrack never saw the request (conntrack is per
+    /// netns): TCP and ICMP replies are INVALID there, a UDP one starts a NEW connection.
+    public var replyWithoutRequest: Bool = false
     /// Address types for addrtype; the default knows nothing (both outcomes explored).
     public var addressType: AddressTypeResolver
     /// The primary address of an interface, for MASQUERADE and REDIRECT.
@@ -119,6 +122,11 @@ public struct PacketContext: Sendable {
     /// The conntrack states the packet shows, and the assumption behind them.
     var conntrackStates: (states: Set<ConntrackState>, assumption: String) {
         if untracked { return ([.untracked], "conntrack state UNTRACKED (NOTRACK applied)") }
+        if replyWithoutRequest {
+            return packet.proto == .udp
+                ? ([.new], "conntrack state NEW (a reply whose request this netns never saw starts a connection here)")
+                : ([.invalid], "conntrack state INVALID (a reply whose request this netns never saw)")
+        }
         if direction == .reply {
             return (natStatus.union([.established]), "conntrack state ESTABLISHED assumed (reply direction)")
         }

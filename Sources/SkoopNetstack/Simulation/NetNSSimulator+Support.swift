@@ -4,27 +4,38 @@ extension NetNSSimulator {
     /// A netfilter context for `packet` with this netns's address types and interface addresses.
     func makeContext(_ packet: Packet, inInterface: String?, outInterface: String?, direction: FlowDirection,
                      physdevIn: String?, physdevOut: String? = nil) -> PacketContext {
-        PacketContext(packet: packet, inInterface: inInterface, outInterface: outInterface,
-                      physdevIn: physdevIn, physdevOut: physdevOut,
-                      direction: direction == .request ? .original : .reply,
-                      isFirstPacket: direction == .request,
-                      addressType: addressTypes, interfaceAddress: primaryAddress)
+        var context = PacketContext(packet: packet, inInterface: inInterface, outInterface: outInterface,
+                                    physdevIn: physdevIn, physdevOut: physdevOut,
+                                    direction: direction == .request ? .original : .reply,
+                                    isFirstPacket: direction == .request,
+                                    addressType: addressTypes, interfaceAddress: primaryAddress)
+        context.replyWithoutRequest = replyWithoutRequest && direction == .reply
+        return context
     }
 
     /// The engine for the packet's family, or a pass-through when none was collected.
     func traverse(_ hook: Hook, _ context: PacketContext) -> [NetfilterOutcome] {
-        guard let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 else {
-            return [NetfilterOutcome(verdict: .accept, context: context)]
-        }
-        return engine.traverse(hook: hook, packet: context)
+        traverse(hooks: [hook], context)
     }
 
-    /// Several hooks in a row (the engine joins probabilities and traces).
+    /// Several hooks in a row (the engine joins probabilities and traces). Where this netns's
+    /// rules are unknown, every outcome is unproven: the packet is followed as accepted, uncertain.
     func traverse(hooks: [Hook], _ context: PacketContext) -> [NetfilterOutcome] {
-        guard let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 else {
-            return [NetfilterOutcome(verdict: .accept, context: context)]
+        var outcomes: [NetfilterOutcome]
+        if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
+            outcomes = hooks.count == 1 ? engine.traverse(hook: hooks[0], packet: context)
+                : engine.traverse(hooks: hooks, packet: context)
+        } else {
+            outcomes = [NetfilterOutcome(verdict: .accept, context: context)]
         }
-        return engine.traverse(hooks: hooks, packet: context)
+        if let unknown = info.netfilterUnknown {
+            let warning = "Netfilter rules of \(info.id) are unknown: \(unknown). The packet is followed as accepted, unproven."
+            for index in outcomes.indices {
+                outcomes[index].flags.insert(.uncertain)
+                if !outcomes[index].warnings.contains(warning) { outcomes[index].warnings.append(warning) }
+            }
+        }
+        return outcomes
     }
 
     /// Why a route lookup failed, as a suspicion.
@@ -69,7 +80,7 @@ extension NetNSSimulator {
             }
             return nil
         }
-        if info.warnings.contains(where: { $0.contains("sockets.txt") }) { return nil }
+        if !info.socketsKnown { return nil }
         if info.sockets.contains(where: { $0.proto == packet.proto && $0.accepts(packet.dst, port: packet.dport, device: iif) }) {
             return nil
         }
@@ -80,6 +91,16 @@ extension NetNSSimulator {
             message: "Nothing listens on \(Endpoint(ip: packet.dst, type: .pod, port: packet.dport)) (\(packet.proto.rawValue)) in \(info.id).",
             evidence: listening.isEmpty ? "no \(packet.proto.rawValue) listeners" : "\(packet.proto.rawValue) listeners: \(listening.joined(separator: ", "))",
             hint: "Check that the application is running and bound to this port and address.")
+    }
+
+    /// Without the socket table, whether a TCP/UDP packet delivered here finds a listener is unknown.
+    func unknownListener(for packet: Packet) -> Suspicion? {
+        guard !info.socketsKnown, packet.encap == nil, packet.proto != .icmp else { return nil }
+        return Suspicion(
+            level: .warning,
+            message: "Whether anything listens on \(Endpoint(ip: packet.dst, type: .pod, port: packet.dport)) (\(packet.proto.rawValue)) in \(info.id) is unknown: its socket table (sockets.txt) was not collected.",
+            evidence: "sockets.txt missing in \(info.id)",
+            hint: "Collect it: `ss -H -tuanp` inside this netns (skoop collect does), then diagnose again.")
     }
 
     /// A packet leaving a bridge port it came in on, without hairpin mode.

@@ -71,6 +71,16 @@ public struct NetNSSimulator: Sendable {
     public let rulesetWarnings: [String]
     let addressTypes: AddressTypeResolver
     let primaryAddress: @Sendable (String) -> IPAddress?
+    /// Set on the view `forReplyWithoutRequest()` returns: conntrack here never saw the request.
+    var replyWithoutRequest = false
+
+    /// This netns as a reply sees it when the request never crossed it: conntrack has no entry
+    /// for the connection (INVALID for TCP and ICMP replies, NEW for UDP).
+    public func forReplyWithoutRequest() -> NetNSSimulator {
+        var view = self
+        view.replyWithoutRequest = true
+        return view
+    }
 
     /// Builds the simulator of `info` from its collected routes, rules, rulesets and ipsets;
     /// `netfilterOptions` tune rule dispatch (the benchmarks compare indexed and linear walks).
@@ -184,6 +194,10 @@ public struct NetNSSimulator: Sendable {
             if direction == .request, let problem = listenerProblem(for: decision.packet, iif: iif) {
                 results.append(decision.dropped(problem))
                 continue
+            }
+            if direction == .request, let unknown = unknownListener(for: decision.packet) {
+                decision.isUncertain = true
+                decision.suspicions.append(unknown)
             }
             results.append(decision)
         }
