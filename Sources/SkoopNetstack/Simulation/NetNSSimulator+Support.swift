@@ -1,14 +1,22 @@
 import SkoopModel
 
 extension NetNSSimulator {
-    /// A netfilter context for `packet` with this netns's address types and interface addresses.
+    /// A netfilter context for `packet` with this netns's address types, interface addresses,
+    /// reverse-path lookup and sockets; `sourceMAC` is the previous hop's, when the caller knows it.
     func makeContext(_ packet: Packet, inInterface: String?, outInterface: String?, direction: FlowDirection,
-                     physdevIn: String?, physdevOut: String? = nil) -> PacketContext {
-        PacketContext(packet: packet, inInterface: inInterface, outInterface: outInterface,
-                      physdevIn: physdevIn, physdevOut: physdevOut,
-                      direction: direction == .request ? .original : .reply,
-                      isFirstPacket: direction == .request,
-                      addressType: addressTypes, interfaceAddress: primaryAddress)
+                     physdevIn: String?, physdevOut: String? = nil, sourceMAC: String? = nil) -> PacketContext {
+        var context = PacketContext(packet: packet, inInterface: inInterface, outInterface: outInterface,
+                                    physdevIn: physdevIn, physdevOut: physdevOut,
+                                    direction: direction == .request ? .original : .reply,
+                                    isFirstPacket: direction == .request, sourceMAC: sourceMAC?.lowercased(),
+                                    addressType: addressTypes, interfaceAddress: primaryAddress)
+        context.reversePath = NetfilterLookups.reversePath(router)
+        if !info.warnings.contains(where: { $0.contains("sockets.txt") }) {
+            let lookups = NetfilterLookups(sockets: info.sockets, addresses: Set(info.addresses.map(\.local)))
+            context.receivingSocket = lookups.receivingSocket
+            context.sendingSocket = lookups.sendingSocket
+        }
+        return context
     }
 
     /// The engine for the packet's family, or a pass-through when none was collected.
