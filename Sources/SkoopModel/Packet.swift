@@ -12,11 +12,14 @@ public struct Packet: Hashable, Sendable, CustomStringConvertible {
     public var proto: TransportProtocol
     /// The firewall mark (skb->mark) set by netfilter and read by policy routing.
     public var mark: UInt32
+    /// The IP packet's total length in bytes (what the length match reads); nil when unknown.
+    public var length: UInt32?
     private var encapsulated: Box?
 
-    /// Makes a packet.
+    /// Makes a packet; without a `length`, the typical length of the packet a diagnosis sends
+    /// (see `typicalLength`).
     public init(src: IPAddress, sport: UInt16 = 0, dst: IPAddress, dport: UInt16 = 0,
-                proto: TransportProtocol, mark: UInt32 = 0, encap: Packet? = nil) {
+                proto: TransportProtocol, mark: UInt32 = 0, encap: Packet? = nil, length: UInt32? = nil) {
         self.src = src
         self.sport = sport
         self.dst = dst
@@ -24,6 +27,29 @@ public struct Packet: Hashable, Sendable, CustomStringConvertible {
         self.proto = proto
         self.mark = mark
         self.encapsulated = encap.map(Box.init)
+        self.length = length ?? Self.typicalLength(proto: proto, family: dst.family, encap: encap)
+    }
+
+    /// The length of the first packet each way of the connection a diagnosis simulates: a TCP SYN
+    /// or SYN-ACK with Linux's default options (MSS, SACK, timestamps, window scale: 20 option
+    /// bytes), an ICMP echo with ping's default 56-byte payload, a tunnel packet its inner packet
+    /// plus the encapsulation (VXLAN: outer IP, UDP, VXLAN and inner Ethernet headers; IPIP: an
+    /// outer IP header). A UDP datagram's size is the application's: unknown.
+    public static func typicalLength(proto: TransportProtocol, family: AddressFamily, encap: Packet?) -> UInt32? {
+        let ipHeader: UInt32 = family == .inet ? 20 : 40
+        if let inner = encap {
+            guard let innerLength = inner.length else { return nil }
+            switch proto {
+            case .udp: return innerLength + ipHeader + 8 + 8 + 14
+            case .ipip: return innerLength + ipHeader
+            case .tcp, .icmp: return nil
+            }
+        }
+        switch proto {
+        case .tcp: return ipHeader + 20 + 20
+        case .icmp: return ipHeader + 8 + 56
+        case .udp, .ipip: return nil
+        }
     }
 
     /// For an encapsulating packet (VXLAN, IPIP), the packet it carries.
@@ -33,8 +59,9 @@ public struct Packet: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The same connection seen from the other side: addresses and ports swapped, mark cleared.
+    /// An ICMP echo reply has its request's length; other answers their own typical length.
     public var reply: Packet {
-        Packet(src: dst, sport: dport, dst: src, dport: sport, proto: proto)
+        Packet(src: dst, sport: dport, dst: src, dport: sport, proto: proto, length: proto == .icmp ? length : nil)
     }
 
     public var description: String {

@@ -169,6 +169,51 @@ public enum MatchKind: Hashable, Sendable {
     case recent(name: String, command: RecentCommand, options: [String])
     /// mac `--mac-source`.
     case macSource(String)
+    /// owner `--uid-owner`, `--gid-owner`, `--socket-exists`, each with its own `!`.
+    case owner(OwnerMatch)
+    /// socket `--transparent`, `--nowildcard`.
+    case socket(transparent: Bool, noWildcard: Bool)
     /// Anything Skoop does not model: the module and its arguments as written.
     case unsupported(module: String, arguments: [String])
+}
+
+/// The owner match's options; each option carries its own `!` (xt_owner inverts them one by one).
+public struct OwnerMatch: Hashable, Sendable {
+    /// `--uid-owner LOW[-HIGH]` and whether it was negated.
+    public var uid: (range: ClosedRange<UInt32>, negated: Bool)?
+    /// `--gid-owner LOW[-HIGH]` and whether it was negated.
+    public var gid: (range: ClosedRange<UInt32>, negated: Bool)?
+    /// `--suppl-groups`: the gid may also be a supplementary group.
+    public var supplementaryGroups: Bool
+    /// Present when `--socket-exists` was given: whether it was negated.
+    public var socketExists: Bool?
+
+    /// Makes the options.
+    public init(uid: (range: ClosedRange<UInt32>, negated: Bool)? = nil, gid: (range: ClosedRange<UInt32>, negated: Bool)? = nil,
+                supplementaryGroups: Bool = false, socketExists: Bool? = nil) {
+        self.uid = uid
+        self.gid = gid
+        self.supplementaryGroups = supplementaryGroups
+        self.socketExists = socketExists
+    }
+
+    /// True when every option given is negated: what xt_owner answers for a packet without a socket.
+    var allNegated: Bool {
+        [uid?.negated, gid?.negated, socketExists].compactMap { $0 }.allSatisfy { $0 }
+    }
+
+    public static func == (lhs: OwnerMatch, rhs: OwnerMatch) -> Bool {
+        lhs.uid?.range == rhs.uid?.range && lhs.uid?.negated == rhs.uid?.negated
+            && lhs.gid?.range == rhs.gid?.range && lhs.gid?.negated == rhs.gid?.negated
+            && lhs.supplementaryGroups == rhs.supplementaryGroups && lhs.socketExists == rhs.socketExists
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(uid?.range)
+        hasher.combine(uid?.negated)
+        hasher.combine(gid?.range)
+        hasher.combine(gid?.negated)
+        hasher.combine(supplementaryGroups)
+        hasher.combine(socketExists)
+    }
 }

@@ -120,6 +120,13 @@ enum MatchModules {
             return recent(calls)
         case "mac":
             return each(calls) { call in call.name == "--mac-source" ? .macSource(call.arguments[0].lowercased()) : nil }
+        case "owner":
+            return owner(calls)
+        case "socket":
+            // --restore-skmark rewrites the mark from a socket's mark, which ss does not show: unmodelled.
+            guard calls.allSatisfy({ ["--transparent", "--nowildcard"].contains($0.name) && !$0.negated }) else { return nil }
+            let names = Set(calls.map(\.name))
+            return [Match(.socket(transparent: names.contains("--transparent"), noWildcard: names.contains("--nowildcard")))]
         default:
             return nil
         }
@@ -172,6 +179,35 @@ enum MatchModules {
         default:
             return nil
         }
+    }
+
+    /// xt_owner applies each option's `!` itself, so the module stays one match.
+    static func owner(_ calls: [OptionCall]) -> [Match]? {
+        var owner = OwnerMatch()
+        func ids(_ text: String) -> ClosedRange<UInt32>? {
+            let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count), let low = UInt32(parts[0]) else { return nil }
+            guard let high = parts.count == 2 ? UInt32(parts[1]) : low, low <= high else { return nil }
+            return low...high
+        }
+        for call in calls {
+            switch call.name {
+            case "--uid-owner":
+                guard owner.uid == nil, let range = ids(call.arguments[0]) else { return nil }
+                owner.uid = (range, call.negated)
+            case "--gid-owner":
+                guard owner.gid == nil, let range = ids(call.arguments[0]) else { return nil }
+                owner.gid = (range, call.negated)
+            case "--suppl-groups":
+                owner.supplementaryGroups = true
+            case "--socket-exists":
+                owner.socketExists = call.negated
+            default:
+                return nil
+            }
+        }
+        guard owner.uid != nil || owner.gid != nil || owner.socketExists != nil else { return nil }
+        return [Match(.owner(owner))]
     }
 
     static func recent(_ calls: [OptionCall]) -> [Match]? {

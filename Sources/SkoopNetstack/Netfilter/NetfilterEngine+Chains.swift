@@ -28,7 +28,7 @@ extension NetfilterEngine {
                 }
                 position = found
                 let rule = chain.rules[position]
-                let alternatives = matchAlternatives(rule, current.context, scope: scope)
+                let alternatives = withoutIdleBranches(matchAlternatives(rule, current.context, scope: scope), rule, scope: scope)
                 var extra: [RuleStep] = []
                 for alternative in alternatives.dropFirst() {
                     var copy = current

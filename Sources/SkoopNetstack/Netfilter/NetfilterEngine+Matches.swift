@@ -165,11 +165,9 @@ extension NetfilterEngine {
         case .physdevIsBridged:
             return bool(context.physdevIn != nil && context.physdevOut != nil)
         case .reversePathFilter(let options):
-            guard let valid = context.reversePathValid else { return .unknown("reverse path validity not supplied") }
-            return bool(options.contains("--invert") ? !valid : valid)
+            return reversePathAnswer(options, context)
         case .length(let range):
-            guard let length = context.length else { return .unknown("packet length not supplied") }
-            return bool(range.contains(length))
+            return lengthAnswer(range, context)
         case .recent(let name, let command, _):
             if command == .set { return .yes }
             return .branches([(true, 1, .affinity, "recent \(name): assumed a hit (session affinity)"),
@@ -177,6 +175,10 @@ extension NetfilterEngine {
         case .macSource(let mac):
             guard let source = context.sourceMAC else { return .unknown("source MAC not supplied") }
             return bool(source.lowercased() == mac)
+        case .owner(let owner):
+            return ownerAnswer(owner, context, scope: scope)
+        case .socket(let transparent, let noWildcard):
+            return socketAnswer(transparent: transparent, noWildcard: noWildcard, context, scope: scope)
         case .unsupported(let module, let arguments):
             if module == RuleDecoder.unreadableModule {
                 return .unknown("the rule could not be read (\(arguments.joined(separator: " "))): its matches and target are unknown, assumed to continue")

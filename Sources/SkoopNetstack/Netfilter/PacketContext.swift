@@ -74,15 +74,22 @@ public struct PacketContext: Sendable {
     /// ICMP type and code; nil assumes echo-request (reply: echo-reply).
     public var icmpType: UInt8?
     public var icmpCode: UInt8?
-    /// The IP packet length for the length match; nil: unknown (both outcomes explored).
+    /// The IP packet length for the length match; nil: the packet's own `length` (when that is
+    /// nil too, a length match that depends on it explores both outcomes).
     public var length: UInt32?
     /// Source MAC for the mac match, lower case; nil: unknown.
     public var sourceMAC: String?
-    /// The rpfilter answer; nil: unknown.
+    /// A fixed rpfilter answer (whatever the match's options); nil: computed with `reversePath`.
     public var reversePathValid: Bool?
     /// True for a reply entering a netns whose conntrack never saw the request (conntrack is per
     /// netns): TCP and ICMP replies are INVALID there, a UDP one starts a NEW connection.
     public var replyWithoutRequest: Bool = false
+    /// The routing lookup rpfilter makes; nil: not supplied (an rpfilter match is uncertain).
+    public var reversePath: ReversePathResolver?
+    /// The socket an arriving packet belongs to (the socket match); nil: not supplied.
+    public var receivingSocket: SocketResolver?
+    /// The socket that sent a locally generated packet (the owner match); nil: not supplied.
+    public var sendingSocket: SocketResolver?
     /// Address types for addrtype; the default knows nothing (both outcomes explored).
     public var addressType: AddressTypeResolver
     /// The primary address of an interface, for MASQUERADE and REDIRECT.
@@ -115,6 +122,9 @@ public struct PacketContext: Sendable {
         self.length = length
         self.sourceMAC = sourceMAC
         self.reversePathValid = reversePathValid
+        self.reversePath = nil
+        self.receivingSocket = nil
+        self.sendingSocket = nil
         self.addressType = addressType
         self.interfaceAddress = interfaceAddress
     }

@@ -29,13 +29,40 @@ struct RuleReader {
         "-o", "--out-interface", "-m", "--match", "-j", "--jump", "-g", "--goto", "-f", "--fragment",
     ]
 
+    /// A loaded match module or the target, collecting its options in the order they come.
+    struct Extension {
+        var name: String
+        var isTarget: Bool
+        /// Its options (canonical name to the spelling), nil when Skoop does not know them.
+        var options: [String: String]?
+        var calls: [OptionCall] = []
+        /// Canonical names already given (each option of a known module is allowed once).
+        var given: Set<String> = []
+    }
+
+    /// A generic match in place, or the module loaded at this position.
+    enum Piece {
+        case match(Match)
+        case module(Int)
+    }
+
+    /// Reads the rule as iptables-restore does: generic options (`-s`, `-p`, ...) once each,
+    /// one `-j`/`-g`, and every `--option` given to the most recently loaded extension that has
+    /// it, else to the protocol's match loaded implicitly by `-p`, else to the newest extension
+    /// whose options Skoop does not know.
     mutating func read(onError: (String) -> InputError) throws -> ([Match], Target) {
-        var matches: [Match] = []
-        var target = Target.none
+        var pieces: [Piece] = []
+        var extensions: [Extension] = []
+        var target: Int?
+        var gotoChain: String?
+        var generic: Set<String> = []
+        var proto: String?
+        var implicitProtocolLoaded = false
         var negated = false
         while index < words.count {
             let word = words[index]
             if word == "!" {
+                guard !negated else { throw onError("an option after !") }
                 negated = true
                 index += 1
                 continue
@@ -45,78 +72,115 @@ struct RuleReader {
                 index += 2
                 return words[index - 1]
             }
+            func once(_ flag: String) throws {
+                guard generic.insert(flag).inserted else { throw onError("one \(flag) per rule (iptables refuses multiple \(flag) flags)") }
+            }
             switch word {
             case "-s", "--source", "-d", "--destination":
+                let side: PacketSide = word == "-s" || word == "--source" ? .source : .destination
+                try once(side == .source ? "-s" : "-d")
                 let text = try value()
                 guard let prefix = IPPrefix(text) else { throw onError("an address or prefix after \(word)") }
-                let side: PacketSide = word.hasPrefix("-s") || word == "--source" ? .source : .destination
-                matches.append(Match(.address(side, prefix), negated: negated))
+                pieces.append(.match(Match(.address(side, prefix), negated: negated)))
             case "-i", "--in-interface":
-                matches.append(Match(.inInterface(try value()), negated: negated))
+                try once("-i")
+                pieces.append(.match(Match(.inInterface(try value()), negated: negated)))
             case "-o", "--out-interface":
-                matches.append(Match(.outInterface(try value()), negated: negated))
+                try once("-o")
+                pieces.append(.match(Match(.outInterface(try value()), negated: negated)))
             case "-p", "--protocol":
+                try once("-p")
                 let text = try value()
                 guard let number = ProtocolNames.number(text) else { throw onError("a protocol after -p") }
-                matches.append(Match(.proto(number), negated: negated))
+                proto = text
+                pieces.append(.match(Match(.proto(number), negated: negated)))
             case "-f", "--fragment":
+                try once("-f")
                 index += 1
-                matches.append(Match(.unsupported(module: "fragment", arguments: ["-f"]), negated: negated))
+                pieces.append(.match(Match(.unsupported(module: "fragment", arguments: ["-f"]), negated: negated)))
             case "-m", "--match":
+                guard !negated else { throw onError("a match module name without ! before -m") }
                 let module = try value()
-                let calls = try readOptions(onError: onError)
-                if let parsed = MatchModules.parse(module: module, calls: calls) {
-                    matches += parsed
-                } else {
-                    notes.append("match -m \(module) \(calls.flatMap(\.words).joined(separator: " ")) is not modelled")
-                    matches.append(Match(.unsupported(module: module, arguments: calls.flatMap(\.words))))
-                }
+                extensions.append(Extension(name: module, isTarget: false, options: ExtensionOptions.matches[module]))
+                pieces.append(.module(extensions.count - 1))
             case "-j", "--jump":
+                try once("-j")
                 let name = try value()
-                let calls = try readOptions(onError: onError)
-                target = TargetParser.parse(name: name, calls: calls)
-                if case .unsupported = target {
-                    notes.append("target -j \(name) \(calls.flatMap(\.words).joined(separator: " ")) is not modelled")
-                }
+                extensions.append(Extension(name: name, isTarget: true,
+                                            options: ExtensionOptions.target(name).map { Dictionary(uniqueKeysWithValues: $0.map { ($0, $0) }) }))
+                target = extensions.count - 1
             case "-g", "--goto":
-                target = .goto(try value())
+                try once("-j")
+                gotoChain = try value()
             default:
-                throw onError("an iptables option")
+                guard word.hasPrefix("--") else { throw onError("an iptables option") }
+                var owner = extensions.indices.last { extensions[$0].options?[word] != nil }
+                if owner == nil, let proto, !implicitProtocolLoaded, let module = ExtensionOptions.protocolModule(proto),
+                   ExtensionOptions.matches[module]?[word] != nil {
+                    // xtables loads the protocol's match once, for an option no loaded extension takes.
+                    implicitProtocolLoaded = true
+                    extensions.append(Extension(name: module, isTarget: false, options: ExtensionOptions.matches[module]))
+                    pieces.append(.module(extensions.count - 1))
+                    owner = extensions.count - 1
+                }
+                if owner == nil { owner = extensions.indices.last { extensions[$0].options == nil } }
+                guard let owner else {
+                    throw onError("a match module (-m MODULE, or -p PROTOCOL) loaded before \(word)")
+                }
+                let call = try readOption(negated: negated, onError: onError)
+                if let canonical = extensions[owner].options?[call.name] {
+                    guard extensions[owner].given.insert(canonical).inserted else {
+                        throw onError("\(call.name) once per -\(extensions[owner].isTarget ? "j" : "m") \(extensions[owner].name)")
+                    }
+                }
+                extensions[owner].calls.append(call)
             }
             negated = false
         }
         if negated { throw onError("an option after !") }
-        return (matches, target)
-    }
-
-    /// Reads `[!] --option args...` words until the next top-level option.
-    mutating func readOptions(onError: (String) -> InputError) throws -> [OptionCall] {
-        var calls: [OptionCall] = []
-        while index < words.count {
-            var at = index
-            var negated = false
-            if words[at] == "!" {
-                negated = true
-                at += 1
-            }
-            guard at < words.count, words[at].hasPrefix("--"), !Self.topLevel.contains(words[at]) else { break }
-            let name = words[at]
-            at += 1
-            var arguments: [String] = []
-            if let arity = OptionArity.known[name] {
-                guard at + arity <= words.count else { throw onError("\(arity) value(s) after \(name)") }
-                arguments = Array(words[at..<at + arity])
-                at += arity
-            } else {
-                while at < words.count, !words[at].hasPrefix("-"), words[at] != "!" {
-                    arguments.append(words[at])
-                    at += 1
+        var matches: [Match] = []
+        for piece in pieces {
+            switch piece {
+            case .match(let match):
+                matches.append(match)
+            case .module(let position):
+                let module = extensions[position]
+                if let parsed = MatchModules.parse(module: module.name, calls: module.calls) {
+                    matches += parsed
+                } else {
+                    let words = module.calls.flatMap(\.words)
+                    notes.append("match -m \(module.name) \(words.joined(separator: " ")) is not modelled")
+                    matches.append(Match(.unsupported(module: module.name, arguments: words)))
                 }
             }
-            calls.append(OptionCall(name: name, arguments: arguments, negated: negated))
-            index = at
         }
-        return calls
+        if let gotoChain { return (matches, .goto(gotoChain)) }
+        guard let target else { return (matches, .none) }
+        let calls = extensions[target].calls
+        let parsed = TargetParser.parse(name: extensions[target].name, calls: calls)
+        if case .unsupported = parsed {
+            notes.append("target -j \(extensions[target].name) \(calls.flatMap(\.words).joined(separator: " ")) is not modelled")
+        }
+        return (matches, parsed)
+    }
+
+    /// Reads one `--option args...` at `index` (its `!`, if any, already read).
+    mutating func readOption(negated: Bool, onError: (String) -> InputError) throws -> OptionCall {
+        let name = words[index]
+        var at = index + 1
+        var arguments: [String] = []
+        if let arity = OptionArity.known[name] {
+            guard at + arity <= words.count else { throw onError("\(arity) value(s) after \(name)") }
+            arguments = Array(words[at..<at + arity])
+            at += arity
+        } else {
+            while at < words.count, !words[at].hasPrefix("-"), words[at] != "!" {
+                arguments.append(words[at])
+                at += 1
+            }
+        }
+        index = at
+        return OptionCall(name: name, arguments: arguments, negated: negated)
     }
 }
 
@@ -138,7 +202,8 @@ enum OptionArity {
         "--persistent": 0, "--set-xmark": 1, "--set-mark": 1, "--and-mark": 1, "--or-mark": 1,
         "--xor-mark": 1, "--save-mark": 0, "--restore-mark": 0, "--nfmask": 1, "--ctmask": 1,
         "--mask": 1, "--reject-with": 1, "--log-prefix": 1, "--log-level": 1, "--notrack": 0,
-        "--nflog-group": 1, "--nflog-prefix": 1,
+        "--nflog-group": 1, "--nflog-prefix": 1, "--uid-owner": 1, "--gid-owner": 1, "--socket-exists": 0,
+        "--suppl-groups": 0, "--transparent": 0, "--nowildcard": 0, "--restore-skmark": 0, "--tcp-option": 1,
     ]
 }
 
@@ -146,7 +211,7 @@ enum OptionArity {
 enum ProtocolNames {
     static let numbers: [String: UInt8] = [
         "all": 0, "tcp": 6, "udp": 17, "icmp": 1, "sctp": 132, "ipv6-icmp": 58, "icmpv6": 58,
-        "gre": 47, "esp": 50, "ah": 51, "udplite": 136, "igmp": 2, "ipip": 4, "ipencap": 4,
+        "gre": 47, "dccp": 33, "esp": 50, "ah": 51, "udplite": 136, "igmp": 2, "ipip": 4, "ipencap": 4,
     ]
 
     static func number(_ text: String) -> UInt8? {

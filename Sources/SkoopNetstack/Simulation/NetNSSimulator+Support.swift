@@ -1,15 +1,22 @@
 import SkoopModel
 
 extension NetNSSimulator {
-    /// A netfilter context for `packet` with this netns's address types and interface addresses.
+    /// A netfilter context for `packet` with this netns's address types, interface addresses,
+    /// reverse-path lookup and sockets; `sourceMAC` is the previous hop's, when the caller knows it.
     func makeContext(_ packet: Packet, inInterface: String?, outInterface: String?, direction: FlowDirection,
-                     physdevIn: String?, physdevOut: String? = nil) -> PacketContext {
+                     physdevIn: String?, physdevOut: String? = nil, sourceMAC: String? = nil) -> PacketContext {
         var context = PacketContext(packet: packet, inInterface: inInterface, outInterface: outInterface,
                                     physdevIn: physdevIn, physdevOut: physdevOut,
                                     direction: direction == .request ? .original : .reply,
-                                    isFirstPacket: direction == .request,
+                                    isFirstPacket: direction == .request, sourceMAC: sourceMAC?.lowercased(),
                                     addressType: addressTypes, interfaceAddress: primaryAddress)
+        context.reversePath = NetfilterLookups.reversePath(router)
         context.replyWithoutRequest = replyWithoutRequest && direction == .reply
+        if info.socketsKnown {
+            let lookups = NetfilterLookups(sockets: info.sockets, addresses: Set(info.addresses.map(\.local)))
+            context.receivingSocket = lookups.receivingSocket
+            context.sendingSocket = lookups.sendingSocket
+        }
         return context
     }
 

@@ -115,9 +115,11 @@ public struct NetNSSimulator: Sendable {
     ///     port, the frame is bridged instead of routed.
     ///   - direction: request (the connection's original direction) or reply.
     ///   - bridgePort: finds the port of `bridge` leading to `address` (the caller knows the peers).
+    ///   - sourceMAC: the MAC address of the previous hop's interface, for the mac match (nil: unknown).
     public func process(_ packet: Packet, ingress: Ingress, l2Target: IPAddress? = nil,
                         direction: FlowDirection = .request,
-                        bridgePort: (_ bridge: String, _ address: IPAddress) -> String? = { _, _ in nil }) -> [NetNSDecision] {
+                        bridgePort: (_ bridge: String, _ address: IPAddress) -> String? = { _, _ in nil },
+                        sourceMAC: String? = nil) -> [NetNSDecision] {
         switch ingress {
         case .generated:
             return output(packet, direction: direction, bridgePort: bridgePort)
@@ -135,11 +137,12 @@ public struct NetNSSimulator: Sendable {
             }
             if let bridge = interface.master, info.interface(named: bridge)?.kind == "bridge",
                let target = l2Target, !info.owns(target) {
-                return bridged(packet, bridge: bridge, inPort: name, target: target, direction: direction, bridgePort: bridgePort)
+                return bridged(packet, bridge: bridge, inPort: name, target: target, direction: direction, bridgePort: bridgePort,
+                               sourceMAC: sourceMAC)
             }
             let routedIn = interface.master.flatMap { info.interface(named: $0)?.kind == "bridge" ? $0 : nil } ?? name
             return input(packet, iif: routedIn, physdevIn: routedIn == name ? nil : name, direction: direction,
-                         bridgePort: bridgePort)
+                         bridgePort: bridgePort, sourceMAC: sourceMAC)
         }
     }
 
@@ -147,9 +150,10 @@ public struct NetNSSimulator: Sendable {
 
     /// A packet arriving on `iif` and routed by this netns (PREROUTING, routing, INPUT or FORWARD).
     func input(_ packet: Packet, iif: String, physdevIn: String?, direction: FlowDirection,
-               bridgePort: (String, IPAddress) -> String?) -> [NetNSDecision] {
+               bridgePort: (String, IPAddress) -> String?, sourceMAC: String? = nil) -> [NetNSDecision] {
         var results: [NetNSDecision] = []
-        let context = makeContext(packet, inInterface: iif, outInterface: nil, direction: direction, physdevIn: physdevIn)
+        let context = makeContext(packet, inInterface: iif, outInterface: nil, direction: direction, physdevIn: physdevIn,
+                                  sourceMAC: sourceMAC)
         for pre in traverse(.prerouting, context) {
             var base = NetNSDecision(kind: .drop, packetIn: packet, packet: packet)
             base.absorb(pre)
@@ -305,7 +309,7 @@ public struct NetNSSimulator: Sendable {
 
     /// A frame bridged between two ports of `bridge` (br_netfilter runs FORWARD when enabled).
     func bridged(_ packet: Packet, bridge: String, inPort: String, target: IPAddress, direction: FlowDirection,
-                 bridgePort: (String, IPAddress) -> String?) -> [NetNSDecision] {
+                 bridgePort: (String, IPAddress) -> String?, sourceMAC: String? = nil) -> [NetNSDecision] {
         var base = NetNSDecision(kind: .drop, packetIn: packet, packet: packet)
         base.bridged = true
         guard let bridgeInterface = info.interface(named: bridge), bridgeInterface.isUp else {
@@ -326,7 +330,7 @@ public struct NetNSSimulator: Sendable {
             return [base]
         }
         let context = makeContext(packet, inInterface: bridge, outInterface: bridge, direction: direction,
-                                  physdevIn: inPort, physdevOut: outPort)
+                                  physdevIn: inPort, physdevOut: outPort, sourceMAC: sourceMAC)
         return leave(base, hooks: [.prerouting, .forward, .postrouting], context: context,
                      interface: bridge, nextHop: target, port: outPort, dropHook: .forward)
     }

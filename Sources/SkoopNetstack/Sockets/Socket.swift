@@ -21,6 +21,14 @@ public struct Socket: Hashable, Sendable {
     /// The owning processes as ss prints them (`users:((...))`), if known.
     public var process: String?
 
+    /// The owner's uid, when ss printed it (`uid:1337`, with `-e`).
+    public var uid: UInt32? {
+        guard let process, let range = process.hasPrefix("uid:") ? process.range(of: "uid:") : process.range(of: " uid:") else {
+            return nil
+        }
+        return UInt32(process[range.upperBound...].prefix { $0.isNumber })
+    }
+
     /// True for sockets that accept new connections (TCP LISTEN) or datagrams (UDP unconnected).
     public var isListening: Bool {
         switch proto {
