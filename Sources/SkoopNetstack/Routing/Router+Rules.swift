@@ -126,14 +126,13 @@ extension Router {
 
     /// The VRF device the packet's oif, else iif, is or belongs to (l3mdev_fib_rule_match).
     func l3mdevMaster(of query: RouteQuery) -> NetInterface? {
-        for name in [query.oif, query.iif].compactMap({ $0 }) {
-            guard let device = interfaces.first(where: { $0.name == name }) else { continue }
+        func vrf(of name: String?) -> NetInterface? {
+            guard let name, let device = interfaces.first(where: { $0.name == name }) else { return nil }
             if device.kind == "vrf" { return device }
-            if let master = device.master, let vrf = interfaces.first(where: { $0.name == master }), vrf.kind == "vrf" {
-                return vrf
-            }
+            guard let master = device.master else { return nil }
+            return interfaces.first { $0.name == master && $0.kind == "vrf" }
         }
-        return nil
+        return vrf(of: query.oif) ?? vrf(of: query.iif)
     }
 
     /// The table a matching rule looks the packet up in (an l3mdev rule: its VRF's).
