@@ -5,10 +5,21 @@ extension NetNSSimulator {
     /// (fib_validate_source): rp_filter (net.ipv4.conf.{all,IFACE}.rp_filter, the larger applies)
     /// or a source that is one of this netns's own addresses (unless accept_local). The loopback
     /// device is exempt: its packets keep the route they were sent with.
+    /// The packet is checked as the kernel routes it: after PREROUTING (its destination and mark),
+    /// with the source it arrived with (conntrack restores a reply's source only at POSTROUTING).
+    ///
+    /// A reply reaches this netns with conntrack's reverse NAT already applied by the caller, so its
+    /// source may be one this netns restored itself: replies are checked only when forwarded, by
+    /// rp_filter alone (as before local delivery was checked).
     /// - Parameter forwardedThrough: the interface a forwarded packet leaves through; nil for local delivery.
-    func sourceValidationProblem(_ packet: Packet, iif: String, forwardedThrough: String?) -> Suspicion? {
+    func sourceValidationProblem(_ decision: NetNSDecision, iif: String, forwardedThrough: String?,
+                                 direction: FlowDirection) -> Suspicion? {
+        var packet = decision.packet
+        packet.src = decision.packetIn.src
+        packet.sport = decision.packetIn.sport
         guard packet.src.family == .inet, iif != router.loopbackName,
               info.interface(named: iif)?.isLoopback != true else { return nil }
+        if direction == .reply, forwardedThrough == nil { return nil }
         let sysctls = info.sysctls
         func either(_ setting: String) -> Bool {
             sysctls.integer("net.ipv4.conf.all.\(setting)").map { $0 != 0 } == true
@@ -18,7 +29,7 @@ extension NetNSSimulator {
         let mode = ReversePathMode(rawValue: value) ?? (value > 0 ? .loose : .off)
         let validMark = either("src_valid_mark")
         let verdict = router.validateSource(
-            packet, arrivedOn: iif, forwardedThrough: forwardedThrough, mode: mode, acceptLocal: either("accept_local"),
+            packet, arrivedOn: iif, forwardedThrough: forwardedThrough, mode: mode, acceptLocal: direction == .reply || either("accept_local"),
             validMark: validMark, addressless: !info.addresses(on: iif).contains { $0.family == .inet })
         let purpose = forwardedThrough == nil ? "for local delivery" : "for forwarding"
         switch verdict {

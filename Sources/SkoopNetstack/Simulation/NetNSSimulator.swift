@@ -152,7 +152,7 @@ public struct NetNSSimulator: Sendable {
             base.noteUncertainty(of: route, in: info.id)
             switch route.outcome {
             case .local, .broadcast, .multicast:
-                if route.outcome != .multicast, let problem = sourceValidationProblem(pre.packet, iif: iif, forwardedThrough: nil) {
+                if route.outcome != .multicast, let problem = sourceValidationProblem(base, iif: iif, forwardedThrough: nil, direction: direction) {
                     results.append(base.dropped(problem))
                     continue
                 }
@@ -203,7 +203,7 @@ public struct NetNSSimulator: Sendable {
             return [base.dropped(Suspicion(level: .fatal, message: "Forwarding is off in \(info.id) (\(key) = 0): the packet can't be routed on.",
                                            evidence: "\(key) = 0", hint: "sysctl -w \(key)=1"))]
         }
-        if let problem = sourceValidationProblem(packet, iif: iif, forwardedThrough: route.oif) {
+        if let problem = sourceValidationProblem(base, iif: iif, forwardedThrough: route.oif, direction: direction) {
             return [base.dropped(problem)]
         }
         var results: [NetNSDecision] = []
