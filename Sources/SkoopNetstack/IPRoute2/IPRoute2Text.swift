@@ -42,17 +42,35 @@ extension PolicyRule: CustomStringConvertible {
             let value = "0x" + String(fwmark, radix: 16)
             words.append(fwmask == .max ? "fwmark \(value)" : "fwmark \(value)/0x" + String(fwmask, radix: 16))
         }
-        if let iif { words.append("iif \(iif)") }
-        if let oif { words.append("oif \(oif)") }
+        if let iif { words.append("iif \(iif)" + (iifDetached ? " [detached]" : "")) }
+        if let oif { words.append("oif \(oif)" + (oifDetached ? " [detached]" : "")) }
+        if let uidRange { words.append("uidrange \(uidRange.lowerBound)-\(uidRange.upperBound)") }
+        if let ipProtocol { words.append("ipproto " + IPProtocolName.name(ipProtocol)) }
+        if let sourcePorts { words.append("sport \(sourcePorts)") }
+        if let destinationPorts { words.append("dport \(destinationPorts)") }
+        if let tunnelID { words.append("tun_id \(tunnelID)") }
         switch action {
         case .lookup(let table): words.append("lookup \(table)")
+        case .lookupL3mdevTable: words.append("lookup [l3mdev-table]")
         case .goto(let target): words.append("goto \(target)")
         case .blackhole: words.append("blackhole")
         case .unreachable: words.append("unreachable")
         case .prohibit: words.append("prohibit")
         case .nop: words.append("nop")
+        case .unsupported(let text): words.append(text)
         }
         if let suppressPrefixLength { words.append("suppress_prefixlength \(suppressPrefixLength)") }
+        if let suppressInterfaceGroup { words.append("suppress_ifgroup \(suppressInterfaceGroup)") }
+        if let realms { words.append("realms \(realms)") }
+        if let installedBy { words.append("proto \(installedBy)") }
+        if let flowLabel {
+            let value = "0x" + String(flowLabel, radix: 16)
+            words.append(flowLabelMask == 0xfffff ? "flowlabel \(value)" : "flowlabel \(value)/0x" + String(flowLabelMask, radix: 16))
+        }
+        if let dscp {
+            words.append(dscpMask == 0x3f ? "dscp \(dscp)" : "dscp 0x" + String(dscp, radix: 16) + "/0x" + String(dscpMask, radix: 16))
+        }
+        words.append(contentsOf: unsupported)
         return words.joined(separator: " ")
     }
 }

@@ -37,6 +37,10 @@ public struct NetInterface: Hashable, Sendable {
     public var vxlan: VXLANInfo?
     /// Bridge settings, when `kind` is "bridge".
     public var bridge: BridgeInfo?
+    /// The interface group as printed ("default", a number or a name from /etc/iproute2/group).
+    public var group: String?
+    /// The routing table of a VRF device (`kind` "vrf").
+    public var vrfTable: UInt32?
 
     /// Makes an interface.
     public init(index: Int, name: String, kind: String? = nil, master: String? = nil, mtu: Int? = nil,
@@ -85,6 +89,7 @@ public struct NetInterface: Hashable, Sendable {
                   flags: try e.strings("flags"), linkType: try e.string("link_type"), address: try e.string("address"),
                   peerName: try e.string("link"), peerIndex: try e.int("link_index"),
                   peerNetnsID: try e.int("link_netnsid"), alias: try e.string("ifalias"))
+        group = try e.string("group")
         guard let info = try e.child("linkinfo") else { return }
         kind = try info.string("info_kind")
         slaveKind = try info.string("info_slave_kind")
@@ -95,6 +100,7 @@ public struct NetInterface: Hashable, Sendable {
         switch kind {
         case "vxlan": if let data { vxlan = try VXLANInfo(data) }
         case "bridge": if let data { bridge = try BridgeInfo(data) }
+        case "vrf": vrfTable = try data?.hex32("table")
         default: break
         }
     }

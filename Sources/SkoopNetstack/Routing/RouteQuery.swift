@@ -12,18 +12,49 @@ public struct RouteQuery: Hashable, Sendable {
     public var iif: String?
     /// An outgoing interface the sender insisted on (SO_BINDTODEVICE, `ip route get ... oif`).
     public var oif: String?
-    /// The TOS byte.
+    /// The TOS byte (DSCP and ECN).
     public var tos: UInt8
+    /// The IP protocol number (`ipproto` rules); nil when unknown.
+    public var ipProtocol: UInt8?
+    /// The source port (0 for protocols without ports); nil when unknown.
+    public var sourcePort: UInt16?
+    /// The destination port (0 for protocols without ports); nil when unknown.
+    public var destinationPort: UInt16?
+    /// The owner of the sending socket (`uidrange` rules), for a locally generated packet; nil when
+    /// unknown. A packet that arrived on an interface is looked up as uid 0, as the kernel does.
+    public var uid: UInt32?
+    /// The tunnel key (`tun_id` rules); nil lets the router decide: 0, unless the packet arrived
+    /// on a tunnel device that may carry one (then it is unknown).
+    public var tunnelID: UInt64?
+    /// The IPv6 flow label (`flowlabel` rules); nil when unknown.
+    public var flowLabel: UInt32?
 
     /// Makes a query.
     public init(destination: IPAddress, source: IPAddress? = nil, fwmark: UInt32 = 0, iif: String? = nil,
-                oif: String? = nil, tos: UInt8 = 0) {
+                oif: String? = nil, tos: UInt8 = 0, ipProtocol: UInt8? = nil, sourcePort: UInt16? = nil,
+                destinationPort: UInt16? = nil, uid: UInt32? = nil, tunnelID: UInt64? = nil, flowLabel: UInt32? = nil) {
         self.destination = destination
         self.source = source
         self.fwmark = fwmark
         self.iif = iif
         self.oif = oif
         self.tos = tos
+        self.ipProtocol = ipProtocol
+        self.sourcePort = sourcePort
+        self.destinationPort = destinationPort
+        self.uid = uid
+        self.tunnelID = tunnelID
+        self.flowLabel = flowLabel
+    }
+
+    /// The query for `packet`: its addresses (the source only when `keepingSource`), mark, protocol
+    /// and ports (0 for ICMP, whose flows carry none).
+    public init(packet: Packet, keepingSource: Bool = true, iif: String? = nil, oif: String? = nil) {
+        let isV6 = packet.dst.family == .inet6
+        self.init(destination: packet.dst, source: keepingSource ? packet.src : nil, fwmark: packet.mark, iif: iif,
+                  oif: oif, ipProtocol: packet.proto == .icmp && isV6 ? 58 : packet.proto.number,
+                  sourcePort: packet.proto.hasPorts ? packet.sport : 0,
+                  destinationPort: packet.proto.hasPorts ? packet.dport : 0)
     }
 
     /// True for a packet this netns sends itself.
@@ -92,6 +123,9 @@ public struct RouteResult: Hashable, Sendable, CustomStringConvertible {
     public var table: RouteTable?
     /// The route that matched.
     public var route: Route?
+    /// Why the answer may be wrong: rules whose selectors or actions the query or the collected data
+    /// could not decide (each was assumed not to match), naming the rule.
+    public var uncertainties: [String] = []
 
     /// Makes a result.
     public init(query: RouteQuery, outcome: RouteOutcome, branches: [RouteBranch] = [], source: IPAddress? = nil,
@@ -104,6 +138,9 @@ public struct RouteResult: Hashable, Sendable, CustomStringConvertible {
         self.table = table
         self.route = route
     }
+
+    /// True when a rule could not be decided (see `uncertainties`).
+    public var isUncertain: Bool { !uncertainties.isEmpty }
 
     /// The outgoing interface of the first branch.
     public var oif: String? { branches.first?.oif }

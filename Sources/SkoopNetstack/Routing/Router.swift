@@ -93,12 +93,29 @@ public struct Router: Sendable {
     public func lookup(_ query: RouteQuery, choosingSource: Bool) -> RouteResult {
         if let special = specialDestination(query) { return special }
         let rules = rules(for: query.destination.family)
+        var uncertainties: [String] = []
+        func finish(_ result: RouteResult) -> RouteResult {
+            var result = result
+            result.uncertainties = uncertainties
+            return result
+        }
         var index = 0
         var steps = 0
         while index < rules.count, steps <= rules.count * 2 {
             steps += 1
             let rule = rules[index]
-            guard matches(rule, query) else { index += 1; continue }
+            switch match(rule, query) {
+            case .no:
+                index += 1
+                continue
+            case .unknown(let reason):
+                // Both branches are not explored: the rule is assumed not to match, and the answer says so.
+                uncertainties.append("rule \"\(rule)\" may match (\(reason)); assumed not to")
+                index += 1
+                continue
+            case .yes:
+                break
+            }
             switch rule.action {
             case .goto(let target):
                 // Like the kernel: jump to the first rule with exactly that priority (only forward);
@@ -112,34 +129,37 @@ public struct Router: Sendable {
             case .nop:
                 index += 1
                 continue
-            case .blackhole: return RouteResult(query: query, outcome: .blackhole, rule: rule)
-            case .unreachable: return RouteResult(query: query, outcome: .unreachable, rule: rule)
-            case .prohibit: return RouteResult(query: query, outcome: .prohibit, rule: rule)
-            case .lookup(let table):
-                guard let found = fibLookup(table: table, query: query) else { index += 1; continue }
-                if found.route.type == .throw { index += 1; continue }
-                if let suppress = rule.suppressPrefixLength, Int(found.route.destination.length) <= suppress {
+            case .unsupported(let action):
+                uncertainties.append("rule \"\(rule)\" matches, but Skoop does not simulate its action \"\(action)\"; skipped")
+                index += 1
+                continue
+            case .blackhole: return finish(RouteResult(query: query, outcome: .blackhole, rule: rule))
+            case .unreachable: return finish(RouteResult(query: query, outcome: .unreachable, rule: rule))
+            case .prohibit: return finish(RouteResult(query: query, outcome: .prohibit, rule: rule))
+            case .lookup, .lookupL3mdevTable:
+                let table: RouteTable
+                switch tableToLookUp(rule, query) {
+                case .table(let chosen): table = chosen
+                case .unknown(let reason):
+                    uncertainties.append("rule \"\(rule)\" matches, but \(reason); skipped")
                     index += 1
                     continue
                 }
-                return result(for: found, table: table, rule: rule, query: query, choosingSource: choosingSource)
+                guard let found = fibLookup(table: table, query: query) else { index += 1; continue }
+                if found.route.type == .throw { index += 1; continue }
+                switch suppresses(rule, found) {
+                case .yes:
+                    index += 1
+                    continue
+                case .unknown(let reason):
+                    uncertainties.append("rule \"\(rule)\" may ignore its answer (\(reason)); assumed not to")
+                case .no:
+                    break
+                }
+                return finish(result(for: found, table: table, rule: rule, query: query, choosingSource: choosingSource))
             }
         }
-        return fallbackWithoutRoute(query)
-    }
-
-    /// True when every selector of `rule` holds for `query` (inverted by `not`).
-    func matches(_ rule: PolicyRule, _ query: RouteQuery) -> Bool {
-        var matched = true
-        let family = query.destination.family
-        let unspecified: IPAddress = family == .inet ? .v4(.any) : .v6(.any)
-        if let iif = rule.iif, iif != (query.iif ?? loopbackName) { matched = false }
-        if let oif = rule.oif, oif != query.oif { matched = false }
-        if let fwmark = rule.fwmark, (query.fwmark ^ fwmark) & rule.fwmask != 0 { matched = false }
-        if let source = rule.source, !source.contains(query.source ?? unspecified) { matched = false }
-        if let destination = rule.destination, !destination.contains(query.destination) { matched = false }
-        if rule.tos != 0, rule.tos != query.tos { matched = false }
-        return matched != rule.invert
+        return finish(fallbackWithoutRoute(query))
     }
 
     /// A route of a table with the next hops usable for this query.

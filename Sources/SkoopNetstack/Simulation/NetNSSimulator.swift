@@ -161,11 +161,15 @@ public struct NetNSSimulator: Sendable {
                 results.append(base.droppedBy(pre.verdict, hook: .prerouting))
                 continue
             }
-            let route = router.lookup(RouteQuery(destination: pre.packet.dst, source: pre.packet.src,
-                                                 fwmark: pre.packet.mark, iif: iif))
+            let route = router.lookup(RouteQuery(packet: pre.packet, iif: iif))
             base.routes.append(route.decision)
+            base.noteUncertainty(of: route, in: info.id)
             switch route.outcome {
             case .local, .broadcast, .multicast:
+                if route.outcome != .multicast, let problem = sourceValidationProblem(base, iif: iif, forwardedThrough: nil, direction: direction) {
+                    results.append(base.dropped(problem))
+                    continue
+                }
                 results += deliverLocally(base, context: pre.context, iif: iif, direction: direction, bridgePort: bridgePort)
             case .unicast:
                 results += forward(base, context: pre.context, route: route, iif: iif, direction: direction, bridgePort: bridgePort)
@@ -217,14 +221,8 @@ public struct NetNSSimulator: Sendable {
             return [base.dropped(Suspicion(level: .fatal, message: "Forwarding is off in \(info.id) (\(key) = 0): the packet can't be routed on.",
                                            evidence: "\(key) = 0", hint: "sysctl -w \(key)=1"))]
         }
-        if packet.src.family == .inet, let mode = info.sysctls.reversePathFilter(on: iif), mode > 0,
-           !router.reversePathCheck(packetSource: packet.src, arrivedOn: iif, destination: packet.dst,
-                                    mode: ReversePathMode(rawValue: mode) ?? .strict) {
-            return [base.dropped(Suspicion(
-                level: .critical,
-                message: "rp_filter drops the packet: the route back to \(packet.src) does not leave through \(iif) (asymmetric path).",
-                evidence: "net.ipv4.conf.{all,\(iif)}.rp_filter = \(mode)",
-                hint: "Make the return route symmetric, or set rp_filter to 2 (loose) on \(iif)."))]
+        if let problem = sourceValidationProblem(base, iif: iif, forwardedThrough: route.oif, direction: direction) {
+            return [base.dropped(problem)]
         }
         var results: [NetNSDecision] = []
         for branch in route.branches {
@@ -256,7 +254,7 @@ public struct NetNSSimulator: Sendable {
 
     /// A locally generated packet: routing, OUTPUT (DNAT may re-route), POSTROUTING.
     func output(_ packet: Packet, direction: FlowDirection, bridgePort: (String, IPAddress) -> String?) -> [NetNSDecision] {
-        let first = router.lookup(RouteQuery(destination: packet.dst, source: nil, fwmark: packet.mark))
+        let first = router.lookup(RouteQuery(packet: packet, keepingSource: false))
         var source = packet
         // A socket that didn't bind takes the route's preferred source.
         if source.src == source.dst || !info.owns(source.src), let chosen = first.source, direction == .request,
@@ -265,6 +263,7 @@ public struct NetNSSimulator: Sendable {
         }
         var base = NetNSDecision(kind: .drop, packetIn: source, packet: source)
         base.routes.append(first.decision)
+        base.noteUncertainty(of: first, in: info.id)
         guard first.outcome.delivers else { return [base.dropped(routeFailure(first))] }
         var results: [NetNSDecision] = []
         let context = makeContext(source, inInterface: nil, outInterface: first.oif, direction: direction, physdevIn: nil)
@@ -278,8 +277,9 @@ public struct NetNSSimulator: Sendable {
             var route = first
             if out.packet.dst != source.dst || out.packet.mark != source.mark {
                 // DNAT or a mark changed the destination: the kernel routes again.
-                route = router.lookup(RouteQuery(destination: out.packet.dst, source: out.packet.src, fwmark: out.packet.mark))
+                route = router.lookup(RouteQuery(packet: out.packet))
                 decision.routes.append(route.decision)
+                decision.noteUncertainty(of: route, in: info.id)
             }
             switch route.outcome {
             case .local, .broadcast, .multicast:
