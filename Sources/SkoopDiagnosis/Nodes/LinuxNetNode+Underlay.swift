@@ -84,4 +84,13 @@ extension LinuxNetNode {
             evidence: "net.bridge.bridge-nf-call-iptables = \(value)",
             hint: "sysctl -w net.bridge.bridge-nf-call-iptables=1 (kube-proxy needs it for backends on the client's bridge).")
     }
+
+    /// The source MAC of a frame that arrived over `link`: the sending interface's address in the
+    /// previous hop's collected netns (its tunnel device for a decapsulated packet); nil when the
+    /// sender was not collected (a mac match is then uncertain). Through a bridge the frame may
+    /// have been switched rather than routed, keeping the first sender's MAC: unknown too.
+    func senderMAC(of link: Link, interface: String?) -> String? {
+        guard let interface, link.type != .bridge, let sender = network.netns(of: link.source) else { return nil }
+        return sender.interface(named: interface)?.address
+    }
 }

@@ -56,7 +56,8 @@ struct LinuxNetNode: NetNodeAction {
                                suspicions: suspicions + [Suspicion(level: .warning, message: "The link into \(hop.id) names no interface.")])
         }
         var decisions = simulator.process(packet, ingress: .interface(ingress), l2Target: l2Target,
-                                          direction: link.direction, bridgePort: bridgePort)
+                                          direction: link.direction, bridgePort: bridgePort,
+                                          sourceMAC: senderMAC(of: link, interface: link.sourceAttributes["if"]))
         // VXLAN: a UDP datagram delivered to a vxlan device's port is decapsulated and the inner
         // packet arrives on that device.
         var expanded: [NetNSDecision] = []
@@ -74,7 +75,8 @@ struct LinuxNetNode: NetNodeAction {
                 // The decapsulated packet is routed by this netns: conntrack sees it.
                 let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link) : inner
                 expanded += simulator.process(innerPacket, ingress: .interface(device.name), l2Target: nil,
-                                              direction: link.direction, bridgePort: bridgePort)
+                                              direction: link.direction, bridgePort: bridgePort,
+                                              sourceMAC: senderMAC(of: link, interface: link.sourceAttributes["vxlan"]))
             } else {
                 expanded.append(decision)
             }
