@@ -41,7 +41,10 @@ public struct DiagnosisSession: Sendable {
             throw DiagnosisSetupError(description: "-d/--dst: \(error.message)")
         }
         let family = DiagnosisSession.family(of: destination, source: source)
-        guard let destinationAddress = destination.address(family: family) else {
+        // An address given as such stays the destination: a LoadBalancer IP or externalIP is
+        // handled by kube-proxy's rules for that address, not by its ClusterIP's.
+        guard let destinationAddress = DiagnosisSession.queriedAddress(query.dst).flatMap({ $0.family == family ? $0 : nil })
+                ?? destination.address(family: family) else {
             throw DiagnosisSetupError(description: "-d/--dst: \(destination) has no \(family == .inet ? "IPv4" : "IPv6") address")
         }
         if query.proto != .icmp && query.dport == 0 {
@@ -50,6 +53,7 @@ public struct DiagnosisSession: Sendable {
         destinationEndpoint = Endpoint(ip: destinationAddress, type: destination.endpointType, port: query.dport)
         network.intendedDestinations = DiagnosisSession.intendedDestinations(
             of: destination, endpoint: destinationEndpoint, proto: query.proto, network: network)
+        try DiagnosisSession.applyEntryOptions(query, source: source, to: &network)
         self.network = network
         let sourceHop: Hop
         switch source {

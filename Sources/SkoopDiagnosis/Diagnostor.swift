@@ -11,17 +11,27 @@ public struct DiagnosisQuery: Hashable, Sendable, CustomStringConvertible {
     public var dport: UInt16
     /// Transport protocol.
     public var proto: TransportProtocol
+    /// The node where traffic from outside the cluster enters it (--via-node).
+    public var viaNode: String?
+    /// The source address on a source node (--src-ip), e.g. 127.0.0.1 or a LoadBalancer IP.
+    public var sourceIP: IPAddress?
 
     /// Makes a query.
-    public init(src: String, dst: String, dport: UInt16, proto: TransportProtocol = .tcp) {
+    public init(src: String, dst: String, dport: UInt16, proto: TransportProtocol = .tcp,
+                viaNode: String? = nil, sourceIP: IPAddress? = nil) {
         self.src = src
         self.dst = dst
         self.dport = dport
         self.proto = proto
+        self.viaNode = viaNode
+        self.sourceIP = sourceIP
     }
 
     public var description: String {
-        proto == .icmp ? "\(src) -> \(dst) icmp" : "\(src) -> \(dst):\(dport)/\(proto.rawValue)"
+        var text = proto == .icmp ? "\(src) -> \(dst) icmp" : "\(src) -> \(dst):\(dport)/\(proto.rawValue)"
+        if let sourceIP { text += " from \(sourceIP)" }
+        if let viaNode { text += " via node/\(viaNode)" }
+        return text
     }
 }
 

@@ -18,6 +18,14 @@ struct QueryOptions: ParsableArguments {
     @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
     var proto: String = "tcp"
 
+    @Option(name: .customLong("via-node"),
+            help: "External traffic enters the cluster at this node (NodePort, LoadBalancer IP, externalIP from outside).")
+    var viaNode: String?
+
+    @Option(name: .customLong("src-ip"),
+            help: "With -s node/NAME: the address that node sends from (e.g. 127.0.0.1, or a LoadBalancer IP).")
+    var srcIP: String?
+
     var transport: TransportProtocol? {
         TransportProtocol(rawValue: proto.lowercased()).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
     }
@@ -26,12 +34,16 @@ struct QueryOptions: ParsableArguments {
         guard transport != nil else {
             throw ValidationError("--protocol: expected tcp, udp or icmp, found \"\(proto)\"")
         }
+        if let srcIP, IPAddress(srcIP) == nil {
+            throw ValidationError("--src-ip: expected an IP address such as 127.0.0.1, found \"\(srcIP)\"")
+        }
     }
 
     /// The query, when both ends are given.
     var query: DiagnosisQuery? {
         guard let src, let dst, let transport else { return nil }
-        return DiagnosisQuery(src: src, dst: dst, dport: dport, proto: transport)
+        return DiagnosisQuery(src: src, dst: dst, dport: dport, proto: transport, viaNode: viaNode,
+                              sourceIP: srcIP.flatMap { IPAddress($0) })
     }
 }
 

@@ -96,6 +96,10 @@ public struct Network: Sendable {
     /// The hops where serving the flow counts (the named pod or node, a Service's backends);
     /// nil when any host that accepts the packet is the destination (an address no object owns).
     public var intendedDestinations: Set<Hop>?
+    /// The node where the flow, coming from outside the cluster, enters it (--via-node).
+    public var entryNode: String?
+    /// The source address a source node uses instead of its primary one (--src-ip).
+    public var sourceAddressOverride: IPAddress?
 
     /// Makes a network; the service network is found from the snapshot unless given.
     public init(collector: CollectorManager, plugin: any Plugin, proxyMode: String, infraShim: any InfraShim,
@@ -122,6 +126,17 @@ public struct Network: Sendable {
             return Hop(type: .node, id: node.name)
         }
         return Hop(type: .external, id: address.description)
+    }
+
+    /// The interface of `node`'s host netns where a packet from the underlay for `packet.dst`
+    /// arrives: the one holding that address, else the node's first global address's.
+    public func ingressInterface(of node: String, for packet: Packet) -> String? {
+        guard let host = try? collector.netns(node: node, id: "host") else { return nil }
+        return host.addresses.first(where: { $0.local == packet.dst })?.interface
+            ?? cluster.node(named: node)?.primaryIP(family: packet.dst.family).flatMap { ip in
+                host.addresses.first { $0.local == ip }?.interface
+            }
+            ?? host.addresses.first(where: { $0.family == packet.dst.family && $0.scope == .global })?.interface
     }
 
     /// The collected node whose host netns holds `address`.

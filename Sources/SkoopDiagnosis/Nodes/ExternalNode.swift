@@ -11,6 +11,14 @@ struct ExternalNode: NetNodeAction {
         let source = address ?? destination.ip
         let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort, dst: destination.ip,
                             dport: proto == .icmp ? 0 : destination.port, proto: proto)
+        if let entry = network.entryNode {
+            // --via-node: the network hands the packet to that node, destination unchanged.
+            var link = Link(type: .external, source: hop, destination: Hop(type: .node, id: entry), action: .send,
+                            packet: packet, sourceAttributes: ["nexthop": entry],
+                            destinationAttributes: network.ingressInterface(of: entry, for: packet).map { ["if": $0] } ?? [:])
+            link.assumptions = ["not a collected host: that the network delivers its packet for \(packet.dst) to node \(entry) is assumed (--via-node)."]
+            return NodeOutcome(transmissions: [Transmission(link: link)])
+        }
         let next = network.infraShim.nextHop(for: packet, gateway: nil, network: network)
         var link = Link(type: .external, source: hop, destination: Hop(type: .infra, id: "network"), action: .send,
                         packet: packet, sourceAttributes: ["nexthop": next.id])
@@ -82,11 +90,10 @@ struct InfraNode: NetNodeAction {
 
     func receive(_ link: Link) -> NodeOutcome {
         let packet = link.packet
+        if link.direction == .request, let balanced = loadBalanced(packet) { return balanced }
         let next = network.infraShim.nextHop(for: packet, gateway: IPAddress(hop.id.split(separator: " ").last ?? ""), network: network)
         var destinationAttributes: LinkAttributes = [:]
-        if next.type == .node, let host = try? network.collector.netns(node: next.id, id: "host"),
-           let interface = host.addresses.first(where: { $0.local == packet.dst })?.interface
-            ?? host.addresses.first(where: { $0.family == packet.dst.family && $0.scope == .global })?.interface {
+        if next.type == .node, let interface = network.ingressInterface(of: next.id, for: packet) {
             destinationAttributes["if"] = interface
         }
         let type: LinkType = next.type == .external ? .external : .infra
@@ -95,5 +102,41 @@ struct InfraNode: NetNodeAction {
                            direction: link.direction)
         forward.assumptions = network.infraShim.assumptions(for: packet, at: hop, next: next)
         return NodeOutcome(transmissions: [Transmission(link: forward)], suspicions: network.infraShim.suspicions(for: packet))
+    }
+
+    /// A packet for a LoadBalancer ingress IP: the cloud's load balancer hands it, destination
+    /// unchanged and source preserved, to every Ready node (externalTrafficPolicy Cluster), or to
+    /// the nodes with a ready local endpoint (Local: what its health check on healthCheckNodePort
+    /// decides); one branch per node.
+    func loadBalanced(_ packet: Packet) -> NodeOutcome? {
+        guard let frontend = network.cluster.serviceFrontend(ip: packet.dst, port: packet.dport, protocol: packet.proto),
+              frontend.kind == .loadBalancer else { return nil }
+        let service = frontend.service
+        let local = service.externalTrafficPolicy == .local
+        let readyEndpointNodes = Set(network.cluster.backends(of: service, port: frontend.port)
+            .filter(\.endpoint.ready).compactMap(\.endpoint.nodeName))
+        let nodes = network.cluster.nodes.filter { node in
+            node.isReady != false && (!local || readyEndpointNodes.contains(node.name))
+        }.map(\.name).sorted()
+        guard !nodes.isEmpty else {
+            return NodeOutcome(
+                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
+                                                        packet: packet, direction: .request))],
+                suspicions: [Suspicion(
+                    level: .fatal,
+                    message: "The load balancer of svc/\(service.qualifiedName) has no node to send \(packet.dst) to: "
+                        + (local ? "externalTrafficPolicy is Local and no Ready node runs a ready endpoint." : "no node is Ready."),
+                    evidence: "ready endpoints on: \(readyEndpointNodes.sorted().joined(separator: ", "))")])
+        }
+        let rule = local ? "nodes with a ready local endpoint (externalTrafficPolicy Local: its health check on healthCheckNodePort)"
+            : "every Ready node (externalTrafficPolicy Cluster)"
+        return NodeOutcome(transmissions: nodes.map { node in
+            var link = Link(type: .infra, source: hop, destination: Hop(type: .node, id: node), action: .forward, packet: packet,
+                            sourceAttributes: ["nexthop": node, "lb": service.qualifiedName],
+                            destinationAttributes: network.ingressInterface(of: node, for: packet).map { ["if": $0] } ?? [:],
+                            probability: 1 / Double(nodes.count), direction: .request)
+            link.assumptions = ["the load balancer of svc/\(service.qualifiedName) (not collected) is assumed to send \(packet.dst) to \(rule), destination unchanged, source preserved."]
+            return Transmission(link: link)
+        })
     }
 }

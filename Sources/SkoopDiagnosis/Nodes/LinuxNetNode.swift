@@ -19,7 +19,8 @@ struct LinuxNetNode: NetNodeAction {
 
     func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
         let family = destination.ip.family
-        let source = pod?.ip(family: family)
+        let source = (pod == nil ? network.sourceAddressOverride.flatMap { $0.family == family ? $0 : nil } : nil)
+            ?? pod?.ip(family: family)
             ?? network.cluster.node(named: node)?.primaryIP(family: family)
             ?? info.routableAddresses.first { $0.family == family }
             ?? destination.ip
