@@ -18,10 +18,10 @@ struct ScreenTests {
             "  │   └─▸ ✔ served at pod default/web-0  i INFO",
             "  └─▸ [vxlan] node node-b DNAT p=0.50  ✖ FATAL",
             "    └─▸ ✖ dropped at node node-b  ✖ FATAL",
-            "",
+            // The tree takes the rows it needs (at least 30%), the detail pane the rest.
+            "── detail (tab) ────────────────────────────────────────────────────────────────",
         ])
-        #expect(lines[14] == "── detail (tab) ────────────────────────────────────────────────────────────────")
-        #expect(lines[15] == " pod default/web-0")
+        #expect(lines[10] == " pod default/web-0")
         #expect(lines[23] == "n/space next step  p/bksp step back  N/r run to end  i rules of hop  ? help")
     }
 
@@ -62,7 +62,7 @@ struct ScreenTests {
         let narrow = state.render(size: Size(columns: 10, rows: 5))
         #expect(narrow.lines[0] == "too small:" && narrow.lines[1] == "need 20x8")
         let smallest = state.render(size: Size(columns: 20, rows: 8))
-        #expect(smallest.lines[0].hasPrefix(" Skoop │ demo"))
+        #expect(smallest.lines[0].hasSuffix("│ 1/1+"), "the step counter outlasts the names")
         #expect(smallest.lines[2] == "▸ pod default/client")
         #expect(state.render(size: Size(columns: 0, rows: 0)).lines.isEmpty)
     }
@@ -159,15 +159,28 @@ struct ScreenTests {
         #expect(found)
         let copy = state.press(.char("y"))
         #expect(copy == [.copy(state.copiedTextForTest)])
-        guard case .export(let report) = state.press(.char("e")).first else {
-            Issue.record("e did not export")
+        // e asks for the file first: the default is shown and editable, enter accepts.
+        #expect(state.press(.char("e")).isEmpty)
+        #expect(state.prompt?.text == "skoop-report.txt")
+        #expect(state.screenLines[23].hasPrefix("export report to (enter writes, esc cancels): skoop-report.txt_"))
+        state.press(.backspace, .backspace, .backspace)
+        state.type("md")
+        guard case .export(let path, let report) = state.press(.enter).first else {
+            Issue.record("enter did not export")
             return
         }
+        #expect(path == "skoop-report.md")
+        #expect(state.prompt == nil)
         let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0...3] == ["Skoop diagnosis — demo", "query: default/client → svc/default/web:80/tcp", "steps: 5/5", "verdict: partial"])
         #expect(report.contains("after  10.244.1.5:40000 > 10.244.2.8:8080 tcp  DNAT"))
         #expect(report.contains("fatal node node-b: a FORWARD rule drops traffic to backend default/web-1 (10.244.2.8:8080)"))
         #expect(!report.contains("\u{1B}"))
+        // esc cancels without writing; the edited path is offered next time.
+        state.press(.char("e"))
+        #expect(state.prompt?.text == "skoop-report.md")
+        #expect(state.press(.escape).isEmpty)
+        #expect(state.prompt == nil && state.message?.text == "export cancelled")
     }
 
     @Test func mouseClickSelectsATreeRow() {

@@ -19,8 +19,11 @@ public struct TUIQuery: Hashable, Sendable, CustomStringConvertible {
         self.proto = proto
     }
 
-    public var description: String {
-        proto == .icmp ? "\(src) → \(dst) icmp" : "\(src) → \(dst):\(port)/\(proto.rawValue)"
+    public var description: String { text(arrow: "→") }
+
+    /// The query with a chosen arrow between its ends ("->" on ASCII terminals).
+    public func text(arrow: String) -> String {
+        proto == .icmp ? "\(src) \(arrow) \(dst) icmp" : "\(src) \(arrow) \(dst):\(port)/\(proto.rawValue)"
     }
 }
 
@@ -44,8 +47,8 @@ public enum Effect: Hashable, Sendable {
     case quit
     /// Put this text on the clipboard (OSC 52 and/or a file).
     case copy(String)
-    /// Save this plain-text report.
-    case export(String)
+    /// Save this plain-text report to a file (the path as the user accepted it).
+    case export(path: String, report: String)
     /// Start a new diagnosis; the caller makes a driver and calls `TUIState.begin(query:driver:)`.
     case startDiagnosis(TUIQuery)
 }
