@@ -106,9 +106,33 @@ struct ScreenTests {
         #expect(try TUICommand.parse("  diag 10.0.0.1 10.0.0.2 53 UDP ") ==
             .diagnose(TUIQuery(src: "10.0.0.1", dst: "10.0.0.2", port: 53, proto: .udp)))
         #expect(try TUICommand.parse("q") == .quit)
-        #expect(throws: TUICommandError("PORT must be 0-65535, found \"http\"")) { try TUICommand.parse("diag a b http") }
-        #expect(throws: TUICommandError("PROTO must be tcp, udp or icmp, found \"sctp\"")) { try TUICommand.parse("diag a b 1 sctp") }
-        #expect(throws: TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp]")) { try TUICommand.parse("diag a b") }
+        #expect(throws: TUICommandError("PORT must be 0-65535, found \"80000\"")) { try TUICommand.parse("diag a/b c/d 80000") }
+        #expect(throws: TUICommandError("expected PORT (0-65535) or PROTO (tcp, udp, icmp), found \"http\"")) {
+            try TUICommand.parse("diag a/b c/d http")
+        }
+        #expect(throws: TUICommandError("expected PORT (0-65535) or PROTO (tcp, udp, icmp), found \"sctp\"")) {
+            try TUICommand.parse("diag a/b c/d 1 sctp")
+        }
+        #expect(throws: TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp], or :diag SRC DST icmp")) { try TUICommand.parse("diag a") }
+        // The port is needed for tcp and udp only.
+        #expect(throws: TUICommandError("a port 1-65535 is needed for tcp (only icmp goes without one)")) {
+            try TUICommand.parse("diag a/b c/d")
+        }
+        #expect(throws: TUICommandError("a port 1-65535 is needed for udp (only icmp goes without one)")) {
+            try TUICommand.parse("diag a/b c/d 0 udp")
+        }
+        #expect(try TUICommand.parse("diag default/client default/web-0 icmp") ==
+            .diagnose(TUIQuery(src: "default/client", dst: "default/web-0", port: 0, proto: .icmp)))
+        // The forms of SRC and DST are checked, and the message lists them.
+        #expect(throws: TUICommandError("DST: expected an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME; "
+                                        + "\"10.244.1.2/32\" is an address prefix: give one address, e.g. 10.244.1.2")) {
+            try TUICommand.parse("diag default/client 10.244.1.2/32 80")
+        }
+        #expect(throws: TUICommandError("SRC: expected an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME, found \"svc/default/web/x\"")) {
+            try TUICommand.parse("diag svc/default/web/x default/web-0 80")
+        }
+        #expect(try TUICommand.parse("diag node/node1 [fd00::1] 80") ==
+            .diagnose(TUIQuery(src: "node/node1", dst: "[fd00::1]", port: 80)))
         #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :q, :help)")) { try TUICommand.parse("frob") }
     }
 
@@ -131,9 +155,9 @@ struct ScreenTests {
         #expect(effects == [.startDiagnosis(TUIQuery(src: "default/client", dst: "default/web-1", port: 8080))])
         #expect(state.commandLine == nil)
         state.press(.char(":"))
-        state.type("diag x y z")
+        state.type("diag x/a y/b 99999")
         #expect(state.press(.enter) == [])
-        #expect(state.message == StatusMessage(text: "PORT must be 0-65535, found \"z\"", isError: true))
+        #expect(state.message == StatusMessage(text: "PORT must be 0-65535, found \"99999\"", isError: true))
         state.press(.char(":"), .char("q"))
         #expect(state.press(.enter) == [.quit])
         #expect(state.press(.char("q")) == [.quit])
