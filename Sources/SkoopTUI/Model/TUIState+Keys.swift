@@ -143,8 +143,19 @@ extension TUIState {
                 detailTop = max(0, detailTop + max(-1_000_000, min(1_000_000, delta)))
             }
         case .rules:
-            let count = rules?.rows.count ?? 0
-            rules?.cursor.move(by: delta, count: count)
+            guard var browser = rules else { return }
+            browser.cursor.move(by: delta, count: browser.rows.count)
+            // Headings are not rules: step past them, the way the move went (or back when at the end).
+            let direction = delta < 0 ? -1 : 1
+            for step in [direction, -direction] {
+                var position = browser.cursor.selection
+                while browser.rows.indices.contains(position), case .heading = browser.rows[position] { position += step }
+                if browser.rows.indices.contains(position) {
+                    browser.cursor.selection = position
+                    break
+                }
+            }
+            rules = browser
         case .suspicions:
             suspicionCursor.move(by: delta, count: suspicionRows.count)
         }

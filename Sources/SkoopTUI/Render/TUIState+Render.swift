@@ -4,6 +4,7 @@ extension TUIState {
     /// Draws the current screen into a grid of `size`.
     public func render(size: Size) -> CellGrid {
         var grid = CellGrid(size: size)
+        grid.asciiOnly = glyphs.asciiOnly
         guard size.columns >= MainLayout.minimum.columns, size.rows >= MainLayout.minimum.rows else {
             // Two short lines so the message survives even a 10x5 terminal.
             grid.put("too small:", row: 0, column: 0, style: CellStyle(.error, bold: true))

@@ -15,9 +15,11 @@ extension TUIState {
     }
 
     func drawStart(into grid: inout CellGrid) {
-        let back = query == nil ? "" : " (esc: back to the diagnosis)"
-        grid.put("Pick a query and press enter, or type :diag SRC DST PORT [PROTO]" + back, row: 2, column: 1,
+        grid.put("Pick a query and press enter, or type :diag SRC DST PORT [PROTO]", row: 2, column: 1,
                  style: CellStyle(.accent, bold: true))
+        if let query {
+            grid.put("esc: back to " + query.text(arrow: glyphs.arrow), row: 3, column: 1, style: CellStyle(.dim))
+        }
         if suggestions.isEmpty {
             grid.put("(no suggested queries for this snapshot)", row: 4, column: 1, style: CellStyle(.dim))
             return
