@@ -268,3 +268,28 @@ struct DailyUseTests {
         #expect(bottom.contains("e.g. 10.244.1.2"))
     }
 }
+
+@Suite("TUI escape sequences curses did not decode")
+struct EscapeSequenceTests {
+    @Test func cursorAndEditingKeysOfAMismatchedTerm() {
+        #expect(EscapeSequence.keys(after: "[1~") == [.home], "tmux's Home under TERM=xterm-256color")
+        #expect(EscapeSequence.keys(after: "[4~") == [.end])
+        #expect(EscapeSequence.keys(after: "OH") == [.home])
+        #expect(EscapeSequence.keys(after: "[5~") == [.pageUp])
+        #expect(EscapeSequence.keys(after: "[1;5C") == [.right])
+        #expect(EscapeSequence.keys(after: "[Z") == [.backTab])
+        #expect(EscapeSequence.keys(after: "[200~").isEmpty, "a sequence the TUI does not use is dropped, not typed")
+        #expect(EscapeSequence.keys(after: "") == [.escape])
+        #expect(EscapeSequence.keys(after: "x") == [.escape, .char("x")])
+    }
+
+    @Test func sequencesEndAtTheirFinalCharacter() {
+        #expect(EscapeSequence.isIncomplete(""))
+        #expect(EscapeSequence.isIncomplete("["))
+        #expect(EscapeSequence.isIncomplete("[1"))
+        #expect(!EscapeSequence.isIncomplete("[1~"))
+        #expect(EscapeSequence.isIncomplete("O"))
+        #expect(!EscapeSequence.isIncomplete("OH"))
+        #expect(!EscapeSequence.isIncomplete("x"))
+    }
+}

@@ -70,7 +70,7 @@ keys Home 2>/dev/null || true
 keys l;            check "expanding a hop shows its packet" "packet"
 keys '?';          check "help overlay" "any key closes"
 keys x
-keys '/' 'node2' Enter
+keys '/' 'dropped at node node2' Enter
 keys i;            check "rules browser" "Netfilter trace at"
 check "the dropping rule is in the trace" "-A FORWARD -d 10.244.2.2/32"
 keys a;            check "whole ruleset view" "Ruleset of"
