@@ -293,3 +293,13 @@ struct EscapeSequenceTests {
         #expect(!EscapeSequence.isIncomplete("x"))
     }
 }
+
+extension DailyUseTests {
+    @Test func searchMatchesTheRowAsShown() {
+        var state = demoState()
+        state.press(.char("r"), .char("/"))
+        state.type("dropped at node")
+        state.press(.enter)
+        #expect(state.treeText[state.selectedTreeIndex] == "    └─▸ ✖ dropped at node node-b  ✖ FATAL")
+    }
+}

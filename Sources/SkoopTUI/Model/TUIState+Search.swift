@@ -72,13 +72,14 @@ extension TUIState {
     }
 
     /// Searchable text per row of the current list (nil: not selectable). A hop matches by its
-    /// name and by what its detail shows: packets (addresses, ports), routes, rules, suspicions.
+    /// row's text and by what its detail shows: packets (addresses, ports), routes, rules, suspicions.
     private func searchTexts() -> [String?] {
         switch screen {
         case .main:
             rows.map { row in
                 row.key.map { key in
-                    detailLines(for: key, includeTitle: true).map(plainText).joined(separator: "\n")
+                    ([treeLine(row, selected: false)] + detailLines(for: key, includeTitle: true))
+                        .map(plainText).joined(separator: "\n")
                 }
             }
         case .rules: rules.map { browser in browser.rows.map { browser.text(of: $0) } } ?? []
