@@ -303,3 +303,13 @@ extension DailyUseTests {
         #expect(state.treeText[state.selectedTreeIndex] == "    └─▸ ✖ dropped at node node-b  ✖ FATAL")
     }
 }
+
+extension DailyUseTests {
+    @Test func theExportPromptKeepsItsLabelAndTheEndOfALongPath() {
+        var state = demoState(size: Size(columns: 40, rows: 12))
+        state.press(.char("r"), .char("e"))
+        state.type("/a/rather/long/directory/name")
+        #expect(state.screenLines[11].hasPrefix("export report to: "))
+        #expect(state.screenLines[11].hasSuffix("long/directory/name_"))
+    }
+}

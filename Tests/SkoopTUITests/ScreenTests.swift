@@ -186,7 +186,7 @@ struct ScreenTests {
         // e asks for the file first: the default is shown and editable, enter accepts.
         #expect(state.press(.char("e")).isEmpty)
         #expect(state.prompt?.text == "skoop-report.txt")
-        #expect(state.screenLines[23].hasPrefix("export report to (enter writes, esc cancels): skoop-report.txt_"))
+        #expect(state.screenLines[23] == "export report to: skoop-report.txt_  enter writes, esc cancels")
         state.press(.backspace, .backspace, .backspace)
         state.type("md")
         guard case .export(let path, let report) = state.press(.enter).first else {

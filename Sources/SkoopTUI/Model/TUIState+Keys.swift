@@ -84,7 +84,7 @@ extension TUIState {
                 post("no diagnosis to export", isError: true)
                 return []
             }
-            prompt = Prompt(label: "export report to (enter writes, esc cancels): ", text: exportPath, purpose: .exportPath)
+            prompt = Prompt(label: "export report to: ", text: exportPath, purpose: .exportPath)
         }
         return []
     }

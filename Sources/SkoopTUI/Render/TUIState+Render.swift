@@ -100,10 +100,15 @@ extension TUIState {
     private func drawStatus(into grid: inout CellGrid) {
         let row = grid.size.rows - 1
         if let prompt {
-            let line: StyledLine = [Span(prompt.label, CellStyle(.accent, bold: true)), Span(prompt.text), Span("_", CellStyle(.dim))]
-            // The end of a long answer stays in view: that is where the typing happens.
-            let overflow = max(0, TextLayout.width(of: line) - grid.size.columns)
-            grid.put(TextLayout.dropping(overflow, from: line), row: row, column: 0)
+            // The label stays; of a long answer the end stays in view, where the typing happens.
+            let used = grid.put(prompt.label, row: row, column: 0, style: CellStyle(.accent, bold: true))
+            let answer: StyledLine = [Span(prompt.text), Span("_", CellStyle(.dim))]
+            let overflow = max(0, TextLayout.width(of: answer) - (grid.size.columns - used))
+            let typed = grid.put(TextLayout.dropping(overflow, from: answer), row: row, column: used)
+            let keys = "  enter writes, esc cancels"
+            if used + typed + keys.count <= grid.size.columns {
+                grid.put(keys, row: row, column: used + typed, style: CellStyle(.dim))
+            }
             return
         }
         if let commandLine {
