@@ -1,3 +1,4 @@
+import Foundation
 import SkoopModel
 import SkoopCollector
 import SkoopDiagnosis
@@ -266,41 +267,6 @@ struct DailyUseTests {
         let bottom = state.screenLines.suffix(5).joined(separator: " ")
         #expect(bottom.contains("svc/NAMESPACE/NAME"))
         #expect(bottom.contains("e.g. 10.244.1.2"))
-    }
-}
-
-@Suite("TUI escape sequences curses did not decode")
-struct EscapeSequenceTests {
-    @Test func cursorAndEditingKeysOfAMismatchedTerm() {
-        #expect(EscapeSequence.keys(after: "[1~") == [.home], "tmux's Home under TERM=xterm-256color")
-        #expect(EscapeSequence.keys(after: "[4~") == [.end])
-        #expect(EscapeSequence.keys(after: "OH") == [.home])
-        #expect(EscapeSequence.keys(after: "[5~") == [.pageUp])
-        #expect(EscapeSequence.keys(after: "[1;5C") == [.right])
-        #expect(EscapeSequence.keys(after: "[Z") == [.backTab])
-        #expect(EscapeSequence.keys(after: "[200~").isEmpty, "a sequence the TUI does not use is dropped, not typed")
-        #expect(EscapeSequence.keys(after: "") == [.escape])
-        #expect(EscapeSequence.keys(after: "x") == [.escape, .char("x")])
-    }
-
-    @Test func sequencesEndAtTheirFinalCharacter() {
-        #expect(EscapeSequence.isIncomplete(""))
-        #expect(EscapeSequence.isIncomplete("["))
-        #expect(EscapeSequence.isIncomplete("[1"))
-        #expect(!EscapeSequence.isIncomplete("[1~"))
-        #expect(EscapeSequence.isIncomplete("O"))
-        #expect(!EscapeSequence.isIncomplete("OH"))
-        #expect(!EscapeSequence.isIncomplete("x"))
-    }
-}
-
-extension DailyUseTests {
-    @Test func searchMatchesTheRowAsShown() {
-        var state = demoState()
-        state.press(.char("r"), .char("/"))
-        state.type("dropped at node")
-        state.press(.enter)
-        #expect(state.treeText[state.selectedTreeIndex] == "    └─▸ ✖ dropped at node node-b  ✖ FATAL")
     }
 }
 
