@@ -96,7 +96,7 @@ public enum KeyTable {
         KeyBinding([.char("a")], "whole ruleset of hop", .openRuleset),
         KeyBinding([.char("s")], "suspicion list", .openSuspicions, status: true),
     ] + filterKeys + [
-        KeyBinding([.char("/")], "search hops", .search),
+        KeyBinding([.char("/")], "search hops, addresses", .search),
         KeyBinding([.char("y")], "copy hop", .copy),
         KeyBinding([.char("e")], "export report", .export),
     ] + common

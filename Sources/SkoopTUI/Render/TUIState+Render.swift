@@ -213,9 +213,10 @@ extension TUIState {
         let lines = detailLines(for: key, includeTitle: true)
         guard wrapDetail else { return lines }
         return lines.flatMap { line in
-            // Continuation lines hang under the text, past the dim label ("  packet ").
+            // Continuation lines hang under the text, past a short dim label ("  packet "); a
+            // long one (a rule's table/chain) gets the same indent, so the text keeps its width.
             let label = line.first.map { $0.style.foreground == .dim ? TextLayout.width(of: $0.text) : 2 } ?? 2
-            return TextLayout.wrap(line, width: width, indent: label)
+            return TextLayout.wrap(line, width: width, indent: min(label, 9))
         }
     }
 
