@@ -15,7 +15,7 @@ struct DiagnoseCommand: ParsableCommand {
         case text, json, dot
     }
 
-    @Option(help: "The snapshot directory (or a live cluster: --kubeconfig/--context).")
+    @Option(help: "The snapshot directory, or \"demo\" for the bundled demo (without it: the live cluster of --kubeconfig/--context, or kubectl's current context).")
     var snapshot: String?
 
     @OptionGroup(title: "Live cluster") var live: LiveOptions
@@ -44,7 +44,7 @@ struct DiagnoseCommand: ParsableCommand {
         var reaper: CollectorPodReaper?
         if let snapshot {
             // Node files are read lazily, as the walk reaches them: cost follows the path.
-            collector = try reportingFailures { try CollectorManager(snapshot: snapshot) }
+            collector = try reportingFailures { try CollectorManager(snapshot: SnapshotArgument.path(snapshot)) }
         } else {
             let progress = ProgressReporter()
             let (manager, cluster) = try live.openCollector(save: save, events: progress.handle, onWait: progress.waiting)

@@ -18,6 +18,12 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "The snapshot directory.")
     var snapshot: String
 
+    func validate() throws {
+        if SnapshotArgument.isDemo(snapshot) {
+            throw ValidationError("--snapshot demo: the bundled demo has its index already and is not written to (a directory named demo: ./demo)")
+        }
+    }
+
     func run() throws {
         let indexed = try reportingFailures { try PodIndexWriter.write(snapshot: snapshot) }
         if let indexed {

@@ -8,12 +8,12 @@ struct InspectCommand: ParsableCommand {
         abstract: "Summarize what a snapshot directory holds: nodes, pods, services, netns and what each contains.",
         discussion: "Malformed files are reported as FILE:LINE: expected ..., with exit status 65.")
 
-    @Option(help: "The snapshot directory (default: the bundled demo).")
+    @Option(help: "The snapshot directory, or \"demo\" (the default) for the bundled demo.")
     var snapshot: String?
 
     func run() throws {
         let text = try reportingFailures { () throws -> String in
-            guard let path = snapshot ?? DemoSnapshot.path else {
+            guard let path = try snapshot.map(SnapshotArgument.path) ?? DemoSnapshot.path else {
                 throw ValidationError("--snapshot is required (the bundled demo is not installed)")
             }
             return try SnapshotSummary(collector: CollectorManager(snapshot: path)).text()

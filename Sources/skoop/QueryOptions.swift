@@ -1,18 +1,19 @@
 import ArgumentParser
 import SkoopModel
 import SkoopDiagnosis
+import SkoopTUI
 
 /// The flags KubeSkoop users know: -s, -d, -p, --protocol.
 struct QueryOptions: ParsableArguments {
     @Option(name: [.customShort("s"), .customLong("src")],
-            help: "Source: an IP address, NAMESPACE/POD, node/NAME.")
+            help: "Source: an IP address, NAMESPACE/POD or node/NAME.")
     var src: String?
 
     @Option(name: [.customShort("d"), .customLong("dst")],
-            help: "Destination: an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME, node/NAME.")
+            help: "Destination: an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME.")
     var dst: String?
 
-    @Option(name: [.customShort("p"), .customLong("dport")], help: "Destination port.")
+    @Option(name: [.customShort("p"), .customLong("dport")], help: "Destination port (1-65535; none for icmp).")
     var dport: UInt16 = 0
 
     @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
@@ -31,8 +32,14 @@ struct QueryOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard transport != nil else {
+        guard let transport else {
             throw ValidationError("--protocol: expected tcp, udp or icmp, found \"\(proto)\"")
+        }
+        for (flag, value) in [("-s/--src", src), ("-d/--dst", dst)] {
+            if let value, let problem = TUIQuery.endpointProblem(value) { throw ValidationError("\(flag): \(problem)") }
+        }
+        if src != nil, dst != nil, let problem = TUIQuery.portProblem(dport, proto: transport) {
+            throw ValidationError("-p/--dport: " + problem.replacingOccurrences(of: "only icmp", with: "only --protocol icmp"))
         }
         if let srcIP, IPAddress(srcIP) == nil {
             throw ValidationError("--src-ip: expected an IP address such as 127.0.0.1, found \"\(srcIP)\"")

@@ -7,10 +7,14 @@ import SkoopDiagnosis
 /// The `skoop` command: why can't this pod reach that service?
 @main
 struct Skoop: AsyncParsableCommand {
+    /// What `skoop --version` prints.
+    static let version = "skoop 0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "skoop",
         abstract: "Simulates a packet's path through a Kubernetes cluster's Linux network stacks and explains where it breaks.",
         discussion: "With no subcommand: the TUI on the bundled demo snapshot when run on a terminal, otherwise the demo's diagnosis as text.",
+        version: Skoop.version,
         subcommands: [
             TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
             BenchCommand.self, IndexCommand.self,

@@ -112,6 +112,11 @@ struct LiveOptions: ParsableArguments {
             cluster = try LiveCluster.openBlocking(try clusterOptions(nodes: nil), save: save, events: events)
         } catch {
             printError("\(error)")
+            if !isLive {
+                // No cluster was named: the user may well have meant a snapshot.
+                printError("(no --kubeconfig or --context: kubectl's current context was used; "
+                           + "to read a saved snapshot pass --snapshot DIR, or --snapshot demo for the bundled demo)")
+            }
             throw ExitCode(ExitStatus.noInput)
         }
         let collector = try reportingFailures {

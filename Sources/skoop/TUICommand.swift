@@ -11,7 +11,7 @@ struct TUICommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tui", abstract: "Step through a diagnosis in the terminal UI (the bundled demo by default).")
 
-    @Option(help: "The snapshot directory (default: the bundled demo).")
+    @Option(help: "The snapshot directory, or \"demo\" (the default) for the bundled demo.")
     var snapshot: String?
 
     @OptionGroup var queryOptions: QueryOptions
@@ -94,7 +94,7 @@ struct TUILauncher {
     }
 
     init(snapshot: String?, context: DiagnosisContext) throws {
-        if let snapshot {
+        if let snapshot, !SnapshotArgument.isDemo(snapshot) {
             // Lazy: a malformed node file shows as a suspicion naming FILE:LINE on the hop that needs it.
             collector = try CollectorManager(snapshot: snapshot)
             title = snapshot

@@ -152,7 +152,14 @@ struct InspectingTests {
         let lines = state.screenLines
         #expect(lines[2] == " Suspicions (all levels): 7")
         #expect(lines[3] == " ✖ FATAL  node node-b             a FORWARD rule drops traffic to backend defaul")
-        #expect(lines[21] == " evidence -A FORWARD -d 10.244.2.8/32 -p tcp -m tcp --dport 8080 -j DROP")
+        // The selected suspicion in full under the list: message, evidence, hint, wrapped.
+        #expect(Array(lines[18...22]) == [
+            "────────────────────────────────────────────────────────────────────────────────",
+            " a FORWARD rule drops traffic to backend default/web-1 (10.244.2.8:8080)",
+            " evidence -A FORWARD -d 10.244.2.8/32 -p tcp -m tcp --dport 8080 -j DROP",
+            " hint     delete it: iptables -D FORWARD -d 10.244.2.8/32 -p tcp --dport 8080",
+            "          -j DROP",
+        ])
         state.press(.char("j"), .char("j"), .enter)
         #expect(state.screen == .suspicions)
         #expect(state.message?.text == "a cluster-wide suspicion: no hop to show")
@@ -173,14 +180,14 @@ struct InspectingTests {
         let before = state.selectedRow
         state.press(.char("/"))
         state.type("web-0")
-        #expect(state.selectedRow == .link(3))
-        #expect(state.screenLines[23] == "/web-0  2 match(es)")
+        #expect(state.selectedRow == .link(1), "node-a's detail names web-0's address")
+        #expect(state.screenLines[23] == "/web-0  3 match(es)")
         state.press(.escape)
         #expect(state.selectedRow == before)
         state.press(.char("/"))
         state.type("client")
         state.press(.enter)
         #expect(state.selectedRow == .root)
-        #expect(state.message?.text == "1 match(es) for \"client\"")
+        #expect(state.message?.text == "2 match(es) for \"client\"")
     }
 }

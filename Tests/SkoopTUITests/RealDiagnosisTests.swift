@@ -23,7 +23,10 @@ import SkoopTestSupport
             .render(size: Size(columns: 140, rows: 30)).lines
         #expect(screen[0].contains("REACHABLE"))
         #expect(screen.contains { $0.contains("[bridge] pod default/web-0 DNAT p=0.50") })
-        #expect(screen.contains { $0.contains("✔ served, reply [veth] node node1") })
+        // One event per row: the serve, then the reply it sends.
+        let served = try #require(screen.firstIndex { $0.contains("✔ served at pod default/web-0 p=0.50") })
+        #expect(screen[served + 1].contains("└─▸ [veth] node node1 reply p=0.50"))
+        #expect(!screen.contains { $0.contains("served, reply") })
         #expect(screen.filter { $0.contains("✔ served at pod default/client") }.count == 2)
         #expect(!screen.contains { $0.contains("dropped") })
     }

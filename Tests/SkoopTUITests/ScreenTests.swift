@@ -18,10 +18,10 @@ struct ScreenTests {
             "  │   └─▸ ✔ served at pod default/web-0  i INFO",
             "  └─▸ [vxlan] node node-b DNAT p=0.50  ✖ FATAL",
             "    └─▸ ✖ dropped at node node-b  ✖ FATAL",
-            "",
+            // The tree takes the rows it needs (at least 30%), the detail pane the rest.
+            "── detail (tab) ────────────────────────────────────────────────────────────────",
         ])
-        #expect(lines[14] == "── detail (tab) ────────────────────────────────────────────────────────────────")
-        #expect(lines[15] == " pod default/web-0")
+        #expect(lines[10] == " pod default/web-0")
         #expect(lines[23] == "n/space next step  p/bksp step back  N/r run to end  i rules of hop  ? help")
     }
 
@@ -62,7 +62,7 @@ struct ScreenTests {
         let narrow = state.render(size: Size(columns: 10, rows: 5))
         #expect(narrow.lines[0] == "too small:" && narrow.lines[1] == "need 20x8")
         let smallest = state.render(size: Size(columns: 20, rows: 8))
-        #expect(smallest.lines[0].hasPrefix(" Skoop │ demo"))
+        #expect(smallest.lines[0].hasSuffix("│ 1/1+"), "the step counter outlasts the names")
         #expect(smallest.lines[2] == "▸ pod default/client")
         #expect(state.render(size: Size(columns: 0, rows: 0)).lines.isEmpty)
     }
@@ -106,9 +106,33 @@ struct ScreenTests {
         #expect(try TUICommand.parse("  diag 10.0.0.1 10.0.0.2 53 UDP ") ==
             .diagnose(TUIQuery(src: "10.0.0.1", dst: "10.0.0.2", port: 53, proto: .udp)))
         #expect(try TUICommand.parse("q") == .quit)
-        #expect(throws: TUICommandError("PORT must be 0-65535, found \"http\"")) { try TUICommand.parse("diag a b http") }
-        #expect(throws: TUICommandError("PROTO must be tcp, udp or icmp, found \"sctp\"")) { try TUICommand.parse("diag a b 1 sctp") }
-        #expect(throws: TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp]")) { try TUICommand.parse("diag a b") }
+        #expect(throws: TUICommandError("PORT must be 0-65535, found \"80000\"")) { try TUICommand.parse("diag a/b c/d 80000") }
+        #expect(throws: TUICommandError("expected PORT (0-65535) or PROTO (tcp, udp, icmp), found \"http\"")) {
+            try TUICommand.parse("diag a/b c/d http")
+        }
+        #expect(throws: TUICommandError("expected PORT (0-65535) or PROTO (tcp, udp, icmp), found \"sctp\"")) {
+            try TUICommand.parse("diag a/b c/d 1 sctp")
+        }
+        #expect(throws: TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp], or :diag SRC DST icmp")) { try TUICommand.parse("diag a") }
+        // The port is needed for tcp and udp only.
+        #expect(throws: TUICommandError("a port 1-65535 is needed for tcp (only icmp goes without one)")) {
+            try TUICommand.parse("diag a/b c/d")
+        }
+        #expect(throws: TUICommandError("a port 1-65535 is needed for udp (only icmp goes without one)")) {
+            try TUICommand.parse("diag a/b c/d 0 udp")
+        }
+        #expect(try TUICommand.parse("diag default/client default/web-0 icmp") ==
+            .diagnose(TUIQuery(src: "default/client", dst: "default/web-0", port: 0, proto: .icmp)))
+        // The forms of SRC and DST are checked, and the message lists them.
+        #expect(throws: TUICommandError("DST: expected an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME; "
+                                        + "\"10.244.1.2/32\" is an address prefix: give one address, e.g. 10.244.1.2")) {
+            try TUICommand.parse("diag default/client 10.244.1.2/32 80")
+        }
+        #expect(throws: TUICommandError("SRC: expected an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME, found \"svc/default/web/x\"")) {
+            try TUICommand.parse("diag svc/default/web/x default/web-0 80")
+        }
+        #expect(try TUICommand.parse("diag node/node1 [fd00::1] 80") ==
+            .diagnose(TUIQuery(src: "node/node1", dst: "[fd00::1]", port: 80)))
         #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :q, :help)")) { try TUICommand.parse("frob") }
     }
 
@@ -131,9 +155,9 @@ struct ScreenTests {
         #expect(effects == [.startDiagnosis(TUIQuery(src: "default/client", dst: "default/web-1", port: 8080))])
         #expect(state.commandLine == nil)
         state.press(.char(":"))
-        state.type("diag x y z")
+        state.type("diag x/a y/b 99999")
         #expect(state.press(.enter) == [])
-        #expect(state.message == StatusMessage(text: "PORT must be 0-65535, found \"z\"", isError: true))
+        #expect(state.message == StatusMessage(text: "PORT must be 0-65535, found \"99999\"", isError: true))
         state.press(.char(":"), .char("q"))
         #expect(state.press(.enter) == [.quit])
         #expect(state.press(.char("q")) == [.quit])
@@ -159,15 +183,28 @@ struct ScreenTests {
         #expect(found)
         let copy = state.press(.char("y"))
         #expect(copy == [.copy(state.copiedTextForTest)])
-        guard case .export(let report) = state.press(.char("e")).first else {
-            Issue.record("e did not export")
+        // e asks for the file first: the default is shown and editable, enter accepts.
+        #expect(state.press(.char("e")).isEmpty)
+        #expect(state.prompt?.text == "skoop-report.txt")
+        #expect(state.screenLines[23] == "export report to: skoop-report.txt_  enter writes, esc cancels")
+        state.press(.backspace, .backspace, .backspace)
+        state.type("md")
+        guard case .export(let path, let report) = state.press(.enter).first else {
+            Issue.record("enter did not export")
             return
         }
+        #expect(path == "skoop-report.md")
+        #expect(state.prompt == nil)
         let lines = report.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0...3] == ["Skoop diagnosis — demo", "query: default/client → svc/default/web:80/tcp", "steps: 5/5", "verdict: partial"])
         #expect(report.contains("after  10.244.1.5:40000 > 10.244.2.8:8080 tcp  DNAT"))
         #expect(report.contains("fatal node node-b: a FORWARD rule drops traffic to backend default/web-1 (10.244.2.8:8080)"))
         #expect(!report.contains("\u{1B}"))
+        // esc cancels without writing; the edited path is offered next time.
+        state.press(.char("e"))
+        #expect(state.prompt?.text == "skoop-report.md")
+        #expect(state.press(.escape).isEmpty)
+        #expect(state.prompt == nil && state.message?.text == "export cancelled")
     }
 
     @Test func mouseClickSelectsATreeRow() {

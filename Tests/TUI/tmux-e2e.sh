@@ -32,13 +32,14 @@ check() { # NAME TEXT
     if wait_for "$2" 5; then passes=$((passes + 1)); echo "ok   $1"
     else failures=$((failures + 1)); echo "FAIL $1: \"$2\" not on screen"; screen | sed 's/^/     | /'; fi
 }
-start() { # runs CMD, then prints the terminal modes once it exits
+start() { # [COLUMNS ROWS [EXTRA ARGS]]: runs CMD, then prints the terminal modes once it exits
     cleanup
     # A fresh server per run: a new session on a server that is still shutting down fails.
     runs=$((runs + 1))
     SOCKET="$SOCKET_BASE-$runs"
-    tm -f /dev/null new-session -d -s "$SESSION" -x 150 -y 30 \
-        "TERM=xterm-256color $CMD; echo \"EXIT=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 30"
+    local columns=${1:-150} rows=${2:-30} extra=${3:-}
+    tm -f /dev/null new-session -d -s "$SESSION" -x "$columns" -y "$rows" \
+        "TERM=xterm-256color $CMD $extra; echo \"EXIT=\$?\"; stty -a | tr ' ' '\n' | grep -xE -- '-?(icanon|echo)' | tr '\n' ' '; echo; sleep 30"
 }
 keys() { tm send-keys -t "$SESSION" "$@"; sleep 0.3; }
 restored() { # NAME
@@ -70,7 +71,7 @@ keys Home 2>/dev/null || true
 keys l;            check "expanding a hop shows its packet" "packet"
 keys '?';          check "help overlay" "any key closes"
 keys x
-keys '/' 'node2' Enter
+keys '/' 'dropped at node node2' Enter
 keys i;            check "rules browser" "Netfilter trace at"
 check "the dropping rule is in the trace" "-A FORWARD -d 10.244.2.2/32"
 keys a;            check "whole ruleset view" "Ruleset of"
@@ -87,6 +88,50 @@ sleep 0.5
 check "too-small message" "too small"
 tm resize-window -t "$SESSION" -x 150 -y 30 2>/dev/null || true
 keys q;            restored "q restores the terminal"
+
+# What only a real terminal shows: --ascii, a small terminal, the export prompt writing a file.
+if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
+    start 60 15 "$( [ $# -eq 1 ] && echo tui) --ascii"
+    wait_for "Skoop" 10 || true
+    if screen | grep -qF "Pick a query"; then keys Enter; fi
+    keys r
+    check "60 columns: the header keeps the verdict" "| PARTIAL"
+    check "60 columns: the header keeps the query" "default/client -> svc/default/web:80/tcp"
+    if screen | grep -qP '[^\x00-\x7F]'; then failures=$((failures + 1)); echo "FAIL --ascii draws only ASCII"; screen | sed 's/^/     | /'
+    else passes=$((passes + 1)); echo "ok   --ascii draws only ASCII"; fi
+    keys '?';      check "help at 60x15 scrolls" "j/k scroll"
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do tm send-keys -t "$SESSION" j; done
+    check "help scrolled to its last entries" "quit; this help"
+    keys x
+    report="${TMPDIR:-/tmp}/skoop-e2e-report-$$.txt"
+    keys e;        check "e asks where to write" "export report to"
+    tm send-keys -t "$SESSION" C-u 2>/dev/null || true
+    for _ in $(seq 1 20); do tm send-keys -t "$SESSION" BSpace; done
+    keys -l "$report"
+    keys Enter;    check "the report is written where asked" "report written to"
+    if [ -s "$report" ] && grep -q "verdict: partial" "$report"; then passes=$((passes + 1)); echo "ok   the report file holds the verdict"
+    else failures=$((failures + 1)); echo "FAIL the report file holds the verdict ($report)"; fi
+    rm -f "$report"
+    keys q;        restored "q restores the terminal (60x15, --ascii)"
+fi
+
+# The command line around the TUI: version, the demo by name, messages that say what is expected.
+BIN=$1; [ "$BIN" = skoop ] || [ -x "$BIN" ] || BIN=""
+cli() { # NAME EXPECTED-STATUS TEXT ARGS...
+    local name=$1 status=$2 text=$3 out code
+    shift 3
+    out=$("$BIN" "$@" 2>&1) && code=0 || code=$?
+    if [ "$code" = "$status" ] && grep -qF -- "$text" <<<"$out"; then passes=$((passes + 1)); echo "ok   $name"
+    else failures=$((failures + 1)); echo "FAIL $name: exit $code, expected $status and \"$text\""; sed 's/^/     | /' <<<"$out" | tail -5; fi
+}
+if [ -n "$BIN" ]; then
+    cli "--version" 0 "skoop " --version
+    cli "diagnose --snapshot demo" 1 "Verdict: partial" diagnose --snapshot demo -s default/client -d svc/default/web -p 80
+    cli "-p 0 says a port is needed" 64 "a port 1-65535 is needed for tcp" diagnose --snapshot demo -s default/client -d svc/default/web -p 0
+    cli "a prefix as -d lists the forms" 64 "NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME" diagnose --snapshot demo -s default/client -d 10.244.1.2/32 -p 80
+    cli "icmp needs no port" 0 "Verdict: reachable" diagnose --snapshot demo -s default/client -d default/web-0 --protocol icmp
+    KUBECONFIG=/dev/null cli "no cluster: the error says how to use a snapshot" 66 "--snapshot demo" diagnose -s default/client -d svc/default/web -p 80
+fi
 
 for signal in TERM INT HUP; do
     start

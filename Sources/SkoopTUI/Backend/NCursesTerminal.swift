@@ -14,6 +14,10 @@ final class NCursesTerminal {
     private let useColor: Bool
     private var screen: OpaquePointer?
     private var closed = false
+    /// Keys read ahead (the rest of an escape sequence that was not one).
+    private var pending: [Key] = []
+    /// How long reads wait for a key before the loop checks the size and signals.
+    private static let readTimeout: Int32 = 200
 
     /// Starts curses: locale first, then the terminal, colours on the default background, keys, mouse.
     init(noColor: Bool, mouse: Bool) throws(TUIError) {
@@ -26,7 +30,7 @@ final class NCursesTerminal {
         noecho()
         keypad(skoop_stdscr(), true)
         // Reads wake up regularly so a resize is noticed even when SIGWINCH does not reach curses.
-        timeout(200)
+        timeout(NCursesTerminal.readTimeout)
         set_escdelay(25)
         curs_set(0)
         if mouse { skoop_enable_mouse() }
@@ -95,13 +99,14 @@ final class NCursesTerminal {
 
     /// Waits for the next key; nil for input the TUI ignores.
     func readKey() -> Key? {
+        if !pending.isEmpty { return pending.removeFirst() }
         var character: wint_t = 0
         let result = get_wch(&character)
         if result == skoop_err() { return nil }
         if result == skoop_key_code_yes() { return functionKey(Int32(character)) }
         switch character {
         case 10, 13: return .enter
-        case 27: return .escape
+        case 27: return readEscapeSequence()
         case 8, 127: return .backspace
         case 9: return .tab
         case 0..<32: return nil
@@ -109,6 +114,30 @@ final class NCursesTerminal {
             guard let scalar = Unicode.Scalar(UInt32(character)) else { return nil }
             return .char(Character(scalar))
         }
+    }
+
+    /// After an ESC curses did not decode: the rest of the sequence, if it follows at once.
+    private func readEscapeSequence() -> Key? {
+        timeout(30)
+        defer { timeout(NCursesTerminal.readTimeout) }
+        var text = ""
+        var character: wint_t = 0
+        while EscapeSequence.isIncomplete(text), text.count < 16 {
+            let result = get_wch(&character)
+            if result == skoop_err() { break }
+            if result == skoop_key_code_yes() {
+                // A key curses knows, right after a lone ESC.
+                pending += EscapeSequence.keys(after: text).dropFirst() + [functionKey(Int32(character))].compactMap { $0 }
+                return .escape
+            }
+            guard let scalar = Unicode.Scalar(UInt32(character)) else { break }
+            text.unicodeScalars.append(scalar)
+        }
+        var keys = EscapeSequence.keys(after: text)
+        guard !keys.isEmpty else { return nil }
+        let first = keys.removeFirst()
+        pending += keys
+        return first
     }
 
     private func functionKey(_ code: Int32) -> Key? {

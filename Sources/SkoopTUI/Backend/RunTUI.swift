@@ -25,7 +25,7 @@ public struct TUIConfiguration {
     public var noMouse: Bool
     /// ASCII glyphs even on a UTF-8 terminal.
     public var ascii: Bool
-    /// Where `e` writes its report (a file path); default "skoop-report.txt".
+    /// Where `e` offers to write its report (the user may edit it first); default "skoop-report.txt".
     public var exportPath: String
     /// Where `y` also writes the copied text, besides OSC 52; nil for OSC 52 only.
     public var clipboardPath: String?
@@ -78,7 +78,8 @@ public func runTUI(configuration: TUIConfiguration) throws {
     let onSignal = configuration.onSignal
     var state = TUIState(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
                          completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
-                         glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii)
+                         glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii,
+                         exportPath: configuration.exportPath)
     // While a step blocks (a live node is collected), the activity redraws the screen as it was
     // before the step with its status line, and a signal still ends the TUI (the step's state
     // cannot be touched meanwhile: it is being mutated).
@@ -121,11 +122,11 @@ public func runTUI(configuration: TUIConfiguration) throws {
                 terminal.draw(state.render(size: terminal.size))
                 terminal.writeRaw(raw)
                 continue
-            case .export(let report):
-                if writeFile(configuration.exportPath, report) {
-                    state.post("report written to \(configuration.exportPath)")
+            case .export(let path, let report):
+                if writeFile(path, report) {
+                    state.post("report written to \(path)")
                 } else {
-                    state.post("cannot write \(configuration.exportPath)", isError: true)
+                    state.post("cannot write \(path): \(String(cString: strerror(errno)))", isError: true)
                 }
             }
         }

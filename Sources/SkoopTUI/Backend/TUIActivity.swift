@@ -80,7 +80,8 @@ public final class TUIActivity: Sendable {
     /// on its status line.
     public static func frame(of state: TUIState, status: String, size: Size) -> CellGrid {
         var shown = state
-        shown.post(status)
+        // Redrawn several times a second while the step blocks: one line, never over the screen.
+        shown.post(status, wraps: false)
         return shown.render(size: size)
     }
 

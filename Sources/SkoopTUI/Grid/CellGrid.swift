@@ -6,6 +6,8 @@ public struct CellGrid: Sendable {
     public let size: Size
     /// The cells, row by row.
     public private(set) var cells: [Cell]
+    /// Whether text is written with ASCII arrows, dashes and box lines (an ASCII-only terminal).
+    public var asciiOnly = false
 
     /// Makes a blank grid.
     public init(size: Size) {
@@ -32,7 +34,8 @@ public struct CellGrid: Sendable {
         guard row >= 0, row < size.rows, column < size.columns else { return 0 }
         let limit = min(size.columns, column + (width ?? size.columns))
         var x = column
-        for character in TerminalSafe.strip(text) {
+        let safe = TerminalSafe.strip(text)
+        for character in asciiOnly ? GlyphSet.asciiText(safe) : safe {
             let cellWidth = Cell.displayWidth(of: character)
             if x + cellWidth > limit { break }
             if x >= 0 {

@@ -28,6 +28,8 @@ public struct GlyphSet: Hashable, Sendable {
     public var collapsed: String
     /// One glyph per suspicion level, info first.
     public var levels: [String]
+    /// Whether only ASCII may be drawn (the TUI's own words then avoid arrows and dashes too).
+    public var asciiOnly = false
 
     /// Box drawing and symbols, for UTF-8 terminals.
     public static let unicode = GlyphSet(
@@ -39,7 +41,34 @@ public struct GlyphSet: Hashable, Sendable {
     public static let ascii = GlyphSet(
         tee: "|-", corner: "`-", pipe: "| ", arrow: "->", vertical: "|", horizontal: "-",
         served: "+ served", dropped: "x dropped", unknown: "? unknown", pending: ". pending",
-        expanded: "v", collapsed: ">", levels: ["I", "W", "C", "F"])
+        expanded: "v", collapsed: ">", levels: ["I", "W", "C", "F"], asciiOnly: true)
+
+    /// The TUI's own text for this glyph set: with `asciiOnly`, arrows, dashes, ellipses and box
+    /// lines become ASCII (data is left alone; only what the TUI writes itself goes through here).
+    public func text(_ text: String) -> String {
+        asciiOnly ? GlyphSet.asciiText(text) : text
+    }
+
+    /// `text` with the TUI's arrows, dashes, ellipses and box lines in ASCII.
+    static func asciiText(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { !$0.isASCII }) else { return text }
+        var result = ""
+        for character in text {
+            switch character {
+            case "→": result += "->"
+            case "←": result += "<-"
+            case "↑": result += "up"
+            case "↓": result += "down"
+            case "—", "–", "─": result += "-"
+            case "│": result += "|"
+            case "…": result += "..."
+            case "●": result += "*"
+            case "┌", "┐", "└", "┘": result += "+"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
 
     /// The glyph and short word of a level, e.g. "✖ FATAL" or "F FATAL".
     public func label(_ level: SuspicionLevel) -> String {

@@ -5,7 +5,8 @@ public enum Command: Hashable, Sendable {
     case stepForward, runToEnd, stepBack, firstStep, lastStep
     case moveUp, moveDown, pageUp, pageDown, moveHome, moveEnd
     case expand, collapse, cyclePane, back
-    case openRules, toggleRuleset, openSuspicions, activate
+    case toggleWrap, scrollLeft, scrollRight, narrowTree, widenTree, autoSplit
+    case openRules, openRuleset, toggleRuleset, openSuspicions, activate, nextMatch, previousMatch
     case cycleFilter, setFilter(SuspicionLevel)
     case search, commandMode, copy, export, help, quit
 }
@@ -65,6 +66,14 @@ public enum KeyTable {
         KeyBinding([.up, .char("k")], "move up", .moveUp),
         KeyBinding([.down, .char("j")], "move down", .moveDown),
         KeyBinding([.pageUp, .pageDown], "page up/down", .pageUp, label: "PgUp/PgDn"),
+        KeyBinding([.home, .end], "top/bottom", .moveHome, label: "Home/End"),
+    ]
+
+    /// Lists also go to the top and bottom with g and G.
+    private static let listMovement: [KeyBinding] = movement + [
+        KeyBinding([.char("g")], "top", .moveHome),
+        KeyBinding([.char("G")], "bottom", .moveEnd),
+        KeyBinding([.char("<"), .char(">")], "scroll sideways", .scrollLeft, label: "</>"),
     ]
 
     /// The main screen: path tree and detail pane.
@@ -78,26 +87,33 @@ public enum KeyTable {
         KeyBinding([.enter, .char("l"), .right], "expand/collapse hop", .expand, status: true, label: "enter/l"),
         KeyBinding([.char("h"), .left], "collapse / parent", .collapse),
         KeyBinding([.tab], "switch pane", .cyclePane),
-        KeyBinding([.escape], "back", .back),
+        KeyBinding([.char("<"), .char(">")], "scroll pane sideways", .scrollLeft, label: "</>"),
+        KeyBinding([.char("w")], "wrap detail lines on/off", .toggleWrap),
+        KeyBinding([.char("["), .char("]")], "narrower/wider tree", .narrowTree, label: "[/]"),
+        KeyBinding([.char("=")], "tree size to fit", .autoSplit),
+        KeyBinding([.escape], "back (to query picker)", .back),
         KeyBinding([.char("i")], "rules of hop", .openRules, status: true),
+        KeyBinding([.char("a")], "whole ruleset of hop", .openRuleset),
         KeyBinding([.char("s")], "suspicion list", .openSuspicions, status: true),
     ] + filterKeys + [
-        KeyBinding([.char("/")], "search hops", .search),
+        KeyBinding([.char("/")], "search hops, addresses", .search),
         KeyBinding([.char("y")], "copy hop", .copy),
         KeyBinding([.char("e")], "export report", .export),
     ] + common
 
     /// The rules browser.
-    public static let rules: [KeyBinding] = movement + [
+    public static let rules: [KeyBinding] = listMovement + [
         KeyBinding([.enter], "open jump target", .activate, status: true),
         KeyBinding([.char("a")], "trace / whole ruleset", .toggleRuleset, status: true),
         KeyBinding([.char("/")], "search rules", .search, status: true),
+        KeyBinding([.char("n")], "next match", .nextMatch),
+        KeyBinding([.char("N")], "previous match", .previousMatch),
         KeyBinding([.char("y")], "copy rule", .copy),
         KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
     ] + common
 
     /// The suspicion list.
-    public static let suspicions: [KeyBinding] = movement + [
+    public static let suspicions: [KeyBinding] = listMovement + [
         KeyBinding([.enter], "jump to hop", .activate, status: true),
         KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
     ] + filterKeys + [
@@ -105,8 +121,9 @@ public enum KeyTable {
     ] + common
 
     /// The start screen.
-    public static let start: [KeyBinding] = movement + [
+    public static let start: [KeyBinding] = listMovement + [
         KeyBinding([.enter], "diagnose this query", .activate, status: true),
+        KeyBinding([.escape], "back to the diagnosis", .back),
     ] + common
 
     /// The table of a screen.
@@ -121,7 +138,14 @@ public enum KeyTable {
 
     /// The command a key triggers on a screen, if any.
     public static func command(for key: Key, on screen: Screen) -> Command? {
-        if key == .pageDown { return bindings(for: screen).contains { $0.command == .pageUp } ? .pageDown : nil }
+        // A pair binding ("PgUp/PgDn") names its first command; the second key does the opposite.
+        let pairs: [Key: (first: Command, second: Command)] = [
+            .pageDown: (.pageUp, .pageDown), .end: (.moveHome, .moveEnd), .char(">"): (.scrollLeft, .scrollRight),
+            .char("]"): (.narrowTree, .widenTree),
+        ]
+        if let pair = pairs[key] {
+            return bindings(for: screen).contains { $0.command == pair.first } ? pair.second : nil
+        }
         return bindings(for: screen).first { $0.keys.contains(key) }?.command
     }
 }

@@ -35,17 +35,36 @@ struct SearchState: Hashable {
     var matches = 0
 }
 
+/// A one-line prompt on the status line, its text editable (enter accepts, esc cancels).
+public struct Prompt: Hashable, Sendable {
+    /// What the answer is for.
+    public enum Purpose: Hashable, Sendable {
+        /// The file `e` writes the report to.
+        case exportPath
+    }
+
+    /// What is asked, e.g. "export report to: ".
+    public var label: String
+    /// The answer so far (starts as the default).
+    public var text: String
+    /// What accepting it does.
+    public var purpose: Purpose
+}
+
 /// A line on the status bar until the next key.
 public struct StatusMessage: Hashable, Sendable {
     /// The text.
     public var text: String
     /// Whether it reports a problem.
     public var isError: Bool
+    /// Whether a long message wraps upwards over the screen (else it is cut at the edge).
+    public var wraps: Bool
 
     /// Makes a message.
-    public init(text: String, isError: Bool) {
+    public init(text: String, isError: Bool, wraps: Bool = true) {
         self.text = text
         self.isError = isError
+        self.wraps = wraps
     }
 }
 

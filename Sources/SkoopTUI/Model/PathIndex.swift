@@ -50,6 +50,8 @@ public enum RowKey: Hashable, Sendable {
     case root
     /// The hop a link reached (or, for serve and drop, the end of a branch).
     case link(Int)
+    /// The serve at a link's source, when the link carries the reply on (one event per row).
+    case served(Int)
 }
 
 /// One drawn line of the tree: a hop, or a detail line of an expanded hop.

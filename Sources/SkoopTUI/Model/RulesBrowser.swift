@@ -100,19 +100,28 @@ extension TUIState {
         guard var browser = rules, browser.rows.indices.contains(browser.cursor.selection) else { return }
         switch browser.rows[browser.cursor.selection] {
         case .entry(let entry):
-            guard let target = RulesetRuleView.jumpTarget(of: entry.rule),
-                  ["JUMP", "GOTO"].contains(entry.verdict.uppercased()) || entry.matched else {
-                post("not a jump to a chain", isError: true)
+            guard let target = RulesetRuleView.jumpTarget(of: entry.rule) else {
+                post("this rule jumps nowhere: it is shown in full below")
+                return
+            }
+            let jumps = ["JUMP", "GOTO"].contains(entry.verdict.uppercased())
+            guard jumps || !RulesetRuleView.builtinTargets.contains(target) else {
+                post("-j \(target) is a built-in target, not a chain: the rule is shown in full below")
                 return
             }
             browser.chainStack.append(.init(table: entry.table, chain: target))
             browser.rebuild(provider: rulesetProvider)
         case .rule(let rule, let table, _):
-            guard let target = rule.jumpTarget,
-                  let position = browser.rows.firstIndex(where: {
+            guard let target = rule.jumpTarget else {
+                post("this rule jumps nowhere: it is shown in full below")
+                return
+            }
+            guard let position = browser.rows.firstIndex(where: {
                       if case .chain(let chain) = $0 { chain.chain == target && chain.table == table } else { false }
                   }) else {
-                post("not a jump to a chain in this ruleset", isError: true)
+                post(RulesetRuleView.builtinTargets.contains(target)
+                     ? "-j \(target) is a built-in target, not a chain: the rule is shown in full below"
+                     : "no chain \(target) in this ruleset", isError: !RulesetRuleView.builtinTargets.contains(target))
                 return
             }
             browser.cursor.selection = position
@@ -133,71 +142,6 @@ extension TUIState {
         focus = .tree
         detailTop = 0
         screen = .main
-        tree.reveal(height: MainLayout(size: size).tree.height)
-    }
-
-    // MARK: search
-
-    mutating func startSearch() {
-        switch screen {
-        case .main: search = SearchState(origin: tree.selection)
-        case .rules: search = SearchState(origin: rules?.cursor.selection ?? 0)
-        default: post("no search on this screen")
-        }
-    }
-
-    mutating func handleSearch(_ key: Key) {
-        guard var state = search else { return }
-        switch key {
-        case .escape:
-            setSearchSelection(state.origin)
-            search = nil
-            return
-        case .enter:
-            search = nil
-            post(state.matches == 0 ? "no match for \"\(state.query)\"" : "\(state.matches) match(es) for \"\(state.query)\"")
-            return
-        case .backspace:
-            if state.query.isEmpty {
-                search = nil
-                return
-            }
-            state.query.removeLast()
-        case .char(let character):
-            state.query.append(character)
-        default:
-            return
-        }
-        let texts = searchTexts()
-        let needle = state.query.lowercased()
-        let hits = texts.indices.filter { texts[$0].map { $0.lowercased().contains(needle) } ?? false }
-        state.matches = needle.isEmpty ? 0 : hits.count
-        search = state
-        if needle.isEmpty {
-            setSearchSelection(state.origin)
-        } else if let hit = hits.first(where: { $0 >= state.origin }) ?? hits.first {
-            setSearchSelection(hit)
-        }
-    }
-
-    /// Searchable text per row of the current list (nil: not selectable).
-    private func searchTexts() -> [String?] {
-        switch screen {
-        case .main: rows.map { $0.key.flatMap(hop(of:)).map(hopLabel) }
-        case .rules: rules.map { browser in browser.rows.map { browser.text(of: $0) } } ?? []
-        default: []
-        }
-    }
-
-    private mutating func setSearchSelection(_ position: Int) {
-        switch screen {
-        case .main:
-            tree.selection = position
-            tree.reveal(height: MainLayout(size: size).tree.height)
-        case .rules:
-            rules?.cursor.selection = position
-        default:
-            break
-        }
+        tree.reveal(height: mainLayout(for: size).tree.height)
     }
 }

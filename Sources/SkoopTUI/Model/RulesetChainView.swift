@@ -39,6 +39,15 @@ public struct RulesetRuleView: Hashable, Sendable {
     /// The chain a `-j`/`-g` target names, when the rule jumps.
     public var jumpTarget: String? { RulesetRuleView.jumpTarget(of: rule) }
 
+    /// Targets netfilter itself provides (and common extensions): a rule with one of them ends
+    /// there or changes the packet, it does not open a chain.
+    public static let builtinTargets: Set<String> = [
+        "ACCEPT", "DROP", "REJECT", "RETURN", "QUEUE", "NFQUEUE", "DNAT", "SNAT", "MASQUERADE", "REDIRECT",
+        "NETMAP", "MARK", "CONNMARK", "CONNSECMARK", "SECMARK", "LOG", "NFLOG", "ULOG", "TRACE", "AUDIT",
+        "TPROXY", "CT", "NOTRACK", "TCPMSS", "CLASSIFY", "TTL", "HL", "DSCP", "TOS", "SET", "CHECKSUM", "TEE",
+        "IDLETIMER", "LED", "SYNPROXY", "HMARK", "CLUSTERIP",
+    ]
+
     /// The word after `-j`, `--jump`, `-g` or `--goto` in a rule's text.
     public static func jumpTarget(of rule: String) -> String? {
         let words = rule.split(separator: " ")

@@ -19,8 +19,44 @@ public struct TUIQuery: Hashable, Sendable, CustomStringConvertible {
         self.proto = proto
     }
 
-    public var description: String {
-        proto == .icmp ? "\(src) → \(dst) icmp" : "\(src) → \(dst):\(port)/\(proto.rawValue)"
+    public var description: String { text(arrow: "→") }
+
+    /// The query with a chosen arrow between its ends ("->" on ASCII terminals).
+    public func text(arrow: String) -> String {
+        proto == .icmp ? "\(src) \(arrow) \(dst) icmp" : "\(src) \(arrow) \(dst):\(port)/\(proto.rawValue)"
+    }
+}
+
+extension TUIQuery {
+    /// The forms a source or destination takes, as messages list them.
+    public static let endpointForms = "an IP address, NAMESPACE/POD, svc/NAMESPACE/NAME or node/NAME"
+
+    /// Why `text` is not in a form a source or destination takes (nil when it is); the message
+    /// lists the accepted forms. Whether the pod, service or node exists is the snapshot's to say.
+    public static func endpointProblem(_ text: String) -> String? {
+        let shown = TerminalSafe.strip(text)
+        let bare = text.hasPrefix("[") && text.hasSuffix("]") ? String(text.dropFirst().dropLast()) : text
+        if IPAddress(bare) != nil { return nil }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        if parts.count == 2, IPAddress(parts[0]) != nil {
+            return "expected \(endpointForms); \"\(shown)\" is an address prefix: give one address, e.g. \(parts[0])"
+        }
+        let named = parts.dropFirst().allSatisfy { !$0.isEmpty }
+        switch (parts.first ?? "", parts.count) {
+        case ("node", 2), ("nodes", 2), ("svc", 3), ("service", 3), ("services", 3), ("pod", 3), ("pods", 3):
+            if named { return nil }
+        case (let namespace, 2) where !namespace.isEmpty && named:
+            return nil
+        default:
+            break
+        }
+        return "expected \(endpointForms), found \"\(shown)\""
+    }
+
+    /// Why a port does not go with a protocol (nil when it does): tcp and udp need 1-65535.
+    public static func portProblem(_ port: UInt16, proto: TransportProtocol) -> String? {
+        guard proto != .icmp, port == 0 else { return nil }
+        return "a port 1-65535 is needed for \(proto.rawValue) (only icmp goes without one)"
     }
 }
 
@@ -44,8 +80,8 @@ public enum Effect: Hashable, Sendable {
     case quit
     /// Put this text on the clipboard (OSC 52 and/or a file).
     case copy(String)
-    /// Save this plain-text report.
-    case export(String)
+    /// Save this plain-text report to a file (the path as the user accepted it).
+    case export(path: String, report: String)
     /// Start a new diagnosis; the caller makes a driver and calls `TUIState.begin(query:driver:)`.
     case startDiagnosis(TUIQuery)
 }
@@ -72,24 +108,40 @@ public enum TUICommand: Hashable, Sendable {
         case "h", "help":
             return .help
         case "diag", "diagnose", "d":
-            let arguments = Array(words.dropFirst())
-            guard arguments.count == 3 || arguments.count == 4 else {
-                throw TUICommandError("usage: :diag SRC DST PORT [tcp|udp|icmp]")
-            }
-            guard let port = UInt16(arguments[2]) else {
-                throw TUICommandError("PORT must be 0-65535, found \"\(TerminalSafe.strip(arguments[2]))\"")
-            }
-            var proto = TransportProtocol.tcp
-            if arguments.count == 4 {
-                guard let parsed = TransportProtocol(rawValue: arguments[3].lowercased()), TransportProtocol.queryable.contains(parsed) else {
-                    throw TUICommandError("PROTO must be tcp, udp or icmp, found \"\(TerminalSafe.strip(arguments[3]))\"")
-                }
-                proto = parsed
-            }
-            return .diagnose(TUIQuery(src: arguments[0], dst: arguments[1], port: port, proto: proto))
+            return .diagnose(try parseDiagnose(Array(words.dropFirst())))
         default:
             throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :q, :help)")
         }
+    }
+
+    static let diagnoseUsage = "usage: :diag SRC DST PORT [tcp|udp|icmp], or :diag SRC DST icmp"
+
+    /// `SRC DST [PORT] [PROTO]`: the port may be left out for icmp only.
+    static func parseDiagnose(_ arguments: [String]) throws(TUICommandError) -> TUIQuery {
+        guard (2...4).contains(arguments.count) else { throw TUICommandError(diagnoseUsage) }
+        for (name, value) in [("SRC", arguments[0]), ("DST", arguments[1])] {
+            if let problem = TUIQuery.endpointProblem(value) { throw TUICommandError("\(name): \(problem)") }
+        }
+        var rest = arguments.dropFirst(2)
+        var port: UInt16?
+        if let word = rest.first, word.first?.isNumber == true {
+            guard let value = UInt16(word) else {
+                throw TUICommandError("PORT must be 0-65535, found \"\(TerminalSafe.strip(word))\"")
+            }
+            port = value
+            rest.removeFirst()
+        }
+        var proto = TransportProtocol.tcp
+        if let word = rest.first {
+            guard let parsed = TransportProtocol(rawValue: word.lowercased()), TransportProtocol.queryable.contains(parsed) else {
+                throw TUICommandError("expected PORT (0-65535) or PROTO (tcp, udp, icmp), found \"\(TerminalSafe.strip(word))\"")
+            }
+            proto = parsed
+            rest.removeFirst()
+        }
+        guard rest.isEmpty else { throw TUICommandError(diagnoseUsage) }
+        if let problem = TUIQuery.portProblem(port ?? 0, proto: proto) { throw TUICommandError(problem) }
+        return TUIQuery(src: arguments[0], dst: arguments[1], port: port ?? 0, proto: proto)
     }
 
     /// Completes the last word of `line` from `names` (command words for the first word).

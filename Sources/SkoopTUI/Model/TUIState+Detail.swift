@@ -40,7 +40,7 @@ extension TUIState {
         for link in departures(of: key) {
             lines += departureLines(link)
         }
-        let all = node(hop)?.suspicions ?? []
+        let all = suspicions(of: hop)
         let shown = all.filter { $0.level >= minimumLevel }
         for suspicion in shown.sorted(by: { $0.level > $1.level }) {
             let role = GlyphSet.role(suspicion.level)
@@ -155,7 +155,7 @@ extension TUIState {
         var lines = ["Skoop diagnosis — \(title)"]
         if let query { lines.append("query: \(query)") }
         lines.append("steps: \(stepIndex)/\(steps.count)")
-        lines.append("verdict: \(verdict?.rawValue ?? "(running)")")
+        lines.append("verdict: \(shownVerdict?.rawValue ?? "(running)")")
         lines.append("")
         lines += full.treeText
         lines.append("")

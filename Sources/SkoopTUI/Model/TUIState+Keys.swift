@@ -5,9 +5,10 @@ extension TUIState {
     public mutating func handle(_ key: Key) -> [Effect] {
         if key == .resize { return [] }
         if showHelp {
-            showHelp = false
+            handleHelp(key)
             return []
         }
+        if prompt != nil { return handlePrompt(key) }
         if commandLine != nil { return handleCommandLine(key) }
         if search != nil {
             handleSearch(key)
@@ -29,7 +30,7 @@ extension TUIState {
     public mutating func perform(_ command: Command) -> [Effect] {
         switch command {
         case .quit: return [.quit]
-        case .help: showHelp = true
+        case .help: openHelp()
         case .commandMode: commandLine = ""
         case .search: startSearch()
         case .stepForward: stepForward()
@@ -48,7 +49,23 @@ extension TUIState {
         case .cyclePane: focus = focus == .tree ? .detail : .tree
         case .back: back()
         case .openRules: openRules()
+        case .openRuleset:
+            openRules()
+            if screen == .rules { toggleRuleset() }
         case .toggleRuleset: toggleRuleset()
+        case .nextMatch: findMatch(forward: true)
+        case .previousMatch: findMatch(forward: false)
+        case .toggleWrap:
+            wrapDetail.toggle()
+            detailShift = 0
+            post("detail pane: " + (wrapDetail ? "long lines wrap" : "long lines cut; < and > scroll sideways"))
+        case .scrollLeft: scrollSideways(by: -Self.sidewaysStep)
+        case .scrollRight: scrollSideways(by: Self.sidewaysStep)
+        case .narrowTree: resizeSplit(by: -Self.splitStep)
+        case .widenTree: resizeSplit(by: Self.splitStep)
+        case .autoSplit:
+            splitPercent = nil
+            post("tree sized to fit")
         case .openSuspicions:
             screen = .suspicions
             suspicionCursor = ListCursor()
@@ -67,14 +84,50 @@ extension TUIState {
                 post("no diagnosis to export", isError: true)
                 return []
             }
-            return [.export(exportReport())]
+            prompt = Prompt(label: "export report to: ", text: exportPath, purpose: .exportPath)
         }
         return []
     }
 
+    /// Columns one `<` or `>` scrolls.
+    static let sidewaysStep = 8
+    /// Percent one `[` or `]` moves the split.
+    static let splitStep = 5
+
+    mutating func scrollSideways(by delta: Int) {
+        func shifted(_ value: Int) -> Int { max(0, min(10_000, value + delta)) }
+        switch screen {
+        case .main:
+            if focus == .tree {
+                treeShift = shifted(treeShift)
+            } else if wrapDetail {
+                post("the detail pane wraps its lines: w turns wrapping off to scroll it sideways")
+            } else {
+                detailShift = shifted(detailShift)
+            }
+        case .start, .rules, .suspicions:
+            listShift = shifted(listShift)
+        }
+    }
+
+    mutating func resizeSplit(by delta: Int) {
+        guard screen == .main else { return }
+        let layout = mainLayout(for: size)
+        guard layout.detail != nil else {
+            post("no detail pane at this size", isError: true)
+            return
+        }
+        let current = splitPercent ?? (layout.sideBySide ? layout.tree.width * 100 / max(1, size.columns - 1)
+                                                          : layout.tree.height * 100 / max(1, layout.tree.height + (layout.detail?.height ?? 0)))
+        let range = MainLayout.splitRange
+        splitPercent = min(max(current + delta, range.lowerBound), range.upperBound)
+        post("tree: \(splitPercent ?? 0)% of the screen (= sizes it to fit)")
+        tree.reveal(height: mainLayout(for: size).tree.height)
+    }
+
     var pageHeight: Int {
         switch screen {
-        case .main: focus == .tree ? MainLayout(size: size).tree.height : MainLayout(size: size).detail?.height ?? 1
+        case .main: focus == .tree ? mainLayout(for: size).tree.height : mainLayout(for: size).detail?.height ?? 1
         default: max(1, size.rows - 4)
         }
     }
@@ -90,8 +143,19 @@ extension TUIState {
                 detailTop = max(0, detailTop + max(-1_000_000, min(1_000_000, delta)))
             }
         case .rules:
-            let count = rules?.rows.count ?? 0
-            rules?.cursor.move(by: delta, count: count)
+            guard var browser = rules else { return }
+            browser.cursor.move(by: delta, count: browser.rows.count)
+            // Headings are not rules: step past them, the way the move went (or back when at the end).
+            let direction = delta < 0 ? -1 : 1
+            for step in [direction, -direction] {
+                var position = browser.cursor.selection
+                while browser.rows.indices.contains(position), case .heading = browser.rows[position] { position += step }
+                if browser.rows.indices.contains(position) {
+                    browser.cursor.selection = position
+                    break
+                }
+            }
+            rules = browser
         case .suspicions:
             suspicionCursor.move(by: delta, count: suspicionRows.count)
         }
@@ -121,15 +185,29 @@ extension TUIState {
             select(key)
             return
         }
-        guard case .link(let id) = key, let link = link(id) else { return }
-        select(link.parent.map { .link($0) } ?? .root)
-        tree.reveal(height: MainLayout(size: size).tree.height)
+        let parent: RowKey
+        switch key {
+        case .root: return
+        case .served(let id): parent = link(id)?.parent.map { .link($0) } ?? .root
+        case .link(let id):
+            guard let link = link(id) else { return }
+            parent = isServeWithReply(link) ? .served(id) : link.parent.map { .link($0) } ?? .root
+        }
+        select(parent)
+        tree.reveal(height: mainLayout(for: size).tree.height)
     }
 
     mutating func back() {
         switch screen {
-        case .start, .main:
-            if focus == .detail { focus = .tree }
+        case .start:
+            if query != nil { screen = .main }
+        case .main:
+            if focus == .detail {
+                focus = .tree
+            } else {
+                // The picker: another suggested query, or :diag; esc there comes back here.
+                screen = .start
+            }
         case .rules:
             if var browser = rules, !browser.chainStack.isEmpty {
                 browser.chainStack.removeLast()
@@ -164,7 +242,7 @@ extension TUIState {
 
     mutating func click(row: Int) {
         guard screen == .main else { return }
-        let layout = MainLayout(size: size)
+        let layout = mainLayout(for: size)
         let offset = row - layout.tree.row
         guard offset >= 0, offset < layout.tree.height else { return }
         let position = tree.visibleTop(height: layout.tree.height, count: rows.count) + offset
@@ -203,11 +281,67 @@ extension TUIState {
         return []
     }
 
+    mutating func handlePrompt(_ key: Key) -> [Effect] {
+        guard var current = prompt else { return [] }
+        switch key {
+        case .escape:
+            prompt = nil
+            post("export cancelled")
+            return []
+        case .enter:
+            prompt = nil
+            let path = String(String(current.text.drop(while: { $0 == " " }).reversed()).drop(while: { $0 == " " }).reversed())
+            guard !path.isEmpty else {
+                post("no file name given: nothing written", isError: true)
+                return []
+            }
+            switch current.purpose {
+            case .exportPath:
+                exportPath = path
+                return [.export(path: path, report: exportReport())]
+            }
+        case .backspace:
+            if !current.text.isEmpty { current.text.removeLast() }
+        case .char(let character):
+            current.text.append(character)
+        default:
+            break
+        }
+        prompt = current
+        return []
+    }
+
+    // MARK: help
+
+    mutating func openHelp() {
+        showHelp = true
+        helpTop = 0
+    }
+
+    /// Keys scroll a help overlay taller than the screen; any other key closes it.
+    mutating func handleHelp(_ key: Key) {
+        let hidden = max(0, helpLines().count - helpBodyHeight(size))
+        let page = max(1, helpBodyHeight(size) - 1)
+        switch key {
+        case .down, .char("j"): helpTop += 1
+        case .up, .char("k"): helpTop -= 1
+        case .pageDown, .char(" "): helpTop += page
+        case .pageUp: helpTop -= page
+        case .home: helpTop = 0
+        case .end: helpTop = hidden
+        default:
+            showHelp = false
+            helpTop = 0
+            return
+        }
+        helpTop = min(max(0, helpTop), hidden)
+    }
+
     mutating func run(_ line: String) -> [Effect] {
         do {
             switch try TUICommand.parse(line) {
             case .quit: return [.quit]
-            case .help: showHelp = true
+            case .help: openHelp()
             case .diagnose(let query): return [.startDiagnosis(query)]
             }
         } catch {

@@ -26,6 +26,7 @@ public struct TUIState {
     /// How many steps are shown (replay: links added after this step are hidden).
     public internal(set) var stepIndex = 0
     var index = PathIndex()
+    var history = StepHistory()
 
     /// The screen shown.
     public internal(set) var screen: Screen
@@ -43,6 +44,14 @@ public struct TUIState {
     public internal(set) var message: StatusMessage?
     /// The last size the caller reported.
     public internal(set) var size = Size(columns: 80, rows: 24)
+    /// Whether the detail pane wraps long lines (`w`); when off, `<`/`>` scroll it sideways.
+    public internal(set) var wrapDetail = true
+    /// The tree's share of the main screen in percent (`[`/`]`); nil sizes it to its content (`=`).
+    public internal(set) var splitPercent: Int?
+    /// A one-line prompt being edited (the export path), if any.
+    public internal(set) var prompt: Prompt?
+    /// Where `e` offers to write its report.
+    public var exportPath: String
 
     var search: SearchState?
     var rows: [TreeRow] = []
@@ -54,11 +63,23 @@ public struct TUIState {
     var suspicionCursor = ListCursor()
     var startCursor = ListCursor()
     var rules: RulesBrowser?
+    /// Columns scrolled sideways: the tree, the detail pane, the list screens.
+    var treeShift = 0
+    var detailShift = 0
+    var listShift = 0
+    /// The widest hop row of the tree, for the automatic split.
+    var treeContentWidth = 0
+    /// The first line of the help overlay shown (it scrolls on small terminals).
+    var helpTop = 0
+    /// The last search typed, for n/N in the rules browser.
+    var lastSearch: String?
 
     /// Makes the state of a TUI with no diagnosis yet (the start screen).
     public init(title: String, suggestions: [SuggestedQuery] = [], completionNames: [String] = [],
-                rulesetProvider: RulesetProvider? = nil, glyphs: GlyphSet = .unicode) {
+                rulesetProvider: RulesetProvider? = nil, glyphs: GlyphSet = .unicode,
+                exportPath: String = "skoop-report.txt") {
         self.title = title
+        self.exportPath = exportPath
         self.suggestions = suggestions
         self.completionNames = completionNames
         self.rulesetProvider = rulesetProvider
@@ -70,10 +91,13 @@ public struct TUIState {
     public mutating func begin(query: TUIQuery, driver: any DiagnosisDriver) {
         self.query = query
         self.driver = driver
+        history = StepHistory()
         screen = .main
         expanded = []
         tree = ListCursor()
         detailTop = 0
+        treeShift = 0
+        detailShift = 0
         rules = nil
         focus = .tree
         syncFromDriver()
@@ -82,14 +106,19 @@ public struct TUIState {
     }
 
     /// Shows a message on the status line (e.g. the result of an effect).
-    public mutating func post(_ text: String, isError: Bool = false) {
-        message = StatusMessage(text: TerminalSafe.strip(text), isError: isError)
+    public mutating func post(_ text: String, isError: Bool = false, wraps: Bool = true) {
+        message = StatusMessage(text: TerminalSafe.strip(text), isError: isError, wraps: wraps)
     }
 
     /// Records the terminal size, so paging and scrolling know the viewport.
     public mutating func resize(to size: Size) {
         self.size = size
-        tree.reveal(height: MainLayout(size: size).tree.height)
+        tree.reveal(height: mainLayout(for: size).tree.height)
+    }
+
+    /// Where the main screen's panes go at a size, with the current split.
+    func mainLayout(for size: Size) -> MainLayout {
+        MainLayout(size: size, split: splitPercent, treeExtent: (treeContentWidth, rows.count))
     }
 
     /// The hop rows of the tree as plain text, for tests and export.
@@ -122,6 +151,7 @@ public struct TUIState {
         steps = driver.steps
         verdict = driver.verdict
         index = PathIndex(path: path, steps: steps)
+        history.record(path, afterStep: steps.count)
     }
 
     /// Asks the driver for one more step; false when it has none.
@@ -149,8 +179,13 @@ public struct TUIState {
 
     mutating func runToEnd() {
         var guardCount = 0
-        while verdict == nil, guardCount < 1_000_000, driver?.step() != nil {
+        while verdict == nil, guardCount < 1_000_000, let step = driver?.step() {
             guardCount += 1
+            // Each step is recorded, so stepping back later shows what it showed: a step changes
+            // the suspicions of the node that acted (and brings new nodes with theirs).
+            if let driver {
+                history.record(driver.path, afterStep: step.number, only: step.addedNodes + [step.actor])
+            }
             if driver?.verdict != nil { break }
         }
         syncFromDriver()
@@ -173,7 +208,7 @@ public struct TUIState {
             select(previous ?? .root)
         }
         detailTop = 0
-        tree.reveal(height: MainLayout(size: size).tree.height)
+        tree.reveal(height: mainLayout(for: size).tree.height)
     }
 
     // MARK: lookups
@@ -204,13 +239,25 @@ public struct TUIState {
         case .link(let id):
             guard let link = link(id) else { return nil }
             return link.isTerminal ? link.source : (link.destination ?? link.source)
+        case .served(let id):
+            return link(id)?.source
         }
+    }
+
+    /// Whether a link is a serve that sends the reply on (shown as two rows: the serve, the reply).
+    func isServeWithReply(_ link: Link) -> Bool {
+        link.action == .serve && !link.isTerminal
     }
 
     /// The link that brought the packet to the row's hop.
     func arrival(of key: RowKey) -> Link? {
-        guard case .link(let id) = key, let link = link(id) else { return nil }
-        return link.isTerminal ? link.parent.flatMap(self.link) : link
+        switch key {
+        case .root: return nil
+        case .served(let id): return link(id)?.parent.flatMap(self.link)
+        case .link(let id):
+            guard let link = link(id) else { return nil }
+            return link.isTerminal ? link.parent.flatMap(self.link) : link
+        }
     }
 
     /// The links the row's hop produced (for a branch end, just that link).
@@ -220,12 +267,24 @@ public struct TUIState {
         case .link(let id):
             guard let link = link(id) else { return [] }
             return link.isTerminal ? [link] : visibleChildren(of: id).compactMap(self.link)
+        case .served(let id):
+            return link(id).map { [$0] } ?? []
         }
+    }
+
+    /// The suspicions of a hop as the shown step had them.
+    func suspicions(of hop: Hop) -> [Suspicion] {
+        history.suspicions(of: hop, atStep: stepIndex)
     }
 
     /// The suspicions of a hop at or above the minimum level.
     func shownSuspicions(of hop: Hop) -> [Suspicion] {
-        (node(hop)?.suspicions ?? []).filter { $0.level >= minimumLevel }
+        suspicions(of: hop).filter { $0.level >= minimumLevel }
+    }
+
+    /// The verdict, when the last step is shown (an earlier step had none yet).
+    var shownVerdict: Verdict? {
+        stepIndex == steps.count ? verdict : nil
     }
 
     // MARK: tree
@@ -233,6 +292,11 @@ public struct TUIState {
     mutating func rebuildTree() {
         rows = []
         visibleHops = []
+        defer {
+            treeContentWidth = rows.reduce(0) { widest, row in
+                row.key == nil ? widest : max(widest, TextLayout.width(of: treeLine(row, selected: false)))
+            }
+        }
         guard stepIndex > 0, let rootHop else {
             recount()
             return
@@ -253,6 +317,15 @@ public struct TUIState {
                 visibleHops.append(hop)
             }
             let kids = link.isTerminal ? [] : visibleChildren(of: id)
+            var ancestors = ancestors
+            var last = last
+            if isServeWithReply(link) {
+                // The serve is a row of its own; the reply it sends hangs under it.
+                appendHopRow(.served(id), prefix: ancestors + (last ? glyphs.corner : glyphs.tee),
+                             childPrefix: ancestors + (last ? "  " : glyphs.pipe), hasChildren: true)
+                if depth < maxDepth { ancestors += last ? "  " : glyphs.pipe }
+                last = true
+            }
             let childAncestors = depth >= maxDepth ? ancestors : ancestors + (last ? "  " : glyphs.pipe)
             appendHopRow(.link(id), prefix: ancestors + (last ? glyphs.corner : glyphs.tee),
                          childPrefix: childAncestors, hasChildren: !kids.isEmpty)
@@ -274,9 +347,9 @@ public struct TUIState {
 
     private mutating func recount() {
         levelCounts = [0, 0, 0, 0]
-        suspicionRows = path.clusterSuspicions.map { (hop: nil, suspicion: $0) }
+        suspicionRows = history.clusterSuspicions(atStep: stepIndex).map { (hop: nil, suspicion: $0) }
         for hop in visibleHops {
-            for suspicion in node(hop)?.suspicions ?? [] {
+            for suspicion in suspicions(of: hop) {
                 suspicionRows.append((hop: hop, suspicion: suspicion))
             }
         }
@@ -314,6 +387,6 @@ public struct TUIState {
         }
         tree.selection = position
         detailTop = 0
-        tree.reveal(height: MainLayout(size: size).tree.height)
+        tree.reveal(height: mainLayout(for: size).tree.height)
     }
 }

@@ -7,7 +7,7 @@ extension TUIState {
         let top = cursor.visibleTop(height: height, count: lines.count)
         for offset in 0..<height where top + offset < lines.count {
             let row = first + offset
-            grid.put(lines[top + offset], row: row, column: 1, width: grid.size.columns - 1)
+            grid.put(TextLayout.dropping(listShift, from: lines[top + offset]), row: row, column: 1, width: grid.size.columns - 1)
             if top + offset == cursor.selection {
                 grid.restyle(row: row) { $0.reverse = true }
             }
@@ -17,6 +17,9 @@ extension TUIState {
     func drawStart(into grid: inout CellGrid) {
         grid.put("Pick a query and press enter, or type :diag SRC DST PORT [PROTO]", row: 2, column: 1,
                  style: CellStyle(.accent, bold: true))
+        if let query {
+            grid.put("esc: back to " + query.text(arrow: glyphs.arrow), row: 3, column: 1, style: CellStyle(.dim))
+        }
         if suggestions.isEmpty {
             grid.put("(no suggested queries for this snapshot)", row: 4, column: 1, style: CellStyle(.dim))
             return
@@ -33,7 +36,28 @@ extension TUIState {
         for chain in rules.chainStack { title += " \(glyphs.arrow) \(chain.chain)" }
         grid.put(title, row: 2, column: 1, style: CellStyle(.title, bold: true, underline: true))
         let lines = rules.rows.map(ruleLine)
-        drawList(lines, cursor: rules.cursor, into: &grid, from: 3, to: grid.size.rows - 1)
+        // Below the list, the selected row in full, wrapped: long rules are cut in the list.
+        var full: [StyledLine] = []
+        if rules.rows.indices.contains(rules.cursor.selection) {
+            full = TextLayout.wrap([Span(rules.text(of: rules.rows[rules.cursor.selection]))], width: grid.size.columns - 2, indent: 4)
+        }
+        let listEnd = drawPanel(full, into: &grid, listStart: 3)
+        drawList(lines, cursor: rules.cursor, into: &grid, from: 3, to: listEnd)
+    }
+
+    /// Draws lines under a separator at the bottom of the screen (above the status line), as
+    /// many as fit in half of the list's rows; returns the row where the list above must end.
+    private func drawPanel(_ lines: [StyledLine], into grid: inout CellGrid, listStart: Int) -> Int {
+        let statusRow = grid.size.rows - 1
+        let available = statusRow - listStart
+        guard !lines.isEmpty, available >= 4 else { return statusRow }
+        let shown = min(lines.count, available / 2)
+        let separatorRow = statusRow - shown - 1
+        grid.put(String(repeating: glyphs.horizontal, count: grid.size.columns), row: separatorRow, column: 0, style: CellStyle(.dim))
+        for (offset, line) in lines.prefix(shown).enumerated() {
+            grid.put(line, row: separatorRow + 1 + offset, column: 1, width: grid.size.columns - 1)
+        }
+        return separatorRow
     }
 
     private func ruleLine(_ row: RulesBrowser.Row) -> StyledLine {
@@ -72,47 +96,85 @@ extension TUIState {
              Span(Self.column(row.hop.map(hopLabel) ?? "cluster", 24)),
              Span(row.suspicion.message)]
         }
-        let detailRows = 3
-        let listEnd = grid.size.rows - 1 - detailRows
+        var full: [StyledLine] = []
+        if suspicionRows.indices.contains(suspicionCursor.selection) {
+            let selected = suspicionRows[suspicionCursor.selection].suspicion
+            let width = grid.size.columns - 2
+            full += TextLayout.wrap([Span(selected.message)], width: width, indent: 2)
+            full += TextLayout.wrap([Span("evidence ", CellStyle(.dim)), Span(selected.evidence ?? "-")], width: width, indent: 9)
+            full += TextLayout.wrap([Span("hint     ", CellStyle(.dim)), Span(selected.hint ?? "-", CellStyle(.accent))],
+                                    width: width, indent: 9)
+        }
+        let listEnd = drawPanel(full, into: &grid, listStart: 3)
         drawList(lines, cursor: suspicionCursor, into: &grid, from: 3, to: listEnd)
-        guard suspicionRows.indices.contains(suspicionCursor.selection) else { return }
-        let selected = suspicionRows[suspicionCursor.selection].suspicion
-        grid.put(String(repeating: glyphs.horizontal, count: grid.size.columns), row: listEnd, column: 0, style: CellStyle(.dim))
-        grid.put([Span("evidence ", CellStyle(.dim)), Span(selected.evidence ?? "-")], row: listEnd + 1, column: 1)
-        grid.put([Span("hint     ", CellStyle(.dim)), Span(selected.hint ?? "-", CellStyle(.accent))], row: listEnd + 2, column: 1)
     }
 
     // MARK: help
 
-    /// Draws the help overlay: the current screen's key table, in as many columns as needed.
+    /// The help overlay's entries: the screen's key table, then how to write a `:` command.
+    func helpLines() -> [(label: String, description: String)] {
+        KeyTable.bindings(for: screen).map { ($0.label, $0.description) } + [
+            ("", ""),
+            (":diag", "SRC DST PORT [PROTO]"),
+            ("PROTO", "tcp (default), udp, icmp"),
+            ("ping", ":diag SRC DST icmp"),
+            ("SRC, DST", "IP or NAMESPACE/POD or"),
+            ("", "svc/NS/NAME or node/NAME"),
+            ("tab", "completes words in :diag"),
+            (":q :help", "quit; this help"),
+        ]
+    }
+
+    /// Rows of entries the help overlay shows at a size.
+    func helpBodyHeight(_ size: Size) -> Int {
+        max(1, min(helpLines().count, size.rows - 4))
+    }
+
+    /// Draws the help overlay: the current screen's key table in as many columns as fit the
+    /// width; when even they do not hold it all, one column that j/k/PgUp/PgDn scroll.
     func drawHelp(into grid: inout CellGrid) {
-        let bindings = KeyTable.bindings(for: screen)
-        let labelWidth = bindings.map(\.label.count).max() ?? 0
-        let descriptionWidth = bindings.map(\.description.count).max() ?? 0
-        let cellWidth = labelWidth + 2 + descriptionWidth
-        let maxInnerRows = max(1, grid.size.rows - 4)
-        let columns = (bindings.count + maxInnerRows - 1) / maxInnerRows
-        let perColumn = (bindings.count + columns - 1) / columns
+        let entries = helpLines()
+        // The label column fits the key labels; a longer label (a : command) runs into it.
+        let labelWidth = KeyTable.bindings(for: screen).map { TextLayout.width(of: $0.label) }.max() ?? 0
+        func descriptionOffset(_ label: String) -> Int { max(labelWidth + 2, TextLayout.width(of: label) + 1) }
+        let cellWidth = entries.map { descriptionOffset($0.label) + TextLayout.width(of: $0.description) }.max() ?? 0
+        let bodyHeight = helpBodyHeight(grid.size)
+        let fittingColumns = max(1, (grid.size.columns - 4 + 3) / (cellWidth + 3))
+        let neededColumns = (entries.count + bodyHeight - 1) / bodyHeight
+        let columns = neededColumns <= fittingColumns ? neededColumns : 1
+        let perColumn = columns == 1 ? bodyHeight : (entries.count + columns - 1) / columns
+        let scrolls = columns == 1 && entries.count > bodyHeight
+        let first = scrolls ? min(max(0, helpTop), entries.count - bodyHeight) : 0
         let width = min(grid.size.columns, columns * cellWidth + (columns - 1) * 3 + 4)
-        let height = min(grid.size.rows, perColumn + 3)
+        let height = min(grid.size.rows, perColumn + 2)
         let left = (grid.size.columns - width) / 2
         let top = max(0, (grid.size.rows - height) / 2)
         let frame = CellStyle(.accent, bold: true)
         for row in top..<(top + height) { grid.fill(row: row, column: left, width: width, style: .plain) }
         let horizontal = String(repeating: glyphs.horizontal, count: max(0, width - 2))
-        let corners = glyphs == .ascii ? ["+", "+", "+", "+"] : ["┌", "┐", "└", "┘"]
-        grid.put(corners[0] + horizontal + corners[1], row: top, column: left, style: frame)
-        grid.put(corners[2] + horizontal + corners[3], row: top + height - 1, column: left, style: frame)
+        grid.put("┌" + horizontal + "┐", row: top, column: left, style: frame)
+        grid.put("└" + horizontal + "┘", row: top + height - 1, column: left, style: frame)
         for row in (top + 1)..<(top + height - 1) {
             grid.put(glyphs.vertical, row: row, column: left, style: frame)
             grid.put(glyphs.vertical, row: row, column: left + width - 1, style: frame)
         }
-        grid.put(" keys — any key closes ", row: top, column: left + 2, style: frame)
-        for (position, binding) in bindings.enumerated() {
-            let column = left + 2 + (position / perColumn) * (cellWidth + 3)
-            let row = top + 1 + position % perColumn
-            grid.put(binding.label, row: row, column: column, style: CellStyle(.key, bold: true))
-            grid.put(binding.description, row: row, column: column + labelWidth + 2, width: descriptionWidth)
+        let title = scrolls ? " keys \(first + 1)-\(first + bodyHeight) of \(entries.count): j/k scroll, other keys close "
+                            : " keys — any key closes "
+        grid.put(title, row: top, column: left + 2, style: frame, width: width - 4)
+        if scrolls, first + bodyHeight < entries.count {
+            grid.put(" more ↓ ", row: top + height - 1, column: left + 2, style: frame, width: width - 4)
+        }
+        let inner = width - 4
+        for (position, entry) in entries.enumerated() {
+            let shown = position - first
+            guard shown >= 0, shown < perColumn * columns else { continue }
+            let column = left + 2 + (shown / perColumn) * (cellWidth + 3)
+            let row = top + 1 + shown % perColumn
+            guard row < top + height - 1 else { continue }
+            let room = columns == 1 ? inner : cellWidth
+            grid.put(entry.label, row: row, column: column, style: CellStyle(.key, bold: true), width: room)
+            let offset = descriptionOffset(entry.label)
+            grid.put(entry.description, row: row, column: column + offset, width: max(0, room - offset))
         }
     }
 }
