@@ -86,6 +86,9 @@ extension TUIState {
         if !link.destinationAttributes.isEmpty {
             lines.append([Span("  dst    ", dim), Span(Self.attributesText(link.destinationAttributes))])
         }
+        for assumption in link.assumptions {
+            lines.append([Span("  assumes ", dim), Span(assumption, CellStyle(.accent))])
+        }
         for route in link.routes {
             var text = route.route ?? "no route to \(route.destination)"
             text += " table \(route.table) (\(route.outcome))"
@@ -140,6 +143,11 @@ extension TUIState {
         }
     }
 
+    /// What the shown verdict rests on unproven (none before the verdict is shown).
+    var shownAssumptions: [Assumption] {
+        shownVerdict == nil ? [] : path.assumptions
+    }
+
     func suspicionText(_ row: (hop: Hop?, suspicion: Suspicion)) -> String {
         var lines = ["\(row.suspicion.level.name) \(row.hop.map(hopLabel) ?? "cluster"): \(row.suspicion.message)"]
         if let evidence = row.suspicion.evidence { lines.append("  evidence: \(evidence)") }
@@ -161,6 +169,11 @@ extension TUIState {
         lines.append("")
         lines.append("suspicions:")
         lines += suspicionRows.map(suspicionText)
+        if !shownAssumptions.isEmpty {
+            lines.append("")
+            lines.append("assumptions (what the verdict rests on unproven):")
+            lines += shownAssumptions.map { "  \($0.node.map(hopLabel) ?? "flow"): \($0.text)" }
+        }
         return lines.map(TerminalSafe.strip).joined(separator: "\n") + "\n"
     }
 }

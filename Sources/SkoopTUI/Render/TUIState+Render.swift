@@ -82,6 +82,8 @@ extension TUIState {
             }
             line.append(Span((words ? "filter: " : "") + (minimumLevel == .info ? "all" : "\(minimumLevel.name)+"), CellStyle(.dim)))
             if hidden > 0 { line.append(Span(" (\(hidden) hidden)", CellStyle(.dim))) }
+            let assumed = shownAssumptions.count
+            if assumed > 0 { line.append(Span(words ? "  assumes \(assumed) (s)" : " A\(assumed)", CellStyle(.accent, bold: true))) }
             return line
         }
         let full = line(words: true)

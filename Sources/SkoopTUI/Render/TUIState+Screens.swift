@@ -105,6 +105,14 @@ extension TUIState {
             full += TextLayout.wrap([Span("hint     ", CellStyle(.dim)), Span(selected.hint ?? "-", CellStyle(.accent))],
                                     width: width, indent: 9)
         }
+        if !shownAssumptions.isEmpty {
+            let width = grid.size.columns - 2
+            full.append([Span("assumptions (the verdict rests on them unproven):", CellStyle(.accent, bold: true))])
+            for assumption in shownAssumptions {
+                full += TextLayout.wrap([Span("\(assumption.node.map(hopLabel) ?? "flow"): ", CellStyle(.dim)), Span(assumption.text)],
+                                        width: width, indent: 2)
+            }
+        }
         let listEnd = drawPanel(full, into: &grid, listStart: 3)
         drawList(lines, cursor: suspicionCursor, into: &grid, from: 3, to: listEnd)
     }
