@@ -59,7 +59,7 @@ struct NetworkOptions: ParsableArguments {
     @Option(name: .customLong("network-plugin"), help: "CNI plugin (flannel, calico, bridge); detected when absent.")
     var networkPlugin: String?
 
-    @Option(name: .customLong("proxy-mode"), help: "kube-proxy mode (iptables, ipvs); detected when absent.")
+    @Option(name: .customLong("proxy-mode"), help: "kube-proxy mode (iptables, ipvs, nftables); detected when absent.")
     var proxyMode: String?
 
     @Option(name: .customLong("cluster-cidr"), help: "Pod network CIDR; detected when absent.")
@@ -72,13 +72,16 @@ struct NetworkOptions: ParsableArguments {
         if let clusterCIDR, IPPrefix(clusterCIDR) == nil {
             throw ValidationError("--cluster-cidr: expected a CIDR such as 10.244.0.0/16, found \"\(clusterCIDR)\"")
         }
+        if let proxyMode, case .other = ProxyMode(name: proxyMode) {
+            throw ValidationError("--proxy-mode: expected iptables, ipvs or nftables, found \"\(proxyMode)\"")
+        }
         if hopLimit < 1 || hopLimit > 1000 {
             throw ValidationError("--hop-limit: expected 1 to 1000, found \(hopLimit)")
         }
     }
 
     var context: DiagnosisContext {
-        DiagnosisContext(networkPlugin: networkPlugin, proxyMode: proxyMode, clusterCIDR: clusterCIDR.flatMap { IPPrefix($0) },
+        DiagnosisContext(networkPlugin: networkPlugin.map(CNIKind.init(name:)), proxyMode: proxyMode.map(ProxyMode.init(name:)), clusterCIDR: clusterCIDR.flatMap { IPPrefix($0) },
                          limits: DiagnosisLimits(hopLimit: hopLimit))
     }
 }

@@ -99,7 +99,7 @@ import SkoopTestSupport
         try "-A -t 10.96.0.99:80 -s rr\n".write(toFile: snapshot + "/nodes/node1/netns/host/ipvs.txt", atomically: true, encoding: .utf8)
         var session = try DiagnosisSession(query: DiagnosisQuery(src: "default/client", dst: "svc/default/web", dport: 80),
                                            collector: CollectorManager(snapshot: snapshot),
-                                           context: DiagnosisContext(proxyMode: "ipvs"))
+                                           context: DiagnosisContext(proxyMode: .ipvs))
         session.diagnostor.run()
         let node1 = try #require(session.report.path.node(Hop(type: .node, id: "node1")))
         #expect(session.report.verdict == .unreachable)

@@ -29,7 +29,7 @@ import SkoopTestSupport
         }
         defer { try? FileManager.default.removeItem(atPath: root) }
         let cluster = try CollectorManager(snapshot: root).cluster
-        let processor = ServiceProcessor(cluster: cluster, proxyMode: "iptables")
+        let processor = ServiceProcessor(cluster: cluster, proxyMode: .iptables)
         // Both nodes have one web backend: no finding.
         #expect(processor.suspicions(destination: Endpoint(ip: IPAddress("192.168.56.11")!, type: .node, port: 30080),
                                      protocol: .tcp, source: IPAddress("172.30.0.10")).isEmpty)
@@ -46,7 +46,7 @@ import SkoopTestSupport
         defer { try? FileManager.default.removeItem(atPath: edited) }
         try FileManager.default.removeItem(atPath: edited + "/k8s/services.json")
         try FileManager.default.copyItem(atPath: root + "/k8s/services.json", toPath: edited + "/k8s/services.json")
-        let found = ServiceProcessor(cluster: try CollectorManager(snapshot: edited).cluster, proxyMode: "iptables")
+        let found = ServiceProcessor(cluster: try CollectorManager(snapshot: edited).cluster, proxyMode: .iptables)
             .suspicions(destination: Endpoint(ip: IPAddress("192.168.56.11")!, type: .node, port: 30080),
                         protocol: .tcp, source: IPAddress("172.30.0.10"))
         let local = try #require(found.first)
@@ -56,7 +56,7 @@ import SkoopTestSupport
 
     @Test func aServicePortThatDoesNotExistIsFatal() throws {
         let cluster = try CollectorManager(snapshot: Fixtures.url("lab-basic").path).cluster
-        let found = ServiceProcessor(cluster: cluster, proxyMode: "iptables")
+        let found = ServiceProcessor(cluster: cluster, proxyMode: .iptables)
             .suspicions(destination: Endpoint(ip: IPAddress("10.96.0.10")!, type: .service, port: 81), protocol: .tcp, source: nil)
         #expect(found.first?.level == .fatal)
         #expect(found.first?.message.contains("has no port 81/tcp") == true)

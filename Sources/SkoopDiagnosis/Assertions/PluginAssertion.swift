@@ -13,7 +13,7 @@ struct PluginAssertion {
     let router: Router
 
     func suspicions() -> [Suspicion] {
-        guard ["flannel", "calico", "bridge"].contains(plugin.name) else { return [] }
+        guard [.flannel, .calico, .bridge].contains(plugin.kind) else { return [] }
         var found: [Suspicion] = []
         var devices = DeviceCache(router: router)
         for other in cluster.podNetworks where other.node != node {
@@ -48,26 +48,26 @@ struct PluginAssertion {
 
     /// The route the plugin installs for a remote pod CIDR, as `ip route` takes it.
     func expectedRoute(to cidr: IPPrefix, remote: IPAddress) -> String? {
-        switch (plugin.name, plugin.mode?.lowercased()) {
-        case ("flannel", "vxlan"?): return "\(cidr) via \(cidr.network) dev flannel.1 onlink"
-        case ("flannel", _): return "\(cidr) via \(remote) dev <uplink>"
-        case ("calico", "ipip"?): return "\(cidr) via \(remote) dev tunl0 onlink proto bird"
-        case ("calico", "vxlan"?): return "\(cidr) via \(cidr.network) dev vxlan.calico onlink"
-        case ("calico", _): return "\(cidr) via \(remote) dev <uplink> proto bird"
+        switch (plugin.kind, plugin.mode?.lowercased()) {
+        case (.flannel, "vxlan"?): return "\(cidr) via \(cidr.network) dev flannel.1 onlink"
+        case (.flannel, _): return "\(cidr) via \(remote) dev <uplink>"
+        case (.calico, "ipip"?): return "\(cidr) via \(remote) dev tunl0 onlink proto bird"
+        case (.calico, "vxlan"?): return "\(cidr) via \(cidr.network) dev vxlan.calico onlink"
+        case (.calico, _): return "\(cidr) via \(remote) dev <uplink> proto bird"
         default: return nil
         }
     }
 
     /// What is wrong with the route's next hop for this plugin, if anything.
     func mismatch(branch: RouteBranch, device: NetInterface?, cidr: IPPrefix, remote: IPAddress) -> String? {
-        switch (plugin.name, plugin.mode?.lowercased()) {
-        case ("flannel", "vxlan"?), ("calico", "vxlan"?):
+        switch (plugin.kind, plugin.mode?.lowercased()) {
+        case (.flannel, "vxlan"?), (.calico, "vxlan"?):
             if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }
             if let gateway = branch.gateway, gateway != cidr.network { return "goes via \(gateway), not the remote VTEP \(cidr.network)" }
-        case ("calico", "ipip"?):
+        case (.calico, "ipip"?):
             if device?.kind != "ipip" { return "leaves through \(branch.oif ?? "?"), not tunl0" }
             if branch.gateway != remote { return "goes via \(branch.gateway?.description ?? "no gateway"), not the node \(remote)" }
-        case ("flannel", _), ("calico", _):
+        case (.flannel, _), (.calico, _):
             if let gateway = branch.gateway, gateway != remote, device?.vxlan == nil, device?.kind != "ipip" {
                 return "goes via \(gateway), not the node \(remote) that owns it"
             }

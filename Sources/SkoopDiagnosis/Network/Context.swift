@@ -2,10 +2,10 @@ import SkoopModel
 
 /// Typed runtime configuration of a diagnosis (the seed's Context, without a string map).
 public struct DiagnosisContext: Hashable, Sendable {
-    /// The CNI plugin, overriding detection ("flannel", "calico", "bridge").
-    public var networkPlugin: String?
-    /// kube-proxy's mode, overriding detection ("iptables", "ipvs").
-    public var proxyMode: String?
+    /// The CNI plugin, overriding detection.
+    public var networkPlugin: CNIKind?
+    /// kube-proxy's mode, overriding detection.
+    public var proxyMode: ProxyMode?
     /// The pod network, overriding detection.
     public var clusterCIDR: IPPrefix?
     /// Bounds on the walk.
@@ -14,7 +14,7 @@ public struct DiagnosisContext: Hashable, Sendable {
     public var sourcePort: UInt16
 
     /// Makes a context; every field defaults to "detect from the snapshot".
-    public init(networkPlugin: String? = nil, proxyMode: String? = nil, clusterCIDR: IPPrefix? = nil,
+    public init(networkPlugin: CNIKind? = nil, proxyMode: ProxyMode? = nil, clusterCIDR: IPPrefix? = nil,
                 limits: DiagnosisLimits = DiagnosisLimits(), sourcePort: UInt16 = 40000) {
         self.networkPlugin = networkPlugin
         self.proxyMode = proxyMode

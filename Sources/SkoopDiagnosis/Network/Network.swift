@@ -34,44 +34,29 @@ public struct GenericInfraShim: InfraShim {
 
 /// A CNI plugin: names its devices and checks what it should have installed.
 public protocol Plugin: Sendable {
-    /// "flannel", "calico", "bridge", ...
-    var name: String { get }
+    /// Which CNI.
+    var kind: CNIKind { get }
     /// The mode ("vxlan", "host-gw", "bgp", "ipip", ...), when known.
     var mode: String? { get }
 }
 
 extension Plugin {
-    /// Whether the CNI enforces NetworkPolicy: calico does, flannel and a plain bridge don't;
-    /// nil when unknown.
-    public var enforcesNetworkPolicy: Bool? {
-        switch name {
-        case "calico", "cilium", "antrea", "weave", "canal": true
-        case "flannel", "bridge", "kubenet": false
-        default: nil
-        }
-    }
+    /// The CNI's name as users write it.
+    public var name: String { kind.description }
+    /// Whether the CNI enforces NetworkPolicy; nil when unknown.
+    public var enforcesNetworkPolicy: Bool? { kind.enforcesNetworkPolicy }
+    /// Whether the network between nodes routes pod CIDRs.
+    public var underlayRoutesPodAddresses: Bool { kind.underlayRoutesPodAddresses }
 }
 
-extension Plugin {
-    /// Whether the network between nodes routes pod CIDRs (kubenet-style cloud routes).
-    /// Flannel and Calico route pod traffic on the nodes themselves (tunnels or node-to-node
-    /// routes): a router on the underlay has no route for pod addresses.
-    public var underlayRoutesPodAddresses: Bool {
-        switch name {
-        case "flannel", "calico": false
-        default: true
-        }
-    }
-}
-
-/// A plugin known only by name: generic Linux simulation applies.
+/// A plugin known only by its kind: generic Linux simulation applies.
 public struct GenericPlugin: Plugin {
-    public var name: String
+    public var kind: CNIKind
     public var mode: String?
 
     /// Makes a plugin description.
-    public init(name: String, mode: String?) {
-        self.name = name
+    public init(kind: CNIKind, mode: String?) {
+        self.kind = kind
         self.mode = mode
     }
 }
@@ -82,8 +67,8 @@ public struct Network: Sendable {
     public let collector: CollectorManager
     /// The CNI plugin.
     public let plugin: any Plugin
-    /// kube-proxy's mode ("iptables", "ipvs", "nftables" or "unknown").
-    public let proxyMode: String
+    /// kube-proxy's mode.
+    public let proxyMode: ProxyMode
     /// The infrastructure shim.
     public let infraShim: any InfraShim
     /// The configuration.
@@ -102,7 +87,7 @@ public struct Network: Sendable {
     public var sourceAddressOverride: IPAddress?
 
     /// Makes a network; the service network is found from the snapshot unless given.
-    public init(collector: CollectorManager, plugin: any Plugin, proxyMode: String, infraShim: any InfraShim,
+    public init(collector: CollectorManager, plugin: any Plugin, proxyMode: ProxyMode, infraShim: any InfraShim,
                 context: DiagnosisContext, clusterCIDRs: [IPPrefix] = [], serviceNetwork: ServiceNetwork? = nil) {
         self.clusterCIDRs = clusterCIDRs
         self.serviceNetwork = serviceNetwork ?? collector.cluster.serviceNetwork(
@@ -186,37 +171,28 @@ public struct GenericProvider: Provider {
 
     public func network(collector: CollectorManager, context: DiagnosisContext) -> Network {
         let hints = collector.cluster.networkHints()
-        let cni = context.networkPlugin ?? collector.hints.cni ?? detectCNI(collector, hints: hints)
+        let cni = context.networkPlugin ?? collector.hints.cni.map(CNIKind.init(name:)) ?? detectCNI(collector, hints: hints)
         let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
-        let proxy = context.proxyMode ?? collector.hints.kubeProxyMode ?? hints.kubeProxy.map { GenericProvider.name(of: $0.mode) } ?? "iptables"
+        let proxy = context.proxyMode ?? collector.hints.kubeProxyMode.map(ProxyMode.init(name:))
+            ?? hints.kubeProxy.map { ProxyMode($0.mode) } ?? .iptables
         let cidrs = context.clusterCIDR.map { [$0] }
             ?? collector.hints.clusterCIDR.flatMap { IPPrefix($0) }.map { [$0] }
             ?? hints.kubeProxy?.clusterCIDRs ?? []
-        return Network(collector: collector, plugin: GenericPlugin(name: cni, mode: mode), proxyMode: proxy,
+        return Network(collector: collector, plugin: GenericPlugin(kind: cni, mode: mode), proxyMode: proxy,
                        infraShim: GenericInfraShim(), context: context, clusterCIDRs: cidrs)
     }
 
-    /// The mode as kube-proxy's configuration spells it.
-    static func name(of mode: KubeProxyConfig.Mode) -> String {
-        switch mode {
-        case .iptables: "iptables"
-        case .ipvs: "ipvs"
-        case .nftables: "nftables"
-        case .other(let name): name
-        }
-    }
-
     /// Guesses the CNI from ConfigMaps, then from the first node's interfaces.
-    func detectCNI(_ collector: CollectorManager, hints: NetworkHints) -> String {
-        if hints.flannel != nil { return "flannel" }
-        if hints.calico != nil { return "calico" }
+    func detectCNI(_ collector: CollectorManager, hints: NetworkHints) -> CNIKind {
+        if hints.flannel != nil { return .flannel }
+        if hints.calico != nil { return .calico }
         guard let node = collector.collectedNodes.first, let host = try? collector.netns(node: node, id: "host") else {
-            return "unknown"
+            return .unknown
         }
         let names = host.interfaces.map(\.name)
-        if names.contains(where: { $0.hasPrefix("flannel") }) { return "flannel" }
-        if names.contains(where: { $0.hasPrefix("cali") || $0 == "tunl0" || $0 == "vxlan.calico" }) { return "calico" }
-        if host.interfaces.contains(where: { $0.kind == "bridge" }) { return "bridge" }
-        return "unknown"
+        if names.contains(where: { $0.hasPrefix("flannel") }) { return .flannel }
+        if names.contains(where: { $0.hasPrefix("cali") || $0 == "tunl0" || $0 == "vxlan.calico" }) { return .calico }
+        if host.interfaces.contains(where: { $0.kind == "bridge" }) { return .bridge }
+        return .unknown
     }
 }

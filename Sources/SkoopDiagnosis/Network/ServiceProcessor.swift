@@ -6,10 +6,10 @@ import SkoopKubernetes
 /// kube-proxy programmed with what the API says.
 public struct ServiceProcessor: Sendable {
     let cluster: ClusterState
-    let proxyMode: String
+    let proxyMode: ProxyMode
 
     /// Makes a processor.
-    public init(cluster: ClusterState, proxyMode: String) {
+    public init(cluster: ClusterState, proxyMode: ProxyMode) {
         self.cluster = cluster
         self.proxyMode = proxyMode
     }

@@ -37,7 +37,7 @@ extension LinuxNetNode {
         if frontend.kind == .nodePort, !info.owns(packet.dst) { return nil }
         let service = frontend.service.qualifiedName
         let target = Endpoint(ip: packet.dst, type: .service, port: packet.dport)
-        if network.proxyMode == "ipvs" {
+        if network.proxyMode == .ipvs {
             return Suspicion(level: .critical,
                              message: "kube-proxy (ipvs) on \(node) has no IPVS virtual service for \(service) at \(target): its traffic is not balanced.",
                              evidence: info.ipvs.services.isEmpty ? "ipvsadm -Sn: no virtual services" : "ipvsadm -Sn: \(info.ipvs.services.count) virtual services, none for \(target)",
