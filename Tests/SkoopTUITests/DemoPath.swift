@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopTUI
 
 /// The hand-built PacketPath behind `DemoDriver`.
 enum DemoPath {

@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopTUI
 
 /// Replays a finished diagnosis one step at a time: for previews, tests and screenshots without an engine.
 public struct DemoDriver: DiagnosisDriver {
