@@ -25,7 +25,7 @@ public struct DiagnosisSession: Sendable {
     public var diagnostor: Diagnostor
 
     /// Resolves `query` on `collector`'s snapshot and prepares the walk.
-    public init(query: DiagnosisQuery, collector: CollectorManager, context: DiagnosisContext = DiagnosisContext(),
+    public init(query: DiagnosisQuery, collector: any NodeDataProvider, context: DiagnosisContext = DiagnosisContext(),
                 provider: any Provider = GenericProvider()) throws(DiagnosisSetupError) {
         self.query = query
         var network = provider.network(collector: collector, context: context)

@@ -64,7 +64,7 @@ public struct GenericPlugin: Plugin {
 /// A cluster's container network: everything a diagnosis needs (plugin, infra shim, data).
 public struct Network: Sendable {
     /// The snapshot's data.
-    public let collector: CollectorManager
+    public let collector: any NodeDataProvider
     /// The CNI plugin.
     public let plugin: any Plugin
     /// kube-proxy's mode.
@@ -87,7 +87,7 @@ public struct Network: Sendable {
     public var sourceAddressOverride: IPAddress?
 
     /// Makes a network; the service network is found from the snapshot unless given.
-    public init(collector: CollectorManager, plugin: any Plugin, proxyMode: ProxyMode, infraShim: any InfraShim,
+    public init(collector: any NodeDataProvider, plugin: any Plugin, proxyMode: ProxyMode, infraShim: any InfraShim,
                 context: DiagnosisContext, clusterCIDRs: [IPPrefix] = [], serviceNetwork: ServiceNetwork? = nil) {
         self.clusterCIDRs = clusterCIDRs
         self.serviceNetwork = serviceNetwork ?? collector.cluster.serviceNetwork(
@@ -161,7 +161,7 @@ public struct Network: Sendable {
 /// Detects the network from the snapshot (the seed's Provider).
 public protocol Provider: Sendable {
     /// Builds the network of the snapshot.
-    func network(collector: CollectorManager, context: DiagnosisContext) -> Network
+    func network(collector: any NodeDataProvider, context: DiagnosisContext) -> Network
 }
 
 /// The generic provider: CNI and kube-proxy mode from flags, snapshot.json, ConfigMaps, interfaces.
@@ -169,7 +169,7 @@ public struct GenericProvider: Provider {
     /// Makes the provider.
     public init() {}
 
-    public func network(collector: CollectorManager, context: DiagnosisContext) -> Network {
+    public func network(collector: any NodeDataProvider, context: DiagnosisContext) -> Network {
         let hints = collector.cluster.networkHints()
         let cni = context.networkPlugin ?? collector.hints.cni.map(CNIKind.init(name:)) ?? detectCNI(collector, hints: hints)
         let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
@@ -183,7 +183,7 @@ public struct GenericProvider: Provider {
     }
 
     /// Guesses the CNI from ConfigMaps, then from the first node's interfaces.
-    func detectCNI(_ collector: CollectorManager, hints: NetworkHints) -> CNIKind {
+    func detectCNI(_ collector: any NodeDataProvider, hints: NetworkHints) -> CNIKind {
         if hints.flannel != nil { return .flannel }
         if hints.calico != nil { return .calico }
         guard let node = collector.collectedNodes.first, let host = try? collector.netns(node: node, id: "host") else {
