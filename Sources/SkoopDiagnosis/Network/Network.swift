@@ -133,28 +133,25 @@ public struct Network: Sendable {
 
     /// The collected netns a hop stands for: a pod's netns, a node's host netns, or NODE/NETNS.
     public func netns(of hop: Hop) -> NetNSInfo? {
-        switch hop.type {
-        case .node:
-            return try? collector.netns(node: hop.id, id: "host")
-        case .pod:
-            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let pod = cluster.pod(namespace: parts[0], name: parts[1]),
+        switch hop.identity {
+        case .node(let node):
+            return try? collector.netns(node: node, id: "host")
+        case .pod(let namespace, let name):
+            guard let pod = cluster.pod(namespace: namespace, name: name),
                   let node = pod.nodeName, let address = pod.podIPs.first,
                   let id = collector.netns(node: node, owning: address) else { return nil }
             return try? collector.netns(node: node, id: id)
-        case .generic:
-            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { return nil }
-            return try? collector.netns(node: parts[0], id: parts[1])
-        case .external, .infra:
+        case .netns(let node, let netns):
+            return try? collector.netns(node: node, id: netns)
+        case .router, .network, .address, .other:
             return nil
         }
     }
 
     /// The hop of a pod, or its node for host-network pods.
     public func hop(of pod: Pod) -> Hop {
-        if pod.hostNetwork, let node = pod.nodeName { return Hop(type: .node, id: node) }
-        return Hop(type: .pod, id: pod.qualifiedName)
+        if pod.hostNetwork, let node = pod.nodeName { return .node(node) }
+        return .pod(namespace: pod.namespace, name: pod.name)
     }
 }
 

@@ -20,7 +20,7 @@ struct ExternalNode: NetNodeAction {
             return NodeOutcome(transmissions: [Transmission(link: link)])
         }
         let next = network.infraShim.nextHop(for: packet, gateway: nil, network: network)
-        var link = Link(type: .external, source: hop, destination: Hop(type: .infra, id: "network"), action: .send,
+        var link = Link(type: .external, source: hop, destination: .network, action: .send,
                         packet: packet, sourceAttributes: ["nexthop": next.id])
         link.assumptions = ["not a collected host: that it sends the packet into the network towards \(next.id) is assumed."]
         return NodeOutcome(transmissions: [Transmission(link: link)])
@@ -91,7 +91,8 @@ struct InfraNode: NetNodeAction {
     func receive(_ link: Link) -> NodeOutcome {
         let packet = link.packet
         if link.direction == .request, let balanced = loadBalanced(packet) { return balanced }
-        let next = network.infraShim.nextHop(for: packet, gateway: IPAddress(hop.id.split(separator: " ").last ?? ""), network: network)
+        let gateway: IPAddress? = if case .router(let address) = hop.identity { address } else { nil }
+        let next = network.infraShim.nextHop(for: packet, gateway: gateway, network: network)
         var destinationAttributes: LinkAttributes = [:]
         if next.type == .node, let interface = network.ingressInterface(of: next.id, for: packet) {
             destinationAttributes["if"] = interface

@@ -253,7 +253,7 @@ struct LinuxNetNode: NetNodeAction {
             if let problem = underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
                 return unresolvedBy(problem)
             }
-            let router = Hop(type: .infra, id: "router \(nextHop)")
+            let router = Hop.router(nextHop)
             outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
         }
         outcome.suspicions = suspicions

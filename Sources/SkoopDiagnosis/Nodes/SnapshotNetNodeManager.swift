@@ -45,10 +45,9 @@ public final class SnapshotNetNodeManager: NetNodeManager {
     }
 
     private func makeAction(for hop: Hop) throws -> any NetNodeAction {
-        switch hop.type {
-        case .pod:
-            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let pod = network.cluster.pod(namespace: parts[0], name: parts[1]) else {
+        switch (hop.type, hop.identity) {
+        case (.pod, let identity):
+            guard case .pod(let namespace, let name) = identity, let pod = network.cluster.pod(namespace: namespace, name: name) else {
                 throw NodeUnavailable(description: "pod \(hop.id) is not in k8s/pods.json")
             }
             guard let nodeName = pod.nodeName else {
@@ -66,25 +65,20 @@ public final class SnapshotNetNodeManager: NetNodeManager {
             }
             return LinuxNetNode(hop: hop, node: nodeName, netnsID: netnsID, simulator: try simulator(node: nodeName, netns: netnsID),
                                 network: network, manager: self, pod: pod)
-        case .node:
+        case (.node, _):
             guard network.collector.collectedNodes.contains(hop.id) else {
                 throw NodeUnavailable(description: "no data for node \(hop.id): it was not collected")
             }
             try network.collector.prepare(node: hop.id)
             return LinuxNetNode(hop: hop, node: hop.id, netnsID: "host", simulator: try simulator(node: hop.id, netns: "host"),
                                 network: network, manager: self, pod: nil)
-        case .generic:
-            // "NODE/NETNS": a collected netns no pod claims (e.g. a pod missing from pods.json).
-            let parts = hop.id.split(separator: "/", maxSplits: 1).map(String.init)
-            if parts.count == 2, network.collector.netnsIDs(node: parts[0]).contains(parts[1]) {
-                return LinuxNetNode(hop: hop, node: parts[0], netnsID: parts[1],
-                                    simulator: try simulator(node: parts[0], netns: parts[1]),
-                                    network: network, manager: self, pod: nil)
-            }
+        case (.generic, .netns(let node, let netns)) where network.collector.netnsIDs(node: node).contains(netns):
+            // A collected netns no pod claims (e.g. a pod missing from pods.json).
+            return LinuxNetNode(hop: hop, node: node, netnsID: netns, simulator: try simulator(node: node, netns: netns),
+                                network: network, manager: self, pod: nil)
+        case (.generic, _), (.external, _):
             return ExternalNode(hop: hop, network: network)
-        case .external:
-            return ExternalNode(hop: hop, network: network)
-        case .infra:
+        case (.infra, _):
             return InfraNode(hop: hop, network: network)
         }
     }
@@ -107,6 +101,6 @@ public final class SnapshotNetNodeManager: NetNodeManager {
                 if let pod = network.cluster.ipCache.pod(ip: address) { return network.hop(of: pod) }
             }
         }
-        return Hop(type: .generic, id: "\(node)/\(netns)")
+        return .netns(node: node, netns: netns)
     }
 }
