@@ -193,9 +193,9 @@ public struct GenericProvider: Provider {
 
     /// The CNI's mode, as a real cluster shows it. Flannel: net-conf.json's Backend.Type, else
     /// vxlan when the node has flannel.1, else host-gw. Calico: the node's tunnel devices decide
-    /// (vxlan.calico: vxlan; tunl0 up: ipip), since the IP pools (CRDs) choose the encapsulation
-    /// and calico_backend does not; without a collected node, calico_backend "vxlan" still says
-    /// vxlan; otherwise BGP without encapsulation. nil for other CNIs or when nothing tells.
+    /// (vxlan.calico: vxlan; tunl0 up: ipip; neither: BGP without encapsulation), since the IP
+    /// pools (CRDs) choose the encapsulation and calico_backend does not; without a collected
+    /// node, calico_backend "vxlan" says vxlan. nil for other CNIs or when nothing tells.
     func detectMode(cni: String, _ collector: CollectorManager, hints: NetworkHints) -> String? {
         switch cni {
         case "flannel":
@@ -208,7 +208,7 @@ public struct GenericProvider: Provider {
             }
             if host.interfaces.contains(where: { $0.name == "vxlan.calico" && $0.vxlan != nil }) { return "vxlan" }
             if host.interfaces.contains(where: { $0.name == "tunl0" && $0.isUp }) { return "ipip" }
-            return hints.calico?.backend?.lowercased() == "vxlan" ? "vxlan" : "bgp"
+            return "bgp"
         default:
             return nil
         }
