@@ -256,11 +256,12 @@ public struct LabPlanner: Sendable {
 
                 """)]
         case .rpFilterLocal:
-            // Strict reverse-path filtering; node2's address routed through the VXLAN device
-            // (the tunnel's own packets still leave through ens4: the device is bound to it).
-            guard let node2 = topology.node("node2") else { return [] }
-            return [ip("node1", "route", "add", "\(node2.ip)/32", "via", node2.vtepAddress(scenario), "dev", vxlanDevice, "onlink"),
-                    sysctl("node1", "net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.ens4.rp_filter=1")]
+            // Strict reverse-path filtering on node1, and a direct route back to client2 over the
+            // underlay: client2's packets to node1's VTEP address arrive through the tunnel, but
+            // the reverse route leaves through ens4. (Without rp_filter both ways would work.)
+            guard let node2 = topology.node("node2"), let client2 = topology.pod("client2") else { return [] }
+            return [ip("node1", "route", "add", "\(client2.ip)/32", "via", node2.ip, "dev", "ens4"),
+                    sysctl("node1", "net.ipv4.conf.all.rp_filter=1")]
         case .forwardDrop, .noListener, .serviceNoEndpoints, .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch,
              .bridgeNFOff, .hairpinOff:
             return []  // built into the topology or the node setup above

@@ -88,7 +88,7 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
         case .markCrossing:
             "node1 marks what it receives 0x1000 and node2's FORWARD drops that mark: harmless, a mark does not survive entering another netns"
         case .rpFilterLocal:
-            "node1 has strict rp_filter and routes node2's address through the VXLAN device: node2's own packets to node1, arriving on ens4, fail the reverse-path check"
+            "node1 has strict rp_filter and routes client2 back over ens4: client2's packets to node1's VTEP address arrive through the tunnel and fail the reverse-path check"
         }
     }
 

@@ -85,9 +85,10 @@ public struct LabVerifyFlow: Hashable, Sendable {
         for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
             flows[index].traced = true
         }
-        if topology.fault == .rpFilterLocal, let node2 = topology.node("node2") {
-            // Traffic for node1's own address, from node2 (it arrives on ens4; the reverse route is the tunnel).
-            flows.append(flow("node->node", node2.name, "node/\(node2.name)", node1, "node/node1", nil, .icmp))
+        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
+            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
+            let address = node1.vtepAddress(topology.scenario)
+            flows.append(flow("pod->node address", "client2", "default/client2", address, address, nil, .icmp))
         }
         if topology.fault == .serviceNoEndpoints {
             // Nothing to balance: kube-proxy rejects every connection.
