@@ -130,6 +130,26 @@ import SkoopTestSupport
         #expect(!FlowComparison.single(flow, report: session.report, probe: probe(flow, true, backend: nil)).agrees)
     }
 
+    @Test func rpFilterLocalAddsAFlowToALocalAddressOfNode1() throws {
+        let flows = LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN, fault: .rpFilterLocal))
+        #expect(flows.count == 10)
+        let flow = try #require(flows.last)
+        #expect(flow.probe.source == "client2" && flow.probe.destination == "10.244.1.192" && flow.query.proto == .icmp)
+        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 9)
+    }
+
+    @Test func falseAlarmsAreLookedForOnHealthyAndHarmlessLabsOnly() {
+        func result(_ fault: LabFault?) -> LabCaseResult {
+            LabCaseResult(labCase: LabVerifyCase(scenario: .calicoBGP, fault: fault), flows: [], localized: nil,
+                          location: fault.map { FaultLocation.of($0, in: LabTopology(scenario: .calicoBGP, fault: $0)) },
+                          notes: [], error: nil)
+        }
+        #expect(result(nil).expectsNoAlarms)
+        #expect(result(.markCrossing).expectsNoAlarms)
+        #expect(!result(.forwardDrop).expectsNoAlarms)
+        #expect(!result(.asymmetricReturn).expectsNoAlarms)
+    }
+
     @Test func summaryLineAndPass() {
         let flow = LabVerifyFlow.standard(for: LabTopology(scenario: .bridge))[0]
         let agreeing = FlowComparison(flow: flow, agrees: true, kernel: "ok", skoop: "reachable")
