@@ -86,8 +86,16 @@ struct LabVerifyCommand: AsyncParsableCommand {
         abstract: "Build labs, diagnose their flows with Skoop, send the same flows for real, and compare. Needs root.",
         discussion: """
             Prints one line per disagreement (a flow's verdict, a routing decision, a traced packet's
-            rule hits) or unlocalized fault, then
-            `agreement: A/B flows, faults localized: C/D, routes: R/S, traces: T/U`.
+            rule hits), unlocalized fault or false alarm, then `routes: R/S, traces: T/U` and last
+            `agreement: A/B flows, faults localized: C/D, false alarms: E`.
+            A fault is localized when a Warning-or-worse suspicion on the faulty hop names the
+            faulty object itself (the interface, route, rule or sysctl). A false alarm is a
+            Warning-or-worse suspicion on a healthy lab (or one whose fault the kernel shows to be
+            harmless), counted per flow, node and suspicion, each printed as
+            `LAB: false alarm: FLOW (QUERY): NODE: LEVEL: MESSAGE`.
+            Lab snapshots carry no detection hints (snapshot.json is {"version":1}): the CNI, its
+            mode, kube-proxy's mode and the cluster CIDR are detected from the ConfigMaps the lab
+            writes as real clusters have them, and from the nodes.
             Routes: every `ip route get` the probes ask the kernel along each flow (in the source
             netns, at the source's node, at the backend's node) against Skoop's router on the
             snapshot of the same netns, and against the decision on the diagnosed path.
@@ -98,7 +106,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
             conntrack tuples, must equal Skoop's simulated trace there. The nft backend is traced
             with xtables-monitor --trace; the legacy backend with nfnetlink_log set inside each node's
             netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
-            Exit status: 0 when everything agrees, 1 otherwise, 2 without root.
+            Exit status: 0 when everything agrees, every fault is localized and there is no false
+            alarm; 1 otherwise; 2 without root.
             """)
 
     @Flag(help: "Every scenario, healthy and with every fault that applies to it.")
@@ -143,7 +152,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
             for line in result.problemLines { print(line) }
             if verbose {
                 let agreeing = result.flows.filter(\.agrees).count
-                let localized = result.localized.map { $0 ? ", fault localized" : ", fault NOT localized" } ?? ""
+                let localized = result.localized.map { $0 ? ", fault localized" : ", fault NOT localized" }
+                    ?? ", \(result.falseAlarms.count) false alarm(s)"
                 let routes = "\(result.routes.filter(\.agrees).count)/\(result.routes.count) routes"
                 let traces = "\(result.traces.filter(\.agrees).count)/\(result.traces.count) traces"
                 FileHandle.standardError.write(Data("\(result.labCase): \(agreeing)/\(result.flows.count) flows, \(routes), \(traces) agree\(localized)\n".utf8))
@@ -152,6 +162,7 @@ struct LabVerifyCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(at: work)
         for note in Set(results.flatMap(\.notes)).sorted() { print("note: \(note)") }
         let summary = LabVerifySummary(results)
+        print(summary.detailLine)
         print(summary.line)
         if !summary.passed { throw ExitCode(1) }
     }

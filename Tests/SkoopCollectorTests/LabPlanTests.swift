@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SkoopModel
+import SkoopKubernetes
 import SkoopTestSupport
 @testable import SkoopCollector
 
@@ -70,6 +71,44 @@ struct LabPlanTests {
     func faultCommands(fault: LabFault, argv: [String]) {
         #expect(has(plan(.flannelHostGW, fault), argv))
         #expect(!has(plan(.flannelHostGW), argv))
+    }
+
+    @Test("asymmetric-return: a third node with the CNI's routes both ways, node2's replies to node1 sent through it")
+    func asymmetricReturn() throws {
+        let topology = LabTopology(scenario: .flannelHostGW, fault: .asymmetricReturn)
+        #expect(topology.nodes.map(\.name) == ["node1", "node2", "node3"])
+        #expect(LabTopology(scenario: .flannelHostGW).nodes.count == 2)
+        let p = plan(.flannelHostGW, .asymmetricReturn)
+        #expect(p.netns.contains("t-node3"))
+        #expect(has(p, ["ip", "-n", "t-node3", "route", "add", "10.244.1.0/24", "via", "192.168.56.11", "dev", "ens4"]))
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "10.244.3.0/24", "via", "192.168.56.13", "dev", "ens4"]))
+        #expect(has(p, ["ip", "-n", "t-node2", "route", "replace", "10.244.1.0/24", "via", "192.168.56.13", "dev", "ens4"]))
+        // node3 runs kube-proxy too: its KUBE-FORWARD drops what its conntrack finds INVALID.
+        let node3Rules = try #require(p.commands.first { $0.argv.prefix(4) == ["ip", "netns", "exec", "t-node3"] && $0.input != nil })
+        #expect(node3Rules.input?.contains("-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP") == true)
+        let vxlan = plan(.flannelVXLAN, .asymmetricReturn)
+        #expect(has(vxlan, ["ip", "-n", "t-node2", "route", "replace", "10.244.1.0/24", "via", "10.244.3.0", "dev", "flannel.1", "onlink"]))
+        #expect(has(vxlan, ["bridge", "-n", "t-node3", "fdb", "append", "0e:5c:00:00:00:01", "dev", "flannel.1", "dst", "192.168.56.11"]))
+    }
+
+    @Test("mark-crossing: node1 marks in mangle PREROUTING, node2's FORWARD drops the mark first")
+    func markCrossing() throws {
+        let p = plan(.calicoBGP, .markCrossing)
+        let node1 = p.commands.filter { $0.argv.prefix(4) == ["ip", "netns", "exec", "t-node1"] }.compactMap(\.input)
+        #expect(node1.contains { $0.contains("*mangle") && $0.contains("-A PREROUTING -m comment --comment \"lab fault: mark-crossing\" -j MARK --set-xmark 0x1000/0x1000") })
+        let node2 = try #require(p.commands.first { $0.argv.prefix(4) == ["ip", "netns", "exec", "t-node2"] && $0.input?.contains("*filter") == true })
+        let forward = node2.input?.split(separator: "\n").filter { $0.hasPrefix("-A FORWARD") }.first
+        #expect(forward == "-A FORWARD -m mark --mark 0x1000/0x1000 -m comment --comment \"lab fault: mark-crossing\" -j DROP")
+        #expect(!(plan(.calicoBGP).commands.compactMap(\.input).contains { $0.contains("mark-crossing") }))
+    }
+
+    @Test("rp-filter-local: strict rp_filter on node1, client2 routed back over ens4; vxlan only")
+    func rpFilterLocal() {
+        let p = plan(.calicoVXLAN, .rpFilterLocal)
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "10.244.2.3/32", "via", "192.168.56.12", "dev", "ens4"]))
+        #expect(has(p, ["ip", "netns", "exec", "t-node1", "sysctl", "-qw", "net.ipv4.conf.all.rp_filter=1"]))
+        #expect(LabFault.rpFilterLocal.scenarios == [.flannelVXLAN, .calicoVXLAN])
+        #expect(LabFault.asymmetricReturn.scenarios == LabScenario.allCases && LabFault.markCrossing.scenarios == LabScenario.allCases)
     }
 
     @Test("faults apply only where meaningful")
@@ -149,9 +188,30 @@ struct LabRulesTests {
         let ips = pods.compactMap { ($0["status"] as? [String: Any])?["podIP"] as? String }
         #expect(ips == ["10.244.1.2", "10.244.1.3", "10.244.2.2", "10.244.2.3"])
         #expect(files["pods.json"]?["kind"] as? String == "List")
-        let data = try LabKubernetesObjects.data(LabKubernetesObjects.snapshotHints(for: LabTopology(scenario: .calicoVXLAN)))
-        let hints = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(hints["cni"] as? String == "calico" && hints["mode"] as? String == "vxlan" && hints["version"] as? Int == 1)
+        // No detection hints: detection must work from the objects, as on a real cluster.
+        let data = try LabKubernetesObjects.data(LabKubernetesObjects.snapshotDocument)
+        let hints = try SnapshotHints.decode(data, source: "snapshot.json")
+        #expect(hints == SnapshotHints(version: 1))
+    }
+
+    @Test("the lab's ConfigMaps are what detection reads on a real cluster", arguments: LabScenario.allCases)
+    func configMapsDetect(scenario: LabScenario) throws {
+        let object = try #require(LabKubernetesObjects.files(for: LabTopology(scenario: scenario))["configmaps.json"])
+        let cluster = ClusterState(configMaps: try KubernetesJSON.configMaps(try LabKubernetesObjects.data(object),
+                                                                             source: "configmaps.json"))
+        let hints = cluster.networkHints()
+        #expect(hints.warnings.isEmpty)
+        #expect(hints.kubeProxy?.mode == .iptables)
+        #expect(hints.kubeProxy?.clusterCIDRs.map(\.description) == [LabTopology.clusterCIDR])
+        switch scenario {
+        case .flannelHostGW, .flannelVXLAN:
+            #expect(hints.flannel?.backendType == (scenario == .flannelVXLAN ? "vxlan" : "host-gw"))
+            #expect(hints.flannel?.network?.description == LabTopology.clusterCIDR && hints.calico == nil)
+        case .calicoBGP, .calicoVXLAN:
+            #expect(hints.calico?.backend == (scenario == .calicoVXLAN ? "vxlan" : "bird") && hints.flannel == nil)
+        case .bridge:
+            #expect(hints.flannel == nil && hints.calico == nil)
+        }
     }
 }
 

@@ -73,7 +73,7 @@ struct LabScenarioTests {
         try? FileManager.default.removeItem(at: first.stateDirectory)
     }
 
-    @Test("the lab snapshot holds k8s JSON, hints and every node's netns")
+    @Test("the lab snapshot holds k8s JSON, no hints and every node's netns")
     func snapshot() async throws {
         let lab = try await TestLab.up(.calicoBGP, fault: .forwardDrop)
         let dir = try makeTemporaryDirectory("labsnap")
@@ -91,8 +91,11 @@ struct LabScenarioTests {
         #expect(rules.contains("lab fault: forward-drop"))
         let sockets = try String(contentsOf: dir.appendingPathComponent("nodes/node2/netns/pod-web-1/sockets.txt"), encoding: .utf8)
         #expect(sockets.contains(":8080"))
-        let hints = try String(contentsOf: dir.appendingPathComponent("snapshot.json"), encoding: .utf8)
-        #expect(hints.contains("\"cni\" : \"calico\""))
+        // No detection hints: the ConfigMaps say what a real cluster's would.
+        let document = try Data(contentsOf: dir.appendingPathComponent("snapshot.json"))
+        #expect(try SnapshotHints.decode(document, source: "snapshot.json") == SnapshotHints(version: 1))
+        let configMaps = try String(contentsOf: dir.appendingPathComponent("k8s/configmaps.json"), encoding: .utf8)
+        #expect(configMaps.contains("calico-config") && configMaps.contains("KubeProxyConfiguration"))
     }
 }
 
@@ -119,10 +122,29 @@ struct LabFaultTests {
         case .hairpinOff:
             #expect(!(await lab.works("web-0", "10.96.0.11", 80)))
             #expect(await lab.works("client", "10.96.0.11", 80))
+        case .markCrossing:
+            // Harmless: node1 marks the packet, node2's DROP on that mark never matches.
+            #expect(await lab.works("client", "10.244.2.2", 8080), "a mark does not cross into node2")
+            let tool = "iptables-\(lab.state.topology.backend.rawValue)-save"
+            let node1 = await SubprocessToolRunner().run(["ip", "netns", "exec", lab.state.netns("node1"), tool, "-c", "-t", "mangle"])
+            let node2 = await SubprocessToolRunner().run(["ip", "netns", "exec", lab.state.netns("node2"), tool, "-c", "-t", "filter"])
+            #expect(Self.counter(of: "mark-crossing", in: node1.stdout).map { $0 > 0 } == true, "node1 marked it")
+            #expect(Self.counter(of: "mark-crossing", in: node2.stdout) == 0, "node2's DROP never matched")
+        case .rpFilterLocal:
+            #expect(!(await lab.works("client2", "10.244.1.0", nil, .icmp)), "client2 -> node1's VTEP address fails rp_filter")
+            #expect(await lab.works("client", "10.244.2.2", 8080), "the tunnel still works")
         default:
             #expect(!(await lab.works("client", "10.244.2.2", 8080)), "client -> web-1 should break")
             #expect(await lab.works("client", "10.244.1.2", 8080), "client -> web-0 should still work")
         }
         try await lab.remove()
+    }
+
+    /// The packet counter of the first rule whose text contains `text` in `iptables-save -c` output.
+    static func counter(of text: String, in save: String) -> Int? {
+        for line in save.split(separator: "\n") where line.contains(text) && line.hasPrefix("[") {
+            return line.dropFirst().split(separator: ":").first.flatMap { Int($0) }
+        }
+        return nil
     }
 }

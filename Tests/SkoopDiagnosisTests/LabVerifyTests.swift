@@ -39,10 +39,54 @@ import SkoopTestSupport
         for labCase in LabVerifyCase.all {
             guard let fault = labCase.fault else { continue }
             let location = FaultLocation.of(fault, in: LabTopology(scenario: labCase.scenario, fault: fault))
-            #expect(!location.keywords.isEmpty && location.keywords.allSatisfy { !$0.isEmpty }, "\(labCase)")
+            #expect(!location.names.isEmpty && location.names.allSatisfy { !$0.isEmpty && $0.allSatisfy { !$0.isEmpty } }, "\(labCase)")
         }
         let veth = FaultLocation.of(.hostVethDown, in: LabTopology(scenario: .calicoBGP))
-        #expect(veth.hop == Hop(type: .node, id: "node2") && veth.keywords.first?.hasPrefix("cali") == true)
+        #expect(veth.hop == Hop(type: .node, id: "node2") && veth.names.first?.first?.hasPrefix("cali") == true)
+    }
+
+    @Test func aGenericMessageNoLongerLocalizesAFault() {
+        let vxlan = LabTopology(scenario: .flannelVXLAN, fault: .mtuMismatch)
+        let mtu = FaultLocation.of(.mtuMismatch, in: vxlan)
+        #expect(!mtu.names(Suspicion(level: .warning, message: "MTU 1450 of the pod is larger than the tunnel's 1400.")))
+        #expect(mtu.names(Suspicion(level: .warning,
+                                    message: "Pod veth(s) vethabc have MTU 1500, above VXLAN device flannel.1's MTU 1450: ...")))
+        let eth0 = FaultLocation.of(.podEth0Down, in: vxlan)
+        #expect(!eth0.names(Suspicion(level: .fatal, message: "No route from eth0 to 10.244.1.3.")))
+        #expect(eth0.names(Suspicion(level: .fatal, message: "veth eth0 is down.")))
+        let blackhole = FaultLocation.of(.blackholeRoute, in: vxlan)
+        #expect(!blackhole.names(Suspicion(level: .fatal, message: "A blackhole route in node1 discards packets to 10.244.9.9.")))
+        #expect(blackhole.names(Suspicion(level: .fatal, message: "A blackhole route in node1 discards packets to 10.244.2.2.")))
+        // The words of one name may be split between message and evidence.
+        let hairpin = FaultLocation.of(.hairpinOff, in: LabTopology(scenario: .bridge, fault: .hairpinOff))
+        let web0 = LabTopology(scenario: .bridge).pod("web-0")!.hostVeth(.bridge)
+        #expect(hairpin.names(Suspicion(level: .fatal, message: "hairpin mode is off", evidence: "bridge port \(web0) hairpin off")))
+        #expect(!hairpin.names(Suspicion(level: .fatal, message: "\(web0) is up")))
+    }
+
+    @Test func aHarmlessFaultIsLocalizedOnlyWhenNothingWarnsAboutIt() throws {
+        let location = FaultLocation.of(.markCrossing, in: LabTopology(scenario: .flannelHostGW, fault: .markCrossing))
+        #expect(location.harmless)
+        let (_, report) = try partialService()
+        #expect(location.isLocalized(in: [report]))
+        var alarmed = report
+        alarmed.path.clusterSuspicions.append(Suspicion(level: .critical, message: "dropped",
+                                                        evidence: "-A FORWARD -m mark --mark 0x1000/0x1000 -m comment --comment \"lab fault: mark-crossing\" -j DROP"))
+        #expect(!location.isLocalized(in: [alarmed]))
+    }
+
+    @Test func falseAlarmsAreEveryWarningOrWorsePerFlowNodeAndMessage() throws {
+        let (flow, report) = try partialService()
+        let alarms = FalseAlarm.found(in: report, flow: flow)
+        let expected = report.suspicions(atLeast: .warning)
+        #expect(!alarms.isEmpty && alarms.count <= expected.count)
+        #expect(Set(alarms).count == alarms.count)
+        #expect(alarms.contains { $0.node == "node1" && $0.message.contains("192.168.56.99") })
+        #expect(alarms.allSatisfy { $0.level >= .warning && $0.line.hasPrefix("pod->ClusterIP (") })
+        // Info suspicions are not alarms.
+        var quiet = report
+        quiet.path = PacketPath(nodes: [], links: [], clusterSuspicions: [Suspicion(level: .info, message: "fine")])
+        #expect(FalseAlarm.found(in: quiet, flow: flow).isEmpty)
     }
 
     @Test func perBackendAgreesWhenEachBackendBehavesAsPredicted() throws {
@@ -86,6 +130,26 @@ import SkoopTestSupport
         #expect(!FlowComparison.single(flow, report: session.report, probe: probe(flow, true, backend: nil)).agrees)
     }
 
+    @Test func rpFilterLocalAddsAFlowToALocalAddressOfNode1() throws {
+        let flows = LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN, fault: .rpFilterLocal))
+        #expect(flows.count == 10)
+        let flow = try #require(flows.last)
+        #expect(flow.probe.source == "client2" && flow.probe.destination == "10.244.1.192" && flow.query.proto == .icmp)
+        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 9)
+    }
+
+    @Test func falseAlarmsAreLookedForOnHealthyAndHarmlessLabsOnly() {
+        func result(_ fault: LabFault?) -> LabCaseResult {
+            LabCaseResult(labCase: LabVerifyCase(scenario: .calicoBGP, fault: fault), flows: [], localized: nil,
+                          location: fault.map { FaultLocation.of($0, in: LabTopology(scenario: .calicoBGP, fault: $0)) },
+                          notes: [], error: nil)
+        }
+        #expect(result(nil).expectsNoAlarms)
+        #expect(result(.markCrossing).expectsNoAlarms)
+        #expect(!result(.forwardDrop).expectsNoAlarms)
+        #expect(!result(.asymmetricReturn).expectsNoAlarms)
+    }
+
     @Test func summaryLineAndPass() {
         let flow = LabVerifyFlow.standard(for: LabTopology(scenario: .bridge))[0]
         let agreeing = FlowComparison(flow: flow, agrees: true, kernel: "ok", skoop: "reachable")
@@ -94,11 +158,19 @@ import SkoopTestSupport
         var faulty = LabCaseResult(labCase: LabVerifyCase(scenario: .bridge, fault: .bridgeDown), flows: [agreeing],
                                    localized: false, location: FaultLocation.of(.bridgeDown, in: LabTopology(scenario: .bridge)),
                                    notes: [], error: nil)
-        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 0/1, routes: 0/0, traces: 0/0")
+        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 0/1, false alarms: 0")
+        #expect(LabVerifySummary([healthy, faulty]).detailLine == "routes: 0/0, traces: 0/0")
         #expect(!LabVerifySummary([healthy, faulty]).passed)
-        #expect(faulty.problemLines == ["bridge+bridge-down: fault bridge-down not localized: no warning on node2 naming cni0"])
+        #expect(faulty.problemLines == ["bridge+bridge-down: fault bridge-down not localized: no warning on node2 naming cni0 is down"])
         faulty.localized = true
         #expect(LabVerifySummary([healthy, faulty]).passed)
+        let alarm = FalseAlarm(flow: "pod->pod same node (default/client -> default/web-0:8080/tcp)", node: "node1",
+                               level: .warning, message: "Something odd.")
+        healthy.falseAlarms = [alarm, alarm]
+        #expect(LabVerifySummary([healthy, faulty]).line == "agreement: 3/3 flows, faults localized: 1/1, false alarms: 2")
+        #expect(!LabVerifySummary([healthy, faulty]).passed)
+        #expect(healthy.problemLines.first == "bridge: false alarm: pod->pod same node (default/client -> default/web-0:8080/tcp): node1: warning: Something odd.")
+        healthy.falseAlarms = []
         healthy.error = "lab command failed"
         #expect(!LabVerifySummary([healthy, faulty]).passed)
     }
@@ -116,7 +188,7 @@ import SkoopTestSupport
         let results = await LabVerifier(workDirectory: work).verify(cases, prefix: "sklv\(getpid())", parallelism: 2)
         let summary = LabVerifySummary(results)
         #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
-        #expect(summary.flows == 36 && summary.faults == 3)
+        #expect(summary.flows == 36 && summary.faults == 3 && summary.falseAlarms == 0)
         // Routing decisions along every flow, and the traced ClusterIP and NodePort probes' rule hits on each node.
         #expect(summary.routes >= 100 && summary.routesAgreeing == summary.routes, "\(summary.line)")
         #expect(summary.traces >= 8 && summary.tracesAgreeing == summary.traces, "\(summary.line)")

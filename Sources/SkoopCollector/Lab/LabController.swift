@@ -133,7 +133,7 @@ public struct LabController: Sendable {
         for (name, object) in LabKubernetesObjects.files(for: state.topology) {
             try LabKubernetesObjects.data(object).write(to: k8s.appendingPathComponent(name))
         }
-        try LabKubernetesObjects.data(LabKubernetesObjects.snapshotHints(for: state.topology))
+        try LabKubernetesObjects.data(LabKubernetesObjects.snapshotDocument)
             .write(to: directory.appendingPathComponent("snapshot.json"))
         try PodIndexWriter.write(snapshot: directory.path)
         try? fileManager.removeItem(at: directory.appendingPathComponent("nodes"))

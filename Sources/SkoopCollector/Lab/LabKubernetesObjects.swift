@@ -17,12 +17,10 @@ public enum LabKubernetesObjects {
         ]
     }
 
-    /// The snapshot.json hints.
-    public static func snapshotHints(for topology: LabTopology) -> [String: Any] {
-        ["version": 1, "cni": topology.scenario.cniName, "mode": topology.scenario.modeName,
-         "kubeProxyMode": "iptables", "clusterCIDR": LabTopology.clusterCIDR,
-         "serviceCIDR": LabTopology.serviceCIDR]
-    }
+    /// snapshot.json: the layout version only. A lab carries no detection hints, so Skoop finds
+    /// the CNI, its mode, kube-proxy's mode and the CIDRs from the ConfigMaps and the nodes, as
+    /// on a real cluster.
+    public static var snapshotDocument: [String: Any] { ["version": 1] }
 
     /// Serializes with sorted keys (stable output).
     public static func data(_ object: [String: Any]) throws -> Data {
@@ -104,26 +102,186 @@ public enum LabKubernetesObjects {
                 "metadata": meta, "endpoints": endpoints, "ports": ports]
     }
 
+    /// The ConfigMaps detection reads, shaped as the installers write them: kubeadm's kube-proxy
+    /// (config.conf, a KubeProxyConfiguration), flannel's kube-flannel-cfg (cni-conf.json,
+    /// net-conf.json) and calico's calico-config (calico_backend, veth_mtu, cni_network_config).
+    /// The kubenet-like bridge has no CNI ConfigMap: it is detected from the nodes' interfaces.
     private static func configMaps(_ topology: LabTopology) -> [[String: Any]] {
         var maps: [[String: Any]] = [[
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
-            "data": ["config.conf": "apiVersion: kubeproxy.config.k8s.io/v1alpha1\nkind: KubeProxyConfiguration\nclusterCIDR: \(LabTopology.clusterCIDR)\nmode: \"iptables\"\n"],
+            "data": ["config.conf": kubeProxyConfig, "kubeconfig.conf": kubeProxyKubeconfig],
         ]]
         switch topology.scenario {
         case .flannelHostGW, .flannelVXLAN:
             let backend = topology.scenario == .flannelVXLAN ? "vxlan" : "host-gw"
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
-                         "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg", labels: ["app": "flannel"]),
-                         "data": ["net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
+                         "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg",
+                                              labels: ["app": "flannel", "k8s-app": "flannel", "tier": "node"]),
+                         "data": ["cni-conf.json": flannelCNIConf,
+                                  "net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
         case .calicoBGP, .calicoVXLAN:
+            // calico.yaml says "bird", calico-vxlan.yaml "vxlan"; veth_mtu "0" lets calico-node choose.
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
                          "metadata": metadata("ConfigMap", "kube-system", "calico-config"),
                          "data": ["calico_backend": topology.scenario == .calicoBGP ? "bird" : "vxlan",
-                                  "veth_mtu": String(topology.scenario.podMTU)]])
+                                  "typha_service_name": "none", "veth_mtu": "0",
+                                  "cni_network_config": calicoCNIConf]])
         case .bridge:
             break
         }
         return maps
     }
+
+    /// kubeadm's config.conf, with the mode set and the cluster CIDR given to kubeadm.
+    private static let kubeProxyConfig = """
+        apiVersion: kubeproxy.config.k8s.io/v1alpha1
+        bindAddress: 0.0.0.0
+        bindAddressHardFail: false
+        clientConnection:
+          acceptContentTypes: ""
+          burst: 0
+          contentType: ""
+          kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
+          qps: 0
+        clusterCIDR: \(LabTopology.clusterCIDR)
+        configSyncPeriod: 0s
+        conntrack:
+          maxPerCore: null
+          min: null
+          tcpBeLiberal: false
+          tcpCloseWaitTimeout: null
+          tcpEstablishedTimeout: null
+          udpStreamTimeout: 0s
+          udpTimeout: 0s
+        detectLocal:
+          bridgeInterface: ""
+          interfaceNamePrefix: ""
+        detectLocalMode: ""
+        enableProfiling: false
+        healthzBindAddress: ""
+        hostnameOverride: ""
+        iptables:
+          localhostNodePorts: null
+          masqueradeAll: false
+          masqueradeBit: null
+          minSyncPeriod: 0s
+          syncPeriod: 0s
+        ipvs:
+          excludeCIDRs: null
+          minSyncPeriod: 0s
+          scheduler: ""
+          strictARP: false
+          syncPeriod: 0s
+          tcpFinTimeout: 0s
+          tcpTimeout: 0s
+          udpTimeout: 0s
+        kind: KubeProxyConfiguration
+        logging:
+          flushFrequency: 0
+          options:
+            json:
+              infoBufferSize: "0"
+            text:
+              infoBufferSize: "0"
+          verbosity: 0
+        metricsBindAddress: ""
+        mode: "iptables"
+        nftables:
+          masqueradeAll: false
+          masqueradeBit: null
+          minSyncPeriod: 0s
+          syncPeriod: 0s
+        nodePortAddresses: null
+        oomScoreAdj: null
+        portRange: ""
+        showHiddenMetricsForVersion: ""
+        winkernel:
+          enableDSR: false
+          forwardHealthCheckVip: false
+          networkName: ""
+          rootHnsEndpointName: ""
+          sourceVip: ""
+
+        """
+
+    private static let kubeProxyKubeconfig = """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - cluster:
+            certificate-authority: /var/run/secrets/kubernetes.io/serviceaccount/ca.crt
+            server: https://192.168.56.11:6443
+          name: default
+        contexts:
+        - context:
+            cluster: default
+            namespace: default
+            user: default
+          name: default
+        current-context: default
+        users:
+        - name: default
+          user:
+            tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token
+
+        """
+
+    private static let flannelCNIConf = """
+        {
+          "name": "cbr0",
+          "cniVersion": "0.3.1",
+          "plugins": [
+            {
+              "type": "flannel",
+              "delegate": {
+                "hairpinMode": true,
+                "isDefaultGateway": true
+              }
+            },
+            {
+              "type": "portmap",
+              "capabilities": {
+                "portMappings": true
+              }
+            }
+          ]
+        }
+
+        """
+
+    private static let calicoCNIConf = """
+        {
+          "name": "k8s-pod-network",
+          "cniVersion": "0.3.1",
+          "plugins": [
+            {
+              "type": "calico",
+              "log_level": "info",
+              "log_file_path": "/var/log/calico/cni/cni.log",
+              "datastore_type": "kubernetes",
+              "nodename": "__KUBERNETES_NODE_NAME__",
+              "mtu": __CNI_MTU__,
+              "ipam": {
+                  "type": "calico-ipam"
+              },
+              "policy": {
+                  "type": "k8s"
+              },
+              "kubernetes": {
+                  "kubeconfig": "__KUBECONFIG_FILEPATH__"
+              }
+            },
+            {
+              "type": "portmap",
+              "snat": true,
+              "capabilities": {"portMappings": true}
+            },
+            {
+              "type": "bandwidth",
+              "capabilities": {"bandwidth": true}
+            }
+          ]
+        }
+        """
 }

@@ -111,21 +111,30 @@ public struct LabPlanner: Sendable {
                          sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
                                 "net.bridge.bridge-nf-call-ip6tables=1")]
         }
-        guard let other = topology.otherNode(than: id) else { return commands }
+        if scenario.usesVXLAN {
+            let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
+            commands += [
+                ip(id, "link", "add", vxlanDevice, "type", "vxlan", "id", vni, "local", node.ip, "dev", "ens4",
+                   "dstport", port, "nolearning"),
+                ip(id, "link", "set", vxlanDevice, "address", node.vtepMAC, "mtu", "1450", "up"),
+                ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", vxlanDevice),
+            ]
+        }
+        for other in topology.otherNodes(than: id) { commands += remoteCommands(node, other) }
+        return commands
+    }
+
+    /// What the CNI installs on `node` to reach `other`'s pods.
+    private func remoteCommands(_ node: LabNode, _ other: LabNode) -> [LabCommand] {
+        let id = node.name
+        var commands: [LabCommand] = []
         switch scenario {
         case .flannelHostGW, .calicoBGP:
             commands.append(ip(id, "route", "add", other.podCIDR, "via", other.ip, "dev", "ens4"))
         case .flannelVXLAN, .calicoVXLAN:
-            let device = scenario == .flannelVXLAN ? "flannel.1" : "vxlan.calico"
-            let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
-            commands += [
-                ip(id, "link", "add", device, "type", "vxlan", "id", vni, "local", node.ip, "dev", "ens4",
-                   "dstport", port, "nolearning"),
-                ip(id, "link", "set", device, "address", node.vtepMAC, "mtu", "1450", "up"),
-                ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", device),
-                ip(id, "route", "add", other.podCIDR, "via", other.vtepAddress(scenario), "dev", device, "onlink"),
-            ]
-            let broken = id == "node1"
+            let device = vxlanDevice
+            commands.append(ip(id, "route", "add", other.podCIDR, "via", other.vtepAddress(scenario), "dev", device, "onlink"))
+            let broken = id == "node1" && other.name == "node2"
             if !(broken && fault == .vxlanNeighMissing) {
                 commands.append(ip(id, "neigh", "add", other.vtepAddress(scenario), "lladdr", other.vtepMAC,
                                    "dev", device, "nud", "permanent"))
@@ -139,6 +148,9 @@ public struct LabPlanner: Sendable {
         }
         return commands
     }
+
+    /// The VXLAN device of the scenario.
+    private var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
 
     private func podCommands(_ pod: LabPod) -> [LabCommand] {
         guard let node = topology.node(pod.node) else { return [] }
@@ -187,11 +199,18 @@ public struct LabPlanner: Sendable {
         if fault == .forwardDrop && node.name == "node2", let web1 = topology.pod("web-1") {
             forward.append("-A FORWARD -d \(web1.ip)/32 -p tcp -m comment --comment \"lab fault: forward-drop\" -m tcp --dport 8080 -j DROP")
         }
+        if fault == .markCrossing && node.name == "node2" {
+            forward.append("-A FORWARD -m mark --mark \(Self.crossingMark) -m comment --comment \"lab fault: mark-crossing\" -j DROP")
+        }
         let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
                                               extraFilterForward: forward, extraNatPostrouting: masquerade,
                                               extraNatChains: [masqueradeChain])
         return [exec(node.name, ["iptables-\(topology.backend.rawValue)-restore"], input: text)]
     }
+
+    /// The mark node1 sets and node2 drops in the mark-crossing fault (not one kube-proxy uses:
+    /// KUBE-POSTROUTING clears 0x4000 itself before a packet leaves).
+    static let crossingMark = "0x1000/0x1000"
 
     private func faultCommands() -> [LabCommand] {
         guard let fault, let web1 = topology.pod("web-1") else { return [] }
@@ -215,6 +234,34 @@ public struct LabPlanner: Sendable {
                 COMMIT
 
                 """)]
+        case .asymmetricReturn:
+            // node2's replies to node1's pods go to node3 (its underlay address or VTEP), which
+            // forwards them on to node1 with its own CNI route.
+            guard let detour = topology.node("node3") else { return [] }
+            if scenario.usesVXLAN {
+                return [ip("node2", "route", "replace", "10.244.1.0/24", "via", detour.vtepAddress(scenario),
+                           "dev", vxlanDevice, "onlink")]
+            }
+            return [ip("node2", "route", "replace", "10.244.1.0/24", "via", detour.ip, "dev", "ens4")]
+        case .markCrossing:
+            return [exec("node1", ["iptables-\(topology.backend.rawValue)-restore"], input: """
+                *mangle
+                :PREROUTING ACCEPT [0:0]
+                :INPUT ACCEPT [0:0]
+                :FORWARD ACCEPT [0:0]
+                :OUTPUT ACCEPT [0:0]
+                :POSTROUTING ACCEPT [0:0]
+                -A PREROUTING -m comment --comment "lab fault: mark-crossing" -j MARK --set-xmark \(Self.crossingMark)
+                COMMIT
+
+                """)]
+        case .rpFilterLocal:
+            // Strict reverse-path filtering on node1, and a direct route back to client2 over the
+            // underlay: client2's packets to node1's VTEP address arrive through the tunnel, but
+            // the reverse route leaves through ens4. (Without rp_filter both ways would work.)
+            guard let node2 = topology.node("node2"), let client2 = topology.pod("client2") else { return [] }
+            return [ip("node1", "route", "add", "\(client2.ip)/32", "via", node2.ip, "dev", "ens4"),
+                    sysctl("node1", "net.ipv4.conf.all.rp_filter=1")]
         case .forwardDrop, .noListener, .serviceNoEndpoints, .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch,
              .bridgeNFOff, .hairpinOff:
             return []  // built into the topology or the node setup above

@@ -30,21 +30,12 @@ public enum LabScenario: String, CaseIterable, Hashable, Sendable, Codable {
     public var usesCalicoVeths: Bool { self == .calicoBGP || self == .calicoVXLAN }
     /// The MTU of pod interfaces.
     public var podMTU: Int { usesVXLAN ? 1450 : 1500 }
-    /// The CNI name written to snapshot.json.
+    /// The CNI's name (in rule comments; detection finds it from the ConfigMaps and nodes).
     public var cniName: String {
         switch self {
         case .flannelHostGW, .flannelVXLAN: "flannel"
         case .calicoBGP, .calicoVXLAN: "calico"
         case .bridge: "bridge"
-        }
-    }
-    /// The CNI mode written to snapshot.json.
-    public var modeName: String {
-        switch self {
-        case .flannelHostGW: "host-gw"
-        case .flannelVXLAN, .calicoVXLAN: "vxlan"
-        case .calicoBGP: "bgp"
-        case .bridge: "kubenet"
         }
     }
 }
@@ -68,6 +59,9 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
     case mtuMismatch = "mtu-mismatch"
     case bridgeNFOff = "bridge-nf-off"
     case hairpinOff = "hairpin-off"
+    case asymmetricReturn = "asymmetric-return"
+    case markCrossing = "mark-crossing"
+    case rpFilterLocal = "rp-filter-local"
 
     /// One line for `skoop lab list`.
     public var summary: String {
@@ -89,6 +83,12 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
         case .mtuMismatch: "node1's pods use MTU 1500 over a 1450 VXLAN: large DF packets fail"
         case .bridgeNFOff: "node1 has bridge-nf-call-iptables=0: a service with a same-node backend breaks"
         case .hairpinOff: "web-0's bridge port has hairpin off: web-0 cannot reach itself through its service"
+        case .asymmetricReturn:
+            "node2 routes node1's pod CIDR through a third node, node3: replies detour, and node3's conntrack, which never saw the SYN, finds the SYN-ACK INVALID (kube-proxy drops it)"
+        case .markCrossing:
+            "node1 marks what it receives 0x1000 and node2's FORWARD drops that mark: harmless, a mark does not survive entering another netns"
+        case .rpFilterLocal:
+            "node1 has strict rp_filter and routes client2 back over ens4: client2's packets to node1's VTEP address arrive through the tunnel and fail the reverse-path check"
         }
     }
 
@@ -96,7 +96,7 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
     public func applies(to scenario: LabScenario) -> Bool {
         switch self {
         case .bridgeDown, .vethDetached, .bridgeNFOff, .hairpinOff: scenario.usesBridge
-        case .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch: scenario.usesVXLAN
+        case .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch, .rpFilterLocal: scenario.usesVXLAN
         case .remoteRouteDeleted: scenario != .bridge
         case .wrongGateway: scenario == .flannelHostGW || scenario == .calicoBGP
         default: true

@@ -104,13 +104,15 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public static let serviceCIDR = "10.96.0.0/12"
 
     /// The standard lab: node1 (web-0, client) and node2 (web-1, client2), services web
-    /// (NodePort 30080, both web pods), web-0 (only web-0) and empty (no endpoints).
+    /// (NodePort 30080, both web pods), web-0 (only web-0) and empty (no endpoints); with the
+    /// asymmetric-return fault, a third node without pods (node3) that replies detour through.
     public init(scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft) {
         self.scenario = scenario
         self.fault = fault
         self.backend = backend
         nodes = [LabNode(name: "node1", ip: "192.168.56.11", index: 1),
                  LabNode(name: "node2", ip: "192.168.56.12", index: 2)]
+        if fault == .asymmetricReturn { nodes.append(LabNode(name: "node3", ip: "192.168.56.13", index: 3)) }
         let listening = fault == .noListener
         pods = [
             LabPod(namespace: "default", name: "web-0", node: "node1", ip: "10.244.1.2",
@@ -147,8 +149,8 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public func pod(ip: String) -> LabPod? { pods.first { $0.ip == ip } }
     /// The pods of a node.
     public func pods(on node: String) -> [LabPod] { pods.filter { $0.node == node } }
-    /// The node other than `name` (the lab has two).
-    public func otherNode(than name: String) -> LabNode? { nodes.first { $0.name != name } }
+    /// Every node other than `name`.
+    public func otherNodes(than name: String) -> [LabNode] { nodes.filter { $0.name != name } }
     /// Every netns id of the lab, underlay first.
     public var netnsIDs: [String] { ["underlay", "router", "ext"] + nodes.map(\.name) + pods.map(\.netnsID) }
 }

@@ -169,7 +169,7 @@ public struct GenericProvider: Provider {
     public func network(collector: any NodeDataProvider, context: DiagnosisContext) -> Network {
         let hints = collector.cluster.networkHints()
         let cni = context.networkPlugin ?? collector.hints.cni.map(CNIKind.init(name:)) ?? detectCNI(collector, hints: hints)
-        let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
+        let mode = collector.hints.mode ?? detectMode(cni: cni, collector, hints: hints)
         let proxy = context.proxyMode ?? collector.hints.kubeProxyMode.map(ProxyMode.init(name:))
             ?? hints.kubeProxy.map { ProxyMode($0.mode) } ?? .iptables
         let cidrs = context.clusterCIDR.map { [$0] }
@@ -183,13 +183,40 @@ public struct GenericProvider: Provider {
     func detectCNI(_ collector: any NodeDataProvider, hints: NetworkHints) -> CNIKind {
         if hints.flannel != nil { return .flannel }
         if hints.calico != nil { return .calico }
-        guard let node = collector.collectedNodes.first, let host = try? collector.netns(node: node, id: "host") else {
-            return .unknown
-        }
+        guard let host = firstHost(collector) else { return .unknown }
         let names = host.interfaces.map(\.name)
         if names.contains(where: { $0.hasPrefix("flannel") }) { return .flannel }
         if names.contains(where: { $0.hasPrefix("cali") || $0 == "tunl0" || $0 == "vxlan.calico" }) { return .calico }
         if host.interfaces.contains(where: { $0.kind == "bridge" }) { return .bridge }
         return .unknown
+    }
+
+    /// The CNI's mode, as a real cluster shows it. Flannel: net-conf.json's Backend.Type, else
+    /// vxlan when the node has flannel.1, else host-gw. Calico: the node's tunnel devices decide
+    /// (vxlan.calico: vxlan; tunl0 up: ipip; neither: BGP without encapsulation), since the IP
+    /// pools (CRDs) choose the encapsulation and calico_backend does not; without a collected
+    /// node, calico_backend "vxlan" says vxlan. nil for other CNIs or when nothing tells.
+    func detectMode(cni: CNIKind, _ collector: any NodeDataProvider, hints: NetworkHints) -> String? {
+        switch cni {
+        case .flannel:
+            if let type = hints.flannel?.backendType { return type.lowercased() }
+            guard let host = firstHost(collector) else { return nil }
+            return host.interfaces.contains { $0.name == "flannel.1" && $0.vxlan != nil } ? "vxlan" : "host-gw"
+        case .calico:
+            guard let host = firstHost(collector) else {
+                return hints.calico?.backend?.lowercased() == "vxlan" ? "vxlan" : nil
+            }
+            if host.interfaces.contains(where: { $0.name == "vxlan.calico" && $0.vxlan != nil }) { return "vxlan" }
+            if host.interfaces.contains(where: { $0.name == "tunl0" && $0.isUp }) { return "ipip" }
+            return "bgp"
+        default:
+            return nil
+        }
+    }
+
+    /// The host netns of the first collected node, if it can be read.
+    private func firstHost(_ collector: any NodeDataProvider) -> NetNSInfo? {
+        guard let node = collector.collectedNodes.first else { return nil }
+        return try? collector.netns(node: node, id: "host")
     }
 }

@@ -21,14 +21,26 @@ public struct LabCaseResult: Sendable {
     public var routes: [RouteComparison] = []
     /// Every traced packet pass compared with Skoop's simulated trace.
     public var traces: [TraceComparison] = []
+    /// Warning-or-worse suspicions on a lab whose flows should all work (healthy, or a harmless fault).
+    public var falseAlarms: [FalseAlarm] = []
 
-    /// One line per disagreement, unlocalized fault or error.
+    /// Whether every Warning-or-worse suspicion is a false alarm: a healthy lab, or one whose
+    /// fault the kernel shows to break nothing.
+    public var expectsNoAlarms: Bool { labCase.fault == nil || location?.harmless == true }
+
+    /// One line per disagreement, unlocalized fault, false alarm or error.
     public var problemLines: [String] {
         var lines = flows.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
         lines += routes.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
         lines += traces.filter { !$0.agrees }.map { "\(labCase): disagree: \($0.line)" }
+        lines += falseAlarms.map { "\(labCase): false alarm: \($0.line)" }
         if localized == false, let fault = labCase.fault, let location {
-            lines.append("\(labCase): fault \(fault.rawValue) not localized: no warning on \(location.hop?.id ?? "the cluster") naming \(location.keywords.joined(separator: " or "))")
+            if location.harmless {
+                lines.append("\(labCase): fault \(fault.rawValue) is harmless but a warning names \(location.description)")
+            } else {
+                let places = ([location.hop?.id ?? "the cluster"] + (location.alternative.map { [$0.id] } ?? [])).joined(separator: " or ")
+                lines.append("\(labCase): fault \(fault.rawValue) not localized: no warning on \(places) naming \(location.description)")
+            }
         }
         if let error { lines.append("\(labCase): error: \(error)") }
         return lines
@@ -207,6 +219,9 @@ public struct LabVerifier: Sendable {
                 result.notes.append("\(result.labCase): \(flow.name): the trace at \(node) is not compared: \(failure); a routing loop floods it")
             }
         }
+        if result.expectsNoAlarms {
+            for (index, flow) in flows.enumerated() { result.falseAlarms += FalseAlarm.found(in: reports[index], flow: flow) }
+        }
         result.routes = compareRoutes(flows, probes: probes, reports: reports, collector: collector, topology: state.topology)
         if let location = result.location {
             result.localized = location.isLocalized(in: reports)
@@ -300,6 +315,8 @@ public struct LabVerifySummary: Hashable, Sendable {
     public var localized: Int
     /// Faults checked.
     public var faults: Int
+    /// Warning-or-worse suspicions on healthy labs (per flow, node and suspicion).
+    public var falseAlarms: Int
     /// Labs that could not be verified.
     public var errors: Int
     /// Kernel routing decisions Skoop matched.
@@ -317,6 +334,7 @@ public struct LabVerifySummary: Hashable, Sendable {
         flows = results.reduce(0) { $0 + $1.flows.count }
         localized = results.filter { $0.localized == true }.count
         faults = results.filter { $0.labCase.fault != nil }.count
+        falseAlarms = results.reduce(0) { $0 + $1.falseAlarms.count }
         errors = results.filter { $0.error != nil }.count
         routesAgreeing = results.reduce(0) { $0 + $1.routes.filter(\.agrees).count }
         routes = results.reduce(0) { $0 + $1.routes.count }
@@ -324,15 +342,19 @@ public struct LabVerifySummary: Hashable, Sendable {
         traces = results.reduce(0) { $0 + $1.traces.count }
     }
 
-    /// `agreement: A/B flows, faults localized: C/D, routes: R/S, traces: T/U` (the route and trace
-    /// counts are appended, so readers of the first two keep working).
+    /// `agreement: A/B flows, faults localized: C/D, false alarms: E`, the contract's last line.
     public var line: String {
-        "agreement: \(agreeing)/\(flows) flows, faults localized: \(localized)/\(faults), routes: \(routesAgreeing)/\(routes), traces: \(tracesAgreeing)/\(traces)"
+        "agreement: \(agreeing)/\(flows) flows, faults localized: \(localized)/\(faults), false alarms: \(falseAlarms)"
     }
 
-    /// Whether everything agreed and every fault was localized.
+    /// The line before it: `routes: R/S, traces: T/U` (routing decisions and traced rule hits).
+    public var detailLine: String {
+        "routes: \(routesAgreeing)/\(routes), traces: \(tracesAgreeing)/\(traces)"
+    }
+
+    /// Whether everything agreed, every fault was localized and no healthy lab raised an alarm.
     public var passed: Bool {
-        agreeing == flows && localized == faults && routesAgreeing == routes && tracesAgreeing == traces
-            && errors == 0 && flows > 0
+        agreeing == flows && localized == faults && falseAlarms == 0 && routesAgreeing == routes
+            && tracesAgreeing == traces && errors == 0 && flows > 0
     }
 }

@@ -85,6 +85,11 @@ public struct LabVerifyFlow: Hashable, Sendable {
         for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
             flows[index].traced = true
         }
+        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
+            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
+            let address = node1.vtepAddress(topology.scenario)
+            flows.append(flow("pod->node address", "client2", "default/client2", address, address, nil, .icmp))
+        }
         if topology.fault == .serviceNoEndpoints {
             // Nothing to balance: kube-proxy rejects every connection.
             for index in flows.indices { flows[index].loadBalanced = false }
@@ -94,12 +99,32 @@ public struct LabVerifyFlow: Hashable, Sendable {
 }
 
 /// Where a fault is, as Skoop should report it: the hop carrying the suspicion and the words
-/// (interface, route, rule, sysctl) that name the broken object.
+/// (interface, route, rule, sysctl) that name the broken object. A harmless fault (one the
+/// kernel shows to break nothing) is "localized" when no Warning-or-worse suspicion names it.
 public struct FaultLocation: Hashable, Sendable {
     /// The faulty hop, nil when the fault is a cluster object (a service).
     public var hop: Hop?
-    /// Any of these in a suspicion's message or evidence names the faulty object.
-    public var keywords: [String]
+    /// Each entry is one way to name the faulty object: every word of it must appear in the same
+    /// suspicion's message or evidence (e.g. "blackhole" and the route's destination), so a
+    /// generic message ("MTU", "eth0") no longer counts on its own. Any entry suffices.
+    public var names: [[String]]
+    /// Another place a suspicion may name the fault from (the other end of a detour), if any.
+    public var alternative: Hop?
+    /// Whether the kernel shows the fault breaks nothing (the flows still work).
+    public var harmless: Bool = false
+
+    /// Makes a location.
+    public init(hop: Hop?, names: [[String]], alternative: Hop? = nil, harmless: Bool = false) {
+        self.hop = hop
+        self.names = names
+        self.alternative = alternative
+        self.harmless = harmless
+    }
+
+    /// The names, as a report shows them ("blackhole + 10.244.2.2 or ...").
+    public var description: String {
+        names.map { $0.joined(separator: " + ") }.joined(separator: " or ")
+    }
 
     /// Where `fault` was applied in `topology`.
     public static func of(_ fault: LabFault, in topology: LabTopology) -> FaultLocation {
@@ -108,42 +133,84 @@ public struct FaultLocation: Hashable, Sendable {
         let web1Veth = topology.pod("web-1")?.hostVeth(topology.scenario) ?? "web-1's veth"
         let web0Veth = topology.pod("web-0")?.hostVeth(topology.scenario) ?? "web-0's veth"
         let device = topology.scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1"
+        let remoteCIDR = "10.244.2.0/24"
         switch fault {
-        case .podEth0Down: return FaultLocation(hop: web1, keywords: ["eth0"])
-        case .hostVethDown: return FaultLocation(hop: node2, keywords: [web1Veth])
-        case .bridgeDown: return FaultLocation(hop: node2, keywords: ["cni0"])
-        case .vethDetached: return FaultLocation(hop: node2, keywords: [web1Veth])
-        case .remoteRouteDeleted: return FaultLocation(hop: node1, keywords: ["no route for 10.244.2.0/24"])
-        case .blackholeRoute: return FaultLocation(hop: node1, keywords: ["blackhole"])
-        case .wrongGateway: return FaultLocation(hop: node1, keywords: ["192.168.56.99"])
-        case .ipForwardOff: return FaultLocation(hop: node2, keywords: ["ip_forward"])
-        case .forwardDrop: return FaultLocation(hop: node2, keywords: ["lab fault: forward-drop"])
-        case .podReject: return FaultLocation(hop: web1, keywords: ["lab fault: pod-reject"])
-        case .noListener: return FaultLocation(hop: web1, keywords: ["Nothing listens on 10.244.2.2:8080"])
-        case .serviceNoEndpoints: return FaultLocation(hop: nil, keywords: ["default/web has no ready endpoint"])
-        case .vxlanFDBMissing: return FaultLocation(hop: node1, keywords: ["FDB entry on \(device)"])
-        case .vxlanNeighMissing: return FaultLocation(hop: node1, keywords: ["neighbour entry for the VTEP"])
-        case .mtuMismatch: return FaultLocation(hop: node1, keywords: ["MTU"])
-        case .bridgeNFOff: return FaultLocation(hop: node1, keywords: ["bridge-nf-call-iptables"])
-        case .hairpinOff: return FaultLocation(hop: node1, keywords: [web0Veth])
+        case .podEth0Down: return FaultLocation(hop: web1, names: [["eth0 is down"]])
+        case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
+        case .bridgeDown: return FaultLocation(hop: node2, names: [["cni0 is down"]])
+        case .vethDetached: return FaultLocation(hop: node2, names: [[web1Veth, "not attached"]])
+        case .remoteRouteDeleted:
+            return FaultLocation(hop: node1, names: [["no route for \(remoteCIDR)"], ["no route of its own", remoteCIDR],
+                                                     ["No usable route", remoteCIDR]])
+        case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"]])
+        case .wrongGateway: return FaultLocation(hop: node1, names: [["192.168.56.99"]])
+        case .ipForwardOff: return FaultLocation(hop: node2, names: [["net.ipv4.ip_forward"]])
+        case .forwardDrop: return FaultLocation(hop: node2, names: [["lab fault: forward-drop"]])
+        case .podReject: return FaultLocation(hop: web1, names: [["lab fault: pod-reject"]])
+        case .noListener: return FaultLocation(hop: web1, names: [["Nothing listens on 10.244.2.2:8080"]])
+        case .serviceNoEndpoints: return FaultLocation(hop: nil, names: [["default/web has no ready endpoint"]])
+        case .vxlanFDBMissing: return FaultLocation(hop: node1, names: [["FDB entry on \(device)"]])
+        case .vxlanNeighMissing: return FaultLocation(hop: node1, names: [["neighbour entry for the VTEP 10.244.2.", device]])
+        case .mtuMismatch: return FaultLocation(hop: node1, names: [["MTU 1500", device]])
+        case .bridgeNFOff: return FaultLocation(hop: node1, names: [["bridge-nf-call-iptables"]])
+        case .hairpinOff: return FaultLocation(hop: node1, names: [[web0Veth, "hairpin"]])
+        case .asymmetricReturn:
+            // node2's route to node1's pods detours through node3, whose conntrack never saw the
+            // request: the route on node2, or the INVALID drop on node3, names it.
+            let detour = topology.node("node3").map { topology.scenario.usesVXLAN ? $0.vtepAddress(topology.scenario) : $0.ip }
+            return FaultLocation(hop: node2, names: [["10.244.1.0/24", detour ?? "node3"], ["INVALID"]],
+                                 alternative: Hop(type: .node, id: "node3"))
+        case .markCrossing: return FaultLocation(hop: node2, names: [["lab fault: mark-crossing"]], harmless: true)
+        case .rpFilterLocal: return FaultLocation(hop: node1, names: [["rp_filter"]])
         }
     }
 
     /// Whether `reports` localize the fault: a suspicion of at least Warning, on the faulty hop
-    /// (or cluster-wide for a cluster object), whose message or evidence names it.
+    /// (or its alternative; cluster-wide for a cluster object), naming it. For a harmless fault:
+    /// no such suspicion anywhere.
     public func isLocalized(in reports: [DiagnosisReport]) -> Bool {
-        reports.contains { report in
+        let naming = reports.contains { report in
             let candidates: [Suspicion]
-            if let hop {
-                candidates = report.path.node(hop)?.suspicions ?? []
+            if harmless {
+                candidates = report.suspicions(atLeast: .warning).map(\.suspicion)
+            } else if let hop {
+                candidates = ([hop] + (alternative.map { [$0] } ?? [])).flatMap { report.path.node($0)?.suspicions ?? [] }
             } else {
                 candidates = report.path.clusterSuspicions
             }
-            return candidates.contains { suspicion in
-                suspicion.level >= .warning && keywords.contains { keyword in
-                    suspicion.message.contains(keyword) || suspicion.evidence?.contains(keyword) == true
-                }
-            }
+            return candidates.contains { suspicion in suspicion.level >= .warning && names(suspicion) }
+        }
+        return harmless ? !naming : naming
+    }
+
+    /// Whether one of the names is wholly in the suspicion's message or evidence.
+    func names(_ suspicion: Suspicion) -> Bool {
+        let text = suspicion.message + "\n" + (suspicion.evidence ?? "")
+        return names.contains { words in !words.isEmpty && words.allSatisfy { text.contains($0) } }
+    }
+}
+
+/// A Warning-or-worse suspicion on a lab whose flows all should work: one per flow, node and message.
+public struct FalseAlarm: Hashable, Sendable {
+    /// The flow's name and query.
+    public var flow: String
+    /// The hop carrying it ("cluster" for a cluster-wide one).
+    public var node: String
+    /// Its level.
+    public var level: SuspicionLevel
+    /// Its message.
+    public var message: String
+
+    /// One line for the report.
+    public var line: String { "\(flow): \(node): \(level.name): \(message)" }
+
+    /// Every Warning-or-worse suspicion of `report` (the diagnosis of `flow`), each once.
+    public static func found(in report: DiagnosisReport, flow: LabVerifyFlow) -> [FalseAlarm] {
+        var seen = Set<FalseAlarm>()
+        return report.suspicions(atLeast: .warning).compactMap { node, suspicion in
+            let alarm = FalseAlarm(flow: "\(flow.name) (\(flow.query))", node: node?.id ?? "cluster",
+                                   level: suspicion.level, message: suspicion.message)
+            return seen.insert(alarm).inserted ? alarm : nil
         }
     }
 }
