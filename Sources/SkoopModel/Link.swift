@@ -186,14 +186,28 @@ public struct Translation: Hashable, Sendable {
     /// Rewrites a reply of the translated connection into the reply of the original one:
     /// source back from the DNAT target, destination back from the SNAT source.
     public func reverse(_ reply: Packet) -> Packet {
+        reverseSource(reverseDestination(reply))
+    }
+
+    /// Undoes the SNAT of the request on its reply (the destination goes back to the client):
+    /// the kernel does this at PREROUTING, before the reply is routed.
+    public func reverseDestination(_ reply: Packet) -> Packet {
+        var packet = reply
+        if reply.dst == translated.src && reply.dport == translated.sport {
+            packet.dst = original.src
+            packet.dport = original.sport
+        }
+        return packet
+    }
+
+    /// Undoes the DNAT of the request on its reply (the source goes back to the address the
+    /// client connected to): the kernel does this at POSTROUTING or INPUT, after routing, so
+    /// routing and rp_filter see the backend's address.
+    public func reverseSource(_ reply: Packet) -> Packet {
         var packet = reply
         if reply.src == translated.dst && reply.sport == translated.dport {
             packet.src = original.dst
             packet.sport = original.dport
-        }
-        if reply.dst == translated.src && reply.dport == translated.sport {
-            packet.dst = original.src
-            packet.dport = original.sport
         }
         return packet
     }

@@ -31,7 +31,9 @@ struct PluginAssertion {
                         hint: expected().map { "\(plugin.name) installs: ip route add \($0)" }))
                     continue
                 }
-                if result.route?.destination.length == 0 {
+                // Under a kubenet-like bridge CNI the underlay's routers carry the pod CIDRs:
+                // the default route is the normal way there.
+                if result.route?.destination.length == 0, !plugin.underlayRoutesPodAddresses {
                     found.append(Suspicion(level: .critical,
                                            message: "\(node) has no route of its own to \(other.node)'s pod CIDR \(cidr): only the default route matches.",
                                            evidence: result.decision.route,
@@ -61,9 +63,15 @@ struct PluginAssertion {
     /// What is wrong with the route's next hop for this plugin, if anything.
     func mismatch(branch: RouteBranch, device: NetInterface?, cidr: IPPrefix, remote: IPAddress) -> String? {
         switch (plugin.kind, plugin.mode?.lowercased()) {
-        case (.flannel, "vxlan"?), (.calico, "vxlan"?):
+        case (.flannel, "vxlan"?):
             if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }
             if let gateway = branch.gateway, gateway != cidr.network { return "goes via \(gateway), not the remote VTEP \(cidr.network)" }
+        case (.calico, "vxlan"?):
+            // Calico's VTEP address comes from the remote node's own IPAM block: any address of it.
+            if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not the VXLAN device" }
+            if let gateway = branch.gateway, !cidr.contains(gateway) {
+                return "goes via \(gateway), not a VTEP address of the remote node's pod network \(cidr)"
+            }
         case (.calico, "ipip"?):
             if device?.kind != "ipip" { return "leaves through \(branch.oif ?? "?"), not tunl0" }
             if branch.gateway != remote { return "goes via \(branch.gateway?.description ?? "no gateway"), not the node \(remote)" }

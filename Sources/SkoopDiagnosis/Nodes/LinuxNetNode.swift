@@ -41,13 +41,15 @@ struct LinuxNetNode: NetNodeAction {
             ? self.simulator.forReplyWithoutRequest() : self.simulator
         let l2Target = link.sourceAttributes["nexthop"].flatMap { IPAddress($0) }
         var suspicions = assertions()
+        // conntrack rewrites replies of connections this netns translated, unless the frame
+        // only crosses a bridge without br_netfilter (then conntrack never sees it): the
+        // destination before routing, the source after.
+        var conntrackSees = false
         if link.direction == .reply {
-            // conntrack rewrites replies of connections this netns translated, unless the frame
-            // only crosses a bridge without br_netfilter (then conntrack never sees it).
             let bridgedPast = ingress.map { willBridge($0, l2Target: l2Target) } ?? false
-            let conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
+            conntrackSees = !bridgedPast || info.sysctls.bridgeCallsIPTables == true
             if conntrackSees {
-                packet = reverseNAT(packet, link: link)
+                packet = reverseNAT(packet, link: link, undoing: .destination)
             } else if let ingress, let suspicion = conntrackBypassed(link, interface: ingress) {
                 suspicions.append(suspicion)
             }
@@ -61,7 +63,7 @@ struct LinuxNetNode: NetNodeAction {
                                           sourceMAC: senderMAC(of: link, interface: link.sourceAttributes["if"]))
         // VXLAN: a UDP datagram delivered to a vxlan device's port is decapsulated and the inner
         // packet arrives on that device.
-        var expanded: [NetNSDecision] = []
+        var expanded: [(decision: NetNSDecision, conntracked: Bool)] = []
         for decision in decisions {
             if decision.kind == .deliver, let inner = decision.packet.encap {
                 guard let device = tunnelDevice(receiving: decision.packet) else {
@@ -70,19 +72,25 @@ struct LinuxNetNode: NetNodeAction {
                         : "No VXLAN device in \(hop.id) takes UDP port \(decision.packet.dport): the tunnel packet is dropped."))
                     var dropped = decision
                     dropped.kind = .drop
-                    expanded.append(dropped)
+                    expanded.append((dropped, false))
                     continue
                 }
                 // The decapsulated packet is routed by this netns: conntrack sees it.
-                let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link) : inner
+                let innerPacket = link.direction == .reply ? reverseNAT(inner, link: link, undoing: .destination) : inner
                 expanded += simulator.process(innerPacket, ingress: .interface(device.name), l2Target: nil,
                                               direction: link.direction, bridgePort: bridgePort,
                                               sourceMAC: senderMAC(of: link, interface: link.sourceAttributes["vxlan"]))
+                    .map { ($0, true) }
             } else {
-                expanded.append(decision)
+                expanded.append((decision, conntrackSees))
             }
         }
-        decisions = expanded
+        decisions = expanded.map { decision, conntracked in
+            guard link.direction == .reply, conntracked, decision.kind != .drop else { return decision }
+            var rewritten = decision
+            rewritten.packet = reverseNAT(decision.packet, link: link, undoing: .source)
+            return rewritten
+        }
         var outcome = transmissions(for: decisions, direction: link.direction, served: false, arrivedFrom: link)
         outcome.suspicions = suspicions + outcome.suspicions
         return outcome
@@ -360,11 +368,15 @@ struct LinuxNetNode: NetNodeAction {
             ?? host.addresses.first { $0.subnet?.contains(address) == true }?.interface
     }
 
+    /// Which half of conntrack's reverse NAT: the destination (undoing SNAT, before routing) or
+    /// the source (undoing DNAT, after routing).
+    enum ReverseNATPart { case destination, source }
+
     /// A reply rewritten by the connections this hop translated (conntrack's reverse NAT).
-    func reverseNAT(_ reply: Packet, link: Link) -> Packet {
+    func reverseNAT(_ reply: Packet, link: Link, undoing part: ReverseNATPart) -> Packet {
         var packet = reply
         for translation in link.translations.reversed() where translation.node == hop {
-            packet = translation.reverse(packet)
+            packet = part == .destination ? translation.reverseDestination(packet) : translation.reverseSource(packet)
         }
         return packet
     }
