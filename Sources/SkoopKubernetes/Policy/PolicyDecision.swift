@@ -131,6 +131,7 @@ public struct PolicyDecision: Hashable, Sendable {
         return Suspicion(level: .critical,
                          message: parts.joined(separator: "; ") + " (\(protocolText))",
                          evidence: deniedDirections.flatMap(\.denyingPolicies).joined(separator: ", "),
-                         hint: "add a rule allowing this peer and port to one of these policies, or fix their selectors")
+                         hint: "add a rule allowing this peer and port to one of these policies, or fix their selectors",
+                         fix: fix.flatMap { $0.yaml.isEmpty ? nil : $0.yaml })
     }
 }
