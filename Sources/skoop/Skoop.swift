@@ -13,7 +13,7 @@ struct Skoop: AsyncParsableCommand {
         discussion: "With no subcommand: the TUI on the bundled demo snapshot when run on a terminal, otherwise the demo's diagnosis as text.",
         subcommands: [
             TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
-            BenchCommand.self, IndexCommand.self,
+            BenchCommand.self, IndexCommand.self, MatrixCommand.self,
         ]
     )
 
