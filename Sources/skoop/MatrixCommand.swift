@@ -58,7 +58,8 @@ struct MatrixCommand: ParsableCommand {
             }
             return try MatrixExpectations(text: String(decoding: data, as: UTF8.self), source: expect)
         }
-        let collector = try reportingFailures { try CollectorManager(snapshot: snapshot) }
+        let path = snapshot == "demo" ? DemoSnapshot.path ?? snapshot : snapshot
+        let collector = try reportingFailures { try CollectorManager(snapshot: path) }
         let matrix = try reportingFailures { () throws -> ReachabilityMatrix in
             let matrix = try ReachabilityMatrix.build(collector: collector, namespaces: namespaces, port: port,
                                                       protocol: proto == .tcp ? .tcp : .udp, context: networkOptions.context)
