@@ -78,6 +78,28 @@ import SkoopTestSupport
         #expect(warning.message.contains("The collected calico rules let 10.244.1.2 reach default/web-1 on TCP 8080, but the policy objects deny it (networkpolicy/default/allow-client-to-web)"))
     }
 
+    @Test func aPolicyChainDropTheObjectsDoNotExplainIsAWarningNamingTheRule() throws {
+        // A Calico-like chain on node2 drops client -> web-1 8080, which the objects allow.
+        let copy = try Self.snapshot()
+        try copy.edit("nodes/node2/netns/host/iptables.txt") { text in
+            let filter = text.range(of: "*filter")!
+            let commit = text.range(of: "COMMIT\n", range: filter.upperBound..<text.endIndex)!
+            var edited = text
+            edited.replaceSubrange(commit, with: "[0:0] -A FORWARD -d 10.244.2.2/32 -j cali-tw-veth0e8f2a6d\n"
+                                   + "[0:0] -A cali-tw-veth0e8f2a6d -s 10.244.1.3/32 -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n")
+            return edited.replacingOccurrences(of: ":KUBE-FORWARD - [0:0]\n", with: ":KUBE-FORWARD - [0:0]\n:cali-tw-veth0e8f2a6d - [0:0]\n")
+        }
+        let report = try diagnose(copy, plugin: "calico", "default/client", "default/web-1", 8080)
+        #expect(report.verdict == .unreachable)
+        let node2 = try #require(report.path.node(Hop(type: .node, id: "node2")))
+        let warning = try #require(node2.suspicions.first { $0.level == .warning && $0.message.contains("disagree") })
+        #expect(warning.message.hasPrefix("calico's rule in cali-tw-veth0e8f2a6d drops 10.244.1.3 -> default/web-1 TCP 8080, but the policy objects allow it (allowed by networkpolicy/default/allow-client-to-web)"))
+        #expect(warning.evidence?.contains("--dport 8080 -j DROP") == true)
+        // As flannel, the same drop is just a drop: no policy chain is enforced by flannel.
+        let flannel = try diagnose(copy, plugin: "flannel", "default/client", "default/web-1", 8080)
+        #expect(!(flannel.path.node(Hop(type: .node, id: "node2"))?.suspicions.contains { $0.message.contains("disagree") } ?? true))
+    }
+
     @Test func aCNIWithoutPoliciesKeepsTheClusterLevelInfo() throws {
         let copy = try Self.snapshot()
         let report = try diagnose(copy, plugin: "flannel", "default/web-0", "default/web-1", 8080)

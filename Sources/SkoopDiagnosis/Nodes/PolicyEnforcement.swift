@@ -127,7 +127,7 @@ extension LinuxNetNode {
         return [Suspicion(
             level: .warning,
             message: "\(network.plugin.name)'s rule in \(rule.chain) drops \(client) -> \(destination) \(packet.proto.rawValue.uppercased()) \(packet.dport), but the policy objects allow it\(explained.isEmpty ? " (no policy isolates either end)" : " (allowed by \(explained.map { "networkpolicy/\($0)" }.joined(separator: ", ")))"): the CNI's rules and the objects disagree.",
-            evidence: "-A \(rule.chain) \(rule.rule)",
+            evidence: rule.rule,
             hint: "Check the CNI agent on \(node): its rules may be stale, or come from a policy kind Skoop does not read.")]
     }
 
