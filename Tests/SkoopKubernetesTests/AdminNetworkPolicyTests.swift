@@ -2,6 +2,7 @@ import Foundation
 import SkoopKubernetes
 import SkoopModel
 import Testing
+import SkoopTestSupport
 
 /// AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1) on the
 /// upstream x/y/z model: priorities, first matching rule, Pass, and the baseline under NetworkPolicy.
@@ -155,5 +156,19 @@ struct PolicyExplanationTests {
         let yaml = try #require(decision.fix).yaml
         #expect(yaml.contains("name: allow-b-to-192-0-2-9-tcp-443"))
         #expect(yaml.contains("  egress:\n  - to:\n    - ipBlock:\n        cidr: 192.0.2.9/32\n    ports:\n    - protocol: TCP\n      port: 443\n"))
+    }
+}
+
+@Suite("AdminNetworkPolicy decoding")
+struct AdminNetworkPolicyDecodingTests {
+    @Test func everyPeerAndPortFormIsRead() throws {
+        let policies = try KubernetesJSON.adminNetworkPolicies(try Fixtures.data("k8s-samples/adminnetworkpolicies.json"),
+                                                               source: "adminnetworkpolicies.json")
+        let policy = try #require(policies.first)
+        #expect(policy.qualifiedName == "adminnetworkpolicy/cluster-control" && policy.priority == 20 && !policy.isBaseline)
+        #expect(policy.ingress.map(\.action) == [.pass, .deny])
+        #expect(policy.ingress[1].ports?.map(\.description) == ["TCP 9000", "UDP 53-54", "port named dns"])
+        #expect(policy.ingress[1].peers.map(\.description) == ["namespaces kubernetes.io/metadata.name=default pods app=client"])
+        #expect(policy.egress[0].peers.map(\.description) == ["networks 10.96.0.10/32", "nodes node-role.kubernetes.io/control-plane"])
     }
 }
