@@ -66,9 +66,13 @@ public struct DiagnosisSession: Sendable {
         var clusterSuspicions = collector.warnings.map { Suspicion(level: .warning, message: "Snapshot: \($0).") }
         clusterSuspicions += ServiceProcessor(cluster: cluster, proxyMode: network.proxyMode)
             .suspicions(destination: destinationEndpoint, protocol: query.proto, source: source.address(family: family))
+        // Where policies are decided or cross-checked hop by hop (PolicyEnforcement.swift), the
+        // pre-translation cluster-level check would repeat them on the wrong addresses.
+        if !PolicyEnforcement(plugin: network.plugin.name).isEvaluatedOnThePath {
         clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
                                                                destination: destinationEndpoint, proto: query.proto,
                                                                enforced: network.plugin.enforcesNetworkPolicy)
+        }
         let manager = SnapshotNetNodeManager(network: network)
         // The nodes the path will cross are read, simulated and checked in the background
         // while the walk starts: on a 5,000-node cluster each takes tens of milliseconds.
@@ -113,7 +117,7 @@ public struct DiagnosisSession: Sendable {
     /// NetworkPolicy verdicts for the flow: to the destination pod, or to each backend of a service.
     static func policySuspicions(cluster: ClusterState, source: IPAddress?, destination: Endpoint,
                                  proto: TransportProtocol, enforced: Bool?) -> [Suspicion] {
-        guard let source, !cluster.networkPolicies.isEmpty else { return [] }
+        guard let source, !cluster.networkPolicies.isEmpty || !cluster.adminNetworkPolicies.isEmpty else { return [] }
         var targets: [(IPAddress, UInt16)] = [(destination.ip, destination.port)]
         if let frontend = cluster.serviceFrontend(ip: destination.ip, port: destination.port, protocol: proto) {
             targets = cluster.backends(of: frontend.service, port: frontend.port).map { ($0.ip, $0.port ?? destination.port) }

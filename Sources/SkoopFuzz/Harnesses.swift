@@ -82,11 +82,28 @@ private func fuzzKubernetes(_ data: Data) {
     _ = try? KubernetesJSON.networkPolicies(data, source: "networkpolicies.json")
     _ = try? KubernetesJSON.configMaps(data, source: "configmaps.json")
     _ = try? KubernetesJSON.namespaces(data, source: "namespaces.json")
+    let admin = (try? KubernetesJSON.adminNetworkPolicies(data, source: "adminnetworkpolicies.json")) ?? []
+    let baseline = (try? KubernetesJSON.baselineAdminNetworkPolicies(data, source: "baselineadminnetworkpolicies.json")) ?? []
+    if let policies = try? KubernetesJSON.networkPolicies(data, source: "networkpolicies.json"), !policies.isEmpty || !admin.isEmpty {
+        // Every tier evaluated, explained and fixed for a flow between two pods its selectors could pick.
+        let pods = ["x", "y"].map { name in
+            try? KubernetesJSON.pods(Data(#"{"metadata":{"namespace":"\#(policies.first?.metadata.namespace ?? "x")","name":"\#(name)","labels":{"app":"\#(name)"}},"spec":{"containers":[{"ports":[{"name":"http","containerPort":80}]}]},"status":{"podIP":"10.0.0.\#(name == "x" ? 1 : 2)"}}"#.utf8), source: "pods.json")
+        }.compactMap { $0?.first }
+        let cluster = ClusterState(pods: pods, networkPolicies: policies).with(adminNetworkPolicies: admin + baseline)
+        for proto in [TransportProtocol.tcp, .udp, .icmp] {
+            let decision = cluster.evaluateNetworkPolicies(PolicyFlow(
+                source: cluster.policyFlowEnd(ip: IPAddress("10.0.0.1")!), destination: cluster.policyFlowEnd(ip: IPAddress("10.0.0.2")!),
+                port: 80, protocol: proto))
+            _ = decision.suspicion
+            _ = decision.fix
+        }
+    }
     let source = SourceData(data: data, source: "fuzz.json")
     for documents in [KubernetesDocuments(nodes: source), KubernetesDocuments(pods: source),
                       KubernetesDocuments(services: source, endpointSlices: source),
                       KubernetesDocuments(endpoints: source), KubernetesDocuments(networkPolicies: source),
-                      KubernetesDocuments(configMaps: source)] {
+                      KubernetesDocuments(configMaps: source), KubernetesDocuments(adminNetworkPolicies: source),
+                      KubernetesDocuments(baselineAdminNetworkPolicies: source)] {
         if let cluster = try? ClusterState.decode(documents) { _ = cluster.networkHints() }
     }
 }

@@ -50,12 +50,15 @@ public struct Suspicion: Hashable, Sendable, Codable {
     public var evidence: String?
     /// How to fix it, where that is clear.
     public var hint: String?
+    /// A ready-made change that would fix it (e.g. a NetworkPolicy as YAML), for the user to review and apply.
+    public var fix: String?
 
     /// Makes a suspicion.
-    public init(level: SuspicionLevel, message: String, evidence: String? = nil, hint: String? = nil) {
+    public init(level: SuspicionLevel, message: String, evidence: String? = nil, hint: String? = nil, fix: String? = nil) {
         self.level = level
         self.message = message
         self.evidence = evidence
         self.hint = hint
+        self.fix = fix
     }
 }

@@ -38,6 +38,15 @@ public struct ClusterObjectReader: Sendable {
             warnings.append("networkpolicies unavailable: \(error.message)")
             try save("networkpolicies.json", Self.emptyList)
         }
+        // Admin policies exist only where the policy.networking.k8s.io CRDs are installed.
+        for (resource, file) in [("adminnetworkpolicies.policy.networking.k8s.io", "adminnetworkpolicies.json"),
+                                 ("baselineadminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.json")] {
+            do {
+                try save(file, try await kubectl.list(resource))
+            } catch let error as KubectlError where error.isUnknownResource || error.message.contains("Forbidden") {
+                if !error.isUnknownResource { warnings.append("\(resource) unavailable: \(error.message)") }
+            }
+        }
         var configMaps: [Any] = []
         for namespace in Self.configMapNamespaces {
             do {

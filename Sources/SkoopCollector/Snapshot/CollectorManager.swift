@@ -74,7 +74,9 @@ public final class CollectorManager: Sendable {
             endpointSlices: slices, endpoints: endpoints,
             networkPolicies: try document("networkpolicies.json"), configMaps: try document("configmaps.json"),
             namespaces: try document("namespaces.json", required: false),
-            podIndex: PodIndexWriter.input(in: directory))
+            podIndex: PodIndexWriter.input(in: directory),
+            adminNetworkPolicies: try document("adminnetworkpolicies.json", required: false),
+            baselineAdminNetworkPolicies: try document("baselineadminnetworkpolicies.json", required: false))
         cluster = try ClusterState.decode(documents)
         if documents.podIndex != nil, !cluster.pods.isFromIndex {
             warnings.append("\(PodIndexWriter.path) is not an index of this k8s/pods.json (edited since, damaged, or from "

@@ -26,6 +26,11 @@ struct LinuxNetNode: NetNodeAction {
             ?? destination.ip
         let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort,
                             dst: destination.ip, dport: proto == .icmp ? 0 : destination.port, proto: proto)
+        // Policy hook (PolicyEnforcement.swift): a CNI enforcing the objects decides egress here.
+        if var denied = egressDecision(for: packet) {
+            denied.suspicions = assertions() + denied.suspicions
+            return denied
+        }
         let decisions = simulator.process(packet, ingress: .generated, direction: .request, bridgePort: bridgePort)
         var outcome = transmissions(for: decisions, direction: .request, served: false)
         outcome.suspicions = assertions() + outcome.suspicions
@@ -105,6 +110,8 @@ struct LinuxNetNode: NetNodeAction {
             outcome.suspicions += decision.suspicions
             switch decision.kind {
             case .drop:
+                // Policy hook (PolicyEnforcement.swift): a policy chain's drop the objects don't explain.
+                outcome.suspicions += policyCrossCheck(dropped: decision, direction: direction, arrivedFrom: link)
                 var dropLink = Link(type: .local, source: hop, destination: nil, action: .drop, packet: decision.packet,
                                     packetIn: decision.packetIn, routes: decision.routes, netfilter: decision.netfilter,
                                     probability: decision.probability, direction: direction, isUncertain: decision.isUncertain)
@@ -139,6 +146,10 @@ struct LinuxNetNode: NetNodeAction {
             return NodeOutcome(transmissions: [Transmission(link: final)])
         }
         if let wrongPlace = unintendedDelivery(decision) { return wrongPlace }
+        // Policy hook (PolicyEnforcement.swift): ingress (and the client's egress to this backend)
+        // decided here by a CNI enforcing the objects, or cross-checked with its rules.
+        let policy = ingressDecision(for: decision, arrivedFrom: link)
+        if let policy, !policy.transmissions.isEmpty { return policy }
         // Serve: the kernel answers (ICMP) or the listening socket does; the reply starts here.
         var reply = packet.reply
         reply.mark = 0
@@ -155,6 +166,7 @@ struct LinuxNetNode: NetNodeAction {
                 outcome.transmissions[index].link.action = .serve
             }
         }
+        outcome.suspicions += policy?.suspicions ?? []
         return outcome
     }
 

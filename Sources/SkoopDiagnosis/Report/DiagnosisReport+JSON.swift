@@ -44,6 +44,7 @@ struct JSONReport: Encodable {
         var message: String
         var evidence: String?
         var hint: String?
+        var fix: String? = nil
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -52,9 +53,10 @@ struct JSONReport: Encodable {
             try c.encode(message, forKey: .message)
             try c.encodeIfPresent(evidence, forKey: .evidence)
             try c.encodeIfPresent(hint, forKey: .hint)
+            try c.encodeIfPresent(fix, forKey: .fix)
         }
 
-        enum CodingKeys: String, CodingKey { case level, node, message, evidence, hint }
+        enum CodingKeys: String, CodingKey { case level, node, message, evidence, hint, fix }
     }
 
     struct AssumptionJSON: Encodable {
@@ -162,11 +164,11 @@ struct JSONReport: Encodable {
         assumptions = report.path.assumptions.map { AssumptionJSON(node: $0.node?.id, text: $0.text) }
         suspicions = report.suspicions().map {
             SuspicionJSON(level: $0.suspicion.level, node: $0.node?.id, message: $0.suspicion.message,
-                          evidence: $0.suspicion.evidence, hint: $0.suspicion.hint)
+                          evidence: $0.suspicion.evidence, hint: $0.suspicion.hint, fix: $0.suspicion.fix)
         }
         nodes = report.path.nodes.map { node in
             NodeJSON(id: node.id, type: node.type.rawValue, suspicions: node.suspicions.map {
-                SuspicionJSON(level: $0.level, node: node.id, message: $0.message, evidence: $0.evidence, hint: $0.hint)
+                SuspicionJSON(level: $0.level, node: node.id, message: $0.message, evidence: $0.evidence, hint: $0.hint, fix: $0.fix)
             })
         }
         links = report.path.links.map { link in

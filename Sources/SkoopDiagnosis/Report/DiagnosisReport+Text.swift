@@ -40,7 +40,7 @@ extension DiagnosisReport {
                 let place = node.map { safe($0.id) } ?? "cluster"
                 lines.append("  [\(suspicion.level.name.uppercased())] \(place): \(safe(suspicion.message))")
                 if let evidence = suspicion.evidence { lines.append("      evidence: \(safe(evidence))") }
-                if let hint = suspicion.hint { lines.append("      hint: \(safe(hint))") }
+                lines += suspicionDetailLines(suspicion)
             }
         }
         lines.append("")

@@ -55,6 +55,9 @@ public struct KubernetesDocuments: Sendable {
     public var networkPolicies: SourceData?
     public var configMaps: SourceData?
     public var namespaces: SourceData?
+    /// policy.networking.k8s.io/v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies (absent when the API has none).
+    public var adminNetworkPolicies: SourceData?
+    public var baselineAdminNetworkPolicies: SourceData?
     /// The index of pods.json (k8s/pods.index), used instead of skimming it when it is of that file.
     public var podIndex: PodIndexInput?
 
@@ -62,8 +65,11 @@ public struct KubernetesDocuments: Sendable {
     public init(nodes: SourceData? = nil, pods: SourceData? = nil, services: SourceData? = nil,
                 endpointSlices: SourceData? = nil, endpoints: SourceData? = nil,
                 networkPolicies: SourceData? = nil, configMaps: SourceData? = nil, namespaces: SourceData? = nil,
-                podIndex: PodIndexInput? = nil) {
+                podIndex: PodIndexInput? = nil, adminNetworkPolicies: SourceData? = nil,
+                baselineAdminNetworkPolicies: SourceData? = nil) {
         self.podIndex = podIndex
+        self.adminNetworkPolicies = adminNetworkPolicies
+        self.baselineAdminNetworkPolicies = baselineAdminNetworkPolicies
         self.nodes = nodes
         self.pods = pods
         self.services = services
@@ -96,6 +102,8 @@ public struct ClusterState: Sendable {
     public let endpoints: [Endpoints]
     /// NetworkPolicies.
     public let networkPolicies: [NetworkPolicy]
+    /// AdminNetworkPolicies and the BaselineAdminNetworkPolicy, ANPs by priority then name.
+    public private(set) var adminNetworkPolicies: [AdminNetworkPolicy] = []
     /// ConfigMaps.
     public let configMaps: [ConfigMap]
     /// Namespaces by name: those given plus every namespace an object lives in.
@@ -186,10 +194,17 @@ public struct ClusterState: Sendable {
         let endpoints = DecodedDocument(documents.endpoints, kind: "Endpoints", plural: "endpoints", Endpoints.init(json:))
         let policies = DecodedDocument(documents.networkPolicies, kind: "NetworkPolicy", plural: "network policies",
                                        NetworkPolicy.init(json:))
+        let admin = DecodedDocument(documents.adminNetworkPolicies, kind: "AdminNetworkPolicy", plural: "admin network policies") {
+            json throws(InputError) in try AdminNetworkPolicy(json: json, baseline: false)
+        }
+        let baseline = DecodedDocument(documents.baselineAdminNetworkPolicies, kind: "BaselineAdminNetworkPolicy",
+                                       plural: "baseline admin network policies") {
+            json throws(InputError) in try AdminNetworkPolicy(json: json, baseline: true)
+        }
         let configMaps = DecodedDocument(documents.configMaps, kind: "ConfigMap", plural: "config maps", ConfigMap.init(json:))
         let namespaces = DecodedDocument(documents.namespaces, kind: "Namespace", plural: "namespaces", Namespace.init(json:))
         // Largest first, so the big one starts at once.
-        let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces]
+        let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces, admin, baseline]
         // A thread per document, not concurrentPerform or a global queue: the skim of pods.json
         // splits it between threads with concurrentPerform, which runs serially when nested in
         // another, and a global queue may get a single thread while Swift concurrency holds one.
@@ -204,6 +219,15 @@ public struct ClusterState: Sendable {
             endpointSlices: try slices.result() ?? EndpointSliceCatalog([]), endpoints: try endpoints.result(),
             networkPolicies: try policies.result(), configMaps: try configMaps.result(),
             namespaces: try namespaces.result())
+            .with(adminNetworkPolicies: try admin.result() + baseline.result())
+    }
+
+    /// The same state with these admin policies (ANPs sorted by priority, then name: the API leaves
+    /// equal priorities undefined, a stable order keeps answers reproducible).
+    public func with(adminNetworkPolicies policies: [AdminNetworkPolicy]) -> ClusterState {
+        var copy = self
+        copy.adminNetworkPolicies = policies.sorted { ($0.priority ?? Int.max, $0.name) < ($1.priority ?? Int.max, $1.name) }
+        return copy
     }
 
     /// Objects the diagnosis asked for that could not be decoded (catalogued objects are decoded

@@ -43,6 +43,30 @@ public struct PolicyFlow: Hashable, Sendable {
     }
 }
 
+/// The tier that decided a direction.
+public enum PolicyTier: String, Hashable, Sendable {
+    case admin = "AdminNetworkPolicy"
+    case networkPolicy = "NetworkPolicy"
+    case baseline = "BaselineAdminNetworkPolicy"
+}
+
+/// Whether one rule of a policy matches a flow, and if not, why.
+public struct RuleExplanation: Hashable, Sendable, CustomStringConvertible {
+    /// "networkpolicy/NAMESPACE/NAME", "adminnetworkpolicy/NAME" or "baselineadminnetworkpolicy/NAME".
+    public var policy: String
+    /// "ingress[0]", or an admin rule's name and action.
+    public var rule: String
+    /// True when the rule matches the flow.
+    public var matches: Bool
+    /// Why it does not match: which peer selector, port or namespace.
+    public var reasons: [String]
+
+    /// "networkpolicy/x/allow ingress[0]: from: ...; ports: ...".
+    public var description: String {
+        "\(policy) \(rule): " + (matches ? "matches" : reasons.joined(separator: "; "))
+    }
+}
+
 /// What the policies of one direction (the source's egress or the destination's ingress) decide.
 public struct DirectionVerdict: Hashable, Sendable {
     /// Ingress or egress.
@@ -57,6 +81,21 @@ public struct DirectionVerdict: Hashable, Sendable {
     public var selectingPolicies: [String]
     /// Those among them with a rule matching the flow.
     public var allowingPolicies: [String]
+    /// The admin policies (ANPs, the baseline) whose subject is the pod, in evaluation order.
+    public var adminPolicies: [String] = []
+    /// The tier that decided; nil when no policy applies (allowed by default).
+    public var decidedBy: PolicyTier?
+    /// The admin rule that decided ("adminnetworkpolicy/NAME rule \"x\" (Deny)"), when one did.
+    public var decidingRule: String?
+    /// Every rule evaluated, in order, and why it does or does not match.
+    public var explanations: [RuleExplanation] = []
+
+    /// The policies that deny this direction: the deciding admin policy's rule, or every isolating NetworkPolicy.
+    public var denyingPolicies: [String] {
+        guard !allowed else { return [] }
+        if let decidingRule { return [decidingRule] }
+        return selectingPolicies.map { "networkpolicy/\($0)" }
+    }
 }
 
 /// The NetworkPolicy decision for a flow: both the source's egress and the destination's ingress.
@@ -74,23 +113,25 @@ public struct PolicyDecision: Hashable, Sendable {
     /// The directions that deny the flow.
     public var deniedDirections: [DirectionVerdict] { [egress, ingress].filter { !$0.allowed } }
 
-    /// The policies that deny: every policy isolating a denying direction.
+    /// The policies that deny: every NetworkPolicy isolating a denying direction ("NAMESPACE/NAME").
     public var denyingPolicies: [String] { deniedDirections.flatMap(\.selectingPolicies) }
 
     /// A critical suspicion naming the denying policies; nil when the flow is allowed.
     public var suspicion: Suspicion? {
         guard !allowed else { return nil }
         let parts = deniedDirections.map { verdict in
-            let names = verdict.selectingPolicies.joined(separator: ", ")
-            let noun = verdict.selectingPolicies.count == 1 ? "NetworkPolicy" : "NetworkPolicies"
             let side = verdict.direction == .ingress ? "ingress to \(flow.destination) from \(flow.source)"
                                                      : "egress from \(flow.source) to \(flow.destination)"
+            if let rule = verdict.decidingRule { return "\(rule) denies \(side)" }
+            let names = verdict.selectingPolicies.joined(separator: ", ")
+            let noun = verdict.selectingPolicies.count == 1 ? "NetworkPolicy" : "NetworkPolicies"
             return "\(noun) \(names) isolate\(verdict.selectingPolicies.count == 1 ? "s" : "") \(side) and no rule allows it"
         }
         let protocolText = flow.protocol == .icmp ? "ICMP" : "\(flow.protocol.rawValue.uppercased()) port \(flow.port)"
         return Suspicion(level: .critical,
                          message: parts.joined(separator: "; ") + " (\(protocolText))",
-                         evidence: denyingPolicies.map { "networkpolicy/\($0)" }.joined(separator: ", "),
-                         hint: "add a rule allowing this peer and port to one of these policies, or fix their selectors")
+                         evidence: deniedDirections.flatMap(\.denyingPolicies).joined(separator: ", "),
+                         hint: "add a rule allowing this peer and port to one of these policies, or fix their selectors",
+                         fix: fix.flatMap { $0.yaml.isEmpty ? nil : $0.yaml })
     }
 }
