@@ -68,7 +68,7 @@ public struct DiagnosisSession: Sendable {
             .suspicions(destination: destinationEndpoint, protocol: query.proto, source: source.address(family: family))
         // Where policies are decided or cross-checked hop by hop (PolicyEnforcement.swift), the
         // pre-translation cluster-level check would repeat them on the wrong addresses.
-        if !PolicyEnforcement(plugin: network.plugin.name).isEvaluatedOnThePath {
+        if !PolicyEnforcement(plugin: network.plugin.kind).isEvaluatedOnThePath {
         clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
                                                                destination: destinationEndpoint, proto: query.proto,
                                                                enforced: network.plugin.enforcesNetworkPolicy)

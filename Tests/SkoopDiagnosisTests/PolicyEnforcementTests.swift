@@ -23,7 +23,7 @@ import SkoopTestSupport
     func diagnose(_ copy: FixtureCopy, plugin: String, _ src: String, _ dst: String, _ port: UInt16) throws -> DiagnosisReport {
         let collector = try CollectorManager(snapshot: copy.path)
         var session = try DiagnosisSession(query: DiagnosisQuery(src: src, dst: dst, dport: port, proto: .tcp),
-                                           collector: collector, context: DiagnosisContext(networkPlugin: plugin))
+                                           collector: collector, context: DiagnosisContext(networkPlugin: CNIKind(name: plugin)))
         session.diagnostor.run()
         return session.report
     }

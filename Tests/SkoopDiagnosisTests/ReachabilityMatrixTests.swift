@@ -11,7 +11,7 @@ import SkoopTestSupport
     static let matrix: ReachabilityMatrix = {
         let collector = try! CollectorManager(snapshot: Fixtures.url("lab-basic").path)
         return try! ReachabilityMatrix.build(collector: collector, port: 8080, protocol: .tcp,
-                                             context: DiagnosisContext(networkPlugin: "cilium"))
+                                             context: DiagnosisContext(networkPlugin: .cilium))
     }()
 
     @Test func classesSeparateNodesAndPolicyLabelsOnly() {
@@ -45,7 +45,7 @@ import SkoopTestSupport
     @Test func servicesAreColumnsToo() throws {
         let collector = try CollectorManager(snapshot: Fixtures.url("lab-basic").path)
         let matrix = try ReachabilityMatrix.build(collector: collector, namespaces: ["default"], port: 80, protocol: .tcp,
-                                                  context: DiagnosisContext(networkPlugin: "cilium"))
+                                                  context: DiagnosisContext(networkPlugin: .cilium))
         #expect(matrix.services == ["default/empty", "default/web"])
         #expect(matrix.cell("c1", .service("default/web"))?.result == .allowed)
         #expect(matrix.cell("c3", .service("default/web"))?.result == .denied)

@@ -15,13 +15,13 @@ public enum PolicyEnforcement: Sendable, Equatable {
     /// Unknown CNI.
     case unknown
 
-    /// The enforcement of a CNI, by its name (`network.plugin.name`).
-    public init(plugin name: String) {
-        switch name.lowercased() {
-        case "cilium", "antrea": self = .objects
-        case "calico", "canal", "kube-router", "weave": self = .rules
-        case "flannel", "bridge", "kubenet": self = .none
-        default: self = .unknown
+    /// The enforcement of a CNI.
+    public init(plugin kind: CNIKind) {
+        switch kind {
+        case .cilium, .antrea: self = .objects
+        case .calico, .canal, .kubeRouter, .weave: self = .rules
+        case .flannel, .bridge, .kubenet: self = .none
+        case .unknown, .other: self = .unknown
         }
     }
 
@@ -40,7 +40,7 @@ public enum PolicyEnforcement: Sendable, Equatable {
 }
 
 extension LinuxNetNode {
-    var policyEnforcement: PolicyEnforcement { PolicyEnforcement(plugin: network.plugin.name) }
+    var policyEnforcement: PolicyEnforcement { PolicyEnforcement(plugin: network.plugin.kind) }
 
     /// The pod whose policies apply at this hop (host-network pods are never selected).
     private var selectablePod: Pod? { pod.flatMap { $0.hostNetwork ? nil : $0 } }
