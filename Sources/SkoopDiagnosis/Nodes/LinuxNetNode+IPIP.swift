@@ -6,6 +6,7 @@ extension LinuxNetNode {
     /// the inner packet travels inside an IP-in-IP packet from this node's address to it.
     func encapsulateIPIP(_ decision: NetNSDecision, device: String, nextHop: IPAddress, direction: FlowDirection,
                          action: ActionKind?, suspicions: [Suspicion]) -> NodeOutcome {
+        if let loop = tunnelLoop(decision, device: device, direction: direction) { return loop }
         let tunnel = info.interface(named: device)
         guard tunnel?.isUp == true else {
             var failed = decision
@@ -29,5 +30,19 @@ extension LinuxNetNode {
             return info.interfaces.first { $0.kind == "ipip" && $0.isUp }
         }
         return info.interfaces.first { $0.vxlan != nil && UInt16($0.vxlan?.port ?? 8472) == outer.dport }
+    }
+
+    /// A tunnel's own outer packet routed into a tunnel again: the kernel drops it (a route loop)
+    /// rather than nest encapsulations without end.
+    func tunnelLoop(_ decision: NetNSDecision, device: String, direction: FlowDirection) -> NodeOutcome? {
+        guard let inner = decision.packet.encap else { return nil }
+        var dropped = decision
+        dropped.kind = .drop
+        dropped.suspicions.append(Suspicion(
+            level: .critical,
+            message: "The tunnel packet to \(decision.packet.dst) is routed into tunnel device \(device) again in \(hop.id): a route loop, which the kernel drops.",
+            evidence: "\(decision.routes.last?.route ?? "route to \(decision.packet.dst)") (carrying \(inner))",
+            hint: "The route to the remote tunnel endpoint \(decision.packet.dst) must leave through the underlay, not a tunnel device."))
+        return transmissions(for: [dropped], direction: direction, served: false)
     }
 }

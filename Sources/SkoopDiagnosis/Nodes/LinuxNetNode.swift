@@ -285,6 +285,7 @@ struct LinuxNetNode: NetNodeAction {
                      direction: FlowDirection, action: ActionKind?, suspicions: [Suspicion]) -> NodeOutcome {
         var failed = decision
         failed.kind = .drop
+        if let loop = tunnelLoop(decision, device: device, direction: direction) { return loop }
         guard let neighbor = info.neighbors.first(where: { $0.destination == nextHop && $0.dev == device }),
               let mac = neighbor.lladdr, neighbor.isResolved else {
             failed.suspicions = [Suspicion(level: .critical,
