@@ -29,7 +29,10 @@ extension NetNSSimulator {
     /// rules are unknown, every outcome is unproven: the packet is followed as accepted, uncertain.
     func traverse(hooks: [Hook], _ context: PacketContext) -> [NetfilterOutcome] {
         var outcomes: [NetfilterOutcome]
-        if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
+        if let pipeline = context.packet.dst.family == .inet ? pipeline4 : pipeline6 {
+            outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context)
+                : pipeline.traverse(hooks: hooks, packet: context)
+        } else if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
             outcomes = hooks.count == 1 ? engine.traverse(hook: hooks[0], packet: context)
                 : engine.traverse(hooks: hooks, packet: context)
         } else {
