@@ -176,6 +176,7 @@ extension NftEngine {
     /// Compares one value of the left side with the right side of a match.
     func compare(_ op: String, _ alternative: NftAlternative, _ right: NftExpression, scope: NftScope) -> NftComparison {
         guard let parts = alternative.parts else { return .no }
+        if let why = alternative.unknown, parts.count == 1 || !Self.isLookup(right) { return .unknown(why) }
         switch right {
         case .typed(let raw, let part):
             guard parts.count == 1 else { return .unknown("a comparison of \(parts.count) values with one") }
@@ -209,6 +210,13 @@ extension NftEngine {
             return member == (op != "!=") ? .yes : .no
         default:
             return .unknown("\(NftRuleText.expression(right)) could not be compared")
+        }
+    }
+
+    static func isLookup(_ expression: NftExpression) -> Bool {
+        switch expression {
+        case .setReference, .typedSet: true
+        default: false
         }
     }
 
