@@ -67,13 +67,14 @@ extension NftEngine {
                         branch.notes += alternative.notes
                         switch lookup(alternative, in: data, scope: scope) {
                         case .hit(let element, let note):
-                            branch.notes.append(note)
                             guard case .verdict(let verdict)? = element.data else {
+                                branch.notes.append(note)
                                 branch.walk.flags.insert(.uncertain)
                                 branch.walk.warn("\(place): the element of \(NftRuleText.expression(data)) holds no verdict")
                                 ends.append((branch, true, nil))
                                 continue
                             }
+                            branch.notes.append("\(note) : \(verdict)")
                             let end = endVerdict(verdict, &branch)
                             ends.append((branch, true, end))
                         case .miss:
