@@ -123,8 +123,10 @@ public struct NetNSLoader: Sendable {
         }
         if ruleset.tables.contains(where: { !info.nftablesReadElsewhere.contains($0.description) && !$0.baseChains.isEmpty }) {
             info.nftables = ruleset
-            let legacy = ruleset.tables.contains { !info.nftablesReadElsewhere.contains($0.description) && !$0.baseChains.isEmpty }
-                && (info.iptables.map { !$0.tables.isEmpty } ?? false) && !xtablesFromNft
+            // The classic split: legacy iptables rules beside native nft ones (an empty legacy table is no rule).
+            let legacy = !xtablesFromNft && (info.iptables?.tables ?? []).contains { table in
+                table.chains.contains { $0.ruleCount > 0 || $0.policy == .drop }
+            }
             if legacy {
                 info.rulesetWarnings.append("\(source): legacy iptables rules and native nftables rules both hook packets here; both are simulated in the kernel's order (by hook priority)")
             }

@@ -173,7 +173,8 @@ public struct GenericProvider: Provider {
         let hints = collector.cluster.networkHints()
         let cni = context.networkPlugin ?? collector.hints.cni ?? detectCNI(collector, hints: hints)
         let mode = collector.hints.mode ?? hints.flannel?.backendType.lowercased()
-        let proxy = context.proxyMode ?? collector.hints.kubeProxyMode ?? hints.kubeProxy.map { GenericProvider.name(of: $0.mode) } ?? "iptables"
+        let proxy = context.proxyMode ?? collector.hints.kubeProxyMode ?? hints.kubeProxy.map { GenericProvider.name(of: $0.mode) }
+            ?? detectProxyMode(collector)
         let cidrs = context.clusterCIDR.map { [$0] }
             ?? collector.hints.clusterCIDR.flatMap { IPPrefix($0) }.map { [$0] }
             ?? hints.kubeProxy?.clusterCIDRs ?? []
@@ -189,6 +190,18 @@ public struct GenericProvider: Provider {
         case .nftables: "nftables"
         case .other(let name): name
         }
+    }
+
+    /// Without a ConfigMap: nftables when a node's host netns holds kube-proxy's own nft table
+    /// (`ip kube-proxy` or `ip6 kube-proxy`), else iptables.
+    func detectProxyMode(_ collector: CollectorManager) -> String {
+        for node in collector.collectedNodes.prefix(3) {
+            guard let host = try? collector.netns(node: node, id: "host") else { continue }
+            if host.nftables?.tables.contains(where: { $0.name == "kube-proxy" && ($0.family == .ip || $0.family == .ip6) }) == true {
+                return "nftables"
+            }
+        }
+        return "iptables"
     }
 
     /// Guesses the CNI from ConfigMaps, then from the first node's interfaces.

@@ -21,7 +21,8 @@ public enum NftRuleText {
         case .verdict(let verdict):
             return verdict.description
         case .reject(let type, let code):
-            guard let type else { return "reject" }
+            // nft lists the default (ICMP port unreachable) as plain "reject".
+            guard let type, code != "port-unreachable" || type == "tcp reset" else { return "reject" }
             return type == "tcp reset" ? "reject with tcp reset" : "reject with \(type) \(code ?? "")".trimmingTrailingSpace
         case .verdictMap(let key, let data):
             return "\(expression(key)) vmap \(expression(data))"

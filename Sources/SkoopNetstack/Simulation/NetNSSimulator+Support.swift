@@ -172,6 +172,8 @@ extension NetNSDecision {
             level: .critical,
             message: "Netfilter \(verdict) in \(where_) (\(hook.rawValue)): the packet is discarded here.",
             evidence: decisive?.rule,
-            hint: "Check why this rule matches the flow; `iptables-save -c` shows its counters."))
+            hint: decisive?.family != nil
+                ? "Check why this rule matches the flow; `nft -a list ruleset` shows it with its handle."
+                : "Check why this rule matches the flow; `iptables-save -c` shows its counters."))
     }
 }
