@@ -42,9 +42,11 @@ extension NftEngine {
             return [fib(result, flags: flags, context)]
         case .numgen(let mode, let modulus, let offset), .hash(let mode, let modulus, let offset):
             let why = mode == "random" ? "numgen random" : mode == "inc" ? "numgen inc (the packet count)" : "\(mode) of the packet's fields"
+            // One branch per value; beyond a few thousand the split is not followed value by value.
+            guard modulus <= 4096 else { return [.unknown("\(why) mod \(modulus): too many values to follow")] }
             return (0..<modulus).map { value in
-                NftAlternative(parts: [.number(value + offset)], factor: 1 / Double(modulus),
-                               notes: ["\(why) picked \(value + offset) (1 in \(modulus))"])
+                NftAlternative(parts: [.number(value &+ offset)], factor: 1 / Double(modulus),
+                               notes: ["\(why) picked \(value &+ offset) (1 in \(modulus))"])
             }
         case .concat(let items):
             var combined = [NftAlternative(parts: [])]
