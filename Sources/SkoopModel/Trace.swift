@@ -47,6 +47,10 @@ public struct NetfilterTraceEntry: Hashable, Sendable, Codable {
     public var verdict: String
     /// A remark from the simulator (an assumption, an unsupported match).
     public var note: String?
+    /// The nftables family of a native nft rule (ip, ip6, inet, ...); nil for iptables rules.
+    public var family: String?
+    /// The nft rule handle of a native nft rule; nil for iptables rules and policies.
+    public var handle: Int?
 
     /// Makes an entry.
     public init(hook: String, table: String, chain: String, rule: String, matched: Bool, verdict: String,

@@ -28,6 +28,12 @@ public struct NetNSInfo: Sendable {
     public var iptables: Ruleset?
     /// IPv6 rules (`ip6tables-save -c`); nil when not collected.
     public var ip6tables: Ruleset?
+    /// Native nftables rules (`nft -j list ruleset`), nil when not collected or holding nothing
+    /// to evaluate.
+    public var nftables: NftRuleset?
+    /// Tables of `nftables` whose rules are read from iptables-save instead (iptables-nft's),
+    /// as "family name".
+    public var nftablesReadElsewhere: Set<String>
     /// The ipsets (`ipset save`).
     public var ipsets: IPSetCollection
     /// Oddities in the rulesets (jumps to missing chains, options not modelled).
@@ -55,6 +61,8 @@ public struct NetNSInfo: Sendable {
         iptablesBackend = nil
         iptables = nil
         ip6tables = nil
+        nftables = nil
+        nftablesReadElsewhere = []
         ipsets = IPSetCollection()
         rulesetWarnings = []
         warnings = []

@@ -64,18 +64,46 @@ import SkoopTestSupport
         #expect(try diagnose(copy.path, "default/client", "default/web-1", 8080).verdict == .unknown)
     }
 
-    @Test func nativeNftablesTablesMakeTheNetnsUnproven() throws {
+    /// node2's nft.json holding one native table whose forward chain has `rules`.
+    func nftForward(_ rules: String, extraChain: String = "") -> String {
+        """
+        {"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+         {"table": {"family": "ip", "name": "kube-proxy", "handle": 3}},
+         {"chain": {"family": "ip", "table": "kube-proxy", "name": "filter-forward", "handle": 1,
+                    "type": "filter", "hook": "forward", "prio": -110, "policy": "accept"}}\(extraChain)
+         \(rules)]}
+        """
+    }
+
+    @Test func nativeNftablesTablesAreEvaluated() throws {
         let copy = try FixtureCopy()
-        try copy.write("\(CertaintyTests.node2)/nft.json", """
-            {"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
-             {"table": {"family": "ip", "name": "kube-proxy", "handle": 3}},
-             {"chain": {"family": "ip", "table": "kube-proxy", "name": "filter-forward", "handle": 1,
-                        "type": "filter", "hook": "forward", "prio": -110, "policy": "accept"}},
-             {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": []}}]}
-            """)
-        let report = try diagnose(copy.path, "default/client", "default/web-1", 8080)
-        #expect(report.verdict == .unknown)
-        #expect(messages(report, atLeast: .warning).contains { $0.contains("ip kube-proxy (forward:filter-forward)") })
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(
+            #", {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": [{"counter": null}]}}"#))
+        #expect(try diagnose(copy.path, "default/client", "default/web-1", 8080).verdict == .reachable)
+        // A native drop decides, and the report names its nft rule.
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(#"""
+            , {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": [
+                {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 8080}}, {"drop": null}]}}
+            """#))
+        let dropped = try diagnose(copy.path, "default/client", "default/web-1", 8080)
+        #expect(dropped.verdict == .unreachable)
+        #expect(dropped.suspicions(atLeast: .critical).contains { $0.suspicion.evidence == "tcp dport 8080 drop" })
+        // An expression Skoop does not model leaves the verdict unknown, with a Warning naming it.
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(#"""
+            , {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": [
+                {"match": {"op": "==", "left": {"osf": {"key": "name"}}, "right": "Linux"}}, {"drop": null}]}}
+            """#))
+        let unknown = try diagnose(copy.path, "default/client", "default/web-1", 8080)
+        #expect(unknown.verdict == .unknown)
+        #expect(messages(unknown, atLeast: .warning).contains { $0.contains("rule handle 2 of ip kube-proxy/filter-forward") && $0.contains("osf") })
+        // A netdev ingress chain is not placed on the path: the netns stays unproven.
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward("", extraChain: #"""
+            , {"chain": {"family": "netdev", "table": "edge", "name": "in", "handle": 1, "type": "filter",
+                         "hook": "ingress", "prio": 0, "policy": "accept", "dev": "eth0"}}
+            """#))
+        let ingress = try diagnose(copy.path, "default/client", "default/web-1", 8080)
+        #expect(ingress.verdict == .unknown)
+        #expect(messages(ingress, atLeast: .warning).contains { $0.contains("netdev edge/in (ingress)") })
         // iptables-nft's own tables are read from iptables-save: no doubt from them.
         try copy.write("\(CertaintyTests.node2)/nft.json", """
             {"nftables": [{"table": {"family": "ip", "name": "filter", "handle": 1}},

@@ -85,19 +85,6 @@ public struct NetNSLoader: Sendable {
         } else if !iptablesAbsent {
             info.netfilterUnknown = "\(folder)/iptables.txt is missing and the collector did not record the iptables tools as absent"
         }
-        if let (d, p) = try data("nft.json", required: false) {
-            do {
-                let native = try NftablesInventory.parse([UInt8](d), source: p).nativeTablesWithHooks
-                if !native.isEmpty {
-                    let names = native.map { "\($0) (\($0.baseChains.joined(separator: ", ")))" }.joined(separator: "; ")
-                    info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
-                        + "\(p) holds native nftables tables that Skoop does not evaluate yet: \(names)"
-                }
-            } catch {
-                info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
-                    + "\(error.description) (whether native nftables rules decide packets here is unknown)"
-            }
-        }
         if let parsed = try ruleset("ip6tables.txt", required: false) {
             info.ip6tables = parsed.ruleset
             info.rulesetWarnings += parsed.warnings.map(\.description)
@@ -106,7 +93,44 @@ public struct NetNSLoader: Sendable {
         if let (t, _) = try text("iptables-backend.txt", required: false) {
             info.iptablesBackend = t.trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        if let (d, p) = try data("nft.json", required: false) {
+            loadNftables([UInt8](d), source: p, into: &info)
+        }
         return info
+    }
+
+    /// Reads nft.json: its native tables are simulated; iptables-nft's tables (when iptables-save
+    /// came from the nft backend) are left to iptables.txt, read once. Base chains Skoop cannot
+    /// place on a path (bridge, netdev) and an unreadable file leave the netns unproven.
+    func loadNftables(_ bytes: [UInt8], source: String, into info: inout NetNSInfo) {
+        let ruleset: NftRuleset
+        do {
+            ruleset = try NftJSONParser.parse(bytes, source: source)
+        } catch {
+            info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
+                + "\(error.description) (whether native nftables rules decide packets here is unknown)"
+            return
+        }
+        let xtablesFromNft = info.iptablesBackend == "nft" || info.iptables?.dialect == .nft || info.ip6tables?.dialect == .nft
+        if xtablesFromNft {
+            info.nftablesReadElsewhere = Set(ruleset.tables.filter(\.hasXtablesName).map(\.description))
+        }
+        let engine = NftEngine(ruleset: ruleset, excludedTables: info.nftablesReadElsewhere)
+        let unplaced = engine.unplacedBaseChains.filter { !$0.hasPrefix("arp ") }
+        if !unplaced.isEmpty {
+            info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
+                + "\(source) holds nftables base chains Skoop does not place on a packet's path: \(unplaced.joined(separator: ", "))"
+        }
+        if ruleset.tables.contains(where: { !info.nftablesReadElsewhere.contains($0.description) && !$0.baseChains.isEmpty }) {
+            info.nftables = ruleset
+            // The classic split: legacy iptables rules beside native nft ones (an empty legacy table is no rule).
+            let legacy = !xtablesFromNft && (info.iptables?.tables ?? []).contains { table in
+                table.chains.contains { $0.ruleCount > 0 || $0.policy == .drop }
+            }
+            if legacy {
+                info.rulesetWarnings.append("\(source): legacy iptables rules and native nftables rules both hook packets here; both are simulated in the kernel's order (by hook priority)")
+            }
+        }
     }
 
     /// The tools the collector recorded as failed in this folder (collect-errors.txt: TOOL, exit

@@ -171,7 +171,7 @@ public struct GenericProvider: Provider {
         let cni = context.networkPlugin ?? collector.hints.cni.map(CNIKind.init(name:)) ?? detectCNI(collector, hints: hints)
         let mode = collector.hints.mode ?? detectMode(cni: cni, collector, hints: hints)
         let proxy = context.proxyMode ?? collector.hints.kubeProxyMode.map(ProxyMode.init(name:))
-            ?? hints.kubeProxy.map { ProxyMode($0.mode) } ?? .iptables
+            ?? hints.kubeProxy.map { ProxyMode($0.mode) } ?? detectProxyMode(collector)
         let cidrs = context.clusterCIDR.map { [$0] }
             ?? collector.hints.clusterCIDR.flatMap { IPPrefix($0) }.map { [$0] }
             ?? hints.kubeProxy?.clusterCIDRs ?? []
@@ -218,5 +218,17 @@ public struct GenericProvider: Provider {
     private func firstHost(_ collector: any NodeDataProvider) -> NetNSInfo? {
         guard let node = collector.collectedNodes.first else { return nil }
         return try? collector.netns(node: node, id: "host")
+    }
+
+    /// Without a ConfigMap: nftables when a node's host netns holds kube-proxy's own nft table
+    /// (`ip kube-proxy` or `ip6 kube-proxy`), else iptables.
+    func detectProxyMode(_ collector: any NodeDataProvider) -> ProxyMode {
+        for node in collector.collectedNodes.prefix(3) {
+            guard let host = try? collector.netns(node: node, id: "host") else { continue }
+            if host.nftables?.tables.contains(where: { $0.name == "kube-proxy" && ($0.family == .ip || $0.family == .ip6) }) == true {
+                return .nftables
+            }
+        }
+        return .iptables
     }
 }

@@ -45,7 +45,8 @@ extension LinuxNetNode {
         }
         return Suspicion(level: .critical,
                          message: "kube-proxy (\(network.proxyMode)) on \(node) has no rule translating \(service) at \(target): the packet goes on to the service address itself.",
-                         evidence: "no DNAT for \(target) in \(node)'s nat table",
+                         evidence: network.proxyMode == .nftables ? "no dnat for \(target) in \(node)'s nftables rules (table kube-proxy)"
+                             : "no DNAT for \(target) in \(node)'s nat table",
                          hint: "Check kube-proxy on \(node) (and that --proxy-mode matches the cluster).")
     }
 }

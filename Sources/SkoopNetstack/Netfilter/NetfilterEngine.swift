@@ -45,30 +45,16 @@ public struct NetfilterEngine: Sendable {
         var walks = [Walk(context: packet)]
         var finished: [NetfilterOutcome] = []
         for (tableName, _) in hook.tables {
-            guard let base = indexedChain(tableName, hook.rawValue) else { continue }
+            guard ruleset.table(tableName)?.chain(hook.rawValue) != nil else { continue }
             var next: [Walk] = []
             for walk in walks {
                 if tableName == "nat" && !walk.context.natConsulted(at: hook) {
                     next.append(replayConnectionNAT(walk, hook: hook))
                     continue
                 }
-                let scope = Scope(hook: hook, table: tableName)
-                for (result, exit) in walkChain(base, scope: scope, from: 0, walk, stack: [hook.rawValue]) {
-                    switch exit {
-                    case .verdict(.accept):
-                        next.append(result)
-                    case .verdict(let verdict):
-                        finished.append(result.outcome(verdict))
-                    case .returned, .fellOff:
-                        var after = result
-                        let policy = base.chain.policy ?? .accept
-                        let name = policy == .drop ? "DROP" : "ACCEPT"
-                        after.trace.append(NetfilterTraceEntry(
-                            hook: hook.rawValue, table: tableName, chain: hook.rawValue, rule: "-P \(hook.rawValue) \(name)",
-                            matched: true, verdict: "POLICY \(name)"))
-                        if policy == .drop { finished.append(after.outcome(.drop)) } else { next.append(after) }
-                    }
-                }
+                let (accepted, ended) = runBaseChain(of: tableName, hook: hook, walk)
+                next += accepted
+                finished += ended
             }
             if tableName == "nat" {
                 for i in next.indices { next[i].context.natBindings.insert(.bound(at: hook)) }
@@ -76,6 +62,33 @@ public struct NetfilterEngine: Sendable {
             walks = next
         }
         return walks.map { $0.outcome(.accept) } + finished
+    }
+
+    /// Walks the built-in chain `hook` of table `tableName` and applies its policy: the branches
+    /// that go on to the next table, and those that ended (dropped, rejected). Nothing when the
+    /// table has no such chain.
+    func runBaseChain(of tableName: String, hook: Hook, _ walk: Walk) -> (accepted: [Walk], finished: [NetfilterOutcome]) {
+        guard let base = indexedChain(tableName, hook.rawValue) else { return ([walk], []) }
+        var accepted: [Walk] = []
+        var finished: [NetfilterOutcome] = []
+        let scope = Scope(hook: hook, table: tableName)
+        for (result, exit) in walkChain(base, scope: scope, from: 0, walk, stack: [hook.rawValue]) {
+            switch exit {
+            case .verdict(.accept):
+                accepted.append(result)
+            case .verdict(let verdict):
+                finished.append(result.outcome(verdict))
+            case .returned, .fellOff:
+                var after = result
+                let policy = base.chain.policy ?? .accept
+                let name = policy == .drop ? "DROP" : "ACCEPT"
+                after.trace.append(NetfilterTraceEntry(
+                    hook: hook.rawValue, table: tableName, chain: hook.rawValue, rule: "-P \(hook.rawValue) \(name)",
+                    matched: true, verdict: "POLICY \(name)"))
+                if policy == .drop { finished.append(after.outcome(.drop)) } else { accepted.append(after) }
+            }
+        }
+        return (accepted, finished)
     }
 
     /// Runs several hooks in sequence, feeding each accepted outcome to the next hook;

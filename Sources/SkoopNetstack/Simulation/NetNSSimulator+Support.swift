@@ -29,7 +29,10 @@ extension NetNSSimulator {
     /// rules are unknown, every outcome is unproven: the packet is followed as accepted, uncertain.
     func traverse(hooks: [Hook], _ context: PacketContext) -> [NetfilterOutcome] {
         var outcomes: [NetfilterOutcome]
-        if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
+        if let pipeline = context.packet.dst.family == .inet ? pipeline4 : pipeline6 {
+            outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context)
+                : pipeline.traverse(hooks: hooks, packet: context)
+        } else if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
             outcomes = hooks.count == 1 ? engine.traverse(hook: hooks[0], packet: context)
                 : engine.traverse(hooks: hooks, packet: context)
         } else {
@@ -169,6 +172,8 @@ extension NetNSDecision {
             level: .critical,
             message: "Netfilter \(verdict) in \(where_) (\(hook.rawValue)): the packet is discarded here.",
             evidence: decisive?.rule,
-            hint: "Check why this rule matches the flow; `iptables-save -c` shows its counters."))
+            hint: decisive?.family != nil
+                ? "Check why this rule matches the flow; `nft -a list ruleset` shows it with its handle."
+                : "Check why this rule matches the flow; `iptables-save -c` shows its counters."))
     }
 }

@@ -67,6 +67,10 @@ public struct NetNSSimulator: Sendable {
     public let netfilter4: NetfilterEngine?
     /// Its IPv6 netfilter (nil when no rules were collected).
     public let netfilter6: NetfilterEngine?
+    /// Its IPv4 hooks with native nft base chains among them (nil when it has none).
+    public let pipeline4: NetfilterPipeline?
+    /// Its IPv6 hooks with native nft base chains among them (nil when it has none).
+    public let pipeline6: NetfilterPipeline?
     /// Rules Skoop could not fully parse, reported once per netns.
     public let rulesetWarnings: [String]
     let addressTypes: AddressTypeResolver
@@ -89,6 +93,13 @@ public struct NetNSSimulator: Sendable {
         self.router = Router(interfaces: info.interfaces, addresses: info.addresses, rules: info.rules, routes: info.routes)
         self.netfilter4 = info.iptables.map { NetfilterEngine(ruleset: $0, ipsets: info.ipsets, options: netfilterOptions) }
         self.netfilter6 = info.ip6tables.map { NetfilterEngine(ruleset: $0, ipsets: info.ipsets, options: netfilterOptions) }
+        let nft = info.nftables.map { NftEngine(ruleset: $0, excludedTables: info.nftablesReadElsewhere, maxDepth: netfilterOptions.maxDepth) }
+        func pipeline(_ family: AddressFamily, _ xtables: NetfilterEngine?) -> NetfilterPipeline? {
+            guard let nft, Hook.allCases.contains(where: { !nft.baseChains(at: $0, family: family).isEmpty }) else { return nil }
+            return NetfilterPipeline(xtables: xtables, nftables: nft, family: family)
+        }
+        self.pipeline4 = pipeline(.inet, netfilter4)
+        self.pipeline6 = pipeline(.inet6, netfilter6)
         self.rulesetWarnings = info.rulesetWarnings
         var table: [IPAddress: AddressType] = [:]
         for address in info.addresses {

@@ -1,0 +1,202 @@
+import SkoopModel
+
+/// Reads one rule's statements and expressions from nft's JSON schema (libnftables-json(5)).
+/// Literals compared with an expression are typed here, from that expression's kind.
+struct NftStatementReader {
+    let document: JSONDocument
+    /// The item's index in the `nftables` array, for errors.
+    let index: Int
+    /// The table's family.
+    let family: NftFamily
+
+    func error(_ value: JSONValue, _ expected: String) -> InputError {
+        InputError(source: document.source, line: document.line(of: value), expected: "\(expected) (nftables[\(index)])",
+                   found: document.excerpt(at: value.offset))
+    }
+
+    /// One statement of a rule's `expr` array.
+    func statement(_ value: JSONValue) throws(InputError) -> NftStatement {
+        guard let members = value.members, let member = members.first else {
+            throw error(value, "a statement object")
+        }
+        let body = member.value
+        switch member.key {
+        case "match":
+            guard let op = body["op"]?.string, let left = body["left"], let right = body["right"] else {
+                throw error(body, "a match with \"op\", \"left\" and \"right\"")
+            }
+            let leftExpression = try expression(left)
+            let kinds = NftValues.kinds(of: leftExpression, family: family)
+            return .match(operator: op, left: leftExpression, right: typed(try expression(right), kinds: kinds))
+        case "accept", "drop", "continue", "return", "jump", "goto", "queue":
+            return .verdict(try verdict(member.key, body))
+        case "reject":
+            return .reject(type: body["type"]?.string, code: body["expr"]?.string)
+        case "vmap":
+            guard let key = body["key"], let data = body["data"] else { throw error(body, "a vmap with \"key\" and \"data\"") }
+            let keyExpression = try expression(key)
+            let kinds = NftValues.kinds(of: keyExpression, family: family)
+            return .verdictMap(key: keyExpression, data: typed(try expression(data), kinds: kinds, dataKinds: [.verdict]))
+        case "dnat", "snat", "masquerade", "redirect":
+            var flags: [String] = []
+            if let list = body["flags"]?.elements { flags = list.compactMap(\.string) }
+            if let single = body["flags"]?.string { flags = [single] }
+            let natFamily = body["family"]?.string
+            let addressKind: NftValueKind = natFamily == "ip6" || family == .ip6 ? .ipv6Address : .ipv4Address
+            let address = try body["addr"].map { (value) throws(InputError) in try natValue(value, kind: addressKind) }
+            let port = try body["port"].map { (value) throws(InputError) in try natValue(value, kind: .port) }
+            return .nat(NftNAT(kind: member.key, address: address, port: port, family: natFamily, flags: flags))
+        case "mangle":
+            guard let key = body["key"], let value = body["value"] else { throw error(body, "a mangle with \"key\" and \"value\"") }
+            let target = try expression(key)
+            let kinds = NftValues.kinds(of: target, family: family)
+            return .mangle(target: target, value: typed(try expression(value), kinds: kinds))
+        case "set":
+            guard let op = body["op"]?.string, let elem = body["elem"], let set = body["set"]?.string else {
+                throw error(body, "a set statement with \"op\", \"elem\" and \"set\"")
+            }
+            return .setUpdate(operation: op, set: set.hasPrefix("@") ? String(set.dropFirst()) : set, element: try expression(elem))
+        case "notrack":
+            return .notrack
+        case "counter", "log", "limit", "quota":
+            return .inert(member.key)
+        case "xt":
+            let name = body["name"]?.string ?? "?"
+            return .unsupported(name: "xt", text: "xt \(body["type"]?.string ?? "") \(name) (an iptables-nft extension: read its rule from iptables-save)")
+        default:
+            return .unsupported(name: member.key, text: "\(member.key) \(body.summary)")
+        }
+    }
+
+    func verdict(_ name: String, _ body: JSONValue) throws(InputError) -> NftVerdict {
+        switch name {
+        case "accept": return .accept
+        case "drop": return .drop
+        case "continue": return .continue
+        case "return": return .return
+        case "queue": return .queue
+        default:
+            guard let target = body["target"]?.string else { throw error(body, "a \(name) with a \"target\" chain") }
+            return name == "jump" ? .jump(target) : .goto(target)
+        }
+    }
+
+    /// A NAT address or port: a literal (typed now) or an expression such as a map lookup.
+    func natValue(_ value: JSONValue, kind: NftValueKind) throws(InputError) -> NftExpression {
+        let parsed = try expression(value)
+        if case .map(let key, let data) = parsed {
+            let kinds = NftValues.kinds(of: key, family: family)
+            return .map(key: key, data: typed(data, kinds: kinds, dataKinds: [kind]))
+        }
+        return typed(parsed, kinds: [kind])
+    }
+
+    /// An expression.
+    func expression(_ value: JSONValue) throws(InputError) -> NftExpression {
+        switch value.kind {
+        case .string(let text):
+            if text.hasPrefix("@") { return .setReference(String(text.dropFirst())) }
+            return .literal(.string(text))
+        case .number(let text):
+            guard let number = UInt64(text) ?? Int64(text).map({ UInt64(bitPattern: $0) }) else {
+                throw error(value, "an integer")
+            }
+            return .literal(.number(number))
+        case .bool(let flag):
+            return .literal(.boolean(flag))
+        case .array(let items):
+            // A list of flag names (ct state { established, related } prints as an array).
+            let names = items.compactMap(\.string)
+            guard names.count == items.count else { throw error(value, "a list of names") }
+            return .literal(.list(names))
+        case .null:
+            throw error(value, "an expression")
+        case .object(let members):
+            guard let member = members.first else { throw error(value, "an expression object") }
+            return try expressionObject(member.key, member.value)
+        }
+    }
+
+    func expressionObject(_ name: String, _ body: JSONValue) throws(InputError) -> NftExpression {
+        switch name {
+        case "payload":
+            if let proto = body["protocol"]?.string, let field = body["field"]?.string {
+                return .payload(protocol: proto, field: field)
+            }
+            return .unsupported("raw payload \(body.summary)")
+        case "meta":
+            guard let key = body["key"]?.string else { throw error(body, "a meta \"key\"") }
+            return .meta(key)
+        case "ct":
+            guard let key = body["key"]?.string else { throw error(body, "a ct \"key\"") }
+            let qualified = body["family"]?.string.map { "\($0) \(key)" } ?? key
+            return .ct(key: qualified, direction: body["dir"]?.string)
+        case "fib":
+            guard let result = body["result"]?.string else { throw error(body, "a fib \"result\"") }
+            let flags = body["flags"]?.elements?.compactMap(\.string) ?? body["flags"]?.string.map { [$0] } ?? []
+            return .fib(result: result, flags: flags)
+        case "concat":
+            guard let items = body.elements else { throw error(body, "a concat list") }
+            var parts: [NftExpression] = []
+            for item in items { parts.append(try expression(item)) }
+            return .concat(parts)
+        case "set":
+            let items = body.elements ?? [body]
+            var raw: [NftRawElement] = []
+            for item in items { raw.append(try element(item, isMap: item.elements?.count == 2)) }
+            return .anonymousSet(raw)
+        case "prefix":
+            guard let address = body["addr"]?.string, let length = body["len"]?.integer else {
+                throw error(body, "a prefix with \"addr\" and \"len\"")
+            }
+            return .prefix(address: address, length: length)
+        case "range":
+            guard let bounds = body.elements, bounds.count == 2,
+                  case .literal(let low) = try expression(bounds[0]), case .literal(let high) = try expression(bounds[1]) else {
+                throw error(body, "a range of two literals")
+            }
+            return .range(low, high)
+        case "numgen":
+            guard let modulus = body["mod"]?.integer, modulus > 0 else { throw error(body, "a numgen \"mod\"") }
+            return .numgen(mode: body["mode"]?.string ?? "random", modulus: UInt64(modulus), offset: UInt64(body["offset"]?.integer ?? 0))
+        case "jhash", "symhash":
+            guard let modulus = body["mod"]?.integer, modulus > 0 else { throw error(body, "a \(name) \"mod\"") }
+            return .hash(kind: name, modulus: UInt64(modulus), offset: UInt64(body["offset"]?.integer ?? 0))
+        case "&", "|", "^", "<<", ">>":
+            guard let operands = body.elements, operands.count == 2 else { throw error(body, "two operands of \(name)") }
+            return .binary(operator: name, try expression(operands[0]), try expression(operands[1]))
+        case "map":
+            guard let key = body["key"], let data = body["data"] else { throw error(body, "a map with \"key\" and \"data\"") }
+            return .map(key: try expression(key), data: try expression(data))
+        case "elem":
+            guard let inner = body["val"] else { throw error(body, "an element \"val\"") }
+            return try expression(inner)
+        case "accept", "drop", "continue", "return", "jump", "goto", "queue":
+            return .verdict(try verdict(name, body))
+        default:
+            return .unsupported("\(name) \(body.summary)")
+        }
+    }
+
+    /// A set element: a key, or `[key, data]` in a map.
+    func element(_ value: JSONValue, isMap: Bool) throws(InputError) -> NftRawElement {
+        if isMap, let pair = value.elements, pair.count == 2 {
+            return NftRawElement(key: try expression(pair[0]), data: try expression(pair[1]))
+        }
+        return NftRawElement(key: try expression(value))
+    }
+
+    /// `expression` with its literals (or anonymous set) typed as `kinds`.
+    func typed(_ expression: NftExpression, kinds: [NftValueKind], dataKinds: [NftValueKind]? = nil) -> NftExpression {
+        switch expression {
+        case .literal, .prefix, .range:
+            guard kinds.count == 1, let part = NftValues.keyPart(expression, kind: kinds[0]) else { return expression }
+            return .typed(expression, part)
+        case .anonymousSet(let raw):
+            guard let elements = NftValues.elements(raw, kinds: kinds, dataKinds: dataKinds) else { return expression }
+            return .typedSet(raw, NftElements(elements))
+        default:
+            return expression
+        }
+    }
+}

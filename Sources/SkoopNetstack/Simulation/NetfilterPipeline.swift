@@ -1,0 +1,135 @@
+import SkoopModel
+
+/// Everything a netns registers at the IP hooks, in the kernel's order: the xtables tables at
+/// their fixed priorities and native nft base chains at theirs. Nat chains of both kinds run
+/// inside the kernel's one nat hook (priority -100 for PREROUTING/OUTPUT, 100 for INPUT/
+/// POSTROUTING), ordered by their own priorities, only for a connection's first packet, and
+/// only until one of them sets up the binding (nf_nat_inet_fn). At equal priorities xtables
+/// tables come first (their modules register at boot, before any nft table is loaded).
+public struct NetfilterPipeline: Sendable {
+    /// The iptables (or ip6tables) engine, when rules were collected.
+    public let xtables: NetfilterEngine?
+    /// The native nftables engine.
+    public let nftables: NftEngine
+    /// The packets' family.
+    public let family: AddressFamily
+
+    /// Makes a pipeline for packets of `family`.
+    public init(xtables: NetfilterEngine?, nftables: NftEngine, family: AddressFamily) {
+        self.xtables = xtables
+        self.nftables = nftables
+        self.family = family
+    }
+
+    /// One thing run at a hook.
+    enum Stage {
+        case xtables(String)
+        case nft(NftEngine.BaseChain)
+        /// The nat hook: its members in priority order.
+        case nat([NATMember])
+    }
+
+    enum NATMember {
+        case xtables
+        case nft(NftEngine.BaseChain)
+    }
+
+    /// The stages at `hook`, lowest priority first.
+    func stages(at hook: Hook) -> [Stage] {
+        var stages: [(Int, Int, Stage)] = []
+        var natMembers: [(Int, Int, NATMember)] = []
+        var order = 0
+        for (table, priority) in hook.tables where xtables?.ruleset.table(table)?.chain(hook.rawValue) != nil {
+            order += 1
+            if table == "nat" { natMembers.append((priority, order, .xtables)) } else { stages.append((priority, order, .xtables(table))) }
+        }
+        for chain in nftables.baseChains(at: hook, family: family) {
+            order += 1
+            if chain.isNAT { natMembers.append((chain.priority, order, .nft(chain))) } else { stages.append((chain.priority, order, .nft(chain))) }
+        }
+        if !natMembers.isEmpty {
+            let natPriority = hook == .prerouting || hook == .output ? -100 : 100
+            stages.append((natPriority, 0, .nat(natMembers.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2))))
+        }
+        // The nat hook registered at boot with iptable_nat / nf_nat: before equal-priority chains.
+        return stages.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
+    }
+
+    /// Runs one hook: every stage in order. Returns every possible outcome.
+    public func traverse(hook: Hook, packet: PacketContext) -> [NetfilterOutcome] {
+        var walks = [Walk(context: packet)]
+        var finished: [NetfilterOutcome] = []
+        for stage in stages(at: hook) {
+            var next: [Walk] = []
+            for walk in walks {
+                let (accepted, ended) = run(stage, hook: hook, walk)
+                next += accepted
+                finished += ended
+            }
+            walks = next
+        }
+        return walks.map { $0.outcome(.accept) } + finished
+    }
+
+    func run(_ stage: Stage, hook: Hook, _ walk: Walk) -> (accepted: [Walk], finished: [NetfilterOutcome]) {
+        switch stage {
+        case .xtables(let table):
+            return xtables?.runBaseChain(of: table, hook: hook, walk) ?? ([walk], [])
+        case .nft(let chain):
+            return nftables.run(chain, hook: hook, walk)
+        case .nat(let members):
+            guard walk.context.natConsulted(at: hook) else {
+                return ([(xtables ?? NetfilterPipeline.replayer).replayConnectionNAT(walk, hook: hook)], [])
+            }
+            let manip: ConntrackState = hook == .prerouting || hook == .output ? .dnat : .snat
+            var pending = [walk]
+            var bound: [Walk] = []
+            var finished: [NetfilterOutcome] = []
+            for member in members {
+                var next: [Walk] = []
+                for current in pending {
+                    let hadBinding = current.context.natStatus.contains(manip)
+                    let (accepted, ended) = switch member {
+                    case .xtables: xtables?.runBaseChain(of: "nat", hook: hook, current) ?? ([current], [])
+                    case .nft(let chain): nftables.run(chain, hook: hook, current)
+                    }
+                    finished += ended
+                    for result in accepted {
+                        // The first chain that translates sets up the binding; the rest are skipped.
+                        if !hadBinding && result.context.natStatus.contains(manip) { bound.append(result) } else { next.append(result) }
+                    }
+                }
+                pending = next
+            }
+            var accepted = bound + pending
+            for index in accepted.indices { accepted[index].context.natBindings.insert(.bound(at: hook)) }
+            return (accepted, finished)
+        }
+    }
+
+    /// Replays a connection's NAT when no xtables engine exists to do it.
+    private static let replayer = NetfilterEngine(ruleset: Ruleset())
+
+    /// Runs several hooks in sequence, feeding each accepted outcome to the next hook.
+    public func traverse(hooks: [Hook], packet: PacketContext,
+                         between: (Hook, PacketContext) -> PacketContext = { $1 }) -> [NetfilterOutcome] {
+        var live = [NetfilterOutcome(verdict: .accept, context: packet)]
+        var finished: [NetfilterOutcome] = []
+        for (position, hook) in hooks.enumerated() {
+            var next: [NetfilterOutcome] = []
+            for previous in live {
+                let context = position == 0 ? previous.context : between(hook, previous.context)
+                for outcome in traverse(hook: hook, packet: context) {
+                    var joined = outcome
+                    joined.probability *= previous.probability
+                    joined.flags.formUnion(previous.flags)
+                    joined.warnings = previous.warnings + outcome.warnings
+                    joined.trace = previous.trace + outcome.trace
+                    if joined.verdict == .accept { next.append(joined) } else { finished.append(joined) }
+                }
+            }
+            live = next
+        }
+        return live + finished
+    }
+}
