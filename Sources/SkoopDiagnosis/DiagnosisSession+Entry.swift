@@ -33,3 +33,26 @@ extension DiagnosisSession {
         }
     }
 }
+
+extension DiagnosisSession {
+    /// A source with no address of the flow's family can't send it: say so, with the addresses it has.
+    static func requireSourceAddress(_ source: ResolvedTarget, family: AddressFamily,
+                                     query: DiagnosisQuery) throws(DiagnosisSetupError) {
+        if query.sourceIP?.family == family { return }
+        if case .external = source { return }
+        guard source.address(family: family) == nil else { return }
+        throw DiagnosisSetupError(description: "-s/--src: \(source) has no \(family.displayName) address (its addresses: \(addressList(source))); "
+                                  + "choose the family with --ip-family or give a destination address of the source's family")
+    }
+
+    /// A target's addresses, for messages.
+    static func addressList(_ target: ResolvedTarget) -> String {
+        let addresses = target.addresses
+        return addresses.isEmpty ? "none" : addresses.map(\.description).joined(separator: ", ")
+    }
+}
+
+extension AddressFamily {
+    /// "IPv4" or "IPv6".
+    public var displayName: String { self == .inet ? "IPv4" : "IPv6" }
+}

@@ -40,12 +40,13 @@ public struct DiagnosisSession: Sendable {
         } catch {
             throw DiagnosisSetupError(description: "-d/--dst: \(error.message)")
         }
-        let family = DiagnosisSession.family(of: destination, source: source)
+        let family = try DiagnosisSession.family(query: query, destination: destination, source: source)
+        try DiagnosisSession.requireSourceAddress(source, family: family, query: query)
         // An address given as such stays the destination: a LoadBalancer IP or externalIP is
         // handled by kube-proxy's rules for that address, not by its ClusterIP's.
         guard let destinationAddress = DiagnosisSession.queriedAddress(query.dst).flatMap({ $0.family == family ? $0 : nil })
                 ?? destination.address(family: family) else {
-            throw DiagnosisSetupError(description: "-d/--dst: \(destination) has no \(family == .inet ? "IPv4" : "IPv6") address")
+            throw DiagnosisSetupError(description: "-d/--dst: \(destination) has no \(family.displayName) address (its addresses: \(DiagnosisSession.addressList(destination))); choose the family with --ip-family")
         }
         if query.proto != .icmp && query.dport == 0 {
             throw DiagnosisSetupError(description: "-p/--dport: a port is needed for \(query.proto.rawValue)")
@@ -108,10 +109,18 @@ public struct DiagnosisSession: Sendable {
     }
 
     /// IPv4 unless the query names IPv6 addresses.
-    static func family(of destination: ResolvedTarget, source: ResolvedTarget) -> AddressFamily {
-        if case .external(let address) = destination { return address.family }
+    static func family(query: DiagnosisQuery, destination: ResolvedTarget, source: ResolvedTarget) throws(DiagnosisSetupError) -> AddressFamily {
+        let given = queriedAddress(query.dst) ?? { if case .external(let address) = destination { address } else { nil } }()
+        if let wanted = query.ipFamily {
+            if let given, given.family != wanted {
+                throw DiagnosisSetupError(description: "-d/--dst: \(given) is an \(given.family.displayName) address, but --ip-family asks for \(wanted.displayName)")
+            }
+            return wanted
+        }
+        if let given { return given.family }
         if case .external(let address) = source { return address.family }
-        return .inet
+        // The destination's primary family (its first address), as a dual-stack client's resolver picks.
+        return destination.addresses.first?.family ?? .inet
     }
 
     /// NetworkPolicy verdicts for the flow: to the destination pod, or to each backend of a service.

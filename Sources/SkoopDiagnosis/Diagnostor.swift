@@ -15,16 +15,19 @@ public struct DiagnosisQuery: Hashable, Sendable, CustomStringConvertible {
     public var viaNode: String?
     /// The source address on a source node (--src-ip), e.g. 127.0.0.1 or a LoadBalancer IP.
     public var sourceIP: IPAddress?
+    /// Which address of a named pod, service or node (--ip-family); nil: the destination's primary one.
+    public var ipFamily: AddressFamily?
 
     /// Makes a query.
     public init(src: String, dst: String, dport: UInt16, proto: TransportProtocol = .tcp,
-                viaNode: String? = nil, sourceIP: IPAddress? = nil) {
+                viaNode: String? = nil, sourceIP: IPAddress? = nil, ipFamily: AddressFamily? = nil) {
         self.src = src
         self.dst = dst
         self.dport = dport
         self.proto = proto
         self.viaNode = viaNode
         self.sourceIP = sourceIP
+        self.ipFamily = ipFamily
     }
 
     public var description: String {

@@ -27,6 +27,10 @@ struct QueryOptions: ParsableArguments {
             help: "With -s node/NAME: the address that node sends from (e.g. 127.0.0.1, or a LoadBalancer IP).")
     var srcIP: String?
 
+    @Option(name: .customLong("ip-family"),
+            help: "4 or 6: which address of a named pod, service or node (default: the destination's primary one).")
+    var ipFamily: Int?
+
     var transport: TransportProtocol? {
         TransportProtocol(rawValue: proto.lowercased()).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
     }
@@ -41,6 +45,9 @@ struct QueryOptions: ParsableArguments {
         if src != nil, dst != nil, let problem = TUIQuery.portProblem(dport, proto: transport) {
             throw ValidationError("-p/--dport: " + problem.replacingOccurrences(of: "only icmp", with: "only --protocol icmp"))
         }
+        if let ipFamily, ipFamily != 4 && ipFamily != 6 {
+            throw ValidationError("--ip-family: expected 4 or 6, found \(ipFamily)")
+        }
         if let srcIP, IPAddress(srcIP) == nil {
             throw ValidationError("--src-ip: expected an IP address such as 127.0.0.1, found \"\(srcIP)\"")
         }
@@ -50,7 +57,7 @@ struct QueryOptions: ParsableArguments {
     var query: DiagnosisQuery? {
         guard let src, let dst, let transport else { return nil }
         return DiagnosisQuery(src: src, dst: dst, dport: dport, proto: transport, viaNode: viaNode,
-                              sourceIP: srcIP.flatMap { IPAddress($0) })
+                              sourceIP: srcIP.flatMap { IPAddress($0) }, ipFamily: ipFamily.map { $0 == 6 ? .inet6 : .inet })
     }
 }
 

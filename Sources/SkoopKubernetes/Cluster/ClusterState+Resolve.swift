@@ -29,6 +29,16 @@ public enum ResolvedTarget: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Every address of the target, primary first (a pod's IPs, a node's, a service's ClusterIPs).
+    public var addresses: [IPAddress] {
+        switch self {
+        case .pod(let pod): pod.podIPs
+        case .node(let node): node.ipAddresses
+        case .service(let service): service.clusterIPs
+        case .external(let ip): [ip]
+        }
+    }
+
     /// The target as a model endpoint with `port`; nil when it has no address of `family`.
     public func endpoint(port: UInt16 = 0, family: AddressFamily = .inet) -> Endpoint? {
         address(family: family).map { Endpoint(ip: $0, type: endpointType, port: port) }
