@@ -19,10 +19,11 @@ struct LinuxNetNode: NetNodeAction {
 
     func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
         let family = destination.ip.family
+        // A node's client socket does not bind: the route chooses its source (e.g. flannel.1's
+        // address towards a remote pod), which the simulator does when the source is unset
+        // (given as the destination itself).
         let source = (pod == nil ? network.sourceAddressOverride.flatMap { $0.family == family ? $0 : nil } : nil)
             ?? pod?.ip(family: family)
-            ?? network.cluster.node(named: node)?.primaryIP(family: family)
-            ?? info.routableAddresses.first { $0.family == family }
             ?? destination.ip
         let packet = Packet(src: source, sport: proto == .icmp ? 0 : network.context.sourcePort,
                             dst: destination.ip, dport: proto == .icmp ? 0 : destination.port, proto: proto)
