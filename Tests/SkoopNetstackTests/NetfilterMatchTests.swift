@@ -56,6 +56,13 @@ private let cases: [MatchCase] = [
     MatchCase(options: "-m conntrack --ctstate RELATED,ESTABLISHED", context: tcp { $0.direction = .reply; $0.isFirstPacket = false }, drops: true),
     MatchCase(options: "-m conntrack --ctstate ESTABLISHED", context: tcp { $0.isFirstPacket = false }, drops: true),
     MatchCase(options: "-m conntrack --ctstate INVALID", context: tcp(), drops: false),
+    // An ICMP error about the connection is RELATED, in either direction; an echo is not.
+    MatchCase(options: "-m conntrack --ctstate RELATED",
+              context: { var c = NF.context("1.1.1.1", "2.2.2.2", proto: .icmp); c.icmpType = 3; c.direction = .reply; c.isFirstPacket = false; return c }(), drops: true),
+    MatchCase(options: "-m conntrack --ctstate RELATED",
+              context: { var c = NF.context("1.1.1.1", "2.2.2.2", proto: .icmp); c.icmpType = 8; return c }(), drops: false),
+    MatchCase(options: "-m conntrack --ctstate INVALID",
+              context: { var c = NF.context("1.1.1.1", "2.2.2.2", proto: .tcp); c.direction = .reply; c.isFirstPacket = false; c.replyWithoutRequest = true; return c }(), drops: true),
     MatchCase(options: "-m conntrack ! --ctstate INVALID", context: tcp(), drops: true),
     MatchCase(options: "-m conntrack --ctstate DNAT", context: tcp { $0.natStatus = [.dnat] }, drops: true),
     MatchCase(options: "-m conntrack --ctstate UNTRACKED", context: tcp { $0.untracked = true }, drops: true),

@@ -36,6 +36,13 @@ public enum ConnectionDirection: String, Hashable, Sendable {
     case reply
 }
 
+extension ConnectionDirection {
+    /// The ICMP types that report an error about another packet (ICMPv4: 3, 11, 12; ICMPv6: 1-4).
+    static func icmpErrorTypes(_ family: AddressFamily) -> Set<UInt8> {
+        family == .inet ? [3, 11, 12] : [1, 2, 3, 4]
+    }
+}
+
 /// Answers the addrtype match: the type of `address`, optionally limited to `interface`
 /// (`--limit-iface-in/out`); nil when unknown.
 public typealias AddressTypeResolver = @Sendable (_ address: IPAddress, _ interface: String?) -> AddressType?
@@ -136,6 +143,11 @@ public struct PacketContext: Sendable {
             return packet.proto == .udp
                 ? ([.new], "conntrack state NEW (a reply whose request this netns never saw starts a connection here)")
                 : ([.invalid], "conntrack state INVALID (a reply whose request this netns never saw)")
+        }
+        // An ICMP error (destination unreachable, time exceeded, parameter problem) about a
+        // connection conntrack knows is RELATED to it, whichever way it travels.
+        if packet.proto == .icmp, let type = icmpType, ConnectionDirection.icmpErrorTypes(packet.dst.family).contains(type) {
+            return (natStatus.union([.related]), "conntrack state RELATED (an ICMP error about a tracked connection)")
         }
         if direction == .reply {
             return (natStatus.union([.established]), "conntrack state ESTABLISHED assumed (reply direction)")
