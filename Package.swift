@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Byte scanning kernels written with SIMD intrinsics (Swift has no portable movemask).
@@ -36,6 +37,8 @@ let package = Package(
             dependencies: [
                 "SkoopModel", "SkoopNetstack", "SkoopKubernetes", "SkoopCollector",
                 .product(name: "DequeModule", package: "swift-collections"),
+                // What-if edits files and NetworkPolicy manifests are YAML.
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .systemLibrary(

@@ -58,6 +58,13 @@ struct DiagnoseCommand: ParsableCommand {
             if snapshot != nil, let failure = collector.loadFailures.first { throw failure }
             return session.report
         }
+        if let whatIf = queryOptions.whatIf {
+            let comparison = try reportingFailures {
+                try WhatIfRun.compare(query: query, before: report, collector: collector, editsFile: whatIf, context: networkOptions.context)
+            }
+            try WhatIfRun.print(comparison, format: output)
+            throw ExitCode(comparison.after.exitStatus)
+        }
         switch output {
         case .text: print(report.text(), terminator: "")
         case .json: print(String(decoding: try report.jsonData(), as: UTF8.self))

@@ -31,6 +31,10 @@ struct QueryOptions: ParsableArguments {
             help: "4 or 6: which address of a named pod, service or node (default: the destination's primary one).")
     var ipFamily: Int?
 
+    @Option(name: .customLong("what-if"),
+            help: "A file of edits (YAML or JSON: disable a rule, delete/add a route, set a sysctl, a link down/up, add/remove a NetworkPolicy) applied to Skoop's copy before diagnosing; the output shows the verdict before and after.")
+    var whatIf: String?
+
     var transport: TransportProtocol? {
         TransportProtocol(rawValue: proto.lowercased()).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
     }

@@ -17,7 +17,7 @@ struct Skoop: AsyncParsableCommand {
         version: Skoop.version,
         subcommands: [
             TUICommand.self, DiagnoseCommand.self, InspectCommand.self, CollectCommand.self, SnapshotCommand.self, LabCommand.self,
-            BenchCommand.self, IndexCommand.self, MatrixCommand.self,
+            BenchCommand.self, IndexCommand.self, MatrixCommand.self, DiffCommand.self,
         ]
     )
 

@@ -37,6 +37,10 @@ struct TUICommand: ParsableCommand {
         if (queryOptions.src == nil) != (queryOptions.dst == nil) {
             throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
         }
+        if queryOptions.whatIf != nil {
+            // Not yet in the TUI: refused rather than ignored.
+            throw ValidationError("--what-if: the TUI does not apply edits files yet; use skoop diagnose --what-if FILE")
+        }
     }
 
     func run() throws {

@@ -101,7 +101,7 @@ public struct ClusterState: Sendable {
     /// core/v1 Endpoints (fallback for services without slices).
     public let endpoints: [Endpoints]
     /// NetworkPolicies.
-    public let networkPolicies: [NetworkPolicy]
+    public private(set) var networkPolicies: [NetworkPolicy]
     /// AdminNetworkPolicies and the BaselineAdminNetworkPolicy, ANPs by priority then name.
     public private(set) var adminNetworkPolicies: [AdminNetworkPolicy] = []
     /// ConfigMaps.
@@ -227,6 +227,13 @@ public struct ClusterState: Sendable {
     public func with(adminNetworkPolicies policies: [AdminNetworkPolicy]) -> ClusterState {
         var copy = self
         copy.adminNetworkPolicies = policies.sorted { ($0.priority ?? Int.max, $0.name) < ($1.priority ?? Int.max, $1.name) }
+        return copy
+    }
+
+    /// The same state with these NetworkPolicies instead (a what-if edit adds or removes some).
+    public func with(networkPolicies policies: [NetworkPolicy]) -> ClusterState {
+        var copy = self
+        copy.networkPolicies = policies
         return copy
     }
 
