@@ -16,7 +16,7 @@ struct QueryOptions: ParsableArguments {
     @Option(name: [.customShort("p"), .customLong("dport")], help: "Destination port (1-65535; none for icmp).")
     var dport: UInt16 = 0
 
-    @Option(name: .customLong("protocol"), help: "tcp, udp or icmp.")
+    @Option(name: .customLong("protocol"), help: "tcp, udp or icmp (icmpv6: icmp to an IPv6 destination).")
     var proto: String = "tcp"
 
     @Option(name: .customLong("via-node"),
@@ -36,7 +36,9 @@ struct QueryOptions: ParsableArguments {
     var whatIf: String?
 
     var transport: TransportProtocol? {
-        TransportProtocol(rawValue: proto.lowercased()).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
+        // ICMP's family follows the addresses: icmpv6 is icmp asked of an IPv6 destination.
+        let name = ["icmpv6", "ipv6-icmp", "icmp6"].contains(proto.lowercased()) ? "icmp" : proto.lowercased()
+        return TransportProtocol(rawValue: name).flatMap { TransportProtocol.queryable.contains($0) ? $0 : nil }
     }
 
     func validate() throws {

@@ -56,6 +56,12 @@ private let cases: [MatchCase] = [
     MatchCase(options: "-m conntrack --ctstate RELATED,ESTABLISHED", context: tcp { $0.direction = .reply; $0.isFirstPacket = false }, drops: true),
     MatchCase(options: "-m conntrack --ctstate ESTABLISHED", context: tcp { $0.isFirstPacket = false }, drops: true),
     MatchCase(options: "-m conntrack --ctstate INVALID", context: tcp(), drops: false),
+    // ICMP over IPv6 is protocol 58 with echo types 128/129.
+    MatchCase(options: "-p ipv6-icmp", context: NF.context("fd00::1", "fd00::2", proto: .icmp), drops: true),
+    MatchCase(options: "-p icmp", context: NF.context("fd00::1", "fd00::2", proto: .icmp), drops: false),
+    MatchCase(options: "-p ipv6-icmp -m icmp6 --icmpv6-type echo-request", context: NF.context("fd00::1", "fd00::2", proto: .icmp), drops: true),
+    MatchCase(options: "-p ipv6-icmp -m icmp6 --icmpv6-type echo-reply",
+              context: { var c = NF.context("fd00::1", "fd00::2", proto: .icmp); c.direction = .reply; c.isFirstPacket = false; return c }(), drops: true),
     // An ICMP error about the connection is RELATED, in either direction; an echo is not.
     MatchCase(options: "-m conntrack --ctstate RELATED",
               context: { var c = NF.context("1.1.1.1", "2.2.2.2", proto: .icmp); c.icmpType = 3; c.direction = .reply; c.isFirstPacket = false; return c }(), drops: true),

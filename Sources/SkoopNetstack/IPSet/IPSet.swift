@@ -119,7 +119,7 @@ public struct IPSetPacketFields: Hashable, Sendable {
 
     /// The fields of a model packet.
     public init(_ packet: Packet) {
-        self.init(src: packet.src, dst: packet.dst, sport: packet.sport, dport: packet.dport, proto: packet.proto.number)
+        self.init(src: packet.src, dst: packet.dst, sport: packet.sport, dport: packet.dport, proto: packet.ipProtocolNumber)
     }
 }
 

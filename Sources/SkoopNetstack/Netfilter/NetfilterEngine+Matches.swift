@@ -99,7 +99,7 @@ extension NetfilterEngine {
         case .outInterface(let name):
             return bool(context.outInterface.map { Self.interface($0, matches: name) } ?? false)
         case .proto(let number):
-            return bool(number == 0 || number == packet.proto.number)
+            return bool(number == 0 || number == packet.ipProtocolNumber)
         case .port(let side, let range):
             return bool(hasPorts && range.contains(port(side)))
         case .multiport(let side, let ranges):
@@ -115,7 +115,7 @@ extension NetfilterEngine {
         case .icmpType(let type, let code):
             guard packet.proto == .icmp else { return .no }
             if type == 255 { return .yes }
-            let actual = context.icmpType ?? (context.direction == .reply ? 0 : 8)
+            let actual = context.icmpType ?? packet.echoType(reply: context.direction == .reply)
             let holds = actual == type && (code == nil || code == (context.icmpCode ?? 0))
             if context.icmpType == nil {
                 return .assumed(holds, "ICMP type assumed \(context.direction == .reply ? "echo-reply" : "echo-request")")

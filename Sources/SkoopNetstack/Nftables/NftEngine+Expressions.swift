@@ -112,7 +112,7 @@ extension NftEngine {
         case ("ip", "protocol"): return isV4 ? .known(.number(UInt64(packet.proto.number))) : .absent
         case ("ip6", "saddr"): return !isV4 ? .known(.address(packet.src)) : .absent
         case ("ip6", "daddr"): return !isV4 ? .known(.address(packet.dst)) : .absent
-        case ("ip6", "nexthdr"): return !isV4 ? .known(.number(UInt64(packet.proto.number))) : .absent
+        case ("ip6", "nexthdr"): return !isV4 ? .known(.number(UInt64(packet.ipProtocolNumber))) : .absent
         case ("th", "sport"), ("th", "dport"):
             guard hasPorts else { return .unknown("th \(field) of a \(packet.proto.rawValue) packet (bytes of its header Skoop does not model)") }
             return .known(.number(UInt64(field == "sport" ? packet.sport : packet.dport)))
@@ -142,7 +142,7 @@ extension NftEngine {
     func meta(_ key: String, _ context: PacketContext) -> NftAlternative {
         let packet = context.packet
         switch key {
-        case "l4proto": return .known(.number(UInt64(packet.proto.number)))
+        case "l4proto": return .known(.number(UInt64(packet.ipProtocolNumber)))
         case "nfproto": return .known(.number(packet.dst.family == .inet ? 2 : 10))
         case "protocol": return .known(.number(packet.dst.family == .inet ? 0x0800 : 0x86dd))
         case "mark": return .known(.number(UInt64(packet.mark)))
