@@ -23,7 +23,10 @@ extension GroundTruth {
 
     /// Whether traces can be captured in this lab: the nft backend through xtables-monitor (nf_tables
     /// trace events), the legacy backend through tcpdump on nflog:0 (TRACE logs through nf_log).
-    public var canTrace: Bool { topology.backend == .nft || Self.tcpdumpPath != nil }
+    /// (A legacy TRACE does not reach native nft tables: kube-proxy in nftables mode needs the nft backend.)
+    public var canTrace: Bool {
+        topology.backend == .nft || (Self.tcpdumpPath != nil && topology.proxyMode == .iptables)
+    }
 
     private func traceRule(_ action: String, _ rule: [String], node: String) -> [String] {
         ["ip", "netns", "exec", state.netns(node), topology.backend == .nft ? "iptables-nft" : "iptables-legacy",
