@@ -12,6 +12,8 @@ struct TraceMonitor: Sendable {
     var file: String
     /// Whether the file is an NFLOG pcap (legacy backend) rather than xtables-monitor text.
     var capture = false
+    /// Whether the file is `nft -a monitor trace` text (kube-proxy in nftables mode).
+    var nftMonitor = false
 }
 
 extension GroundTruth {
@@ -64,6 +66,7 @@ extension GroundTruth {
     /// Starts `xtables-monitor --trace` (nft) or the NFLOG capture (legacy) in every node netns.
     func startTraceMonitors(tag: Int) -> [TraceMonitor] {
         if topology.backend == .legacy { return startCaptures(tag: tag) }
+        if topology.proxyMode == .nftables { return startNftMonitors(tag: tag) }
         return topology.nodes.compactMap { node -> TraceMonitor? in
             let netns = state.netns(node.name)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(tag).txt").path
@@ -84,6 +87,10 @@ extension GroundTruth {
         for monitor in monitors {
             if monitor.capture {
                 (traces[monitor.node], texts[monitor.node]) = await stopCapture(monitor)
+                continue
+            }
+            if monitor.nftMonitor {
+                (traces[monitor.node], texts[monitor.node]) = await stopNftMonitor(monitor)
                 continue
             }
             // Its error goes nowhere: a monitor already gone lost events (a flood overflowed it).

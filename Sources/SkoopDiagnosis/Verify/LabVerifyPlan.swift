@@ -18,7 +18,7 @@ public struct LabVerifyCase: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "/\(proxyMode.rawValue)")
+        scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "@\(proxyMode.rawValue)")
     }
 
     /// Every scenario healthy, then with every fault that applies to it.
