@@ -69,6 +69,10 @@ public struct SnapshotSummary: Sendable {
                 let folder = NetNSLoader.folder(node: name, netns: id)
                 let rulesetWarnings = try (info.iptables?.validate(source: "\(folder)/iptables.txt") ?? [])
                     + (info.ip6tables?.validate(source: "\(folder)/ip6tables.txt") ?? [])
+                // A diagnosis treats an unreadable nft.json as unknown rules; the summary decodes every rule, strictly.
+                if let bytes = try collector.directory.readBytes("\(folder)/nft.json") {
+                    _ = try NftJSONParser.parse(bytes, source: "\(folder)/nft.json")
+                }
                 let pod = info.routableAddresses.lazy.compactMap { cluster.ipCache.pod(ip: $0) }.first
                 node.netns.append(NetNSSummary(
                     id: id, pod: pod?.qualifiedName, interfaces: info.interfaces.count,
@@ -113,8 +117,8 @@ public struct SnapshotSummary: Sendable {
                 line += ": \(netns.interfaces) interfaces, \(netns.routes) routes, \(netns.rules) rules, \(netns.iptablesRules) iptables rules"
                 if let backend = netns.iptablesBackend { line += " (\(safe(backend)))" }
                 if !netns.nftTables.isEmpty {
-                    let total = netns.nftTables.reduce(0) { $0 + $1.rules }
-                    line += ", \(total) nft rules (" + netns.nftTables.map {
+                    let native = netns.nftTables.filter { !$0.readAsIptables }.reduce(0) { $0 + $1.rules }
+                    line += ", \(native) native nft rules (" + netns.nftTables.map {
                         "\(safe($0.table)) \($0.rules)\($0.readAsIptables ? " read from iptables-save" : "")"
                     }.joined(separator: ", ") + ")"
                 }
