@@ -24,6 +24,14 @@ let harnesses: [Harness] = [
     Harness(name: "iptables", seeds: ["*/ip*tables.txt", "*/xtables*"]) { data in
         _ = try? IPTablesSaveParser.parse(text(data), source: "iptables.txt")
     },
+    Harness(name: "nft", seeds: ["*/nft.json", "kube-proxy-nftables/*.json", "nft-samples/*"]) { data in
+        // Every rule decoded, rendered in nft syntax, and each base chain's engine set up.
+        guard let ruleset = try? NftJSONParser.parse(Array(data), source: "nft.json") else { return }
+        for table in ruleset.tables {
+            for chain in table.chains.values { for rule in chain.rules { _ = rule.text } }
+        }
+        _ = NftEngine(ruleset: ruleset, excludedTables: [])
+    },
     Harness(name: "ip-link", seeds: ["*/ip-link.json"]) { data in
         _ = try? NetInterface.parse(data, source: "ip-link.json")
     },

@@ -14,8 +14,9 @@ struct LabCommand: AsyncParsableCommand {
 extension LabScenario: ExpressibleByArgument {}
 extension LabFault: ExpressibleByArgument {}
 extension IptablesBackend: ExpressibleByArgument {}
+extension LabProxyMode: ExpressibleByArgument {}
 
-/// `skoop lab up SCENARIO [--fault F] [--iptables legacy|nft] [--output SNAP]`.
+/// `skoop lab up SCENARIO [--fault F] [--iptables legacy|nft] [--proxy iptables|nftables] [--output SNAP]`.
 struct LabUpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up", abstract: "Build a lab cluster (tearing down a running one first). Needs root.")
@@ -29,6 +30,9 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(help: "The iptables backend for kube-proxy's rules.")
     var iptables: IptablesBackend = .nft
 
+    @Option(help: "kube-proxy's mode: its iptables rules, or its nftables table `ip kube-proxy` (the CNI's rules stay iptables).")
+    var proxy: LabProxyMode = .iptables
+
     @Option(help: "Write a complete snapshot of the lab to this directory.")
     var output: String?
 
@@ -37,12 +41,12 @@ struct LabUpCommand: AsyncParsableCommand {
         let controller = LabController()
         let state: LabState
         do {
-            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables),
+            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables, proxyMode: proxy),
                                             prefix: "skoop\(getpid())")
         } catch let error as LabError {
             throw ValidationError(error.description)
         }
-        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? ""): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
+        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? "")\(proxy == .nftables ? ", kube-proxy in nftables mode" : ""): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
         if let output {
             try await controller.writeSnapshot(of: state, to: URL(fileURLWithPath: output, isDirectory: true))
             print("snapshot written to \(output)")
@@ -103,8 +107,9 @@ struct LabVerifyCommand: AsyncParsableCommand {
             (a subset, to keep --all within minutes) is traced on every node (TRACE rules
             in raw PREROUTING/OUTPUT, added before the snapshot is taken); the rule hits of its
             first packet each way (SYN, SYN ACK) at each node, picked out by the connection's
-            conntrack tuples, must equal Skoop's simulated trace there. The nft backend is traced
-            with xtables-monitor --trace; the legacy backend with nfnetlink_log set inside each node's
+            conntrack tuples, must equal Skoop's simulated trace there (kube-proxy's nft rules by
+            table, chain, handle and verdict). The nft backend is traced
+            with xtables-monitor --trace (it reports native nft tables' rules too); the legacy backend with nfnetlink_log set inside each node's
             netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
             Exit status: 0 when everything agrees, every fault is localized and there is no false
             alarm; 1 otherwise; 2 without root.
@@ -122,6 +127,9 @@ struct LabVerifyCommand: AsyncParsableCommand {
     @Option(help: "The iptables backend for kube-proxy's rules.")
     var iptables: IptablesBackend = .nft
 
+    @Option(help: ArgumentHelp("kube-proxy's mode (repeatable). Without it: iptables, and with --all also nftables mode on every healthy scenario, service-no-endpoints in every scenario, and forward-drop, hairpin-off, bridge-nf-off and mark-crossing in flannel-vxlan (the faults kube-proxy's rules decide or sit beside). With it: the chosen labs in each mode given."))
+    var proxy: [LabProxyMode] = []
+
     @Option(help: "How many labs run at once.")
     var jobs: Int = 2
 
@@ -136,7 +144,7 @@ struct LabVerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("skoop lab verify: \(LabError.notRoot.description); run it as root\n".utf8))
             throw ExitCode(2)
         }
-        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault)
+        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault, proxyModes: proxy)
         guard !cases.isEmpty else { throw ValidationError("no scenario/fault combination applies") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

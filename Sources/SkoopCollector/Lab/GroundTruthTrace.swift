@@ -73,6 +73,11 @@ public enum XtablesTraceParser {
 
     /// The TRACE lines of `text`; PACKET lines set the packet and hook context. Unknown lines are
     /// skipped (the tool prints free text on start), malformed TRACE lines throw `InputError`.
+    /// Native nft base chains ("TABLE:CHAIN") and their hooks: the lines of a native table name
+    /// no built-in hook, so its base chains place the packet (kube-proxy's nftables mode).
+    public static let nativeBaseChainHooks: [String: String] = Dictionary(
+        uniqueKeysWithValues: KubeProxyNftRules.baseChainHooks.map { ("\(KubeProxyNftRules.table):\($0.key)", $0.value) })
+
     public static func parse(_ text: String, source: String) throws -> [XtablesTraceLine] {
         var lines: [XtablesTraceLine] = []
         var hookByTrace: [String: String] = [:]
@@ -99,10 +104,15 @@ public enum XtablesTraceParser {
                 throw InputError(source: source, line: index + 1, expected: "TABLE:CHAIN:rule|policy|return", found: line)
             }
             let (table, chain, kind) = (parts[0], parts[1], parts[2])
-            if builtinHooks.contains(chain) { hookByTrace[traceID] = chain }
+            if builtinHooks.contains(chain) {
+                hookByTrace[traceID] = chain
+            } else if let hook = nativeBaseChainHooks["\(table):\(chain)"] {
+                hookByTrace[traceID] = hook
+            }
             let hook = hookByTrace[traceID] ?? chain
             let entry: NetfilterTraceEntry
             var monitorVerdict = ""
+            let handle = kind == "rule" && parts.count > 3 ? Int(parts[3].dropFirst(parts[3].hasPrefix("0x") ? 2 : 0), radix: 16) : nil
             switch kind {
             case "policy":
                 let verdict = parts.count > 3 && !parts[3].isEmpty ? parts[3] : "ACCEPT"
@@ -120,7 +130,9 @@ public enum XtablesTraceParser {
                 entry = NetfilterTraceEntry(hook: hook, table: table, chain: chain, rule: rule, matched: true,
                                             verdict: verdict, note: parts.count > 5 ? "target \(parts[5])" : nil)
             }
-            lines.append(XtablesTraceLine(traceID: traceID, entry: entry, monitorVerdict: monitorVerdict,
+            var placed = entry
+            placed.handle = handle
+            lines.append(XtablesTraceLine(traceID: traceID, entry: placed, monitorVerdict: monitorVerdict,
                                           packet: packetByTrace[traceID]))
         }
         return lines

@@ -12,6 +12,8 @@ struct TraceMonitor: Sendable {
     var file: String
     /// Whether the file is an NFLOG pcap (legacy backend) rather than xtables-monitor text.
     var capture = false
+    /// Whether the file is `nft -a monitor trace` text (kube-proxy in nftables mode).
+    var nftMonitor = false
 }
 
 extension GroundTruth {
@@ -23,7 +25,10 @@ extension GroundTruth {
 
     /// Whether traces can be captured in this lab: the nft backend through xtables-monitor (nf_tables
     /// trace events), the legacy backend through tcpdump on nflog:0 (TRACE logs through nf_log).
-    public var canTrace: Bool { topology.backend == .nft || Self.tcpdumpPath != nil }
+    /// (A legacy TRACE does not reach native nft tables: kube-proxy in nftables mode needs the nft backend.)
+    public var canTrace: Bool {
+        topology.backend == .nft || (Self.tcpdumpPath != nil && topology.proxyMode == .iptables)
+    }
 
     private func traceRule(_ action: String, _ rule: [String], node: String) -> [String] {
         ["ip", "netns", "exec", state.netns(node), topology.backend == .nft ? "iptables-nft" : "iptables-legacy",
@@ -61,6 +66,7 @@ extension GroundTruth {
     /// Starts `xtables-monitor --trace` (nft) or the NFLOG capture (legacy) in every node netns.
     func startTraceMonitors(tag: Int) -> [TraceMonitor] {
         if topology.backend == .legacy { return startCaptures(tag: tag) }
+        if topology.proxyMode == .nftables { return startNftMonitors(tag: tag) }
         return topology.nodes.compactMap { node -> TraceMonitor? in
             let netns = state.netns(node.name)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(tag).txt").path
@@ -81,6 +87,10 @@ extension GroundTruth {
         for monitor in monitors {
             if monitor.capture {
                 (traces[monitor.node], texts[monitor.node]) = await stopCapture(monitor)
+                continue
+            }
+            if monitor.nftMonitor {
+                (traces[monitor.node], texts[monitor.node]) = await stopNftMonitor(monitor)
                 continue
             }
             // Its error goes nowhere: a monitor already gone lost events (a flood overflowed it).

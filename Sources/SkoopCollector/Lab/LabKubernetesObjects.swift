@@ -110,7 +110,7 @@ public enum LabKubernetesObjects {
         var maps: [[String: Any]] = [[
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
-            "data": ["config.conf": kubeProxyConfig, "kubeconfig.conf": kubeProxyKubeconfig],
+            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode), "kubeconfig.conf": kubeProxyKubeconfig],
         ]]
         switch topology.scenario {
         case .flannelHostGW, .flannelVXLAN:
@@ -134,7 +134,7 @@ public enum LabKubernetesObjects {
     }
 
     /// kubeadm's config.conf, with the mode set and the cluster CIDR given to kubeadm.
-    private static let kubeProxyConfig = """
+    private static func kubeProxyConfig(mode: LabProxyMode) -> String { """
         apiVersion: kubeproxy.config.k8s.io/v1alpha1
         bindAddress: 0.0.0.0
         bindAddressHardFail: false
@@ -186,7 +186,7 @@ public enum LabKubernetesObjects {
               infoBufferSize: "0"
           verbosity: 0
         metricsBindAddress: ""
-        mode: "iptables"
+        mode: "\(mode.rawValue)"
         nftables:
           masqueradeAll: false
           masqueradeBit: null
@@ -204,6 +204,7 @@ public enum LabKubernetesObjects {
           sourceVip: ""
 
         """
+    }
 
     private static let kubeProxyKubeconfig = """
         apiVersion: v1

@@ -202,10 +202,17 @@ public struct LabPlanner: Sendable {
         if fault == .markCrossing && node.name == "node2" {
             forward.append("-A FORWARD -m mark --mark \(Self.crossingMark) -m comment --comment \"lab fault: mark-crossing\" -j DROP")
         }
+        let restore = ["iptables-\(topology.backend.rawValue)-restore"]
+        if topology.proxyMode == .nftables {
+            let cni = KubeProxyRules.cniRestoreText(filterForward: forward, natPostrouting: masquerade, natChains: [masqueradeChain])
+            let nft = KubeProxyNftRules.nftText(services: topology.services, clusterCIDR: cluster,
+                                                serviceCIDR: LabTopology.serviceCIDR, nodeIPs: [node.ip])
+            return [exec(node.name, restore, input: cni), exec(node.name, ["nft", "-f", "-"], input: nft)]
+        }
         let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
                                               extraFilterForward: forward, extraNatPostrouting: masquerade,
                                               extraNatChains: [masqueradeChain])
-        return [exec(node.name, ["iptables-\(topology.backend.rawValue)-restore"], input: text)]
+        return [exec(node.name, restore, input: text)]
     }
 
     /// The mark node1 sets and node2 drops in the mark-crossing fault (not one kube-proxy uses:

@@ -86,6 +86,8 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public var fault: LabFault?
     /// The iptables backend kube-proxy's rules are loaded with.
     public var backend: IptablesBackend
+    /// kube-proxy's mode: iptables rules, or its nftables table (the CNI's rules stay iptables).
+    public var proxyMode: LabProxyMode = .iptables
     /// The nodes.
     public var nodes: [LabNode]
     /// The pods.
@@ -106,7 +108,9 @@ public struct LabTopology: Hashable, Sendable, Codable {
     /// The standard lab: node1 (web-0, client) and node2 (web-1, client2), services web
     /// (NodePort 30080, both web pods), web-0 (only web-0) and empty (no endpoints); with the
     /// asymmetric-return fault, a third node without pods (node3) that replies detour through.
-    public init(scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft) {
+    public init(scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft,
+                proxyMode: LabProxyMode = .iptables) {
+        self.proxyMode = proxyMode
         self.scenario = scenario
         self.fault = fault
         self.backend = backend

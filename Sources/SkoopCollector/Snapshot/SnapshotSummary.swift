@@ -15,6 +15,9 @@ public struct SnapshotSummary: Sendable {
         public var rules: Int
         public var iptablesRules: Int
         public var iptablesBackend: String?
+        /// Native nft tables (`nft -j list ruleset`, every rule decoded) and their rule counts,
+        /// "FAMILY NAME" each; iptables-nft's tables read from iptables-save say so.
+        public var nftTables: [(table: String, rules: Int, readAsIptables: Bool)] = []
         public var ipsets: Int
         public var ipvsServices: Int
         public var listeningSockets: Int
@@ -66,6 +69,10 @@ public struct SnapshotSummary: Sendable {
                 let folder = NetNSLoader.folder(node: name, netns: id)
                 let rulesetWarnings = try (info.iptables?.validate(source: "\(folder)/iptables.txt") ?? [])
                     + (info.ip6tables?.validate(source: "\(folder)/ip6tables.txt") ?? [])
+                // A diagnosis treats an unreadable nft.json as unknown rules; the summary decodes every rule, strictly.
+                if let bytes = try collector.directory.readBytes("\(folder)/nft.json") {
+                    _ = try NftJSONParser.parse(bytes, source: "\(folder)/nft.json")
+                }
                 let pod = info.routableAddresses.lazy.compactMap { cluster.ipCache.pod(ip: $0) }.first
                 node.netns.append(NetNSSummary(
                     id: id, pod: pod?.qualifiedName, interfaces: info.interfaces.count,
@@ -76,6 +83,9 @@ public struct SnapshotSummary: Sendable {
                     ipvsServices: info.ipvs.services.count,
                     listeningSockets: info.sockets.filter(\.isListening).count,
                     warnings: info.warnings + info.rulesetWarnings + rulesetWarnings.map(\.description)))
+                node.netns[node.netns.count - 1].nftTables = (info.nftables?.tables ?? []).map {
+                    ($0.description, $0.ruleCount, info.nftablesReadElsewhere.contains($0.description))
+                }
             }
             nodes.append(node)
         }
@@ -106,6 +116,12 @@ public struct SnapshotSummary: Sendable {
                 if let pod = netns.pod { line += " (pod \(safe(pod)))" }
                 line += ": \(netns.interfaces) interfaces, \(netns.routes) routes, \(netns.rules) rules, \(netns.iptablesRules) iptables rules"
                 if let backend = netns.iptablesBackend { line += " (\(safe(backend)))" }
+                if !netns.nftTables.isEmpty {
+                    let native = netns.nftTables.filter { !$0.readAsIptables }.reduce(0) { $0 + $1.rules }
+                    line += ", \(native) native nft rules (" + netns.nftTables.map {
+                        "\(safe($0.table)) \($0.rules)\($0.readAsIptables ? " read from iptables-save" : "")"
+                    }.joined(separator: ", ") + ")"
+                }
                 if netns.ipsets > 0 { line += ", \(netns.ipsets) ipsets" }
                 if netns.ipvsServices > 0 { line += ", \(netns.ipvsServices) IPVS services" }
                 line += ", \(netns.listeningSockets) listening sockets"

@@ -23,10 +23,17 @@ public struct TraceStep: Hashable, Sendable, CustomStringConvertible {
         self.verdict = verdict == "0xfffffffb" ? "RETURN" : verdict
     }
 
-    /// The kernel's rule hit; nil for an implicit return (Skoop records no entry for it).
+    /// The xtables tables: every other table a trace names is a native nft table.
+    static let xtablesTables: Set<String> = ["raw", "mangle", "nat", "filter", "security"]
+
+    /// The kernel's rule hit; nil for an implicit return (Skoop records no entry for it). A native
+    /// nft rule is named by its handle (xtables-monitor prints it in iptables words, Skoop in nft's).
     public init?(kernel line: XtablesTraceLine) {
         let entry = line.entry
-        if entry.verdict.hasPrefix("POLICY ") {
+        if !Self.xtablesTables.contains(entry.table), !entry.verdict.hasPrefix("POLICY "), let handle = entry.handle {
+            self.init(table: entry.table, chain: entry.chain, rule: "handle \(handle)",
+                      verdict: line.monitorVerdict.isEmpty ? entry.verdict : line.monitorVerdict)
+        } else if entry.verdict.hasPrefix("POLICY ") {
             self.init(table: entry.table, chain: entry.chain, rule: "-P \(entry.chain)", verdict: String(entry.verdict.dropFirst(7)))
         } else if entry.rule.isEmpty {
             return nil
@@ -41,6 +48,11 @@ public struct TraceStep: Hashable, Sendable, CustomStringConvertible {
         guard entry.matched, !["SKIP", "SKIPPED", "NOMATCH"].contains(entry.verdict) else { return nil }
         if entry.verdict.hasPrefix("POLICY ") {
             self.init(table: entry.table, chain: entry.chain, rule: "-P \(entry.chain)", verdict: String(entry.verdict.dropFirst(7)))
+        } else if entry.family != nil, let handle = entry.handle {
+            // nft's "jump services" is xtables-monitor's "JUMP:services".
+            let verdict = NftTraceText.monitorVerdict(entry).split(separator: " ", maxSplits: 1)
+            self.init(table: entry.table, chain: entry.chain, rule: "handle \(handle)",
+                      verdict: ([verdict.first.map { $0.uppercased() } ?? ""] + verdict.dropFirst().map(String.init)).joined(separator: ":"))
         } else {
             self.init(table: entry.table, chain: entry.chain, rule: entry.rule, verdict: NetfilterTraceText.monitorVerdict(entry))
         }
@@ -93,8 +105,10 @@ public enum TraceComparator {
         for item in items {
             let (hook, table) = segment(item)
             let key = hook + "/" + table
+            // A native table has several base chains on one hook (kube-proxy's filter-prerouting-pre-dnat
+            // and nat-prerouting), so only an xtables table seen again starts a new pass.
             if let last = seen.last, last != key,
-               seen.contains(key) || rank(hook) < rank(String(last.prefix { $0 != "/" })) {
+               (seen.contains(key) && TraceStep.xtablesTables.contains(table)) || rank(hook) < rank(String(last.prefix { $0 != "/" })) {
                 passes.append(current)
                 current = []
                 seen = []

@@ -154,7 +154,8 @@ public struct LabVerifier: Sendable {
 
     /// Verifies one lab; it is always torn down.
     public func verify(_ labCase: LabVerifyCase, prefix: String) async -> LabCaseResult {
-        let topology = LabTopology(scenario: labCase.scenario, fault: labCase.fault, backend: backend)
+        let topology = LabTopology(scenario: labCase.scenario, fault: labCase.fault, backend: backend,
+                                  proxyMode: labCase.proxyMode)
         var result = LabCaseResult(labCase: labCase, flows: [], localized: nil,
                                    location: labCase.fault.map { FaultLocation.of($0, in: topology) }, notes: [], error: nil)
         let stateDirectory = workDirectory.appendingPathComponent("\(prefix)-state", isDirectory: true)

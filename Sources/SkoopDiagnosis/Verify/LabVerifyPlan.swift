@@ -7,14 +7,19 @@ public struct LabVerifyCase: Hashable, Sendable, CustomStringConvertible {
     public var scenario: LabScenario
     /// The fault, nil for the healthy lab.
     public var fault: LabFault?
+    /// kube-proxy's mode.
+    public var proxyMode: LabProxyMode = .iptables
 
     /// Makes a case.
-    public init(scenario: LabScenario, fault: LabFault? = nil) {
+    public init(scenario: LabScenario, fault: LabFault? = nil, proxyMode: LabProxyMode = .iptables) {
         self.scenario = scenario
         self.fault = fault
+        self.proxyMode = proxyMode
     }
 
-    public var description: String { scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") }
+    public var description: String {
+        scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "@\(proxyMode.rawValue)")
+    }
 
     /// Every scenario healthy, then with every fault that applies to it.
     public static var all: [LabVerifyCase] {

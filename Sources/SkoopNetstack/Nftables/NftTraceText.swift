@@ -16,7 +16,7 @@ public enum NftTraceText {
     }
 
     /// The verdict as nft monitor prints it: NAT accepts, reject drops, marks continue.
-    static func monitorVerdict(_ entry: NetfilterTraceEntry) -> String {
+    public static func monitorVerdict(_ entry: NetfilterTraceEntry) -> String {
         switch entry.verdict {
         case "ACCEPT", "DNAT", "SNAT", "MASQUERADE", "REDIRECT", "QUEUE": return "accept"
         case "DROP", "REJECT": return "drop"

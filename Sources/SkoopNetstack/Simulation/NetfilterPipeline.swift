@@ -4,8 +4,11 @@ import SkoopModel
 /// their fixed priorities and native nft base chains at theirs. Nat chains of both kinds run
 /// inside the kernel's one nat hook (priority -100 for PREROUTING/OUTPUT, 100 for INPUT/
 /// POSTROUTING), ordered by their own priorities, only for a connection's first packet, and
-/// only until one of them sets up the binding (nf_nat_inet_fn). At equal priorities xtables
-/// tables come first (their modules register at boot, before any nft table is loaded).
+/// only until one of them sets up the binding (nf_nat_inet_fn). At equal priorities the kernel
+/// runs the later registration first (nf_hook_entries_grow inserts before equal priorities):
+/// legacy xtables tables are kept first among equals (registered at boot); iptables-nft's
+/// tables are nft tables, ordered with the native ones by creation (`nft list ruleset` lists tables in creation order; measured in the nftables lab:
+/// kube-proxy's nat-prerouting, loaded after iptables-nft's nat table, runs before its PREROUTING).
 public struct NetfilterPipeline: Sendable {
     /// The iptables (or ip6tables) engine, when rules were collected.
     public let xtables: NetfilterEngine?
@@ -38,18 +41,29 @@ public struct NetfilterPipeline: Sendable {
     func stages(at hook: Hook) -> [Stage] {
         var stages: [(Int, Int, Stage)] = []
         var natMembers: [(Int, Int, NATMember)] = []
-        var order = 0
+        // Among equal priorities: legacy tables first, then the latest-created nft table's chains.
+        let nftFamily = family == .inet6 ? "ip6" : "ip"
+        let tablePositions = Dictionary(nftables.ruleset.tables.enumerated().map { ($1.description, $0) },
+                                        uniquingKeysWith: { first, _ in first })
+        var legacyOrder = Int.min
         for (table, priority) in hook.tables where xtables?.ruleset.table(table)?.chain(hook.rawValue) != nil {
-            order += 1
+            let order: Int
+            if let position = tablePositions["\(nftFamily) \(table)"], nftables.excludedTables.contains("\(nftFamily) \(table)") {
+                order = -position * 10_000
+            } else {
+                legacyOrder += 1
+                order = legacyOrder
+            }
             if table == "nat" { natMembers.append((priority, order, .xtables)) } else { stages.append((priority, order, .xtables(table))) }
         }
         for chain in nftables.baseChains(at: hook, family: family) {
-            order += 1
+            let table = nftables.ruleset.tables[chain.table]
+            let order = -chain.table * 10_000 - (table.chainOrder.firstIndex(of: chain.chain) ?? 0)
             if chain.isNAT { natMembers.append((chain.priority, order, .nft(chain))) } else { stages.append((chain.priority, order, .nft(chain))) }
         }
         if !natMembers.isEmpty {
             let natPriority = hook == .prerouting || hook == .output ? -100 : 100
-            stages.append((natPriority, 0, .nat(natMembers.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2))))
+            stages.append((natPriority, Int.min, .nat(natMembers.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2))))
         }
         // The nat hook registered at boot with iptable_nat / nf_nat: before equal-priority chains.
         return stages.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
