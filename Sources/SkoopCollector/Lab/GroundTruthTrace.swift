@@ -112,7 +112,9 @@ public enum XtablesTraceParser {
             let hook = hookByTrace[traceID] ?? chain
             let entry: NetfilterTraceEntry
             var monitorVerdict = ""
-            let handle = kind == "rule" && parts.count > 3 ? Int(parts[3].dropFirst(parts[3].hasPrefix("0x") ? 2 : 0), radix: 16) : nil
+            // nft numbers handles from 1: a 0 (as a legacy trace rendered in this format writes) is none.
+            let handle = kind == "rule" && parts.count > 3
+                ? Int(parts[3].dropFirst(parts[3].hasPrefix("0x") ? 2 : 0), radix: 16).flatMap { $0 == 0 ? nil : $0 } : nil
             switch kind {
             case "policy":
                 let verdict = parts.count > 3 && !parts[3].isEmpty ? parts[3] : "ACCEPT"
