@@ -130,20 +130,18 @@ struct Bench {
         let map = try Bench.time { mapped = try folder.map(file) }
         let structure = try Bench.time { _ = try mapped.map { try IPTablesSaveParser.scan($0, source: path) } }
         log("  of which: map \(BenchReport.duration(map)), UTF-8 check and scan \(BenchReport.duration(structure))")
-        let name = "Read iptables-save as a diagnosis does (structure; rules decoded on first use), \(spec.services.formatted()) services × \(spec.endpoints) (\(lines.formatted()) rules, \(BenchReport.bytes(size)))"
-        let wholeNote = "; every rule decoded (skoop inspect) \(BenchReport.duration(whole))"
-        guard getuid() == 0 else {
-            rows.append(BenchRow(name: name, figures: "Skoop \(BenchReport.duration(skoop))\(wholeNote)", ratio: "—",
-                                 goal: "≥ 50× faster than iptables-legacy-restore --test", passed: nil))
-            notes.append("iptables-legacy-restore comparison skipped: it needs root (a throwaway netns is created for it).")
-            return
+        let scanName = "Scan iptables-save as a diagnosis does (structure only: tables, chains, which lines hold which chain; no rule decoded), \(spec.services.formatted()) services × \(spec.endpoints) (\(lines.formatted()) rules, \(BenchReport.bytes(size)))"
+        let decodeName = "Decode every rule of the same iptables-save, checked as skoop inspect does (parsed into the engine's structures)"
+        let goal = "≥ 50× faster than iptables-legacy-restore --test"
+        func unmeasured(_ why: String) {
+            notes.append("iptables-legacy-restore comparison skipped: \(why).")
+            rows.append(BenchRow(name: scanName, figures: "Skoop \(BenchReport.duration(skoop))", ratio: "—", goal: goal, passed: nil))
+            rows.append(BenchRow(name: decodeName, figures: "Skoop \(BenchReport.duration(whole))", ratio: "—", goal: goal, passed: nil))
         }
+        guard getuid() == 0 else { return unmeasured("it needs root (a throwaway netns is created for it)") }
         let namespace = "skoop-bench-\(getpid())"
         guard (try? ChildProcess.run(["ip", "netns", "add", namespace]))?.status == 0 else {
-            notes.append("iptables-legacy-restore comparison skipped: `ip netns add` failed.")
-            rows.append(BenchRow(name: name, figures: "Skoop \(BenchReport.duration(skoop))\(wholeNote)", ratio: "—",
-                                 goal: "≥ 50× faster than iptables-legacy-restore --test", passed: nil))
-            return
+            return unmeasured("`ip netns add` failed")
         }
         defer { _ = try? ChildProcess.run(["ip", "netns", "delete", namespace]) }
         var failed = false
@@ -155,11 +153,13 @@ struct Bench {
         if failed {
             notes.append("iptables-legacy-restore --test failed on the ruleset; its time is not comparable.")
         }
-        let ratio = restore / skoop
-        log("iptables-legacy-restore --test: \(BenchReport.duration(restore)) (\(BenchReport.ratio(ratio)))")
-        rows.append(BenchRow(name: name, figures: "Skoop \(BenchReport.duration(skoop)); iptables-legacy-restore --test \(BenchReport.duration(restore))\(wholeNote)",
-                             ratio: BenchReport.ratio(ratio), goal: "≥ 50× faster than iptables-legacy-restore --test",
-                             passed: failed ? nil : ratio >= 50))
+        let scanRatio = restore / skoop, decodeRatio = restore / whole
+        log("iptables-legacy-restore --test: \(BenchReport.duration(restore)) (scan \(BenchReport.ratio(scanRatio)), decode \(BenchReport.ratio(decodeRatio)))")
+        let restoreText = "iptables-legacy-restore --test \(BenchReport.duration(restore))"
+        rows.append(BenchRow(name: scanName, figures: "Skoop \(BenchReport.duration(skoop)); \(restoreText)",
+                             ratio: BenchReport.ratio(scanRatio), goal: goal, passed: failed ? nil : scanRatio >= 50))
+        rows.append(BenchRow(name: decodeName, figures: "Skoop \(BenchReport.duration(whole)); \(restoreText)",
+                             ratio: BenchReport.ratio(decodeRatio), goal: goal, passed: failed ? nil : decodeRatio >= 50))
     }
 
     // MARK: Per-Transmission simulation
@@ -229,8 +229,8 @@ struct Bench {
             }
         })
         log("TUI: first frame \(BenchReport.duration(first)), redraw \(BenchReport.duration(redraw))")
-        rows.append(BenchRow(name: "TUI: first frame on the demo (load, diagnose first step, render)",
-                             figures: BenchReport.duration(first), goal: "reported", passed: true))
+        rows.append(BenchRow(name: "TUI: first frame on the demo snapshot (load, diagnose first step, render)",
+                             figures: BenchReport.duration(first), goal: "≤ 1 s", passed: first <= 1))
         rows.append(BenchRow(name: "TUI: redraw after a keystroke, 1,000-link graph (120×40)",
                              figures: BenchReport.duration(redraw), goal: "≤ 10 ms", passed: redraw <= 0.010))
     }
