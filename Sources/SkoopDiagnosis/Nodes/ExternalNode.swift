@@ -40,35 +40,26 @@ struct ExternalNode: NetNodeAction {
         }
         // No host owns a ClusterIP: only kube-proxy's rules answer for it, on the node.
         if case .service(let service, .clusterIP) = network.cluster.ipCache.owner(of: packet.dst) {
-            return NodeOutcome(
-                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
-                                                        packet: packet, direction: link.direction))],
-                suspicions: [Suspicion(
+            return dropped(packet, direction: link.direction, because: Suspicion(
                     level: .fatal,
                     message: "A packet for the ClusterIP \(packet.dst) of svc/\(service.qualifiedName) left the cluster's nodes untranslated: no host answers a ClusterIP.",
                     evidence: packet.description,
-                    hint: "kube-proxy's rules on the sending node must translate it to a backend; check them (and the service's endpoints).")])
+                    hint: "kube-proxy's rules on the sending node must translate it to a backend; check them (and the service's endpoints)."))
         }
         // In the service network but owned by no Service: kube-proxy translates nothing, and no host has it.
         if let serviceNetwork = network.serviceNetwork, let prefix = serviceNetwork.prefix(containing: packet.dst),
            network.cluster.ipCache.services(ip: packet.dst).isEmpty {
-            return NodeOutcome(
-                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
-                                                        packet: packet, direction: link.direction))],
-                suspicions: [Suspicion(
+            return dropped(packet, direction: link.direction, because: Suspicion(
                     level: .fatal,
                     message: "No Service owns \(packet.dst): it is in the service network \(prefix) (from \(serviceNetwork.source)), so no kube-proxy rule translates it and no host answers it.",
                     evidence: packet.description,
-                    hint: "Check the address: `kubectl get svc -A` lists the ClusterIPs in use.")])
+                    hint: "Check the address: `kubectl get svc -A` lists the ClusterIPs in use."))
         }
         if let intended = network.intendedDestinations, !intended.contains(hop) {
-            return NodeOutcome(
-                transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
-                                                        packet: packet, direction: link.direction))],
-                suspicions: [Suspicion(
+            return dropped(packet, direction: link.direction, because: Suspicion(
                     level: .critical,
                     message: "The packet leaves the collected hosts for \(packet.dst), which is not the destination asked for (\(intended.map(\.id).sorted().joined(separator: ", "))).",
-                    evidence: packet.description)])
+                    evidence: packet.description))
         }
         // Assumed to answer; the reply goes back the way the request came.
         var reply = Link(type: .external, source: hop, destination: link.source, action: .serve, packet: packet.reply,
@@ -76,6 +67,15 @@ struct ExternalNode: NetNodeAction {
                          destinationAttributes: link.sourceAttributes["if"].map { ["if": $0] } ?? [:], direction: .reply)
         reply.assumptions = ["not a collected host: that it accepts \(packet.proto == .icmp ? "ICMP echo" : "\(packet.proto.rawValue) port \(packet.dport)") and replies is assumed (collect it, or test from it)."]
         return NodeOutcome(transmissions: [Transmission(link: reply)])
+    }
+}
+
+extension ExternalNode {
+    /// The branch ends here, for the reason `suspicion` gives.
+    func dropped(_ packet: Packet, direction: FlowDirection, because suspicion: Suspicion) -> NodeOutcome {
+        NodeOutcome(transmissions: [Transmission(link: Link(type: .local, source: hop, destination: nil, action: .drop,
+                                                             packet: packet, direction: direction))],
+                    suspicions: [suspicion])
     }
 }
 

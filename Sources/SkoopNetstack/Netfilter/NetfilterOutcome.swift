@@ -60,3 +60,29 @@ public struct NetfilterOutcome: Sendable {
     /// The rules that matched, in order (the sequence `xtables-monitor --trace` shows).
     public var matchedRules: [NetfilterTraceEntry] { trace.filter(\.matched) }
 }
+
+extension NetfilterOutcome {
+    /// Runs `hooks` in sequence, feeding each accepted outcome to the next hook (`between` lets
+    /// the caller route the packet between hooks); probabilities, flags, warnings and traces join.
+    static func inSequence(hooks: [Hook], packet: PacketContext, between: (Hook, PacketContext) -> PacketContext,
+                           traverse: (Hook, PacketContext) -> [NetfilterOutcome]) -> [NetfilterOutcome] {
+        var live = [NetfilterOutcome(verdict: .accept, context: packet)]
+        var finished: [NetfilterOutcome] = []
+        for (position, hook) in hooks.enumerated() {
+            var next: [NetfilterOutcome] = []
+            for previous in live {
+                let context = position == 0 ? previous.context : between(hook, previous.context)
+                for outcome in traverse(hook, context) {
+                    var joined = outcome
+                    joined.probability *= previous.probability
+                    joined.flags.formUnion(previous.flags)
+                    joined.warnings = previous.warnings + outcome.warnings
+                    joined.trace = previous.trace + outcome.trace
+                    if joined.verdict == .accept { next.append(joined) } else { finished.append(joined) }
+                }
+            }
+            live = next
+        }
+        return live + finished
+    }
+}

@@ -127,23 +127,6 @@ public struct NetfilterPipeline: Sendable {
     /// Runs several hooks in sequence, feeding each accepted outcome to the next hook.
     public func traverse(hooks: [Hook], packet: PacketContext,
                          between: (Hook, PacketContext) -> PacketContext = { $1 }) -> [NetfilterOutcome] {
-        var live = [NetfilterOutcome(verdict: .accept, context: packet)]
-        var finished: [NetfilterOutcome] = []
-        for (position, hook) in hooks.enumerated() {
-            var next: [NetfilterOutcome] = []
-            for previous in live {
-                let context = position == 0 ? previous.context : between(hook, previous.context)
-                for outcome in traverse(hook: hook, packet: context) {
-                    var joined = outcome
-                    joined.probability *= previous.probability
-                    joined.flags.formUnion(previous.flags)
-                    joined.warnings = previous.warnings + outcome.warnings
-                    joined.trace = previous.trace + outcome.trace
-                    if joined.verdict == .accept { next.append(joined) } else { finished.append(joined) }
-                }
-            }
-            live = next
-        }
-        return live + finished
+        NetfilterOutcome.inSequence(hooks: hooks, packet: packet, between: between) { traverse(hook: $0, packet: $1) }
     }
 }
