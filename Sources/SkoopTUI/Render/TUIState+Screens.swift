@@ -77,8 +77,13 @@ extension TUIState {
             return line
         case .chain(let chain):
             return [Span("*\(chain.table) :\(chain.chain) \(chain.policy ?? "-")", CellStyle(.accent, bold: true))]
-        case .rule(let rule, _, let matched):
+        case .rule(let rule, let table, let matched):
             let counters = rule.packets.map { "[\($0):\(rule.bytes ?? 0)] " } ?? ""
+            if let hop = rules?.hop, let chain = RulesBrowser.chain(ofRule: rule.rule),
+               edits.contains(where: { $0.disables(rule: rule.rule, table: table, chain: chain, at: hop) }) {
+                return [Span("x ", CellStyle(.dropped, bold: true)), Span("disabled (what-if) ", CellStyle(.dropped, bold: true)),
+                        Span(rule.rule, CellStyle(.dim))]
+            }
             let style = matched ? CellStyle(.matched, bold: true) : CellStyle.plain
             return [Span((matched ? marker : " ") + " ", style), Span(counters, CellStyle(.dim)), Span(rule.rule, style)]
         }
@@ -130,7 +135,11 @@ extension TUIState {
             ("", "svc/NS/NAME or node/NAME"),
             ("tab", "completes words in :diag"),
             (":q :help", "quit; this help"),
-        ]
+            ("", ""),
+            ("what-if", "edits Skoop's copy only;"),
+            ("", "Skoop never applies anything"),
+            ("", "to a cluster"),
+        ] + TUICommand.whatIfUsage.map { (":" + $0.verb, String($0.usage.drop { $0 != " " }.dropFirst())) }
     }
 
     /// Rows of entries the help overlay shows at a size.
