@@ -62,7 +62,7 @@ public enum KeyTable {
     ]
 
     private static let common: [KeyBinding] = [
-        KeyBinding([.char(":")], "command (:diag, :route, :diff, ...)", .commandMode),
+        KeyBinding([.char(":")], "command line (:diag ...)", .commandMode),
         KeyBinding([.char("?")], "help", .help, status: true),
         KeyBinding([.char("q")], "quit", .quit, status: true),
     ]

@@ -15,17 +15,18 @@ public enum WhatIfCommandEdit: Hashable, Sendable {
 }
 
 extension TUICommand {
-    /// How each what-if command is written, for errors and the help overlay.
-    static let whatIfUsage: [(verb: String, usage: String)] = [
-        ("route", ":route add|del PREFIX [via GW] [dev DEV] ..."),
-        ("sysctl", ":sysctl KEY VALUE (ip_forward, rp_filter, ...)"),
-        ("link", ":link DEV down|up"),
-        ("policy", ":policy add FILE | :policy del NS/NAME"),
-        ("save", ":save FILE (the edits, for --what-if)"),
-        ("export", ":export FILE (the edits as shell commands)"),
-        ("diff", ":diff DIR (this query on another snapshot)"),
-        ("edits", ":edits (the edits and what they changed)"),
-        ("undo", ":undo (the last edit, as u)"),
+    /// How each what-if command is written (errors) and what it does (the help overlay, in
+    /// two columns at 80x24).
+    static let whatIfUsage: [(verb: String, usage: String, help: String)] = [
+        ("route", ":route add|del PREFIX [via GW] [dev DEV] ...", "add|del SPEC (the hop)"),
+        ("sysctl", ":sysctl KEY VALUE (ip_forward, rp_filter, ...)", "KEY VALUE (the hop)"),
+        ("link", ":link DEV down|up", "DEV down|up (the hop)"),
+        ("policy", ":policy add FILE | :policy del NS/NAME", "add FILE | del NS/NAME"),
+        ("edits", ":edits", "edits, what they changed"),
+        ("undo", ":undo", "the last edit (as u)"),
+        ("save", ":save FILE", "FILE: edits for --what-if"),
+        ("export", ":export FILE", "FILE: as shell commands"),
+        ("diff", ":diff DIR", "DIR: side by side"),
     ]
 
     static func usage(_ verb: String) -> TUICommandError {

@@ -37,6 +37,10 @@ extension TUIState {
         if !edits.isEmpty || !previous.isEmpty { runToEnd() }
         if !edits.isEmpty, let base = self.baseline, base.query == query {
             whatIf = WhatIfSummary.compare(before: base.path, verdictBefore: base.verdict, after: path, verdictAfter: verdict)
+            // The marks of new branches widen the tree.
+            let selected = selectedRow
+            rebuildTree()
+            select(selected ?? .root)
         }
         if let reopen { reopenRules(like: reopen) }
         if listing { screen = .edits }

@@ -126,8 +126,19 @@ extension TUIState {
 
     /// The help overlay's entries: the screen's key table, then how to write a `:` command.
     func helpLines() -> [(label: String, description: String)] {
-        KeyTable.bindings(for: screen).map { ($0.label, $0.description) } + [
-            ("", ""),
+        let bindings = KeyTable.bindings(for: screen).map { ($0.label, $0.description) }
+        if screen == .edits || screen == .diff {
+            // The what-if commands in full where there is room for them.
+            return bindings + [
+                ("", ""),
+                ("what-if", "edits Skoop's copy only:"),
+                ("", "Skoop never applies"),
+                ("", "anything to a cluster"),
+            ] + TUICommand.whatIfUsage.map { (":" + $0.verb, $0.help) }
+        }
+        // The main screen's table fills two columns at 80x24: one line names the rest.
+        return bindings + [
+            (":edits", "what-if (never a cluster)"),
             (":diag", "SRC DST PORT [PROTO]"),
             ("PROTO", "tcp (default), udp, icmp"),
             ("ping", ":diag SRC DST icmp"),
@@ -135,11 +146,7 @@ extension TUIState {
             ("", "svc/NS/NAME or node/NAME"),
             ("tab", "completes words in :diag"),
             (":q :help", "quit; this help"),
-            ("", ""),
-            ("what-if", "edits Skoop's copy only;"),
-            ("", "Skoop never applies anything"),
-            ("", "to a cluster"),
-        ] + TUICommand.whatIfUsage.map { (":" + $0.verb, String($0.usage.drop { $0 != " " }.dropFirst())) }
+        ]
     }
 
     /// Rows of entries the help overlay shows at a size.
