@@ -103,7 +103,7 @@ import SkoopDiagnosis
         #expect(screen.contains { $0.contains("Netfilter trace at node node2") })
         #expect(state.message?.text.contains("applied to Skoop's copy: node node2: disable filter/FORWARD") == true)
         state.press(.escape)
-        #expect(state.screenLines.contains { $0.contains("+ new (what-if)") })
+        #expect(state.screenLines.contains { $0.contains("  + new") })
     }
 
     @Test func xOnADisabledRuleInTheWholeRulesetReEnablesIt() throws {

@@ -124,7 +124,7 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     keys i '/' 'forward-drop' Enter
     keys x;        check "x disables the rule: the verdict before and after" "PARTIAL → REACHABLE"
     check "the message says it was applied to Skoop's copy" "applied to Skoop's copy"
-    keys Escape;   check "the new branch is marked in the tree" "+ new (what-if)"
+    keys Escape;   check "the new branch is marked in the tree" "p=0.50  + new"
     keys ':' 'edits' Enter; check ":edits lists the edits and their commands" "$ iptables -t filter -D FORWARD"
     check ":edits says nothing is applied to a cluster" "nothing is applied to a cluster"
     keys ':' "export $WORK/fix.sh" Enter; check ":export writes the commands" "as shell commands"

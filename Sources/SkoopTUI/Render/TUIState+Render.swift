@@ -268,7 +268,7 @@ extension TUIState {
                 if link.probability < 1 { line.append(Span(" p=" + Self.percent(link.probability), CellStyle(.dim))) }
                 line += badge(for: hop)
                 if whatIf?.newLeaves.contains(id) == true, shownVerdict != nil {
-                    line.append(Span("  + new (what-if)", CellStyle(.served, bold: true)))
+                    line.append(Span("  + new", CellStyle(.served, bold: true)))
                 }
                 if !link.isTerminal, visibleChildren(of: id).isEmpty {
                     let finished = shownVerdict != nil
