@@ -37,10 +37,6 @@ struct TUICommand: ParsableCommand {
         if (queryOptions.src == nil) != (queryOptions.dst == nil) {
             throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
         }
-        if queryOptions.whatIf != nil {
-            // Not yet in the TUI: refused rather than ignored.
-            throw ValidationError("--what-if: the TUI does not apply edits files yet; use skoop diagnose --what-if FILE")
-        }
     }
 
     func run() throws {
@@ -60,6 +56,7 @@ struct TUICommand: ParsableCommand {
                 var launcher = TUILauncher(collector: collector, title: "\(cluster.contextName) (live, \(cluster.snapshot.path))",
                                            context: networkOptions.context)
                 launcher.activity = activity
+                launcher.editsFile = queryOptions.whatIf
                 launcher.onSignal = { _ in
                     guard !pods.podsCreated.isEmpty else { return }
                     printError("deleting the collector pods ...")
@@ -72,8 +69,9 @@ struct TUICommand: ParsableCommand {
             return
         }
         try reportingFailures {
-            try TUILauncher(snapshot: snapshot, context: networkOptions.context)
-                .run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
+            var launcher = try TUILauncher(snapshot: snapshot, context: networkOptions.context)
+            launcher.editsFile = queryOptions.whatIf
+            try launcher.run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
         }
     }
 }
@@ -88,6 +86,8 @@ struct TUILauncher {
     var activity: TUIActivity?
     /// Cleanup when a signal ends the TUI (live: delete the collector pods).
     var onSignal: (@Sendable (Int32) -> Void)?
+    /// `--what-if FILE`: edits the TUI starts with (checked before the screen opens).
+    var editsFile: String?
 
     /// A launcher on an open collector (a live cluster).
     init(collector: CollectorManager, title: String, context: DiagnosisContext) {
@@ -140,6 +140,19 @@ struct TUILauncher {
             noColor: noColor, noMouse: noMouse, ascii: ascii)
         configuration.activity = activity
         configuration.onSignal = onSignal
+        configuration.initialEdits = try editsFile.map { try WhatIfRun.edits($0, provider: collector) } ?? []
+        configuration.makeEdit = { try WhatIfBackend.edit($0, provider: collector, readFile: WhatIfRun.read) }
+        configuration.makeWhatIfDriver = { query, edits in
+            try DiagnosisSession(query: DiagnosisQuery(src: query.src, dst: query.dst, dport: query.port, proto: query.proto),
+                                 collector: WhatIfProvider(base: collector, edits: edits), context: context).diagnostor
+        }
+        configuration.makeDiff = { query, directory in
+            let other = try CollectorManager(snapshot: SnapshotArgument.path(directory))
+            let flow = try FlowDiff.compare(query: DiagnosisQuery(src: query.src, dst: query.dst, dport: query.port, proto: query.proto),
+                                            before: collector, after: other, context: context)
+            if let failure = other.loadFailures.first { throw failure }
+            return flow
+        }
         do {
             try runTUI(configuration: configuration)
         } catch let error as TUIError {

@@ -51,7 +51,7 @@ struct KeyDocumentationTests {
 
     @Test func readmeNamesEveryCharacterKeyOfEveryScreen() throws {
         let keys = try readmeKeys()
-        for screen in [Screen.start, .main, .rules, .suspicions] {
+        for screen in [Screen.start, .main, .rules, .suspicions, .edits, .diff] {
             for binding in KeyTable.bindings(for: screen) {
                 for case .char(let character) in binding.keys where !"1234 ".contains(character) {
                     #expect(keys.contains("`\(character)`") || keys.contains("`\(character)diag"), "README's Keys paragraph lacks `\(character)` (\(binding.description))")

@@ -36,10 +36,11 @@ struct ScreenTests {
     }
 
     @Test func helpOverlayListsEveryBindingAndFits80x24() throws {
-        for screen in [("main", ""), ("rules", "i"), ("suspicions", "s")] {
+        for screen in [("main", ""), ("rules", "i"), ("suspicions", "s"), ("edits", ":edits")] {
             var state = demoState()
             state.press(.char("r"))
-            if let key = screen.1.first { state.press(.char(key)) }
+            state.type(screen.1)
+            if screen.1.count > 1 { state.press(.enter) }
             state.press(.char("?"))
             let grid = state.render(size: Size(columns: 80, rows: 24))
             let text = grid.text
@@ -133,13 +134,18 @@ struct ScreenTests {
         }
         #expect(try TUICommand.parse("diag node/node1 [fd00::1] 80") ==
             .diagnose(TUIQuery(src: "node/node1", dst: "[fd00::1]", port: 80)))
-        #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :q, :help)")) { try TUICommand.parse("frob") }
+        #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")) { try TUICommand.parse("frob") }
     }
 
     @Test func commandModeCompletesNamesAndEmitsTheQuery() {
         var state = demoState()
         state.press(.char(":"))
         state.type("di")
+        state.press(.tab)
+        // :diag and :diff share "di"; the candidates show.
+        #expect(state.commandLine == "di")
+        #expect(state.message?.text == "diag diff")
+        state.type("a")
         state.press(.tab)
         #expect(state.commandLine == "diag ")
         state.type("default/c")

@@ -38,4 +38,17 @@ keys a; shot 06-ruleset
 keys Escape s; shot 07-suspicions
 keys Escape '?'; shot 08-help
 keys x 3; shot 09-filter-critical
+keys 1 g
+# What-if: node2's FORWARD DROP disabled in Skoop's copy; then the same query on a snapshot without it.
+keys r '/' 'dropped at node node2' Enter
+keys i '/' 'forward-drop' Enter
+keys x Escape; sleep 0.3; shot 10-what-if
+keys u; sleep 0.3
+DEMO=$(ls -d "$(dirname "$(command -v "$1")")"/*SkoopCollector.resources/demo 2>/dev/null | head -1)
+if [ -n "$DEMO" ]; then
+    REPAIRED="$CAPTURES/yesterday"
+    cp -r "$DEMO" "$REPAIRED"
+    grep -v "lab fault: forward-drop" "$DEMO/nodes/node2/netns/host/iptables.txt" > "$REPAIRED/nodes/node2/netns/host/iptables.txt"
+    keys Escape ':' "diff $REPAIRED" Enter; sleep 0.3; keys '<'; shot 11-diff
+fi
 keys q

@@ -113,6 +113,46 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     else failures=$((failures + 1)); echo "FAIL the report file holds the verdict ($report)"; fi
     rm -f "$report"
     keys q;        restored "q restores the terminal (60x15, --ascii)"
+
+    # What-if and diff: edits re-run the diagnosis; nothing is applied anywhere.
+    DEMO=$(ls -d "$(dirname "$(command -v "$1")")"/*SkoopCollector.resources/demo 2>/dev/null | head -1)
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/skoop-e2e-whatif-$$.XXXX")
+    start 150 30 "$( [ $# -eq 1 ] && echo tui) -s default/client -d svc/default/web -p 80"
+    wait_for "Skoop" 10 || true
+    keys r;        check "what-if: the demo starts partial" "PARTIAL"
+    keys '/' 'dropped at node node2' Enter
+    keys i '/' 'forward-drop' Enter
+    keys x;        check "x disables the rule: the verdict before and after" "PARTIAL → REACHABLE"
+    check "the message says it was applied to Skoop's copy" "applied to Skoop's copy"
+    keys Escape;   check "the new branch is marked in the tree" "p=0.50  + new"
+    keys ':' 'edits' Enter; check ":edits lists the edits and their commands" "$ iptables -t filter -D FORWARD"
+    check ":edits says nothing is applied to a cluster" "nothing is applied to a cluster"
+    keys ':' "export $WORK/fix.sh" Enter; check ":export writes the commands" "as shell commands"
+    if grep -q -- "iptables -t filter -D FORWARD -d 10.244.2.2/32" "$WORK/fix.sh" 2>/dev/null; then passes=$((passes + 1)); echo "ok   the exported script holds the command"
+    else failures=$((failures + 1)); echo "FAIL the exported script holds the command ($WORK/fix.sh)"; fi
+    keys ':' "save $WORK/edits.yaml" Enter; check ":save writes the edits" "edit(s) (skoop diagnose"
+    keys u;        check "u undoes the last edit" "undone: node node2"
+    keys Escape;   check_absent "after the undo no what-if mark is left" "what-if:"
+    if [ -n "$DEMO" ]; then
+        cp -r "$DEMO" "$WORK/repaired"
+        grep -v "lab fault: forward-drop" "$DEMO/nodes/node2/netns/host/iptables.txt" > "$WORK/repaired/nodes/node2/netns/host/iptables.txt"
+        keys ':' "diff $WORK/repaired" Enter
+        check ":diff shows this snapshot's path" "this snapshot PARTIAL"
+        check ":diff marks where the paths part" "paths part here"
+        check ":diff says what changed there" "iptables rule removed"
+        keys Escape; check "esc leaves the diff" "step "
+    else
+        failures=$((failures + 1)); echo "FAIL the bundled demo was not found next to $1"
+    fi
+    keys q;        restored "q restores the terminal (what-if)"
+    if [ -s "$WORK/edits.yaml" ]; then
+        start 150 30 "$( [ $# -eq 1 ] && echo tui) --what-if $WORK/edits.yaml -s default/client -d svc/default/web -p 80"
+        check "tui --what-if FILE starts with the edits applied" "PARTIAL → REACHABLE"
+        keys q;    restored "q restores the terminal (--what-if)"
+    else
+        failures=$((failures + 1)); echo "FAIL :save wrote no edits file"
+    fi
+    rm -rf "$WORK"
 fi
 
 # The command line around the TUI: version, the demo by name, messages that say what is expected.

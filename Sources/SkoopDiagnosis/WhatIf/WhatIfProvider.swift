@@ -93,3 +93,11 @@ extension WhatIfPlace {
         return WhatIfPlace(node: node, netns: id)
     }
 }
+
+extension WhatIfPlace {
+    /// The netns a hop of a diagnosis stands for (a pod's, a node's host netns, another netns
+    /// of a node), for edits made on a hop (the TUI); nil for hops with no collected netns.
+    public static func of(_ hop: Hop, in provider: any NodeDataProvider) -> WhatIfPlace? {
+        NetNSDiff.place(of: hop, in: provider)
+    }
+}

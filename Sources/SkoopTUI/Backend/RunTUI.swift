@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopDiagnosis
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -34,6 +35,14 @@ public struct TUIConfiguration {
     /// Runs when a signal (SIGINT, SIGTERM, SIGHUP) ends the TUI, after the terminal is restored
     /// and before the process dies (e.g. deleting a live cluster's collector pods, bounded).
     public var onSignal: (@Sendable (Int32) -> Void)?
+    /// Turns an edit asked for on a hop into a checked edit (errors name what exists); nil: no what-if.
+    public var makeEdit: ((WhatIfRequest) throws -> WhatIfEdit)?
+    /// Makes the driver of a query on the state the edits leave (Skoop's copy; nothing is applied).
+    public var makeWhatIfDriver: ((TUIQuery, [WhatIfEdit]) throws -> any DiagnosisDriver)?
+    /// Diagnoses a query on this snapshot and on another one (`:diff DIR`).
+    public var makeDiff: ((TUIQuery, String) throws -> FlowDiff)?
+    /// Edits to start with (`--what-if FILE`).
+    public var initialEdits: [WhatIfEdit] = []
 
     /// Makes a configuration.
     public init(makeDriver: @escaping (TUIQuery) throws -> any DiagnosisDriver, snapshotTitle: String,
@@ -79,7 +88,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
     var state = TUIState(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
                          completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
                          glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii,
-                         exportPath: configuration.exportPath)
+                         exportPath: configuration.exportPath, edits: configuration.initialEdits)
     // While a step blocks (a live node is collected), the activity redraws the screen as it was
     // before the step with its status line, and a signal still ends the TUI (the step's state
     // cannot be touched meanwhile: it is being mutated).
@@ -106,14 +115,14 @@ public func runTUI(configuration: TUIConfiguration) throws {
             switch effect {
             case .quit:
                 return
-            case .startDiagnosis(let query):
-                // Making the driver may collect the source's node already.
-                blocking {
-                    do {
-                        state.begin(query: query, driver: try configuration.makeDriver(query))
-                    } catch {
-                        state.post("cannot diagnose \(query): \(error)", isError: true)
-                    }
+            case .startDiagnosis, .makeEdit, .rediagnose, .openDiff:
+                // Making a driver may collect a live node already.
+                blocking { state.performDiagnosis(effect, configuration: configuration) }
+            case .write(let path, let text, let what):
+                if writeFile(path, text) {
+                    state.post("wrote \(what) to \(path)")
+                } else {
+                    state.post("cannot write \(path): \(String(cString: strerror(errno)))", isError: true)
                 }
             case .copy(let text):
                 let raw = Clipboard.osc52(text)
@@ -147,6 +156,61 @@ public func runTUI(configuration: TUIConfiguration) throws {
         blocking { effects = state.handle(key) }
         pending = effects
     }
+}
+
+extension TUIState {
+    /// Performs an effect that diagnoses (a query, an edit, an undo, a diff) with the caller's
+    /// drivers; a failure is shown on the status line.
+    mutating func performDiagnosis(_ effect: Effect, configuration: TUIConfiguration) {
+        do {
+            switch effect {
+            case .startDiagnosis(let query):
+                do {
+                    try diagnose(query, edits: edits, configuration: configuration)
+                } catch {
+                    post("cannot diagnose \(query): \(error)", isError: true)
+                }
+            case .makeEdit(let request):
+                guard let makeEdit = configuration.makeEdit else { throw WhatIfUnavailable() }
+                try rediagnose(edits + [try makeEdit(request)], configuration: configuration)
+            case .rediagnose(let edits):
+                try rediagnose(edits, configuration: configuration)
+            case .openDiff(let snapshot, let query):
+                guard let makeDiff = configuration.makeDiff else { throw WhatIfUnavailable() }
+                do {
+                    showDiff(try makeDiff(query, snapshot), snapshot: snapshot)
+                } catch {
+                    post("cannot diff with \(snapshot): \(error)", isError: true)
+                }
+            default:
+                break
+            }
+        } catch {
+            post("\(error)", isError: true)
+        }
+    }
+
+    /// Diagnoses `query` on the state `edits` leave, compared with the unedited diagnosis.
+    private mutating func diagnose(_ query: TUIQuery, edits: [WhatIfEdit], configuration: TUIConfiguration) throws {
+        guard !edits.isEmpty || (whatIf != nil && self.query == query) else {
+            return begin(query: query, driver: try configuration.makeDriver(query))
+        }
+        guard let makeWhatIfDriver = configuration.makeWhatIfDriver else { throw WhatIfUnavailable() }
+        let baseline = needsBaseline(for: query) ? try configuration.makeDriver(query) : nil
+        let driver = edits.isEmpty ? try configuration.makeDriver(query) : try makeWhatIfDriver(query, edits)
+        begin(query: query, edits: edits, driver: driver, baseline: baseline)
+    }
+
+    /// Re-runs the current query with `edits` (or keeps them for the next diagnosis).
+    private mutating func rediagnose(_ edits: [WhatIfEdit], configuration: TUIConfiguration) throws {
+        guard let query else { return keepEdits(edits) }
+        try diagnose(query, edits: edits, configuration: configuration)
+    }
+}
+
+/// What-if and diff need a snapshot (the caller gives no edit maker).
+private struct WhatIfUnavailable: Error, CustomStringConvertible {
+    var description: String { "what-if edits and diffs are not available here" }
 }
 
 /// The state shown while a step blocks; only the TUI's thread touches it.

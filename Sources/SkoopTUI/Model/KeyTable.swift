@@ -9,6 +9,7 @@ public enum Command: Hashable, Sendable {
     case openRules, openRuleset, toggleRuleset, openSuspicions, activate, nextMatch, previousMatch
     case cycleFilter, setFilter(SuspicionLevel)
     case search, commandMode, copy, export, help, quit
+    case toggleRule, undo
 }
 
 /// One key binding: the keys, how they are written, what they do, and whether the status line shows it.
@@ -44,6 +45,10 @@ public enum Screen: Hashable, Sendable {
     case rules
     /// Every suspicion, filtered by level.
     case suspicions
+    /// The what-if edits and what they changed (`:edits`).
+    case edits
+    /// The current query on two snapshots, side by side (`:diff DIR`).
+    case diff
 }
 
 /// The key tables, one per screen: they drive key handling, the status line and the help overlay.
@@ -57,7 +62,7 @@ public enum KeyTable {
     ]
 
     private static let common: [KeyBinding] = [
-        KeyBinding([.char(":")], "command (:diag, :q)", .commandMode),
+        KeyBinding([.char(":")], "command line (:diag ...)", .commandMode),
         KeyBinding([.char("?")], "help", .help, status: true),
         KeyBinding([.char("q")], "quit", .quit, status: true),
     ]
@@ -99,6 +104,7 @@ public enum KeyTable {
         KeyBinding([.char("/")], "search hops, addresses", .search),
         KeyBinding([.char("y")], "copy hop", .copy),
         KeyBinding([.char("e")], "export report", .export),
+        KeyBinding([.char("u")], "undo last what-if edit", .undo),
     ] + common
 
     /// The rules browser.
@@ -109,6 +115,8 @@ public enum KeyTable {
         KeyBinding([.char("n")], "next match", .nextMatch),
         KeyBinding([.char("N")], "previous match", .previousMatch),
         KeyBinding([.char("y")], "copy rule", .copy),
+        KeyBinding([.char("x")], "disable/re-enable rule (what-if)", .toggleRule, status: true),
+        KeyBinding([.char("u")], "undo last what-if edit", .undo),
         KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
     ] + common
 
@@ -126,6 +134,17 @@ public enum KeyTable {
         KeyBinding([.escape], "back to the diagnosis", .back),
     ] + common
 
+    /// The what-if edits list.
+    public static let edits: [KeyBinding] = listMovement + [
+        KeyBinding([.char("u")], "undo last edit", .undo, status: true),
+        KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
+    ] + common
+
+    /// The snapshot diff.
+    public static let diff: [KeyBinding] = listMovement + [
+        KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
+    ] + common
+
     /// The table of a screen.
     public static func bindings(for screen: Screen) -> [KeyBinding] {
         switch screen {
@@ -133,6 +152,8 @@ public enum KeyTable {
         case .main: main
         case .rules: rules
         case .suspicions: suspicions
+        case .edits: edits
+        case .diff: diff
         }
     }
 

@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopDiagnosis
 
 /// What to diagnose: source, destination, port and protocol, as the user wrote them.
 public struct TUIQuery: Hashable, Sendable, CustomStringConvertible {
@@ -82,8 +83,18 @@ public enum Effect: Hashable, Sendable {
     case copy(String)
     /// Save this plain-text report to a file (the path as the user accepted it).
     case export(path: String, report: String)
-    /// Start a new diagnosis; the caller makes a driver and calls `TUIState.begin(query:driver:)`.
+    /// Start a new diagnosis; the caller makes a driver and calls `TUIState.begin(query:driver:)`
+    /// (with what-if edits: `TUIState.begin(query:edits:driver:baseline:)`).
     case startDiagnosis(TUIQuery)
+    /// Check an edit and re-run the diagnosis with it added: the caller makes the `WhatIfEdit`
+    /// and calls `TUIState.begin(query:edits:driver:baseline:)` with the edited driver.
+    case makeEdit(WhatIfRequest)
+    /// Re-run the diagnosis with these edits (after an undo, or a rule re-enabled).
+    case rediagnose(edits: [WhatIfEdit])
+    /// Write a text file (`:save`, `:export`); `what` names it in the status message.
+    case write(path: String, text: String, what: String)
+    /// Diagnose the current query on another snapshot and call `TUIState.showDiff(_:snapshot:)`.
+    case openDiff(snapshot: String, query: TUIQuery)
 }
 
 /// A line typed in `:` command mode, parsed.
@@ -94,9 +105,21 @@ public enum TUICommand: Hashable, Sendable {
     case diagnose(TUIQuery)
     /// `:help`.
     case help
+    /// `:route`, `:sysctl`, `:link`, `:policy`: an edit of the selected hop (or of the cluster).
+    case edit(WhatIfCommandEdit)
+    /// `:edits`: the list of edits and what they changed.
+    case edits
+    /// `:undo`.
+    case undo
+    /// `:save FILE`: the edits as a file `--what-if` reads.
+    case save(String)
+    /// `:export FILE`: the edits as shell commands.
+    case exportEdits(String)
+    /// `:diff DIR`: this query on another snapshot, side by side.
+    case diff(String)
 
     /// The words command mode knows, for completion.
-    public static let words = ["diag", "quit", "help"]
+    public static let words = ["diag", "quit", "help", "route", "sysctl", "link", "policy", "edits", "undo", "save", "export", "diff"]
 
     /// Parses a command line (without the leading colon); throws a message naming what was wrong.
     public static func parse(_ line: String) throws(TUICommandError) -> TUICommand {
@@ -109,8 +132,10 @@ public enum TUICommand: Hashable, Sendable {
             return .help
         case "diag", "diagnose", "d":
             return .diagnose(try parseDiagnose(Array(words.dropFirst())))
+        case "route", "sysctl", "link", "policy", "edits", "undo", "save", "export", "diff":
+            return try parseWhatIf(verb, Array(words.dropFirst()))
         default:
-            throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :q, :help)")
+            throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")
         }
     }
 

@@ -140,6 +140,11 @@ extension TUIState {
         case .suspicions:
             guard suspicionRows.indices.contains(suspicionCursor.selection) else { return nil }
             return suspicionText(suspicionRows[suspicionCursor.selection])
+        case .edits:
+            let lines = editsLines()
+            return lines.indices.contains(editsCursor.selection) ? plainText(of: lines[editsCursor.selection]) : nil
+        case .diff:
+            return diff.map { TerminalSafe.strip($0.flow.text()) }
         }
     }
 
@@ -164,6 +169,10 @@ extension TUIState {
         if let query { lines.append("query: \(query)") }
         lines.append("steps: \(stepIndex)/\(steps.count)")
         lines.append("verdict: \(shownVerdict?.rawValue ?? "(running)")")
+        if !edits.isEmpty {
+            lines.append("what-if (\(edits.count) edit(s) to Skoop's copy only, applied to no cluster):")
+            lines += editsLines().map { "  " + plainText(of: $0) }
+        }
         lines.append("")
         lines += full.treeText
         lines.append("")

@@ -85,6 +85,8 @@ extension TUIState {
                 return []
             }
             prompt = Prompt(label: "export report to: ", text: exportPath, purpose: .exportPath)
+        case .toggleRule: return toggleRule()
+        case .undo: return undo()
         }
         return []
     }
@@ -105,7 +107,7 @@ extension TUIState {
             } else {
                 detailShift = shifted(detailShift)
             }
-        case .start, .rules, .suspicions:
+        case .start, .rules, .suspicions, .edits, .diff:
             listShift = shifted(listShift)
         }
     }
@@ -158,6 +160,10 @@ extension TUIState {
             rules = browser
         case .suspicions:
             suspicionCursor.move(by: delta, count: suspicionRows.count)
+        case .edits:
+            editsCursor.move(by: delta, count: editsLines().count)
+        case .diff:
+            diffTop = max(0, min(diffTop + max(-1_000_000, min(1_000_000, delta)), diffRowCount - 1))
         }
     }
 
@@ -217,8 +223,8 @@ extension TUIState {
                 rules = nil
                 screen = .main
             }
-        case .suspicions:
-            screen = .main
+        case .suspicions, .edits, .diff:
+            screen = query == nil ? .start : .main
         }
     }
 
@@ -236,6 +242,8 @@ extension TUIState {
             openJump()
         case .suspicions:
             jumpToSuspicion()
+        case .edits, .diff:
+            break
         }
         return []
     }
@@ -343,6 +351,12 @@ extension TUIState {
             case .quit: return [.quit]
             case .help: openHelp()
             case .diagnose(let query): return [.startDiagnosis(query)]
+            case .edit(let edit): return request(edit)
+            case .edits: openEdits()
+            case .undo: return undo()
+            case .save(let path): return write(edits: false, to: path)
+            case .exportEdits(let path): return write(edits: true, to: path)
+            case .diff(let snapshot): return openDiff(snapshot)
             }
         } catch {
             post(error.message, isError: true)

@@ -1,4 +1,5 @@
 import SkoopModel
+import SkoopDiagnosis
 
 /// The whole TUI as a value: what is shown, what is selected, and the diagnosis being stepped.
 /// Keys go in through `handle(_:)` (which returns effects for the caller to perform); frames come
@@ -74,11 +75,22 @@ public struct TUIState {
     /// The last search typed, for n/N in the rules browser.
     var lastSearch: String?
 
+    /// What-if edits to Skoop's copy of the snapshot, in the order they apply (never to a cluster).
+    public internal(set) var edits: [WhatIfEdit]
+    /// The diagnosis before and after the edits, when there are edits and a diagnosis.
+    public internal(set) var whatIf: WhatIfSummary?
+    var baseline: WhatIfBaseline?
+    var editsCursor = ListCursor()
+    /// The snapshot diff shown by `:diff`.
+    public internal(set) var diff: DiffView?
+    var diffTop = 0
+
     /// Makes the state of a TUI with no diagnosis yet (the start screen).
     public init(title: String, suggestions: [SuggestedQuery] = [], completionNames: [String] = [],
                 rulesetProvider: RulesetProvider? = nil, glyphs: GlyphSet = .unicode,
-                exportPath: String = "skoop-report.txt") {
+                exportPath: String = "skoop-report.txt", edits: [WhatIfEdit] = []) {
         self.title = title
+        self.edits = edits
         self.exportPath = exportPath
         self.suggestions = suggestions
         self.completionNames = completionNames
@@ -100,6 +112,7 @@ public struct TUIState {
         detailShift = 0
         rules = nil
         focus = .tree
+        whatIf = nil
         syncFromDriver()
         stepIndex = steps.count
         if stepIndex == 0 { advanceDriver() } else { afterStepChange() }

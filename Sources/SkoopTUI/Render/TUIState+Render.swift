@@ -18,6 +18,8 @@ extension TUIState {
         case .main: drawMain(into: &grid)
         case .rules: drawRules(into: &grid)
         case .suspicions: drawSuspicions(into: &grid)
+        case .edits: drawEdits(into: &grid)
+        case .diff: drawDiff(into: &grid)
         }
         drawStatus(into: &grid)
         if showHelp { drawHelp(into: &grid) }
@@ -43,7 +45,7 @@ extension TUIState {
     /// stays; the product name and snapshot title go first, then the words, then the query's middle.
     func headerText(width: Int) -> (text: String, verdict: String?) {
         let separator = " \(glyphs.vertical) "
-        let verdictText = shownVerdict?.rawValue.uppercased()
+        let verdictText = headerVerdictText()
         guard let query else { return (" " + ["Skoop", title].joined(separator: separator), nil) }
         let queryText = query.text(arrow: glyphs.arrow)
         let more = verdict == nil ? "+" : ""
@@ -84,6 +86,7 @@ extension TUIState {
             if hidden > 0 { line.append(Span(" (\(hidden) hidden)", CellStyle(.dim))) }
             let assumed = shownAssumptions.count
             if assumed > 0 { line.append(Span(words ? "  assumes \(assumed) (s)" : " A\(assumed)", CellStyle(.accent, bold: true))) }
+            if let note = whatIfNote { line.append(words ? note : Span(" W\(edits.count)", note.style)) }
             return line
         }
         let full = line(words: true)
@@ -264,6 +267,9 @@ extension TUIState {
                 }
                 if link.probability < 1 { line.append(Span(" p=" + Self.percent(link.probability), CellStyle(.dim))) }
                 line += badge(for: hop)
+                if whatIf?.newLeaves.contains(id) == true, shownVerdict != nil {
+                    line.append(Span("  + new", CellStyle(.served, bold: true)))
+                }
                 if !link.isTerminal, visibleChildren(of: id).isEmpty {
                     let finished = shownVerdict != nil
                     line.append(Span("  " + (finished ? glyphs.unknown : glyphs.pending),

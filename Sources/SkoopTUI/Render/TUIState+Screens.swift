@@ -77,8 +77,13 @@ extension TUIState {
             return line
         case .chain(let chain):
             return [Span("*\(chain.table) :\(chain.chain) \(chain.policy ?? "-")", CellStyle(.accent, bold: true))]
-        case .rule(let rule, _, let matched):
+        case .rule(let rule, let table, let matched):
             let counters = rule.packets.map { "[\($0):\(rule.bytes ?? 0)] " } ?? ""
+            if let hop = rules?.hop, let chain = RulesBrowser.chain(ofRule: rule.rule),
+               edits.contains(where: { $0.disables(rule: rule.rule, table: table, chain: chain, at: hop) }) {
+                return [Span("x ", CellStyle(.dropped, bold: true)), Span("disabled (what-if) ", CellStyle(.dropped, bold: true)),
+                        Span(rule.rule, CellStyle(.dim))]
+            }
             let style = matched ? CellStyle(.matched, bold: true) : CellStyle.plain
             return [Span((matched ? marker : " ") + " ", style), Span(counters, CellStyle(.dim)), Span(rule.rule, style)]
         }
@@ -121,8 +126,19 @@ extension TUIState {
 
     /// The help overlay's entries: the screen's key table, then how to write a `:` command.
     func helpLines() -> [(label: String, description: String)] {
-        KeyTable.bindings(for: screen).map { ($0.label, $0.description) } + [
-            ("", ""),
+        let bindings = KeyTable.bindings(for: screen).map { ($0.label, $0.description) }
+        if screen == .edits || screen == .diff {
+            // The what-if commands in full where there is room for them.
+            return bindings + [
+                ("", ""),
+                ("what-if", "edits Skoop's copy only:"),
+                ("", "Skoop never applies"),
+                ("", "anything to a cluster"),
+            ] + TUICommand.whatIfUsage.map { (":" + $0.verb, $0.help) }
+        }
+        // The main screen's table fills two columns at 80x24: one line names the rest.
+        return bindings + [
+            (":edits", "what-if (never a cluster)"),
             (":diag", "SRC DST PORT [PROTO]"),
             ("PROTO", "tcp (default), udp, icmp"),
             ("ping", ":diag SRC DST icmp"),
