@@ -125,7 +125,7 @@ public enum KeyTable {
         KeyBinding([.enter], "jump to hop", .activate, status: true),
         KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
     ] + filterKeys + [
-        KeyBinding([.char("y")], "copy suspicion", .copy),
+        KeyBinding([.char("y")], "copy suspicion (its fix YAML, if any)", .copy),
     ] + common
 
     /// The start screen.

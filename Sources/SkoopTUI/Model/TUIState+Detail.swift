@@ -139,7 +139,11 @@ extension TUIState {
             return TerminalSafe.strip(rules.text(of: rules.rows[rules.cursor.selection]))
         case .suspicions:
             guard suspicionRows.indices.contains(suspicionCursor.selection) else { return nil }
-            return suspicionText(suspicionRows[suspicionCursor.selection])
+            let row = suspicionRows[suspicionCursor.selection]
+            // A suspicion that comes with a fix: the YAML is what the user goes on with.
+            return row.suspicion.fix.map { fix in
+                fix.split(separator: "\n", omittingEmptySubsequences: false).map { TerminalSafe.strip(String($0)) }.joined(separator: "\n")
+            } ?? suspicionText(row)
         case .edits:
             let lines = editsLines()
             return lines.indices.contains(editsCursor.selection) ? plainText(of: lines[editsCursor.selection]) : nil

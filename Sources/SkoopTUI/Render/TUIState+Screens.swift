@@ -109,6 +109,12 @@ extension TUIState {
             full += TextLayout.wrap([Span("evidence ", CellStyle(.dim)), Span(selected.evidence ?? "-")], width: width, indent: 9)
             full += TextLayout.wrap([Span("hint     ", CellStyle(.dim)), Span(selected.hint ?? "-", CellStyle(.accent))],
                                     width: width, indent: 9)
+            if let fix = selected.fix {
+                full.append([Span("fix (y copies this NetworkPolicy):", CellStyle(.accent, bold: true))])
+                for line in fix.split(separator: "\n", omittingEmptySubsequences: false) {
+                    full += TextLayout.wrap([Span(String(line))], width: width, indent: 2)
+                }
+            }
         }
         if !shownAssumptions.isEmpty {
             let width = grid.size.columns - 2
