@@ -70,9 +70,9 @@ public struct DiagnosisSession: Sendable {
         // Where policies are decided or cross-checked hop by hop (PolicyEnforcement.swift), the
         // pre-translation cluster-level check would repeat them on the wrong addresses.
         if !PolicyEnforcement(plugin: network.plugin.kind).isEvaluatedOnThePath {
-        clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
-                                                               destination: destinationEndpoint, proto: query.proto,
-                                                               enforced: network.plugin.enforcesNetworkPolicy)
+            clusterSuspicions += DiagnosisSession.policySuspicions(cluster: cluster, source: source.address(family: family),
+                                                                   destination: destinationEndpoint, proto: query.proto,
+                                                                   enforced: network.plugin.enforcesNetworkPolicy)
         }
         let manager = SnapshotNetNodeManager(network: network)
         // The nodes the path will cross are read, simulated and checked in the background
@@ -108,7 +108,8 @@ public struct DiagnosisSession: Sendable {
                         path: diagnostor.path, verdict: diagnostor.verdict)
     }
 
-    /// IPv4 unless the query names IPv6 addresses.
+    /// The flow's address family: --ip-family, else that of an address the query names, else the
+    /// destination's primary one; an address that contradicts --ip-family is an error.
     static func family(query: DiagnosisQuery, destination: ResolvedTarget, source: ResolvedTarget) throws(DiagnosisSetupError) -> AddressFamily {
         let given = queriedAddress(query.dst) ?? { if case .external(let address) = destination { address } else { nil } }()
         if let wanted = query.ipFamily {
