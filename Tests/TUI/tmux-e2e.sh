@@ -101,7 +101,7 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     else passes=$((passes + 1)); echo "ok   --ascii draws only ASCII"; fi
     keys '?';      check "help at 60x15 scrolls" "j/k scroll"
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do tm send-keys -t "$SESSION" j; done
-    check "help scrolled to its last entries" "quit; this help"
+    check "help scrolled to its last entries" "[PORT] [PROTO] [NS...]"
     keys x
     report="${TMPDIR:-/tmp}/skoop-e2e-report-$$.txt"
     keys e;        check "e asks where to write" "export report to"
