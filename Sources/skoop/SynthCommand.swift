@@ -21,11 +21,13 @@ struct LabSynthCommand: ParsableCommand {
     var services: Int = 5
     @Option(help: "Endpoints per service.")
     var endpoints: Int = 2
+    @Flag(help: "Pods get a tier label (web, api, db; batch for workloads) and each service namespace NetworkPolicies on it.")
+    var policies = false
     @Option(help: "The snapshot directory to create.")
     var output: String
 
     func run() throws {
-        let spec = SynthSpec(nodes: nodes, pods: pods, services: services, endpoints: endpoints)
+        let spec = SynthSpec(nodes: nodes, pods: pods, services: services, endpoints: endpoints, policies: policies)
         if let problem = spec.validate() { throw ValidationError(problem) }
         let summary: SyntheticCluster.Summary
         do {

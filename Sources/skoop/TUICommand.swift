@@ -153,6 +153,12 @@ struct TUILauncher {
             if let failure = other.loadFailures.first { throw failure }
             return flow
         }
+        configuration.makeMatrix = { request in
+            let matrix = try ReachabilityMatrix.build(collector: collector, namespaces: request.namespaces, port: request.port,
+                                                      protocol: request.proto, context: context)
+            if let failure = collector.loadFailures.first { throw failure }
+            return matrix
+        }
         do {
             try runTUI(configuration: configuration)
         } catch let error as TUIError {

@@ -84,3 +84,29 @@ import SkoopTestSupport
         }
     }
 }
+
+/// `skoop lab synth --policies`: tier labels and per-namespace policies the matrix honours.
+@Suite struct SynthPolicyMatrixTests {
+    @Test func synthPoliciesDecideTheMatrixAsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-synth-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try SyntheticCluster.generate(SynthSpec(nodes: 4, pods: 24, services: 6, endpoints: 2, policies: true), into: directory)
+        let collector = try CollectorManager(snapshot: directory)
+        #expect(collector.cluster.networkPolicies.count == 6 * 3, "three policies in each of the six service namespaces")
+        let matrix = try ReachabilityMatrix.build(collector: collector, namespaces: ["team-00", "team-01", "workloads"], port: 8080,
+                                                  protocol: .tcp, context: DiagnosisContext(networkPlugin: .cilium))
+        func result(_ fromTier: String, _ fromNamespace: String, _ toTier: String, _ toNamespace: String) -> MatrixCell.Result? {
+            let sources = matrix.classes.filter { $0.labels["tier"] == fromTier && $0.namespace == fromNamespace }
+            let targets = matrix.classes.filter { $0.labels["tier"] == toTier && $0.namespace == toNamespace }
+            let results = Set(sources.flatMap { source in
+                targets.compactMap { matrix.cell(source.id, .podClass($0.id)) }.map(\.result).filter { $0 != .loopback }
+            })
+            return results.count == 1 ? results.first : nil
+        }
+        // team-00's backends are web (service 0), team-01's api (service 1); workloads have no policy.
+        #expect(result("batch", "workloads", "web", "team-00") == .allowed, "web admits every namespace")
+        #expect(result("batch", "workloads", "api", "team-01") == .denied, "api admits web pods of its own namespace only")
+        #expect(result("web", "team-00", "api", "team-01") == .denied)
+        #expect(result("api", "team-01", "batch", "workloads") == .allowed)
+    }
+}

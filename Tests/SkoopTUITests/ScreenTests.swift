@@ -134,7 +134,7 @@ struct ScreenTests {
         }
         #expect(try TUICommand.parse("diag node/node1 [fd00::1] 80") ==
             .diagnose(TUIQuery(src: "node/node1", dst: "[fd00::1]", port: 80)))
-        #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")) { try TUICommand.parse("frob") }
+        #expect(throws: TUICommandError("unknown command \"frob\" (try :diag, :matrix, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")) { try TUICommand.parse("frob") }
     }
 
     @Test func commandModeCompletesNamesAndEmitsTheQuery() {

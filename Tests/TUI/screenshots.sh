@@ -51,4 +51,7 @@ if [ -n "$DEMO" ]; then
     grep -v "lab fault: forward-drop" "$DEMO/nodes/node2/netns/host/iptables.txt" > "$REPAIRED/nodes/node2/netns/host/iptables.txt"
     keys Escape ':' "diff $REPAIRED" Enter; sleep 0.3; keys '<'; shot 11-diff
 fi
+# The reachability matrix on port 8080, a denied cell selected.
+keys Escape ':' 'matrix 8080' Enter; sleep 0.3
+keys j j l l l; shot 12-matrix
 keys q

@@ -101,7 +101,7 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     else passes=$((passes + 1)); echo "ok   --ascii draws only ASCII"; fi
     keys '?';      check "help at 60x15 scrolls" "j/k scroll"
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do tm send-keys -t "$SESSION" j; done
-    check "help scrolled to its last entries" "quit; this help"
+    check "help scrolled to its last entries" "[PORT] [PROTO] [NS...]"
     keys x
     report="${TMPDIR:-/tmp}/skoop-e2e-report-$$.txt"
     keys e;        check "e asks where to write" "export report to"
@@ -152,6 +152,17 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     else
         failures=$((failures + 1)); echo "FAIL :save wrote no edits file"
     fi
+    # The reachability matrix: M on the query's port, :matrix another; enter steps through a cell.
+    start 150 30 "$( [ $# -eq 1 ] && echo tui) -s default/client -d svc/default/web -p 80"
+    wait_for "Skoop" 10 || true
+    keys M;        check "M shows the reachability matrix on the query's port" "Reachability TCP 80: 4 pods in 4 classes"
+    check "the matrix has a legend of glyphs" "✔ allowed  ✖ denied  ◐ partial"
+    keys ':' 'matrix 8080' Enter; check ":matrix PORT builds another" "Reachability TCP 8080"
+    keys j j l l l; check "the selected cell is explained" "denied  c3 default/web-0 → c4 default/web-1  at node2"
+    keys Enter;    check "enter steps through the cell's diagnosis" "default/web-0 → default/web-1:8080/tcp"
+    keys r;        check "the cell's diagnosis runs to the same verdict" "UNREACHABLE"
+    keys Escape;   check "esc on it comes back to the matrix" "Reachability TCP 8080"
+    keys q;        restored "q restores the terminal (matrix)"
     rm -rf "$WORK"
 fi
 

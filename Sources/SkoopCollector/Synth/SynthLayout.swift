@@ -8,13 +8,17 @@ public struct SynthSpec: Hashable, Sendable {
     public var services: Int
     /// Endpoints per service.
     public var endpoints: Int
+    /// Whether pods carry a `tier` label and every service namespace NetworkPolicies on it
+    /// (`SynthLayout.policies`); off, the snapshot has no policies, as before.
+    public var policies: Bool
 
     /// Makes a spec; `validate()` says whether it can be laid out.
-    public init(nodes: Int, pods: Int, services: Int, endpoints: Int) {
+    public init(nodes: Int, pods: Int, services: Int, endpoints: Int, policies: Bool = false) {
         self.nodes = nodes
         self.pods = pods
         self.services = services
         self.endpoints = endpoints
+        self.policies = policies
     }
 
     /// A problem that keeps the spec from being laid out, or nil.
@@ -92,6 +96,11 @@ public struct SynthLayout: Sendable {
     public func podNamespace(_ p: Int) -> String {
         service(ofPod: p).map(serviceNamespace) ?? "workloads"
     }
+    /// Pod `p`'s tier label: a service's backends are web, api or db by the service's number,
+    /// workload pods batch.
+    public func tier(ofPod p: Int) -> String {
+        service(ofPod: p).map { ["web", "api", "db"][$0 % 3] } ?? "batch"
+    }
     /// Pod `p`'s name (a Deployment's ReplicaSet pod).
     public func podName(_ p: Int) -> String { "\(appName(ofPod: p))-7d4b9c\(hex(p % 4096, 3))-\(suffix(p))" }
     /// The app (Deployment) pod `p` belongs to.
@@ -125,6 +134,28 @@ public struct SynthLayout: Sendable {
     /// The pods backing service `s`.
     public func endpoints(ofService s: Int) -> [Int] {
         (0..<spec.endpoints).map { (s * spec.endpoints + $0) % spec.pods }
+    }
+
+    // MARK: Policies
+
+    /// The NetworkPolicies of every service namespace, as `kubectl get -o json` items: all
+    /// ingress denied but to web pods (from any namespace) and to api pods (from web pods of the
+    /// same namespace), both on the target port; db pods are reached by nobody. The workloads
+    /// namespace has none.
+    public func policies() -> [String] {
+        guard spec.policies else { return [] }
+        let namespaces = Set((0..<spec.services).map(serviceNamespace)).sorted()
+        let port = "\"ports\":[{\"port\":\(SynthLayout.targetPort),\"protocol\":\"TCP\"}]"
+        return namespaces.flatMap { namespace -> [String] in
+            func policy(_ name: String, _ body: String) -> String {
+                "{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{\"name\":\"\(name)\",\"namespace\":\"\(namespace)\"},\"spec\":\(body)}"
+            }
+            return [
+                policy("default-deny-ingress", "{\"podSelector\":{},\"policyTypes\":[\"Ingress\"]}"),
+                policy("allow-web", "{\"podSelector\":{\"matchLabels\":{\"tier\":\"web\"}},\"ingress\":[{\"from\":[{\"namespaceSelector\":{}}],\(port)}],\"policyTypes\":[\"Ingress\"]}"),
+                policy("allow-api-from-web", "{\"podSelector\":{\"matchLabels\":{\"tier\":\"api\"}},\"ingress\":[{\"from\":[{\"podSelector\":{\"matchLabels\":{\"tier\":\"web\"}}}],\(port)}],\"policyTypes\":[\"Ingress\"]}"),
+            ]
+        }
     }
 
     // MARK: Helpers

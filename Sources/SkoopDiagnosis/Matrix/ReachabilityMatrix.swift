@@ -19,6 +19,16 @@ public struct PodClass: Hashable, Sendable {
 
     /// The representative pod.
     public var representative: String { members[0] }
+
+    /// Makes a class from its parts.
+    public init(id: String, namespace: String, labels: [String: String], node: String?, hostNetwork: Bool, members: [String]) {
+        self.id = id
+        self.namespace = namespace
+        self.labels = labels
+        self.node = node
+        self.hostNetwork = hostNetwork
+        self.members = members
+    }
 }
 
 /// A column of the matrix: a pod class or a Service.
@@ -73,6 +83,17 @@ public struct MatrixCell: Hashable, Sendable {
     public var decidingHop: String?
     public var reason: String?
 
+    /// Makes a cell.
+    public init(source: String, destination: MatrixDestination, result: Result, pair: (source: String, destination: String)? = nil,
+                decidingHop: String? = nil, reason: String? = nil) {
+        self.source = source
+        self.destination = destination
+        self.result = result
+        self.pair = pair
+        self.decidingHop = decidingHop
+        self.reason = reason
+    }
+
     public static func == (lhs: MatrixCell, rhs: MatrixCell) -> Bool {
         lhs.source == rhs.source && lhs.destination == rhs.destination && lhs.result == rhs.result
             && lhs.pair?.source == rhs.pair?.source && lhs.pair?.destination == rhs.pair?.destination
@@ -98,6 +119,16 @@ public struct ReachabilityMatrix: Sendable {
     public var cells: [MatrixCell]
     /// Pairs diagnosed.
     public var diagnosed: Int
+
+    /// Makes a matrix from its parts (`build` is how a snapshot's matrix is made).
+    public init(port: UInt16, proto: TransportProtocol, classes: [PodClass], services: [String], cells: [MatrixCell], diagnosed: Int) {
+        self.port = port
+        self.proto = proto
+        self.classes = classes
+        self.services = services
+        self.cells = cells
+        self.diagnosed = diagnosed
+    }
 
     /// The columns, classes then Services.
     public var destinations: [MatrixDestination] { classes.map { .podClass($0.id) } + services.map { .service($0) } }

@@ -41,6 +41,8 @@ public struct TUIConfiguration {
     public var makeWhatIfDriver: ((TUIQuery, [WhatIfEdit]) throws -> any DiagnosisDriver)?
     /// Diagnoses a query on this snapshot and on another one (`:diff DIR`).
     public var makeDiff: ((TUIQuery, String) throws -> FlowDiff)?
+    /// Builds the reachability matrix asked for (`M`, `:matrix`); nil: no matrix here.
+    public var makeMatrix: ((MatrixRequest) throws -> ReachabilityMatrix)?
     /// Edits to start with (`--what-if FILE`).
     public var initialEdits: [WhatIfEdit] = []
 
@@ -115,7 +117,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
             switch effect {
             case .quit:
                 return
-            case .startDiagnosis, .makeEdit, .rediagnose, .openDiff:
+            case .startDiagnosis, .makeEdit, .rediagnose, .openDiff, .openMatrix:
                 // Making a driver may collect a live node already.
                 blocking { state.performDiagnosis(effect, configuration: configuration) }
             case .write(let path, let text, let what):
@@ -182,6 +184,15 @@ extension TUIState {
                 } catch {
                     post("cannot diff with \(snapshot): \(error)", isError: true)
                 }
+            case .openMatrix(let request):
+                guard let makeMatrix = configuration.makeMatrix else {
+                    throw TUIUnavailable(description: "the reachability matrix needs a snapshot")
+                }
+                do {
+                    showMatrix(try makeMatrix(request), request: request)
+                } catch {
+                    post("cannot build the matrix (\(request)): \(error)", isError: true)
+                }
             default:
                 break
             }
@@ -211,6 +222,11 @@ extension TUIState {
 /// What-if and diff need a snapshot (the caller gives no edit maker).
 private struct WhatIfUnavailable: Error, CustomStringConvertible {
     var description: String { "what-if edits and diffs are not available here" }
+}
+
+/// A feature the caller did not provide.
+private struct TUIUnavailable: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// The state shown while a step blocks; only the TUI's thread touches it.

@@ -10,6 +10,8 @@ public enum Command: Hashable, Sendable {
     case cycleFilter, setFilter(SuspicionLevel)
     case search, commandMode, copy, export, help, quit
     case toggleRule, undo
+    /// The reachability matrix (`M`), and a column left or right in it.
+    case openMatrix, moveLeft, moveRight
 }
 
 /// One key binding: the keys, how they are written, what they do, and whether the status line shows it.
@@ -49,6 +51,8 @@ public enum Screen: Hashable, Sendable {
     case edits
     /// The current query on two snapshots, side by side (`:diff DIR`).
     case diff
+    /// Who can reach whom: source classes by destinations (`M`, `:matrix`).
+    case matrix
 }
 
 /// The key tables, one per screen: they drive key handling, the status line and the help overlay.
@@ -100,6 +104,7 @@ public enum KeyTable {
         KeyBinding([.char("i")], "rules of hop", .openRules, status: true),
         KeyBinding([.char("a")], "whole ruleset of hop", .openRuleset),
         KeyBinding([.char("s")], "suspicion list", .openSuspicions, status: true),
+        KeyBinding([.char("M")], "reachability matrix", .openMatrix),
     ] + filterKeys + [
         KeyBinding([.char("/")], "search hops, addresses", .search),
         KeyBinding([.char("y")], "copy hop", .copy),
@@ -132,6 +137,7 @@ public enum KeyTable {
     public static let start: [KeyBinding] = listMovement + [
         KeyBinding([.enter], "diagnose this query", .activate, status: true),
         KeyBinding([.escape], "back to the diagnosis", .back),
+        KeyBinding([.char("M")], "reachability matrix", .openMatrix),
     ] + common
 
     /// The what-if edits list.
@@ -145,6 +151,18 @@ public enum KeyTable {
         KeyBinding([.escape, .char("h"), .left], "back", .back, status: true, label: "esc"),
     ] + common
 
+    /// The reachability matrix: rows are sources, columns destinations.
+    public static let matrix: [KeyBinding] = movement + [
+        KeyBinding([.char("g")], "first row", .moveHome),
+        KeyBinding([.char("G")], "last row", .moveEnd),
+        KeyBinding([.left, .char("h")], "previous column", .moveLeft),
+        KeyBinding([.right, .char("l")], "next column", .moveRight),
+        KeyBinding([.char("<"), .char(">")], "page of columns", .scrollLeft, label: "</>"),
+        KeyBinding([.enter], "step through the cell's diagnosis", .activate, status: true),
+        KeyBinding([.char("y")], "copy cell (skoop diagnose line)", .copy),
+        KeyBinding([.escape], "back", .back, status: true, label: "esc"),
+    ] + common
+
     /// The table of a screen.
     public static func bindings(for screen: Screen) -> [KeyBinding] {
         switch screen {
@@ -154,6 +172,7 @@ public enum KeyTable {
         case .suspicions: suspicions
         case .edits: edits
         case .diff: diff
+        case .matrix: matrix
         }
     }
 

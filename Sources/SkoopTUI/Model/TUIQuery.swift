@@ -95,6 +95,29 @@ public enum Effect: Hashable, Sendable {
     case write(path: String, text: String, what: String)
     /// Diagnose the current query on another snapshot and call `TUIState.showDiff(_:snapshot:)`.
     case openDiff(snapshot: String, query: TUIQuery)
+    /// Build the reachability matrix asked for and call `TUIState.showMatrix(_:request:)`.
+    case openMatrix(MatrixRequest)
+}
+
+/// The reachability matrix the TUI asks its caller to build (`M`, `:matrix`).
+public struct MatrixRequest: Hashable, Sendable, CustomStringConvertible {
+    /// The destination port.
+    public var port: UInt16
+    /// tcp or udp.
+    public var proto: TransportProtocol
+    /// Only these namespaces' pods and Services (all when empty).
+    public var namespaces: [String]
+
+    /// Makes a request.
+    public init(port: UInt16, proto: TransportProtocol = .tcp, namespaces: [String] = []) {
+        self.port = port
+        self.proto = proto
+        self.namespaces = namespaces
+    }
+
+    public var description: String {
+        "\(proto.rawValue.uppercased()) \(port)" + (namespaces.isEmpty ? "" : " in " + namespaces.joined(separator: ", "))
+    }
 }
 
 /// A line typed in `:` command mode, parsed.
@@ -117,9 +140,11 @@ public enum TUICommand: Hashable, Sendable {
     case exportEdits(String)
     /// `:diff DIR`: this query on another snapshot, side by side.
     case diff(String)
+    /// `:matrix [PORT] [tcp|udp] [NAMESPACE ...]`: who can reach whom.
+    case matrix(MatrixRequest)
 
     /// The words command mode knows, for completion.
-    public static let words = ["diag", "quit", "help", "route", "sysctl", "link", "policy", "edits", "undo", "save", "export", "diff"]
+    public static let words = ["diag", "quit", "help", "route", "sysctl", "link", "policy", "edits", "undo", "save", "export", "diff", "matrix"]
 
     /// Parses a command line (without the leading colon); throws a message naming what was wrong.
     public static func parse(_ line: String) throws(TUICommandError) -> TUICommand {
@@ -134,8 +159,10 @@ public enum TUICommand: Hashable, Sendable {
             return .diagnose(try parseDiagnose(Array(words.dropFirst())))
         case "route", "sysctl", "link", "policy", "edits", "undo", "save", "export", "diff":
             return try parseWhatIf(verb, Array(words.dropFirst()))
+        case "matrix", "m":
+            return .matrix(try parseMatrix(Array(words.dropFirst())))
         default:
-            throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")
+            throw TUICommandError("unknown command \"\(TerminalSafe.strip(verb))\" (try :diag, :matrix, :route, :sysctl, :link, :policy, :edits, :diff, :q, :help)")
         }
     }
 
@@ -167,6 +194,33 @@ public enum TUICommand: Hashable, Sendable {
         guard rest.isEmpty else { throw TUICommandError(diagnoseUsage) }
         if let problem = TUIQuery.portProblem(port ?? 0, proto: proto) { throw TUICommandError(problem) }
         return TUIQuery(src: arguments[0], dst: arguments[1], port: port ?? 0, proto: proto)
+    }
+
+    static let matrixUsage = "usage: :matrix [PORT] [tcp|udp] [NAMESPACE ...]"
+
+    /// `[PORT] [tcp|udp] [NAMESPACE ...]`: port 80 and tcp when left out, all namespaces when none.
+    static func parseMatrix(_ arguments: [String]) throws(TUICommandError) -> MatrixRequest {
+        var rest = arguments[...]
+        var request = MatrixRequest(port: 80)
+        if let word = rest.first, word.first?.isNumber == true {
+            guard let port = UInt16(word), port > 0 else {
+                throw TUICommandError(":matrix: PORT must be 1-65535, found \"\(TerminalSafe.strip(word))\"")
+            }
+            request.port = port
+            rest.removeFirst()
+        }
+        if let word = rest.first, let proto = TransportProtocol(rawValue: word.lowercased()) {
+            guard proto == .tcp || proto == .udp else {
+                throw TUICommandError(":matrix: the matrix is of tcp or udp, found \"\(TerminalSafe.strip(word))\"")
+            }
+            request.proto = proto
+            rest.removeFirst()
+        }
+        for word in rest where word.contains("/") || word.first?.isNumber == true {
+            throw TUICommandError(":matrix: expected a NAMESPACE, found \"\(TerminalSafe.strip(word))\" (\(matrixUsage))")
+        }
+        request.namespaces = Array(rest)
+        return request
     }
 
     /// Completes the last word of `line` from `names` (command words for the first word).

@@ -149,6 +149,8 @@ extension TUIState {
             return lines.indices.contains(editsCursor.selection) ? plainText(of: lines[editsCursor.selection]) : nil
         case .diff:
             return diff.map { TerminalSafe.strip($0.flow.text()) }
+        case .matrix:
+            return matrixCopyText()
         }
     }
 

@@ -87,6 +87,9 @@ extension TUIState {
             prompt = Prompt(label: "export report to: ", text: exportPath, purpose: .exportPath)
         case .toggleRule: return toggleRule()
         case .undo: return undo()
+        case .openMatrix: return openMatrix()
+        case .moveLeft: if screen == .matrix { moveMatrix(rows: 0, columns: -1) }
+        case .moveRight: if screen == .matrix { moveMatrix(rows: 0, columns: 1) }
         }
         return []
     }
@@ -109,6 +112,8 @@ extension TUIState {
             }
         case .start, .rules, .suspicions, .edits, .diff:
             listShift = shifted(listShift)
+        case .matrix:
+            moveMatrix(rows: 0, columns: delta < 0 ? -matrixPageColumns : matrixPageColumns)
         }
     }
 
@@ -130,6 +135,7 @@ extension TUIState {
     var pageHeight: Int {
         switch screen {
         case .main: focus == .tree ? mainLayout(for: size).tree.height : mainLayout(for: size).detail?.height ?? 1
+        case .matrix: matrixView.map { MatrixLayout(size: size, view: $0).gridRows } ?? 1
         default: max(1, size.rows - 4)
         }
     }
@@ -164,6 +170,8 @@ extension TUIState {
             editsCursor.move(by: delta, count: editsLines().count)
         case .diff:
             diffTop = max(0, min(diffTop + max(-1_000_000, min(1_000_000, delta)), diffRowCount - 1))
+        case .matrix:
+            moveMatrix(rows: delta, columns: 0)
         }
     }
 
@@ -210,6 +218,8 @@ extension TUIState {
         case .main:
             if focus == .detail {
                 focus = .tree
+            } else if matrixView != nil, let matrixOrigin, matrixOrigin == query {
+                screen = .matrix
             } else {
                 // The picker: another suggested query, or :diag; esc there comes back here.
                 screen = .start
@@ -223,7 +233,7 @@ extension TUIState {
                 rules = nil
                 screen = .main
             }
-        case .suspicions, .edits, .diff:
+        case .suspicions, .edits, .diff, .matrix:
             screen = query == nil ? .start : .main
         }
     }
@@ -242,6 +252,8 @@ extension TUIState {
             openJump()
         case .suspicions:
             jumpToSuspicion()
+        case .matrix:
+            return activateMatrixCell()
         case .edits, .diff:
             break
         }
@@ -357,6 +369,7 @@ extension TUIState {
             case .save(let path): return write(edits: false, to: path)
             case .exportEdits(let path): return write(edits: true, to: path)
             case .diff(let snapshot): return openDiff(snapshot)
+            case .matrix(let request): return [.openMatrix(request)]
             }
         } catch {
             post(error.message, isError: true)

@@ -84,6 +84,10 @@ public struct TUIState {
     /// The snapshot diff shown by `:diff`.
     public internal(set) var diff: DiffView?
     var diffTop = 0
+    /// The reachability matrix (`M`, `:matrix`), as the caller built it.
+    public internal(set) var matrixView: MatrixView?
+    /// The query opened from a matrix cell: esc on its diagnosis goes back to the matrix.
+    var matrixOrigin: TUIQuery?
 
     /// Makes the state of a TUI with no diagnosis yet (the start screen).
     public init(title: String, suggestions: [SuggestedQuery] = [], completionNames: [String] = [],

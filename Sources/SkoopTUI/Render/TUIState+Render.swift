@@ -20,6 +20,7 @@ extension TUIState {
         case .suspicions: drawSuspicions(into: &grid)
         case .edits: drawEdits(into: &grid)
         case .diff: drawDiff(into: &grid)
+        case .matrix: drawMatrix(into: &grid)
         }
         drawStatus(into: &grid)
         if showHelp { drawHelp(into: &grid) }

@@ -142,16 +142,25 @@ extension TUIState {
                 ("", "anything to a cluster"),
             ] + TUICommand.whatIfUsage.map { (":" + $0.verb, $0.help) }
         }
+        if screen == .matrix {
+            return bindings + [
+                ("", ""),
+                (":matrix", "[PORT] [tcp|udp] [NS ...]"),
+                ("", "a new matrix (default 80 tcp)"),
+                ("M", "(main screen) the last one"),
+                ("cells", glyphs.text("✔ allowed ✖ denied ◐ partial")),
+                ("", glyphs.text("? unknown · itself only")),
+            ]
+        }
         // The main screen's table fills two columns at 80x24: one line names the rest.
         return bindings + [
             (":edits", "what-if (never a cluster)"),
             (":diag", "SRC DST PORT [PROTO]"),
-            ("PROTO", "tcp (default), udp, icmp"),
-            ("ping", ":diag SRC DST icmp"),
+            ("PROTO", "tcp, udp, icmp (no PORT)"),
             ("SRC, DST", "IP or NAMESPACE/POD or"),
             ("", "svc/NS/NAME or node/NAME"),
             ("tab", "completes words in :diag"),
-            (":q :help", "quit; this help"),
+            (":matrix", "[PORT] [PROTO] [NS...]"),
         ]
     }
 
