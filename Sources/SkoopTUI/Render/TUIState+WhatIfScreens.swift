@@ -115,9 +115,12 @@ extension TUIState {
         for (column, label, verdict, rows) in [(0, "this snapshot", flow.before.verdict, sides.before),
                                                (half + 1, diff.snapshot, flow.after.verdict, sides.after)] {
             let paneWidth = column == 0 ? half : width - half - 1
-            let title: StyledLine = [Span(label + " ", CellStyle(.title, bold: true, underline: true)),
-                                     Span((verdict?.rawValue ?? "unknown").uppercased(),
-                                          CellStyle(verdict.map(Self.verdictRole) ?? .unknown, bold: true))]
+            // The verdict always shows; a long snapshot path gives way from its start.
+            let verdictText = (verdict?.rawValue ?? "unknown").uppercased()
+            let room = max(4, paneWidth - 2 - verdictText.count)
+            let shown = label.count <= room ? label : glyphs.text("…") + String(label.suffix(room - 1))
+            let title: StyledLine = [Span(shown + " ", CellStyle(.title, bold: true, underline: true)),
+                                     Span(verdictText, CellStyle(verdict.map(Self.verdictRole) ?? .unknown, bold: true))]
             grid.put(title, row: 2, column: column + 1, width: paneWidth - 1)
             for offset in 0..<max(0, bodyEnd - 3) where diffTop + offset < rows.count {
                 grid.put(TextLayout.dropping(listShift, from: rows[diffTop + offset]), row: 3 + offset, column: column + 1,
