@@ -5,7 +5,7 @@
 # 192.168.1.2/24 and 192.168.99.11/24 towards "ext" (192.168.0.1, the external clients on its lo),
 # pods0 with 10.0.0.1/8 towards "pod" (every pod and endpoint address of the tests, /32, on its eth0),
 # ip_forward and route_localnet on (kube-proxy's localhost NodePorts need it), and the nfacct
-# objects kube-proxy creates. For each flow the node's conntrack table tells what the kernel did:
+# objects kube-proxy creates, and a listener on 30000 for kube-proxy's health check server. For each flow the node's conntrack table tells what the kernel did:
 #   translated DST:PORT masq|nomasq   (the entry's reply tuple: DNAT target, SNAT to a node address)
 #   untranslated                      (an entry without NAT: delivered or forwarded as it was)
 #   rejected | dropped                (no entry; the sender got a refusal / nothing)
@@ -62,11 +62,16 @@ for src in $(grep -v '^#' "$FLOWS" | cut -d'|' -f3 | awk '{print $1}' | sort -u)
   esac
 done
 
+# kube-proxy's health check server listens on the healthCheckNodePort the tests use.
+bgns node nc -lk 30000
+sleep 0.2
+
 mkdir -p "$OUT/node"
 ip -n "$N" -j -d link show          >"$OUT/node/ip-link.json"
 ip -n "$N" -j addr show             >"$OUT/node/ip-addr.json"
 ip -n "$N" -j route show table all  >"$OUT/node/ip-route.json"
 ip -n "$N" -j rule show             >"$OUT/node/ip-rule.json"
+inns node ss -H -tuanp | sed 's/pid=[0-9]*/pid=1/' >"$OUT/node/sockets.txt"
 
 trim() { sed 's/^ *//; s/ *$//' <<<"$1"; }
 
