@@ -32,4 +32,37 @@ import SkoopTestSupport
         #expect(found.contains { $0.message.contains("no route of its own to node2's pod CIDR 10.244.2.0/24") })
         #expect(try suspicions("lab-calico-bgp-remote-route-deleted", node: "node2").isEmpty)
     }
+
+    /// lab-calico-bgp's cluster with node1's host netns replaced by a capture routed the way Calico
+    /// routes IPAM blocks (Tests/Lab/capture-calico-block-fixtures.sh), and the nodes' spec.podCIDR
+    /// moved elsewhere, as on clusters whose Calico pool differs from kubeadm's pod network CIDR.
+    func calicoBlockSuspicions(_ capture: String, movePodCIDRs: Bool = true) throws -> [Suspicion] {
+        let copy = try FixtureCopy("lab-calico-bgp-remote-route-deleted")
+        for file in ["ip-link.json", "ip-addr.json", "ip-route.json"] {
+            try copy.write("nodes/node1/netns/host/\(file)", Fixtures.data("calico-blocks/\(capture)/\(file)"))
+        }
+        if movePodCIDRs {
+            try copy.edit("k8s/nodes.json") { $0.replacingOccurrences(of: "10.244.", with: "10.99.") }
+        }
+        let collector = try CollectorManager(snapshot: copy.path)
+        let network = GenericProvider().network(collector: collector, context: DiagnosisContext())
+        #expect(network.plugin.kind == .calico)
+        return PluginAssertion(plugin: network.plugin, cluster: collector.cluster, node: "node1",
+                               router: NetNSSimulator(info: try collector.netns(node: "node1", id: "host")).router).suspicions()
+    }
+
+    @Test func calicoBlocksRaiseNoFalseAlarm() throws {
+        #expect(try calicoBlockSuspicions("node1-healthy").isEmpty)
+        #expect(try calicoBlockSuspicions("node1-healthy", movePodCIDRs: false).isEmpty)
+    }
+
+    @Test func aMissingCalicoBlockRouteIsFound() throws {
+        let found = try calicoBlockSuspicions("node1-remote-block-missing")
+        let missing = try #require(found.first)
+        #expect(found.count == 1)
+        #expect(missing.level == .critical)
+        #expect(missing.message.contains("node1 has no route of its own to node2's IPAM block holding 10.244.2.2 (10.244.2.0/26"))
+        #expect(missing.hint == "calico installs: 10.244.2.0/26 via 192.168.56.12 dev <uplink> proto bird")
+        #expect(!found.contains { $0.message.contains("10.99.") }, "spec.podCIDR is not Calico's routing")
+    }
 }

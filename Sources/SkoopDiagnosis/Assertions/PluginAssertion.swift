@@ -3,7 +3,9 @@ import SkoopNetstack
 import SkoopKubernetes
 
 /// What the CNI plugin should have installed on a node, checked against what is there: a route
-/// to every other node's pod CIDR, of the kind the plugin and its mode install.
+/// to every other node's pod CIDR, of the kind the plugin and its mode install (flannel: its
+/// subnet lease, via the node's public-ip annotation; bridge: spec.podCIDR), or for Calico with
+/// BIRD's block routes, a route to every IPAM block other nodes' pods use (CalicoBlockAssertion).
 struct PluginAssertion {
     let plugin: any Plugin
     let cluster: ClusterState
@@ -14,6 +16,9 @@ struct PluginAssertion {
 
     func suspicions() -> [Suspicion] {
         guard [.flannel, .calico, .bridge].contains(plugin.kind) else { return [] }
+        if plugin.kind == .calico, CalicoBlockAssertion.routesBlocks(router) {
+            return CalicoBlockAssertion(plugin: plugin, cluster: cluster, node: node, router: router).suspicions()
+        }
         var found: [Suspicion] = []
         var devices = DeviceCache(router: router)
         for other in cluster.podNetworks where other.node != node {

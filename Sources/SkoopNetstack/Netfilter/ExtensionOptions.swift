@@ -23,6 +23,7 @@ enum ExtensionOptions {
         add("icmp", ["--icmp-type"])
         add("icmp6", ["--icmpv6-type"])
         add("comment", ["--comment"])
+        add("nfacct", ["--nfacct-name"])
         add("set", ["--match-set", "--return-nomatch", "--update-counters", "--update-subcounters",
                     "--packets-eq", "--packets-lt", "--packets-gt", "--bytes-eq", "--bytes-lt", "--bytes-gt"])
         add("mark", ["--mark"])

@@ -146,6 +146,9 @@ public enum MatchKind: Hashable, Sendable {
     case addressType(PacketSide, [AddressType], limitInterfaceIn: Bool, limitInterfaceOut: Bool)
     /// `-m comment --comment TEXT` (always holds).
     case comment(String)
+    /// nfacct `--nfacct-name NAME`: counts the packet in an accounting object and always matches
+    /// (kube-proxy counts its INVALID drops and localhost NodePort packets this way).
+    case accountingObject(String)
     /// conntrack `--ctstate` or state `--state`.
     case conntrackState(Set<ConntrackState>)
     /// statistic `--mode random --probability P`.

@@ -9,6 +9,10 @@ enum MatchModules {
             return each(calls) { call in
                 call.name == "--comment" ? .comment(call.arguments[0]) : nil
             }
+        case "nfacct":
+            return each(calls) { call in
+                call.name == "--nfacct-name" && !call.negated ? .accountingObject(call.arguments[0]) : nil
+            }
         case "tcp", "udp", "sctp", "udplite", "dccp":
             return each(calls) { call in
                 switch call.name {

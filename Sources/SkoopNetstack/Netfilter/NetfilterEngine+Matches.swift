@@ -136,7 +136,7 @@ extension NetfilterEngine {
                 return .unknown("address type of \(address(side)) not supplied")
             }
             return bool(types.contains(type))
-        case .comment:
+        case .comment, .accountingObject:
             return .yes
         case .conntrackState(let wanted):
             let (states, assumption) = context.conntrackStates

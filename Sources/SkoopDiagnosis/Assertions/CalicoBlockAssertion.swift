@@ -1,0 +1,93 @@
+import SkoopModel
+import SkoopNetstack
+import SkoopKubernetes
+
+/// Calico routes IPAM blocks (/26 by default), never `spec.podCIDR`: a node's own blocks are
+/// `blackhole BLOCK proto bird`, its pods `/32 dev caliXXX`, and another node's blocks
+/// `BLOCK via NODE proto bird` (BGP), through tunl0 (IPIP) or vxlan.calico (VXLAN). The blocks in
+/// use are where the other nodes' pods are: each pod address must be routed towards its node by a
+/// route of the kind the mode installs. Checked once per block, so a cluster of 5,000 pods costs a
+/// lookup per block, not per pod.
+struct CalicoBlockAssertion {
+    /// Calico's default IPAM block size, for naming a block no route reveals.
+    static let defaultBlockLength = 26
+
+    let plugin: any Plugin
+    let cluster: ClusterState
+    /// The node being checked.
+    let node: String
+    /// Its host netns's router.
+    let router: Router
+
+    /// True when the node's routes show Calico's block routing (BIRD's `proto bird` routes):
+    /// only then are blocks checked; a layout that routes whole per-node pod CIDRs without BIRD
+    /// is checked per podCIDR as before.
+    static func routesBlocks(_ router: Router) -> Bool {
+        router.routes.contains { $0.protocolName == "bird" && $0.family == .inet }
+    }
+
+    func suspicions() -> [Suspicion] {
+        var found: [Suspicion] = []
+        var settled: [IPPrefix] = []
+        let mode = plugin.mode?.lowercased()
+        for other in cluster.podNetworks where other.node != node {
+            for pod in cluster.pods(onNode: other.node) where !pod.hostNetwork {
+                guard let address = pod.ip(family: .inet), !settled.contains(where: { $0.contains(address) }) else { continue }
+                let result = router.lookup(RouteQuery(destination: address), choosingSource: false)
+                let specific = result.route.flatMap { $0.destination.length > 0 ? $0.destination : nil }
+                let block = specific.flatMap { $0.length <= 32 && $0.length >= 16 && $0.length < 32 ? $0 : nil }
+                    ?? IPPrefix(address, length: Self.defaultBlockLength)!
+                settled.append(block)
+                let named = specific == block ? "IPAM block \(block)" : "IPAM block holding \(address) (\(block) at Calico's default block size)"
+                let hint = "calico installs: \(expectedRoute(to: block, remote: other.remoteIP, mode: mode))"
+                guard result.outcome == .unicast, let branch = result.branches.first else {
+                    found.append(Suspicion(
+                        level: .fatal,
+                        message: "No usable route on \(node) to \(other.node)'s \(named) (\(result.outcome.rawValue)); its pod \(pod.namespace)/\(pod.name) is unreachable from here.",
+                        evidence: result.decision.route ?? "ip route get \(address): \(result.outcome.rawValue)", hint: hint))
+                    continue
+                }
+                if specific == nil {
+                    found.append(Suspicion(
+                        level: .critical,
+                        message: "\(node) has no route of its own to \(other.node)'s \(named): only the default route matches.",
+                        evidence: result.decision.route, hint: hint))
+                } else if let problem = mismatch(branch, remote: other.remoteIP, mode: mode) {
+                    found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s \(named) \(problem).",
+                                           evidence: result.decision.route, hint: hint))
+                }
+            }
+        }
+        return found
+    }
+
+    /// The route Calico installs for a remote block, as `ip route` takes it.
+    func expectedRoute(to block: IPPrefix, remote: IPAddress, mode: String?) -> String {
+        switch mode {
+        case "ipip"?: "\(block) via \(remote) dev tunl0 proto bird onlink"
+        case "vxlan"?: "\(block) via <\(remote)'s VTEP address> dev vxlan.calico onlink"
+        default: "\(block) via \(remote) dev <uplink> proto bird"
+        }
+    }
+
+    /// What is wrong with the next hop for Calico's mode, if anything.
+    func mismatch(_ branch: RouteBranch, remote: IPAddress, mode: String?) -> String? {
+        let device = branch.oif.flatMap { name in router.interfaces.first { $0.name == name } }
+        switch mode {
+        case "vxlan"?:
+            if device?.vxlan == nil { return "leaves through \(branch.oif ?? "?"), not vxlan.calico" }
+        case "ipip"?:
+            if device?.kind != "ipip" { return "leaves through \(branch.oif ?? "?"), not tunl0" }
+            if branch.gateway != remote { return "goes via \(branch.gateway?.description ?? "no gateway"), not the node \(remote)" }
+        default:
+            // BGP: the next hop is the owning node; a tunnel device is the other modes' (kept quiet).
+            if let gateway = branch.gateway, gateway != remote, device?.vxlan == nil, device?.kind != "ipip" {
+                return "goes via \(gateway), not the node \(remote) that owns it"
+            }
+            if branch.gateway == nil, device?.vxlan == nil, device?.kind != "ipip" {
+                return "leaves through \(branch.oif ?? "?") without a gateway, not via the node \(remote)"
+            }
+        }
+        return nil
+    }
+}
