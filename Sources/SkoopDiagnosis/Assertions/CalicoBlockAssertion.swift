@@ -30,9 +30,10 @@ struct CalicoBlockAssertion {
         var found: [Suspicion] = []
         var settled: [IPPrefix] = []
         let mode = plugin.mode?.lowercased()
+        let addressesByNode = cluster.podAddressesByNode()
         for other in cluster.podNetworks where other.node != node {
-            for pod in cluster.pods(onNode: other.node) where !pod.hostNetwork {
-                guard let address = pod.ip(family: .inet), !settled.contains(where: { $0.contains(address) }) else { continue }
+            for address in addressesByNode[other.node] ?? [] {
+                guard !settled.contains(where: { $0.contains(address) }) else { continue }
                 let result = router.lookup(RouteQuery(destination: address), choosingSource: false)
                 let specific = result.route.flatMap { $0.destination.length > 0 ? $0.destination : nil }
                 let block = specific.flatMap { $0.length <= 32 && $0.length >= 16 && $0.length < 32 ? $0 : nil }
@@ -43,7 +44,7 @@ struct CalicoBlockAssertion {
                 guard result.outcome == .unicast, let branch = result.branches.first else {
                     found.append(Suspicion(
                         level: .fatal,
-                        message: "No usable route on \(node) to \(other.node)'s \(named) (\(result.outcome.rawValue)); its pod \(pod.namespace)/\(pod.name) is unreachable from here.",
+                        message: "No usable route on \(node) to \(other.node)'s \(named) (\(result.outcome.rawValue)); its pod at \(address) is unreachable from here.",
                         evidence: result.decision.route ?? "ip route get \(address): \(result.outcome.rawValue)", hint: hint))
                     continue
                 }

@@ -277,6 +277,9 @@ public struct ClusterState: Sendable {
         pods.positions(onNode: name).compactMap(pods.pod(at:))
     }
 
+    /// The IPv4 address of every pod with its own netns, grouped by node, without decoding pods.
+    public func podAddressesByNode() -> [String: [IPAddress]] { pods.podAddressesByNode() }
+
     /// The node a pod runs on.
     public func node(of pod: Pod) -> Node? { pod.nodeName.flatMap(node(named:)) }
 

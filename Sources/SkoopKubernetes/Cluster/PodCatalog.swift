@@ -105,6 +105,19 @@ public final class PodCatalog: Sendable {
         entries.indices.filter { entries[$0].nodeName.map { texts.equals($0, name) } ?? false }
     }
 
+    /// The IPv4 addresses of the pods with their own netns (not host-network, not finished),
+    /// grouped by node: one pass over the catalogue, no pod decoded.
+    func podAddressesByNode() -> [String: [IPAddress]] {
+        var grouped: [String: [IPAddress]] = [:]
+        for entry in entries where !entry.hostNetwork {
+            guard let node = entry.nodeName,
+                  !(entry.phase.map { texts.equals($0, "Succeeded") || texts.equals($0, "Failed") } ?? false),
+                  let address = addresses[entry.addresses].first(where: { $0.family == .inet }) else { continue }
+            grouped[texts.string(node), default: []].append(address)
+        }
+        return grouped
+    }
+
     /// Every namespace a pod lives in.
     func namespaces() -> Set<String> {
         if let prebuilt { return prebuilt.namespaces }
