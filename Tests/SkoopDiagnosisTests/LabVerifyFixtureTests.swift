@@ -63,11 +63,15 @@ import SkoopTestSupport
         #expect(direct.verdict == .reachable)
     }
 
-    @Test func calicoWithoutTheRemotePodRouteSendsPodTrafficToTheRouterAndFails() throws {
+    @Test func withoutTheRemotePodRouteTheUncollectedGatewayDecidesSoTheVerdictIsUnknown() throws {
+        // The snapshot holds no infra/: whether the router 192.168.56.1 routes pod CIDRs is unknown.
         let report = try diagnose("lab-calico-bgp-remote-route-deleted", "default/client", "default/web-1", 8080)
-        #expect(report.verdict == .unreachable)
+        #expect(report.verdict == .unknown)
         let node1 = warnings(report, Hop(type: .node, id: "node1"))
-        #expect(node1.contains { $0.level == .fatal && $0.message.contains("node1 has no route for 10.244.2.0/24 (the pod CIDR of node2)") })
+        #expect(node1.contains { $0.level == .critical && $0.message.contains("node1 has no route for 10.244.2.0/24 (the pod CIDR of node2)") })
+        #expect(!node1.contains { $0.level == .fatal })
+        #expect(report.path.assumptions.contains { $0.node == Hop(type: .node, id: "node1") && $0.text.contains("192.168.56.1") && $0.text.contains("10.244.2.0/24") })
+        #expect(report.path.links.contains { $0.destination == .router(IPAddress("192.168.56.1")!) && $0.isUncertain })
         // Proxy ARP on the cali* veth answers for 169.254.1.1: same-node traffic works.
         let local = try diagnose("lab-calico-bgp-remote-route-deleted", "default/client", "default/web-0", 8080)
         #expect(local.verdict == .reachable)
