@@ -22,8 +22,14 @@ struct LinuxNetNode: NetNodeAction {
 
     func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
         let family = destination.ip.family
+        // A node sends from the address its route to the destination chooses, as the kernel
+        // does (e.g. flannel.1's 10.244.1.0 for another node's pods), not always its primary IP.
+        let routedSource = pod == nil && network.sourceAddressOverride == nil
+            ? simulator.router.lookup(RouteQuery(destination: destination.ip)).source.flatMap { $0.family == family ? $0 : nil }
+            : nil
         let source = (pod == nil ? network.sourceAddressOverride.flatMap { $0.family == family ? $0 : nil } : nil)
             ?? pod?.ip(family: family)
+            ?? routedSource
             ?? network.cluster.node(named: node)?.primaryIP(family: family)
             ?? info.routableAddresses.first { $0.family == family }
             ?? destination.ip
