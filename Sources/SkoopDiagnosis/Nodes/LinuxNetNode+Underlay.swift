@@ -37,13 +37,8 @@ extension LinuxNetNode {
                 evidence: routeText,
                 hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", "))."))
         }
-        if owner.name == node {
-            return .lost(Suspicion(
-                level: .fatal,
-                message: "\(packet.dst) is a pod address of \(node) itself, yet \(hop.id) sends it to the underlay router \(gateway): the pod's own route is missing."
-                    + (hostVethProblem(for: packet.dst).map { " \($0)" } ?? ""),
-                evidence: routeText,
-                hint: "The CNI installs a route to each local pod through its host-side veth (or the bridge); check that veth and the CNI's logs."))
+        if owner.name == node, let problem = ownPodAddressSentAway(packet, gateway: gateway, route: route) {
+            return .lost(problem)
         }
         return .dependsOnGateway(Suspicion(
             level: .critical,
@@ -51,6 +46,21 @@ extension LinuxNetNode {
             evidence: routeText,
             hint: "Restore the CNI's route for \(podCIDR) (\(network.plugin.name) installs one per remote node); to see what the gateway does, collect it (skoop collect --infra NAME --host-netns NS)."),
             assumption: "the gateway \(gateway) was not collected: that it routes the pod CIDR \(podCIDR) to \(owner.name) is assumed (collect it with skoop collect --infra).")
+    }
+
+    /// A pod address of this very node sent to a router (collected or not): its own route is
+    /// missing, and whatever the router does, the packet can only come back here. Nil when the
+    /// address is no pod address of this node, or the CNI lets the underlay route pod CIDRs.
+    func ownPodAddressSentAway(_ packet: Packet, gateway: IPAddress, route: RouteDecision?) -> Suspicion? {
+        guard !isInfraDevice, !network.plugin.underlayRoutesPodAddresses,
+              network.cluster.node(owningPodAddress: packet.dst)?.name == node else { return nil }
+        let routeText = route.map { $0.route ?? "\($0.destination) via \(gateway)" }
+        return Suspicion(
+            level: .fatal,
+            message: "\(packet.dst) is a pod address of \(node) itself, yet \(hop.id) sends it to the underlay router \(gateway): the pod's own route is missing."
+                + (hostVethProblem(for: packet.dst).map { " \($0)" } ?? ""),
+            evidence: routeText,
+            hint: "The CNI installs a route to each local pod through its host-side veth (or the bridge); check that veth and the CNI's logs.")
     }
 
     /// Whether an underlay address is known to answer ARP: a node, a collected host's address,

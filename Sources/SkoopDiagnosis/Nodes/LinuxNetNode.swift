@@ -275,6 +275,9 @@ struct LinuxNetNode: NetNodeAction {
         let owner = network.owner(ofUnderlayAddress: nextHop)
         var outcome: NodeOutcome
         if let device = network.infraDevice(owning: nextHop), Hop.infraDevice(device) != hop {
+            if nextHop != packet.dst, let problem = ownPodAddressSentAway(packet, gateway: nextHop, route: decision.routes.last) {
+                return unresolvedBy(problem)
+            }
             let key = InfraDevice.key(device)
             outcome = NodeOutcome(transmissions: [link(.infra, to: .infraDevice(device), peerInterface: underlayInterface(of: key, facing: nextHop))])
         } else if owner.type == .node, owner.id != node {
