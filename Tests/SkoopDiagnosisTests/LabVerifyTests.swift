@@ -132,10 +132,10 @@ import SkoopTestSupport
 
     @Test func rpFilterLocalAddsAFlowToALocalAddressOfNode1() throws {
         let flows = LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN, fault: .rpFilterLocal))
-        #expect(flows.count == 10)
+        #expect(flows.count == 13)
         let flow = try #require(flows.last)
         #expect(flow.probe.source == "client2" && flow.probe.destination == "10.244.1.192" && flow.query.proto == .icmp)
-        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 9)
+        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 12)
     }
 
     @Test func falseAlarmsAreLookedForOnHealthyAndHarmlessLabsOnly() {

@@ -39,8 +39,8 @@ public final class CollectorManager: Sendable {
         self.directory = directory
         // Any other directory would read as an empty cluster with warnings, and an empty cluster
         // "reaches" whatever is asked of it.
-        guard nodeSource != nil || ["snapshot.json", "k8s", "nodes"].contains(where: directory.exists) else {
-            throw InputError(source: path, expected: "a snapshot directory (with snapshot.json, k8s/ and nodes/)",
+        guard nodeSource != nil || ["snapshot.json", "k8s", "nodes", InfraDevice.folder].contains(where: directory.exists) else {
+            throw InputError(source: path, expected: "a snapshot directory (with snapshot.json, k8s/ and nodes/, or infra/)",
                              found: "a directory with none of them")
         }
         var warnings: [String] = []
