@@ -29,6 +29,13 @@ import SkoopTestSupport
         return try body(copy)
     }
 
+    @Test func inspectListsTheRouterApartFromTheNodes() throws {
+        let summary = try SnapshotSummary(collector: CollectorManager(snapshot: Fixtures.url(Self.fixture).path)).text()
+        #expect(summary.hasPrefix("Snapshot: 2 node(s)"))
+        #expect(summary.contains("\ninfra router: 1 netns\n"))
+        #expect(!summary.contains("nodes/router") && !summary.contains("infra:router"))
+    }
+
     @Test func theCollectedRouterCarriesPodTrafficANodeLostItsRouteFor() throws {
         let report = try diagnose(Fixtures.url(Self.fixture), "default/client", "default/web-1", 8080)
         #expect(report.verdict == .reachable)
