@@ -12,15 +12,18 @@ ROOT=$(cd "$HERE/../.." && pwd)
 SKOOP=${1:-$ROOT/.build/debug/skoop}
 [ "$(id -u)" -eq 0 ] || { echo "capture-verify-fixtures.sh: needs root" >&2; exit 2; }
 
+# Arguments after the skoop binary narrow the capture to those cases (e.g. calico-bgp:route-via-gateway).
 CASES=(
   "flannel-vxlan:"
   "flannel-vxlan:mtu-mismatch"
   "flannel-hostgw:wrong-gateway"
   "flannel-hostgw:bridge-nf-off"
   "calico-bgp:remote-route-deleted"
+  "calico-bgp:route-via-gateway"
   "calico-bgp:host-veth-down"
   "bridge:veth-detached"
 )
+if [ $# -gt 1 ]; then CASES=("${@:2}"); fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 SYSCTLS='^net\.(ipv4\.ip_forward|ipv4\.conf\.[^.]+\.(rp_filter|forwarding|proxy_arp)|ipv6\.conf\.all\.forwarding|bridge\.bridge-nf-call-ip6?tables|netfilter\.nf_conntrack_(count|max)|ipv4\.icmp_echo_ignore_all) '

@@ -62,6 +62,24 @@ struct CollectCoreTests {
         #expect(relativePaths(under: host).count == 16)
     }
 
+    @Test("--infra writes a router's netns under infra/NAME/netns/host/ with a node's files, and the reader lists it apart from nodes")
+    func infraLayout() async throws {
+        let dir = try makeTemporaryDirectory("collect")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let report = try await NodeCollector(runner: recordedNode()).collect(infra: "gw1", into: dir, host: .host())
+        let host = dir.appendingPathComponent("infra/gw1/netns/host")
+        #expect(report.namespaces.map(\.directoryName) == ["host"])
+        #expect(relativePaths(under: host).count == 16)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nodes").path))
+        #expect(try String(contentsOf: host.appendingPathComponent("iptables.txt"), encoding: .utf8)
+            == "*filter\n-A FORWARD -j DROP\nCOMMIT\n")
+        let snapshot = try CollectorManager(snapshot: dir.path)
+        #expect(snapshot.infraDevices == ["gw1"])
+        #expect(snapshot.collectedNodes.isEmpty)
+        #expect(snapshot.netnsIDs(node: InfraDevice.key("gw1")) == ["host"])
+        #expect(NetNSLoader.folder(node: InfraDevice.key("gw1"), netns: "host") == "infra/gw1/netns/host")
+    }
+
     @Test("a tie in rule counts goes to the host's backend; a missing tool does not stop the rest")
     func backendTieAndMissingTool() async throws {
         let dir = try makeTemporaryDirectory("collect")

@@ -130,6 +130,11 @@ struct LabFaultTests {
             let node2 = await SubprocessToolRunner().run(["ip", "netns", "exec", lab.state.netns("node2"), tool, "-c", "-t", "filter"])
             #expect(Self.counter(of: "mark-crossing", in: node1.stdout).map { $0 > 0 } == true, "node1 marked it")
             #expect(Self.counter(of: "mark-crossing", in: node2.stdout) == 0, "node2's DROP never matched")
+        case .routeViaGateway:
+            // node1 lost its route, yet the router routes pod CIDRs: the flow still works.
+            #expect(await lab.works("client", "10.244.2.2", 8080), "client -> web-1 goes through the router")
+            let route = await SubprocessToolRunner().run(["ip", "-n", lab.state.netns("node1"), "route", "get", "10.244.2.2"])
+            #expect(route.stdout.contains("via \(LabTopology.routerIP)"), "node1 sends it to the router: \(route.stdout)")
         case .rpFilterLocal:
             #expect(!(await lab.works("client2", "10.244.1.0", nil, .icmp)), "client2 -> node1's VTEP address fails rp_filter")
             #expect(await lab.works("client", "10.244.2.2", 8080), "the tunnel still works")

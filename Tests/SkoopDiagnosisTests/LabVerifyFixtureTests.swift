@@ -63,11 +63,24 @@ import SkoopTestSupport
         #expect(direct.verdict == .reachable)
     }
 
-    @Test func calicoWithoutTheRemotePodRouteSendsPodTrafficToTheRouterAndFails() throws {
-        let report = try diagnose("lab-calico-bgp-remote-route-deleted", "default/client", "default/web-1", 8080)
-        #expect(report.verdict == .unreachable)
+    @Test func withoutTheRemotePodRouteTheUncollectedGatewayDecidesSoTheVerdictIsUnknown() throws {
+        // Without infra/ (a recapture adds the router: it is set aside), whether the router
+        // 192.168.56.1 routes pod CIDRs is unknown.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-noinfra-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Fixtures.url("lab-calico-bgp-remote-route-deleted"), to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try? FileManager.default.removeItem(at: copy.appendingPathComponent("infra"))
+        let collector = try CollectorManager(snapshot: copy.path)
+        var session = try DiagnosisSession(query: DiagnosisQuery(src: "default/client", dst: "default/web-1", dport: 8080, proto: .tcp),
+                                           collector: collector)
+        session.diagnostor.run()
+        let report = session.report
+        #expect(report.verdict == .unknown)
         let node1 = warnings(report, Hop(type: .node, id: "node1"))
-        #expect(node1.contains { $0.level == .fatal && $0.message.contains("node1 has no route for 10.244.2.0/24 (the pod CIDR of node2)") })
+        #expect(node1.contains { $0.level == .critical && $0.message.contains("node1 has no route for 10.244.2.0/24 (the pod CIDR of node2)") })
+        #expect(!node1.contains { $0.level == .fatal })
+        #expect(report.path.assumptions.contains { $0.node == Hop(type: .node, id: "node1") && $0.text.contains("192.168.56.1") && $0.text.contains("10.244.2.0/24") })
+        #expect(report.path.links.contains { $0.destination == .router(IPAddress("192.168.56.1")!) && $0.isUncertain })
         // Proxy ARP on the cali* veth answers for 169.254.1.1: same-node traffic works.
         let local = try diagnose("lab-calico-bgp-remote-route-deleted", "default/client", "default/web-0", 8080)
         #expect(local.verdict == .reachable)

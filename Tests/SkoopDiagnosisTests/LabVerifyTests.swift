@@ -132,10 +132,10 @@ import SkoopTestSupport
 
     @Test func rpFilterLocalAddsAFlowToALocalAddressOfNode1() throws {
         let flows = LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN, fault: .rpFilterLocal))
-        #expect(flows.count == 10)
+        #expect(flows.count == 13)
         let flow = try #require(flows.last)
         #expect(flow.probe.source == "client2" && flow.probe.destination == "10.244.1.192" && flow.query.proto == .icmp)
-        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 9)
+        #expect(LabVerifyFlow.standard(for: LabTopology(scenario: .calicoVXLAN)).count == 12)
     }
 
     @Test func falseAlarmsAreLookedForOnHealthyAndHarmlessLabsOnly() {
@@ -188,7 +188,7 @@ import SkoopTestSupport
         let results = await LabVerifier(workDirectory: work).verify(cases, prefix: "sklv\(getpid())", parallelism: 2)
         let summary = LabVerifySummary(results)
         #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
-        #expect(summary.flows == 36 && summary.faults == 3 && summary.falseAlarms == 0)
+        #expect(summary.flows == 48 && summary.faults == 3 && summary.falseAlarms == 0)
         // Routing decisions along every flow, and the traced ClusterIP and NodePort probes' rule hits on each node.
         #expect(summary.routes >= 100 && summary.routesAgreeing == summary.routes, "\(summary.line)")
         #expect(summary.traces >= 8 && summary.tracesAgreeing == summary.traces, "\(summary.line)")

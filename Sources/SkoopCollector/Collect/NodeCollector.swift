@@ -62,7 +62,18 @@ public struct NodeCollector: Sendable {
     /// (duplicate folder names get the inode or a counter appended).
     public func collect(node: String, into snapshot: URL, host: NetnsTarget,
                         pods: [NetnsTarget]) async throws -> NodeCollectionReport {
-        let nodeDirectory = snapshot.appendingPathComponent("nodes", isDirectory: true)
+        try await collect(folder: "nodes", name: node, into: snapshot, host: host, pods: pods)
+    }
+
+    /// Collects a router or gateway on the path (an infrastructure device) into
+    /// `SNAP/infra/NAME/netns/host/`: the same files as a node's host netns.
+    public func collect(infra name: String, into snapshot: URL, host: NetnsTarget) async throws -> NodeCollectionReport {
+        try await collect(folder: InfraDevice.folder, name: name, into: snapshot, host: host, pods: [])
+    }
+
+    private func collect(folder: String, name node: String, into snapshot: URL, host: NetnsTarget,
+                         pods: [NetnsTarget]) async throws -> NodeCollectionReport {
+        let nodeDirectory = snapshot.appendingPathComponent(folder, isDirectory: true)
             .appendingPathComponent(SnapshotName.component(node), isDirectory: true)
         let netnsDirectory = nodeDirectory.appendingPathComponent("netns", isDirectory: true)
         var hostTarget = host

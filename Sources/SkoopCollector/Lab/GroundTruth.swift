@@ -15,10 +15,13 @@ public struct LabFlow: Hashable, Sendable, Codable {
     public var payloadSize: Int?
     /// Set the don't-fragment bit (ping -M do).
     public var dontFragment: Bool
+    /// The source address to send from (nc -s), when not the source's first one.
+    public var sourceAddress: String?
 
     /// Makes a flow.
     public init(source: String, destination: String, port: Int? = nil, proto: TransportProtocol = .tcp,
-                payloadSize: Int? = nil, dontFragment: Bool = false) {
+                payloadSize: Int? = nil, dontFragment: Bool = false, sourceAddress: String? = nil) {
+        self.sourceAddress = sourceAddress
         self.source = source
         self.destination = destination
         self.port = port
@@ -62,6 +65,9 @@ public struct ProbeResult: Hashable, Sendable {
     /// With a trace: each node's xtables-monitor output (legacy: the capture rendered the same way),
     /// to keep as a recorded input.
     public var traceText: [String: String] = [:]
+    /// The node whose conntrack holds the connection to the flow's destination (where a
+    /// LoadBalancer IP entered the cluster), when one does.
+    public var entryNode: String? = nil
 }
 
 /// Ground truth: sends real packets between lab netns and records what the kernel did.
@@ -119,21 +125,22 @@ public struct GroundTruth: Sendable {
             tuples = await connectionTuples(flow, sourcePort: sourcePort)
             for node in added { await removeTraceRules(node: node) }
         }
-        let backendIP = flow.proto == .icmp ? flow.destination
-            : await conntrackReplySource(flow, sourcePort: sourcePort) ?? flow.destination
+        let entry = flow.proto == .icmp ? nil : await conntrackEntry(flow, sourcePort: sourcePort)
+        let backendIP = entry?.replySource ?? flow.destination
         let routes = await routeSteps(flow, finalDestination: backendIP)
         return ProbeResult(flow: flow, succeeded: output.succeeded, backendPod: topology.pod(ip: backendIP)?.name,
                            backendIP: backendIP, routes: routes, trace: traces,
                            detail: (output.stdout + output.stderr).trimmingCharacters(in: .whitespacesAndNewlines),
-                           tuples: tuples, traceText: texts)
+                           tuples: tuples, traceText: texts, entryNode: entry?.node)
     }
 
     /// The probe tool: nc -z (tcp), nc -u -z (udp: fails on an ICMP error), ping -c1 (icmp).
     func probeCommand(_ flow: LabFlow, sourcePort: Int) -> [String] {
         let port = String(flow.port ?? 0)
+        let bind = flow.sourceAddress.map { ["-s", $0] } ?? []
         switch flow.proto {
-        case .tcp: return ["nc", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
-        case .udp: return ["nc", "-u", "-z", "-w", "2", "-p", String(sourcePort), flow.destination, port]
+        case .tcp: return ["nc", "-z", "-w", "2", "-p", String(sourcePort)] + bind + [flow.destination, port]
+        case .udp: return ["nc", "-u", "-z", "-w", "2", "-p", String(sourcePort)] + bind + [flow.destination, port]
         case .icmp, .ipip:
             var command = ["ping", "-c1", "-W1"]
             if let size = flow.payloadSize { command += ["-s", String(size)] }
@@ -142,14 +149,14 @@ public struct GroundTruth: Sendable {
         }
     }
 
-    /// The reply source of the flow's conntrack entry on any node: the backend after DNAT.
-    func conntrackReplySource(_ flow: LabFlow, sourcePort: Int) async -> String? {
+    /// The node holding the flow's conntrack entry and its reply source: the backend after DNAT.
+    func conntrackEntry(_ flow: LabFlow, sourcePort: Int) async -> (node: String, replySource: String)? {
         for node in topology.nodes {
             let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L",
                                            "-p", flow.proto.rawValue, "--orig-port-src", String(sourcePort)])
             for line in output.stdout.split(separator: "\n") where line.contains("dst=\(flow.destination) ") {
                 let sources = line.split(separator: " ").filter { $0.hasPrefix("src=") }
-                if sources.count >= 2 { return String(sources[1].dropFirst(4)) }
+                if sources.count >= 2 { return (node.name, String(sources[1].dropFirst(4))) }
             }
         }
         return nil
@@ -160,7 +167,7 @@ public struct GroundTruth: Sendable {
     /// NodePort's node (marked for masquerade, as kube-proxy does before routing), and at the
     /// destination's node when it is another one.
     func routeSteps(_ flow: LabFlow, finalDestination: String) async -> [LabRouteStep] {
-        guard let source = sourceAddress(flow.source) else { return [] }
+        guard let source = flow.sourceAddress ?? sourceAddress(flow.source) else { return [] }
         let sourceNetns = netnsID(ofSource: flow.source)
         var queries: [(String, [String])] = [(sourceNetns, [flow.destination]),
                                              (sourceNetns, [flow.destination, "from", source])]

@@ -41,14 +41,20 @@ public enum KubeProxyRules {
             "-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000",
             "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully",
         ]
-        var filterServices: [String] = [], filterExternal: [String] = []
+        var filterServices: [String] = [], filterExternal: [String] = [], filterFirewall: [String] = []
         var serviceRules: [String] = []
         for service in services {
             let portName = "\(service.namespace)/\(service.name):\(service.portName)"
             let hash = chainHash("\(portName)tcp")
             let svc = "KUBE-SVC-\(hash)", ext = "KUBE-EXT-\(hash)"
             let dst = "-d \(service.clusterIP)/32 -p tcp -m comment --comment \"\(portName) cluster IP\" -m tcp --dport \(service.port)"
+            // LoadBalancer IPs and externalIPs, in the order and shape kube-proxy writes them
+            // (proxier_test.go): `-m comment ... -m tcp -p tcp -d IP --dport P`.
+            func external(_ ip: String) -> String { "-m tcp -p tcp -d \(ip) --dport \(service.port)" }
             guard !service.endpoints.isEmpty else {
+                for ip in service.externalIPs + (service.loadBalancerIP.map { [$0] } ?? []) {
+                    filterExternal.append("-A KUBE-EXTERNAL-SERVICES -m comment --comment \"\(portName) has no endpoints\" \(external(ip)) -j REJECT --reject-with icmp-port-unreachable")
+                }
                 filterServices.append("-A KUBE-SERVICES \(dst.replacingOccurrences(of: "cluster IP", with: "has no endpoints")) -j REJECT --reject-with icmp-port-unreachable")
                 if let nodePort = service.nodePort {
                     filterExternal.append("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"\(portName) has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport \(nodePort) -j REJECT --reject-with icmp-port-unreachable")
@@ -58,9 +64,30 @@ public enum KubeProxyRules {
             natChains.append(svc)
             serviceRules.append("-A KUBE-SERVICES \(dst) -j \(svc)")
             natRules.append("-A \(svc) ! -s \(clusterCIDR) \(dst) -j KUBE-MARK-MASQ")
+            for ip in service.externalIPs {
+                serviceRules.append("-A KUBE-SERVICES -m comment --comment \"\(portName) external IP\" \(external(ip)) -j \(ext)")
+            }
+            if let ingress = service.loadBalancerIP {
+                if service.sourceRanges.isEmpty {
+                    serviceRules.append("-A KUBE-SERVICES -m comment --comment \"\(portName) loadbalancer IP\" \(external(ingress)) -j \(ext)")
+                } else {
+                    // KUBE-FW admits the source ranges; what it lets fall through is dropped by
+                    // KUBE-PROXY-FIREWALL in filter (the packet was never translated).
+                    let firewall = "KUBE-FW-\(hash)"
+                    natChains.append(firewall)
+                    serviceRules.append("-A KUBE-SERVICES -m comment --comment \"\(portName) loadbalancer IP\" \(external(ingress)) -j \(firewall)")
+                    for range in service.sourceRanges {
+                        natRules.append("-A \(firewall) -m comment --comment \"\(portName) loadbalancer IP\" -s \(range) -j \(ext)")
+                    }
+                    natRules.append("-A \(firewall) -m comment --comment \"other traffic to \(portName) will be dropped by KUBE-PROXY-FIREWALL\"")
+                    filterFirewall.append("-A KUBE-PROXY-FIREWALL -m comment --comment \"\(portName) traffic not accepted by \(firewall)\" \(external(ingress)) -j DROP")
+                }
+            }
             if let nodePort = service.nodePort {
-                natChains.append(ext)
                 natRules.append("-A KUBE-NODEPORTS -p tcp -m comment --comment \"\(portName)\" -m tcp --dport \(nodePort) -j \(ext)")
+            }
+            if service.nodePort != nil || service.loadBalancerIP != nil || !service.externalIPs.isEmpty {
+                natChains.append(ext)
                 natRules.append("-A \(ext) -m comment --comment \"masquerade traffic for \(portName) external destinations\" -j KUBE-MARK-MASQ")
                 natRules.append("-A \(ext) -j \(svc)")
             }
@@ -97,7 +124,7 @@ public enum KubeProxyRules {
             "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT",
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
-        ] + filterServices + filterExternal
+        ] + filterServices + filterExternal + filterFirewall
         text += filterRules.map { $0 + "\n" }.joined() + "COMMIT\n"
         return text
     }

@@ -145,5 +145,9 @@ public struct LabController: Sendable {
             _ = try await collector.collect(node: node.name, into: directory,
                                             host: .host(.named(state.netns(node.name))), pods: pods)
         }
+        // The underlay router, as `skoop collect --infra router --host-netns PREFIX-router` would.
+        try? fileManager.removeItem(at: directory.appendingPathComponent(InfraDevice.folder))
+        _ = try await collector.collect(infra: LabTopology.routerName, into: directory,
+                                        host: .host(.named(state.netns(LabTopology.routerName))))
     }
 }

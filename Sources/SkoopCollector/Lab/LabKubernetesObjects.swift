@@ -75,12 +75,17 @@ public enum LabKubernetesObjects {
         var spec: [String: Any] = [
             "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP], "ipFamilies": ["IPv4"],
             "ipFamilyPolicy": "SingleStack", "ports": [port], "selector": service.selector,
-            "sessionAffinity": "None", "type": service.nodePort == nil ? "ClusterIP" : "NodePort",
+            "sessionAffinity": "None",
+            "type": service.loadBalancerIP != nil ? "LoadBalancer" : service.nodePort == nil ? "ClusterIP" : "NodePort",
             "internalTrafficPolicy": "Cluster",
         ]
         if service.nodePort != nil { spec["externalTrafficPolicy"] = "Cluster" }
+        if !service.externalIPs.isEmpty { spec["externalIPs"] = service.externalIPs }
+        if !service.sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = service.sourceRanges }
+        var loadBalancer: [String: Any] = [:]
+        if let ingress = service.loadBalancerIP { loadBalancer["ingress"] = [["ip": ingress, "ipMode": "VIP"]] }
         return ["apiVersion": "v1", "kind": "Service", "metadata": metadata("Service", service.namespace, service.name),
-                "spec": spec, "status": ["loadBalancer": [String: Any]()]]
+                "spec": spec, "status": ["loadBalancer": loadBalancer]]
     }
 
     private static func endpointSlice(_ service: LabService) -> [String: Any] {

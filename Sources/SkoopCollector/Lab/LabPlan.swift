@@ -48,7 +48,8 @@ public struct LabPlanner: Sendable {
 
     private var scenario: LabScenario { topology.scenario }
     private var fault: LabFault? { topology.fault }
-    private func ip(_ id: String, _ args: String...) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
+    private func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
+    private func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
     private func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
         LabCommand(["ip", "netns", "exec", netns(id)] + args, input: input)
     }
@@ -85,14 +86,26 @@ public struct LabPlanner: Sendable {
             ip("router", "link", "add", "ens5", "type", "veth", "peer", "name", "eth0", "netns", netns("ext")),
             ip("router", "addr", "add", "\(LabTopology.routerExternalIP)/24", "dev", "ens5"),
             ip("router", "link", "set", "ens5", "up"),
-            sysctl("router", "net.ipv4.ip_forward=1"),
+            // ECMP by addresses, protocol and ports (a custom hash, policy 3): a load balancer's
+            // connections reach every node, and a retransmitted SYN the same one (policy 1 reuses
+            // the sender's socket hash, which TCP re-randomizes on a retransmission).
+            sysctl("router", "net.ipv4.ip_forward=1", "net.ipv4.fib_multipath_hash_policy=3",
+                   "net.ipv4.fib_multipath_hash_fields=0x0037"),
             ip("ext", "addr", "add", "\(LabTopology.externalIP)/24", "dev", "eth0"),
+            ip("ext", "addr", "add", "\(LabTopology.blockedExternalIP)/24", "dev", "eth0"),
             ip("ext", "link", "set", "eth0", "up"),
             ip("ext", "route", "add", "default", "via", LabTopology.routerExternalIP),
         ]
-        if scenario == .bridge {
+        if scenario == .bridge || fault == .routeViaGateway {
             // kubenet relies on the cloud's routes: the router knows every pod CIDR.
             commands += topology.nodes.map { ip("router", "route", "add", $0.podCIDR, "via", $0.ip) }
+        }
+        // The cloud's load balancer, as routes: the LoadBalancer IP spread over every node
+        // (ECMP, destination unchanged), the externalIP to node2.
+        commands.append(ip("router", ["route", "add", "\(LabTopology.loadBalancerIP)/32"]
+                           + topology.nodes.flatMap { ["nexthop", "via", $0.ip, "dev", "ens4"] }))
+        if let node2 = topology.node("node2") {
+            commands.append(ip("router", "route", "add", "\(LabTopology.serviceExternalIP)/32", "via", node2.ip, "dev", "ens4"))
         }
         return commands
     }
@@ -227,7 +240,7 @@ public struct LabPlanner: Sendable {
         case .hostVethDown: return [ip("node2", "link", "set", veth, "down")]
         case .bridgeDown: return [ip("node2", "link", "set", "cni0", "down")]
         case .vethDetached: return [ip("node2", "link", "set", veth, "nomaster")]
-        case .remoteRouteDeleted: return [ip("node1", "route", "del", "10.244.2.0/24")]
+        case .remoteRouteDeleted, .routeViaGateway: return [ip("node1", "route", "del", "10.244.2.0/24")]
         case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
         case .wrongGateway: return [ip("node1", "route", "replace", "10.244.2.0/24", "via", "192.168.56.99", "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]

@@ -47,6 +47,7 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
     case bridgeDown = "bridge-down"
     case vethDetached = "veth-detached"
     case remoteRouteDeleted = "remote-route-deleted"
+    case routeViaGateway = "route-via-gateway"
     case blackholeRoute = "blackhole-route"
     case wrongGateway = "wrong-gateway"
     case ipForwardOff = "ip-forward-off"
@@ -71,6 +72,8 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
         case .bridgeDown: "node2's cni0 bridge is down"
         case .vethDetached: "web-1's host veth is not attached to node2's cni0"
         case .remoteRouteDeleted: "node1 has no route to node2's pod CIDR"
+        case .routeViaGateway:
+            "node1 has no route to node2's pod CIDR, but the underlay router routes pod CIDRs: traffic still flows through the router"
         case .blackholeRoute: "node1 blackholes web-1's address (10.244.2.2/32)"
         case .wrongGateway: "node1 routes node2's pod CIDR via a gateway that does not exist"
         case .ipForwardOff: "node2 has net.ipv4.ip_forward=0"
@@ -97,7 +100,7 @@ public enum LabFault: String, CaseIterable, Hashable, Sendable, Codable {
         switch self {
         case .bridgeDown, .vethDetached, .bridgeNFOff, .hairpinOff: scenario.usesBridge
         case .vxlanFDBMissing, .vxlanNeighMissing, .mtuMismatch, .rpFilterLocal: scenario.usesVXLAN
-        case .remoteRouteDeleted: scenario != .bridge
+        case .remoteRouteDeleted, .routeViaGateway: scenario != .bridge
         case .wrongGateway: scenario == .flannelHostGW || scenario == .calicoBGP
         default: true
         }

@@ -74,6 +74,12 @@ public struct LabService: Hashable, Sendable, Codable {
     public var selector: [String: String]
     /// The endpoints (empty: kube-proxy rejects the service).
     public var endpoints: [LabEndpoint]
+    /// spec.externalIPs (kube-proxy answers them on every node; the lab's router routes them to one).
+    public var externalIPs: [String] = []
+    /// The LoadBalancer ingress IP (status.loadBalancer.ingress), when the service is a LoadBalancer.
+    public var loadBalancerIP: String? = nil
+    /// spec.loadBalancerSourceRanges (kube-proxy's KUBE-FW chain admits only them).
+    public var sourceRanges: [String] = []
     /// The port name.
     public var portName: String { "http" }
 }
@@ -94,19 +100,28 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public var pods: [LabPod]
     /// The services.
     public var services: [LabService]
+    /// The underlay router's netns id, and its name under the snapshot's infra/.
+    public static let routerName = "router"
     /// The router's underlay address.
     public static let routerIP = "192.168.56.1"
     /// The router's address on the external network.
     public static let routerExternalIP = "172.30.0.1"
     /// The external host's address.
     public static let externalIP = "172.30.0.10"
+    /// A second address of the external host, outside web-lb's loadBalancerSourceRanges.
+    public static let blockedExternalIP = "172.30.0.11"
+    /// The LoadBalancer ingress IP of web-lb: the router spreads it over every node (ECMP).
+    public static let loadBalancerIP = "192.168.100.30"
+    /// The externalIP of web-ext: the router routes it to node2.
+    public static let serviceExternalIP = "192.168.100.31"
     /// The cluster CIDR.
     public static let clusterCIDR = "10.244.0.0/16"
     /// The service CIDR.
     public static let serviceCIDR = "10.96.0.0/12"
 
     /// The standard lab: node1 (web-0, client) and node2 (web-1, client2), services web
-    /// (NodePort 30080, both web pods), web-0 (only web-0) and empty (no endpoints); with the
+    /// (NodePort 30080, both web pods), web-0 (only web-0), empty (no endpoints), web-lb (a
+    /// LoadBalancer admitting only the external host's first address) and web-ext (an externalIP); with the
     /// asymmetric-return fault, a third node without pods (node3) that replies detour through.
     public init(scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft,
                 proxyMode: LabProxyMode = .iptables) {
@@ -142,6 +157,12 @@ public struct LabTopology: Hashable, Sendable, Codable {
                        endpoints: endpoints(webPods.filter { $0.name == "web-0" })),
             LabService(namespace: "default", name: "empty", clusterIP: "10.96.0.20", port: 80, targetPort: 8080,
                        nodePort: nil, selector: ["app": "empty"], endpoints: []),
+            LabService(namespace: "default", name: "web-lb", clusterIP: "10.96.0.30", port: 80, targetPort: 8080,
+                       nodePort: 30081, selector: ["app": "web"], endpoints: endpoints(webPods),
+                       loadBalancerIP: Self.loadBalancerIP, sourceRanges: ["\(Self.externalIP)/32"]),
+            LabService(namespace: "default", name: "web-ext", clusterIP: "10.96.0.31", port: 80, targetPort: 8080,
+                       nodePort: nil, selector: ["app": "web"], endpoints: endpoints(webPods),
+                       externalIPs: [Self.serviceExternalIP]),
         ]
     }
 

@@ -14,6 +14,9 @@ public final class CollectorManager: Sendable {
     public let cluster: ClusterState
     /// Nodes with collected data (folders under nodes/).
     public let collectedNodes: [String]
+    /// Collected routers and gateways (folders under infra/), by name; their netns are read
+    /// through the node API with `InfraDevice.key(name)`.
+    public let infraDevices: [String]
     /// Problems met while loading the Kubernetes files.
     public let warnings: [String]
 
@@ -36,8 +39,8 @@ public final class CollectorManager: Sendable {
         self.directory = directory
         // Any other directory would read as an empty cluster with warnings, and an empty cluster
         // "reaches" whatever is asked of it.
-        guard nodeSource != nil || ["snapshot.json", "k8s", "nodes"].contains(where: directory.exists) else {
-            throw InputError(source: path, expected: "a snapshot directory (with snapshot.json, k8s/ and nodes/)",
+        guard nodeSource != nil || ["snapshot.json", "k8s", "nodes", InfraDevice.folder].contains(where: directory.exists) else {
+            throw InputError(source: path, expected: "a snapshot directory (with snapshot.json, k8s/ and nodes/, or infra/)",
                              found: "a directory with none of them")
         }
         var warnings: [String] = []
@@ -84,6 +87,7 @@ public final class CollectorManager: Sendable {
         }
         collectedNodes = Array(Set(try directory.subdirectories("nodes") + (nodeSource?.nodes ?? []))).sorted()
         if collectedNodes.isEmpty { warnings.append("nodes/ holds no node: no network stack can be simulated") }
+        infraDevices = directory.exists(InfraDevice.folder) ? try directory.subdirectories(InfraDevice.folder).sorted() : []
         self.warnings = warnings
     }
 
@@ -93,7 +97,7 @@ public final class CollectorManager: Sendable {
         // Cached: veth peers and pod addresses are looked up per hop, and listing a node's
         // netns stats every entry.
         if let cached = netnsLists.withLock({ $0[node] }) { return cached }
-        let ids = (try? directory.subdirectories("nodes/\(node)/netns")) ?? []
+        let ids = (try? directory.subdirectories(NetNSLoader.netnsRoot(node: node))) ?? []
         let ordered = ids.filter { $0 == "host" } + ids.filter { $0 != "host" }
         netnsLists.withLock { $0[node] = ordered }
         return ordered
@@ -123,7 +127,7 @@ public final class CollectorManager: Sendable {
             do throws(NodeCollectionFailure) {
                 try prepare(node: node)
             } catch {
-                throw InputError(source: "nodes/\(node)", expected: "data collected from node \(node)", found: error.reason)
+                throw InputError(source: NetNSLoader.netnsRoot(node: node), expected: "data collected from node \(node)", found: error.reason)
             }
             do throws(InputError) {
                 let info = try NetNSLoader(directory: directory, rulesets: rulesets).load(node: node, netns: id)
@@ -217,6 +221,20 @@ public final class CollectorManager: Sendable {
             if let peek = addressing(node: node, id: id), peek.owns(address) { return id }
         }
         return nil
+    }
+}
+
+/// A router or gateway collected with `skoop collect --infra NAME` (`SNAP/infra/NAME/`). Its
+/// netns are read through the same API as a node's, under a key no Kubernetes node name can
+/// take (node names never hold a colon).
+public enum InfraDevice {
+    /// The snapshot folder of infrastructure devices.
+    public static let folder = "infra"
+    /// The key of device `name` where an API takes a node name.
+    public static func key(_ name: String) -> String { "infra:\(name)" }
+    /// The device name of a key, nil for a node's name.
+    public static func name(ofKey key: String) -> String? {
+        key.hasPrefix("infra:") ? String(key.dropFirst("infra:".count)) : nil
     }
 }
 

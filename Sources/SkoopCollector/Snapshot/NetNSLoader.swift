@@ -18,13 +18,23 @@ public struct NetNSLoader: Sendable {
     }
 
     /// The folder of a netns, relative to the snapshot root.
-    public static func folder(node: String, netns: String) -> String { "nodes/\(node)/netns/\(netns)" }
+    /// An infrastructure device's key (`InfraDevice.key`) reads from `infra/NAME/`.
+    public static func folder(node: String, netns: String) -> String {
+        if let device = InfraDevice.name(ofKey: node) { return "\(InfraDevice.folder)/\(device)/netns/\(netns)" }
+        return "nodes/\(node)/netns/\(netns)"
+    }
+
+    /// The folder holding a node's (or infrastructure device's) netns folders.
+    public static func netnsRoot(node: String) -> String {
+        if let device = InfraDevice.name(ofKey: node) { return "\(InfraDevice.folder)/\(device)/netns" }
+        return "nodes/\(node)/netns"
+    }
 
     /// Loads the netns `netns` of `node`.
     public func load(node: String, netns: String) throws(InputError) -> NetNSInfo {
         let folder = NetNSLoader.folder(node: node, netns: netns)
         // Names come from listings and from Kubernetes objects: each must be one folder name.
-        for name in [node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
+        for name in [InfraDevice.name(ofKey: node) ?? node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
             throw InputError(source: folder, expected: "a node and a netns that are single folder names", found: name)
         }
         var info = NetNSInfo(id: netns)
@@ -157,7 +167,7 @@ public struct NetNSLoader: Sendable {
     /// Reads only the interfaces and addresses of `netns` (ip-link.json, ip-addr.json).
     public func loadAddressing(node: String, netns: String) throws(InputError) -> NetNSAddressing {
         let folder = NetNSLoader.folder(node: node, netns: netns)
-        for name in [node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
+        for name in [InfraDevice.name(ofKey: node) ?? node, netns] where name.isEmpty || name == "." || name == ".." || name.contains("/") {
             throw InputError(source: folder, expected: "a node and a netns that are single folder names", found: name)
         }
         var peek = NetNSAddressing(id: netns)

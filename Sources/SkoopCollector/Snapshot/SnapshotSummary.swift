@@ -29,6 +29,8 @@ public struct SnapshotSummary: Sendable {
         public var name: String
         public var inKubernetes: Bool
         public var netns: [NetNSSummary]
+        /// A router or gateway collected with `skoop collect --infra` (no Kubernetes node).
+        public var isInfraDevice = false
     }
 
     public var hints: SnapshotHints
@@ -56,9 +58,13 @@ public struct SnapshotSummary: Sendable {
         warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)
         var nodes: [NodeSummary] = []
         let names = Set(collector.collectedNodes).union(cluster.nodeCatalog.names).sorted()
-        for name in names {
-            var node = NodeSummary(name: name, inKubernetes: cluster.node(named: name) != nil, netns: [])
-            if !collector.collectedNodes.contains(name) {
+        for name in names + collector.infraDevices.map(InfraDevice.key) {
+            let device = InfraDevice.name(ofKey: name)
+            var node = NodeSummary(name: device ?? name, inKubernetes: cluster.node(named: name) != nil, netns: [],
+                                   isInfraDevice: device != nil)
+            if device != nil {
+                // A router is no Kubernetes node: nothing to cross-check.
+            } else if !collector.collectedNodes.contains(name) {
                 warnings.append("node \(name) is in k8s/nodes.json but has no collected data under nodes/")
             } else if !node.inKubernetes {
                 warnings.append("nodes/\(name) is not a node in k8s/nodes.json")
@@ -102,7 +108,7 @@ public struct SnapshotSummary: Sendable {
     public func text() -> String {
         let safe = TerminalSafe.strip
         var lines: [String] = []
-        var header = "Snapshot: \(nodes.count) node(s), \(pods) pod(s), \(services) service(s), \(endpointSlices) EndpointSlice(s), \(networkPolicies) NetworkPolicy(ies)"
+        var header = "Snapshot: \(nodes.filter { !$0.isInfraDevice }.count) node(s), \(pods) pod(s), \(services) service(s), \(endpointSlices) EndpointSlice(s), \(networkPolicies) NetworkPolicy(ies)"
         let detected = [hints.cni.map { "cni \($0)" }, hints.mode.map { "mode \($0)" },
                         hints.kubeProxyMode.map { "kube-proxy \($0)" }].compactMap { $0 }
         if !detected.isEmpty { header += "\n  hints: " + detected.map(safe).joined(separator: ", ") }
@@ -110,7 +116,8 @@ public struct SnapshotSummary: Sendable {
         lines.append(header)
         for node in nodes {
             lines.append("")
-            lines.append("node \(safe(node.name))\(node.inKubernetes ? "" : " (not in k8s/nodes.json)"): \(node.netns.count) netns")
+            lines.append(node.isInfraDevice ? "infra \(safe(node.name)): \(node.netns.count) netns"
+                         : "node \(safe(node.name))\(node.inKubernetes ? "" : " (not in k8s/nodes.json)"): \(node.netns.count) netns")
             for netns in node.netns {
                 var line = "  \(safe(netns.id))"
                 if let pod = netns.pod { line += " (pod \(safe(pod)))" }

@@ -131,6 +131,25 @@ public struct Network: Sendable {
         }
     }
 
+    /// The collected router or gateway (`skoop collect --infra`) whose netns holds `address`.
+    public func infraDevice(owning address: IPAddress) -> String? {
+        collector.infraDevices.first { device in
+            collector.addressing(node: InfraDevice.key(device), id: "host")?.owns(address) == true
+        }
+    }
+
+    /// The collected router or gateway with an interface on `address`'s subnet (an external
+    /// host there would use it as its gateway), and that interface; nil when none is on-link.
+    public func infraDevice(onLinkWith address: IPAddress) -> (device: String, interface: String)? {
+        for device in collector.infraDevices {
+            guard let addressing = collector.addressing(node: InfraDevice.key(device), id: "host") else { continue }
+            if let on = addressing.addresses.first(where: { $0.local != address && $0.subnet?.contains(address) == true }) {
+                return (device, on.interface)
+            }
+        }
+        return nil
+    }
+
     /// The collected netns a hop stands for: a pod's netns, a node's host netns, or NODE/NETNS.
     public func netns(of hop: Hop) -> NetNSInfo? {
         switch hop.identity {
@@ -143,6 +162,8 @@ public struct Network: Sendable {
             return try? collector.netns(node: node, id: id)
         case .netns(let node, let netns):
             return try? collector.netns(node: node, id: netns)
+        case .infraDevice(let name):
+            return try? collector.netns(node: InfraDevice.key(name), id: "host")
         case .router, .network, .address, .other:
             return nil
         }

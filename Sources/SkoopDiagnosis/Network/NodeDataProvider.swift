@@ -14,6 +14,9 @@ public protocol NodeDataProvider: AnyObject, Sendable {
     var cluster: ClusterState { get }
     /// Nodes with collected (or collectable) data.
     var collectedNodes: [String] { get }
+    /// Collected routers and gateways (`SNAP/infra/NAME/`); their netns are read with
+    /// `InfraDevice.key(NAME)` as the node.
+    var infraDevices: [String] { get }
     /// Problems met while loading the Kubernetes objects.
     var warnings: [String] { get }
     /// The netns folders of `node`, "host" first.
@@ -29,6 +32,11 @@ public protocol NodeDataProvider: AnyObject, Sendable {
     /// Reads the host netns of `nodes` in the background, calling `then` for each.
     @discardableResult
     func prefetch(hostsOf nodes: [String], then: @escaping @Sendable (String) -> Void) -> DispatchGroup
+}
+
+extension NodeDataProvider {
+    /// No infrastructure device unless the provider collects some.
+    public var infraDevices: [String] { [] }
 }
 
 extension CollectorManager: NodeDataProvider {}

@@ -19,6 +19,13 @@ struct ExternalNode: NetNodeAction {
             link.assumptions = ["not a collected host: that the network delivers its packet for \(packet.dst) to node \(entry) is assumed (--via-node)."]
             return NodeOutcome(transmissions: [Transmission(link: link)])
         }
+        if let (device, interface) = network.infraDevice(onLinkWith: source) {
+            // A collected router on the host's own subnet: its routes decide where the packet goes.
+            var link = Link(type: .external, source: hop, destination: .infraDevice(device), action: .send,
+                            packet: packet, sourceAttributes: ["nexthop": "infra/\(device)"], destinationAttributes: ["if": interface])
+            link.assumptions = ["not a collected host: that it sends its packet for \(packet.dst) to infra/\(device), the collected router on its subnet (\(interface)), is assumed."]
+            return NodeOutcome(transmissions: [Transmission(link: link)])
+        }
         let next = network.infraShim.nextHop(for: packet, gateway: nil, network: network)
         var link = Link(type: .external, source: hop, destination: .network, action: .send,
                         packet: packet, sourceAttributes: ["nexthop": next.id])

@@ -5,6 +5,8 @@ extension LinuxNetNode {
     /// Compares where this node's kube-proxy rules (iptables DNAT or IPVS) send a service's
     /// traffic with the service's ready endpoints: stale or missing backends are suspicions.
     func serviceProgrammingChecks(_ decisions: [NetNSDecision]) -> [Suspicion] {
+        // A router or gateway runs no kube-proxy: it forwards service addresses as any other.
+        guard !isInfraDevice else { return [] }
         var targets: [Endpoint: Set<IPAddress>] = [:]
         var untranslated: [Suspicion] = []
         // A rule that dropped or rejected the packet is kube-proxy's own answer (e.g. no endpoints): not a gap.

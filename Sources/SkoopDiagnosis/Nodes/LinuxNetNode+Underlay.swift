@@ -1,50 +1,73 @@
 import SkoopModel
 import SkoopNetstack
+import SkoopCollector
 
 extension LinuxNetNode {
-    /// Why a packet handed to a router on the underlay can't arrive, when the snapshot shows it:
-    /// a gateway nobody owns (ARP fails), or a pod address sent to a router that, under an
-    /// overlay or node-routed CNI, has no route for pod CIDRs.
-    func underlayProblem(for packet: Packet, gateway: IPAddress, interface: String, route: RouteDecision?) -> Suspicion? {
+    /// What handing a packet to an uncollected router on the underlay means for it.
+    enum UnderlayProblem {
+        /// The snapshot shows it can't arrive.
+        case lost(Suspicion)
+        /// Whether it arrives depends on the gateway's routes, which were not collected: the
+        /// branch goes on through the gateway, uncertain, resting on `assumption`.
+        case dependsOnGateway(Suspicion, assumption: String)
+    }
+
+    /// Why a packet handed to a router on the underlay may not arrive: a gateway nobody owns
+    /// (ARP fails: lost), a pod address that no pod can hold or that belongs to this node (lost),
+    /// or a remote node's pod address sent to a gateway instead of the CNI's route (it arrives
+    /// only if the gateway routes pod CIDRs, which only its collected state can tell).
+    func underlayProblem(for packet: Packet, gateway: IPAddress, interface: String, route: RouteDecision?) -> UnderlayProblem? {
         let routeText = route.map { $0.route ?? "\($0.destination) via \(gateway) dev \(interface)" }
         if gateway != packet.dst, !isKnownUnderlayHost(gateway) {
-            return Suspicion(
+            return .lost(Suspicion(
                 level: .fatal,
                 message: "No known host owns the gateway \(gateway) on \(interface) in \(hop.id): ARP for it fails and packets to \(packet.dst) are lost.",
                 evidence: routeText,
-                hint: "Route through a node or router that exists; a gateway is known when it is a node, another route's gateway, or a resolved neighbour.")
+                hint: "Route through a node or router that exists; a gateway is known when it is a node, another route's gateway, or a resolved neighbour."))
         }
-        guard !network.plugin.underlayRoutesPodAddresses else { return nil }
+        // A router's own routes are its business; the pod-CIDR reasoning is about nodes.
+        guard !isInfraDevice, !network.plugin.underlayRoutesPodAddresses else { return nil }
         guard let owner = network.cluster.node(owningPodAddress: packet.dst),
               let podCIDR = owner.podCIDRs.first(where: { $0.contains(packet.dst) }) else {
             // No node claims the address, but it is in the pod network: no pod can answer there.
             guard let cidr = network.clusterCIDRs.first(where: { $0.contains(packet.dst) }) else { return nil }
-            return Suspicion(
+            return .lost(Suspicion(
                 level: .fatal,
                 message: "\(packet.dst) is in the pod network \(cidr) but in no node's pod CIDR: \(hop.id) sends it to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
                 evidence: routeText,
-                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", ")).")
+                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", "))."))
         }
-        if owner.name == node {
-            return Suspicion(
-                level: .fatal,
-                message: "\(packet.dst) is a pod address of \(node) itself, yet \(hop.id) sends it to the underlay router \(gateway): the pod's own route is missing."
-                    + (hostVethProblem(for: packet.dst).map { " \($0)" } ?? ""),
-                evidence: routeText,
-                hint: "The CNI installs a route to each local pod through its host-side veth (or the bridge); check that veth and the CNI's logs.")
+        if owner.name == node, let problem = ownPodAddressSentAway(packet, gateway: gateway, route: route) {
+            return .lost(problem)
         }
+        return .dependsOnGateway(Suspicion(
+            level: .critical,
+            message: "\(hop.id) has no route for \(podCIDR) (the pod CIDR of \(owner.name)): packets to \(packet.dst) take the route to the underlay router \(gateway) instead. \(network.plugin.name) does not rely on the underlay routing pod addresses, and \(gateway) was not collected: whether it delivers them is unknown.",
+            evidence: routeText,
+            hint: "Restore the CNI's route for \(podCIDR) (\(network.plugin.name) installs one per remote node); to see what the gateway does, collect it (skoop collect --infra NAME --host-netns NS)."),
+            assumption: "the gateway \(gateway) was not collected: that it routes the pod CIDR \(podCIDR) to \(owner.name) is assumed (collect it with skoop collect --infra).")
+    }
+
+    /// A pod address of this very node sent to a router (collected or not): its own route is
+    /// missing, and whatever the router does, the packet can only come back here. Nil when the
+    /// address is no pod address of this node, or the CNI lets the underlay route pod CIDRs.
+    func ownPodAddressSentAway(_ packet: Packet, gateway: IPAddress, route: RouteDecision?) -> Suspicion? {
+        guard !isInfraDevice, !network.plugin.underlayRoutesPodAddresses,
+              network.cluster.node(owningPodAddress: packet.dst)?.name == node else { return nil }
+        let routeText = route.map { $0.route ?? "\($0.destination) via \(gateway)" }
         return Suspicion(
             level: .fatal,
-            message: "\(hop.id) has no route for \(podCIDR) (the pod CIDR of \(owner.name)): packets to \(packet.dst) take the route to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
+            message: "\(packet.dst) is a pod address of \(node) itself, yet \(hop.id) sends it to the underlay router \(gateway): the pod's own route is missing."
+                + (hostVethProblem(for: packet.dst).map { " \($0)" } ?? ""),
             evidence: routeText,
-            hint: "Restore the CNI's route for \(podCIDR) (\(network.plugin.name) installs one per remote node).")
+            hint: "The CNI installs a route to each local pod through its host-side veth (or the bridge); check that veth and the CNI's logs.")
     }
 
     /// Whether an underlay address is known to answer ARP: a node, a collected host's address,
     /// a collected node's default gateway, or a resolved neighbour there.
     func isKnownUnderlayHost(_ address: IPAddress) -> Bool {
         if network.owner(ofUnderlayAddress: address).type == .node { return true }
-        for name in network.collector.collectedNodes {
+        for name in network.collector.collectedNodes + network.collector.infraDevices.map(InfraDevice.key) {
             guard let host = try? network.collector.netns(node: name, id: "host") else { continue }
             if host.owns(address) { return true }
             if host.neighbors.contains(where: { $0.destination == address && $0.isResolved }) { return true }

@@ -1,5 +1,6 @@
 import SkoopModel
 import SkoopNetstack
+import SkoopCollector
 import SkoopKubernetes
 
 /// A pod or node: a Linux netns simulated from its collected network stack.
@@ -16,6 +17,8 @@ struct LinuxNetNode: NetNodeAction {
     let pod: Pod?
 
     var info: NetNSInfo { simulator.info }
+    /// Whether this is a collected router or gateway (`skoop collect --infra`), not a pod or node.
+    var isInfraDevice: Bool { hop.type == .infra }
 
     func send(to destination: Endpoint, protocol proto: TransportProtocol) -> NodeOutcome {
         let family = destination.ip.family
@@ -263,19 +266,32 @@ struct LinuxNetNode: NetNodeAction {
             return encapsulate(decision, device: interface, vxlan: vxlan, nextHop: nextHop, direction: direction,
                                action: action, suspicions: suspicions)
         }
-        // The underlay: another node on the link, or a router/external host.
+        // The underlay: another node on the link, a collected router, or a router/external host.
         let owner = network.owner(ofUnderlayAddress: nextHop)
         var outcome: NodeOutcome
-        if owner.type == .node, owner.id != node {
+        if let device = network.infraDevice(owning: nextHop), Hop.infraDevice(device) != hop {
+            if nextHop != packet.dst, let problem = ownPodAddressSentAway(packet, gateway: nextHop, route: decision.routes.last) {
+                return unresolvedBy(problem)
+            }
+            let key = InfraDevice.key(device)
+            outcome = NodeOutcome(transmissions: [link(.infra, to: .infraDevice(device), peerInterface: underlayInterface(of: key, facing: nextHop))])
+        } else if owner.type == .node, owner.id != node {
             outcome = NodeOutcome(transmissions: [link(.infra, to: owner, peerInterface: underlayInterface(of: owner.id, facing: nextHop))])
         } else if nextHop == packet.dst, owner.type == .external {
             outcome = NodeOutcome(transmissions: [link(.external, to: owner, peerInterface: nil)])
         } else {
-            if let problem = underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
+            var toRouter = link(.infra, to: .router(nextHop), peerInterface: nil)
+            switch underlayProblem(for: packet, gateway: nextHop, interface: interface, route: decision.routes.last) {
+            case .lost(let problem):
                 return unresolvedBy(problem)
+            case .dependsOnGateway(let problem, let assumption):
+                toRouter.link.isUncertain = true
+                toRouter.link.assumptions.append(assumption)
+                suspicions.append(problem)
+            case nil:
+                break
             }
-            let router = Hop.router(nextHop)
-            outcome = NodeOutcome(transmissions: [link(.infra, to: router, peerInterface: nil)])
+            outcome = NodeOutcome(transmissions: [toRouter])
         }
         outcome.suspicions = suspicions
         return outcome
@@ -351,7 +367,10 @@ struct LinuxNetNode: NetNodeAction {
     /// keeps one copy) but made once.
     func assertions() -> [Suspicion] {
         manager.assertions(node: node, netns: netnsID) {
-            NetstackAssertion(info: info, isPod: pod != nil, rulesetWarnings: simulator.rulesetWarnings).suspicions()
+            let netstack = NetstackAssertion(info: info, isPod: pod != nil, rulesetWarnings: simulator.rulesetWarnings).suspicions()
+            // A router or gateway is no Kubernetes node: neither the node's objects nor the CNI's routes apply.
+            if isInfraDevice { return netstack }
+            return netstack
                 + KubernetesAssertion(cluster: network.cluster).suspicions(pod: pod, node: node)
                 + (netnsID == "host" ? PluginAssertion(plugin: network.plugin, cluster: network.cluster, node: node, router: simulator.router).suspicions() : [])
         }

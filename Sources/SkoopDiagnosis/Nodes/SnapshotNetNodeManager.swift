@@ -78,6 +78,14 @@ public final class SnapshotNetNodeManager: NetNodeManager {
                                 network: network, manager: self, pod: nil)
         case (.generic, _), (.external, _):
             return ExternalNode(hop: hop, network: network)
+        case (.infra, .infraDevice(let device)):
+            // A collected router: its routes, policy rules, netfilter and sysctls decide, as a node's do.
+            guard network.collector.infraDevices.contains(device) else {
+                throw NodeUnavailable(description: "no data for infrastructure device \(device): it was not collected (skoop collect --infra \(device))")
+            }
+            let key = InfraDevice.key(device)
+            return LinuxNetNode(hop: hop, node: key, netnsID: "host", simulator: try simulator(node: key, netns: "host"),
+                                network: network, manager: self, pod: nil)
         case (.infra, _):
             return InfraNode(hop: hop, network: network)
         }
@@ -95,7 +103,7 @@ public final class SnapshotNetNodeManager: NetNodeManager {
 
     /// The hop that a netns of `node` stands for: its pod, or the node itself for "host".
     func hop(node: String, netns: String) -> Hop {
-        if netns == "host" { return Hop(type: .node, id: node) }
+        if netns == "host" { return InfraDevice.name(ofKey: node).map(Hop.infraDevice) ?? Hop(type: .node, id: node) }
         if let info = try? network.collector.netns(node: node, id: netns) {
             for address in info.routableAddresses {
                 if let pod = network.cluster.ipCache.pod(ip: address) { return network.hop(of: pod) }

@@ -62,6 +62,13 @@ public struct RouteAnswer: Hashable, Sendable, CustomStringConvertible {
         self.preferredSource = preferredSource
     }
 
+    /// A reverse-path failure is EXDEV ("Invalid cross-device link") up to Linux 6.12; since 6.13
+    /// the input route returns a drop reason and `ip route get ... iif` reports it as EINVAL
+    /// (seen on 6.18 in the rp-filter-local lab).
+    static func sameFailure(kernel: String, skoop: String) -> Bool {
+        skoop == "error: Invalid cross-device link" && kernel == "error: Invalid argument"
+    }
+
     /// The error message the kernel gives when a route lookup fails this way.
     public static func kernelError(_ outcome: RouteOutcome) -> String {
         switch outcome {
@@ -86,7 +93,7 @@ public struct RouteAnswer: Hashable, Sendable, CustomStringConvertible {
     /// Whether `skoop` says the same as this kernel answer: the prefsrc is compared only when the
     /// kernel printed one.
     public func agrees(with skoop: RouteAnswer) -> Bool {
-        outcome == skoop.outcome && table == skoop.table && device == skoop.device && gateway == skoop.gateway
+        (outcome == skoop.outcome || Self.sameFailure(kernel: outcome, skoop: skoop.outcome)) && table == skoop.table && device == skoop.device && gateway == skoop.gateway
             && (preferredSource == nil || preferredSource == skoop.preferredSource)
     }
 }

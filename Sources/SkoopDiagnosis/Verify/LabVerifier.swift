@@ -197,12 +197,17 @@ public struct LabVerifier: Sendable {
             reports.append(session.report)
         }
         let truth = GroundTruth(state: state, runner: runner)
-        var probes = await probeAll(flows, truth: truth, tries: { flows[$0].loadBalanced ? tries : 1 })
+        // Source ports stay unique across every round: a stale conntrack entry of an earlier try
+        // with the same port would name the wrong node and backend.
+        var usedPorts = Set<Int>()
+        var probes = await probeAll(flows, truth: truth, usedPorts: &usedPorts, tries: { flows[$0].loadBalanced ? tries : 1 })
         for (index, flow) in flows.enumerated() where flow.loadBalanced {
             // A backend Skoop predicts but the random split never picked: try harder before judging.
-            let predicted = FlowComparison.backendOutcomes(reports[index])
-            if !FlowComparison.unseen(predicted, observed: FlowComparison.observedOutcomes(flow, probes: probes[index])).isEmpty {
-                probes[index] += await probeAll([flow], truth: truth, tries: { _ in tries * 2 })[0]
+            let predicted = FlowComparison.backendOutcomes(reports[index], perEntryNode: flow.perEntryNode)
+            // A load balancer's entry node is the router's ECMP hash of the ports: more rounds to see every node.
+            for _ in 0..<(flow.perEntryNode ? 3 : 1) {
+                if FlowComparison.unseen(predicted, observed: FlowComparison.observedOutcomes(flow, probes: probes[index])).isEmpty { break }
+                probes[index] += await probeAll([flow], truth: truth, usedPorts: &usedPorts, tries: { _ in tries * 2 })[0]
             }
         }
         for (index, flow) in flows.enumerated() {
@@ -221,7 +226,9 @@ public struct LabVerifier: Sendable {
             }
         }
         if result.expectsNoAlarms {
-            for (index, flow) in flows.enumerated() { result.falseAlarms += FalseAlarm.found(in: reports[index], flow: flow) }
+            for (index, flow) in flows.enumerated() where !flow.refusedByDesign {
+                result.falseAlarms += FalseAlarm.found(in: reports[index], flow: flow)
+            }
         }
         result.routes = compareRoutes(flows, probes: probes, reports: reports, collector: collector, topology: state.topology)
         if let location = result.location {
@@ -283,9 +290,9 @@ public struct LabVerifier: Sendable {
     /// Probes each flow `tries(index)` times, concurrently, each try from its own source port.
     /// Starts are staggered: the lab's listeners (nc -k, backlog 1) take one connection at a
     /// time, and a burst of SYNs would be dropped and time out.
-    func probeAll(_ flows: [LabVerifyFlow], truth: GroundTruth, tries: (Int) -> Int) async -> [[ProbeResult]] {
+    func probeAll(_ flows: [LabVerifyFlow], truth: GroundTruth, usedPorts ports: inout Set<Int>,
+                  tries: (Int) -> Int) async -> [[ProbeResult]] {
         var results = [[ProbeResult]](repeating: [], count: flows.count)
-        var ports = Set<Int>()
         await withTaskGroup(of: (Int, ProbeResult).self) { group in
             var started = 0
             for (index, flow) in flows.enumerated() {

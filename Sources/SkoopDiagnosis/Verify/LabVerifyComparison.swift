@@ -37,7 +37,7 @@ extension FlowComparison {
     /// whose backend the kernel forgot (no conntrack entry: refused, or dropped before it was
     /// confirmed) stands for any failing branch.
     public static func perBackend(_ flow: LabVerifyFlow, report: DiagnosisReport, probes: [ProbeResult]) -> FlowComparison {
-        let predicted = backendOutcomes(report)
+        let predicted = backendOutcomes(report, perEntryNode: flow.perEntryNode)
         let observed = observedOutcomes(flow, probes: probes)
         var agrees = unseen(predicted, observed: observed).isEmpty
         for (backend, outcomes) in observed {
@@ -58,7 +58,8 @@ extension FlowComparison {
     public static func observedOutcomes(_ flow: LabVerifyFlow, probes: [ProbeResult]) -> [String: Set<Bool>] {
         var observed: [String: Set<Bool>] = [:]
         for probe in probes {
-            let backend = probe.backendIP.flatMap { $0 == flow.probe.destination ? nil : $0 } ?? noBackend
+            var backend = probe.backendIP.flatMap { $0 == flow.probe.destination ? nil : $0 } ?? noBackend
+            if flow.perEntryNode, backend != noBackend { backend = "\(probe.entryNode ?? "?")>\(backend)" }
             observed[backend, default: []].insert(probe.succeeded)
         }
         return observed
@@ -75,11 +76,16 @@ extension FlowComparison {
 
     /// Backends Skoop predicts, each served (all its branches end with the reply delivered) or not.
     /// A branch's backend is the destination of the first DNAT on its way; branches without one
-    /// count under `noBackend`.
-    public static func backendOutcomes(_ report: DiagnosisReport) -> [String: Bool] {
+    /// count under `noBackend`. `perEntryNode`: keyed "NODE>BACKEND" by the first node the
+    /// request crossed (where a load balancer handed it to the cluster).
+    public static func backendOutcomes(_ report: DiagnosisReport, perEntryNode: Bool = false) -> [String: Bool] {
         var outcomes: [String: Bool] = [:]
         for leaf in report.path.links where leaf.isTerminal {
-            let backend = leaf.translations.first { $0.original.dst != $0.translated.dst }?.translated.dst.description ?? noBackend
+            var backend = leaf.translations.first { $0.original.dst != $0.translated.dst }?.translated.dst.description ?? noBackend
+            if perEntryNode, backend != noBackend {
+                let entry = (leaf.requestHops + [leaf.source]).first { $0.type == .node }?.id ?? "?"
+                backend = "\(entry)>\(backend)"
+            }
             let served = leaf.action == .serve && !leaf.isUncertain
             outcomes[backend] = (outcomes[backend] ?? true) && served
         }

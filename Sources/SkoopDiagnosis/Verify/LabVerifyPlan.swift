@@ -63,6 +63,13 @@ public struct LabVerifyFlow: Hashable, Sendable {
     public var query: DiagnosisQuery
     /// Whether the destination is a service with several backends: compared per backend.
     public var loadBalanced: Bool
+    /// Whether the lab's objects refuse the flow on purpose (a source outside
+    /// loadBalancerSourceRanges): the kernel must fail it, and the suspicions that say why are
+    /// its explanation, not false alarms.
+    public var refusedByDesign: Bool = false
+    /// Whether backends are compared per entry node ("node1>10.244.2.2"): a LoadBalancer IP the
+    /// router spreads over the nodes, each of which may reach a backend differently.
+    public var perEntryNode: Bool = false
     /// Whether one extra probe of it is traced rule by rule (tcp; either backend): the flows through
     /// kube-proxy's NAT (ClusterIP, NodePort); a subset, to keep `--all` within minutes.
     public var traced: Bool = false
@@ -86,7 +93,19 @@ public struct LabVerifyFlow: Hashable, Sendable {
             flow("ext->NodePort", "ext", LabTopology.externalIP, node1, "node/node1", 30080, loadBalanced: true),
             flow("pod->external", "client", "default/client", LabTopology.externalIP, LabTopology.externalIP, nil, .icmp),
             flow("pod->own service", "web-0", "default/web-0", "10.96.0.11", "svc/default/web-0", 80),
+            // From outside through the router: the LoadBalancer IP it spreads over the nodes (from
+            // an admitted source and from one loadBalancerSourceRanges leaves out) and an externalIP.
+            flow("ext->LoadBalancer", "ext", LabTopology.externalIP, LabTopology.loadBalancerIP, LabTopology.loadBalancerIP, 80,
+                 loadBalanced: true),
+            flow("ext->externalIP", "ext", LabTopology.externalIP, LabTopology.serviceExternalIP, LabTopology.serviceExternalIP, 80,
+                 loadBalanced: true),
         ]
+        var blocked = flow("ext->LoadBalancer (blocked source)", "ext", LabTopology.blockedExternalIP,
+                           LabTopology.loadBalancerIP, LabTopology.loadBalancerIP, 80)
+        blocked.probe.sourceAddress = LabTopology.blockedExternalIP
+        blocked.refusedByDesign = true
+        for index in flows.indices where flows[index].name == "ext->LoadBalancer" { flows[index].perEntryNode = true }
+        flows.append(blocked)
         for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
             flows[index].traced = true
         }
@@ -144,7 +163,9 @@ public struct FaultLocation: Hashable, Sendable {
         case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
         case .bridgeDown: return FaultLocation(hop: node2, names: [["cni0 is down"]])
         case .vethDetached: return FaultLocation(hop: node2, names: [[web1Veth, "not attached"]])
-        case .remoteRouteDeleted:
+        case .remoteRouteDeleted, .routeViaGateway:
+            // route-via-gateway: traffic still flows (the router routes pod CIDRs), but node1
+            // lacks the route its CNI installs.
             return FaultLocation(hop: node1, names: [["no route for \(remoteCIDR)"], ["no route of its own", remoteCIDR],
                                                      ["No usable route", remoteCIDR]])
         case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"]])
