@@ -12,10 +12,12 @@ struct InspectNftablesTests {
         let summary = try SnapshotSummary(collector: CollectorManager(snapshot: Fixtures.url("lab-flannel-vxlan-nftables-traced").path))
         let node1 = try #require(summary.nodes.first { $0.name == "node1" }?.netns.first { $0.id == "host" })
         let kubeProxy = try #require(node1.nftTables.first { $0.table == "ip kube-proxy" })
-        let topology = LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables)
-        let generated = KubeProxyNftRules.nftText(services: topology.services, clusterCIDR: LabTopology.clusterCIDR,
-                                                  serviceCIDR: LabTopology.serviceCIDR, nodeIPs: ["192.168.56.11"])
-        #expect(kubeProxy.rules == generated.split(separator: "\n").filter { $0.hasPrefix("add rule") }.count)
+        // The rules the captured node holds in table ip kube-proxy, counted from its nft.json.
+        let dump = try JSONSerialization.jsonObject(with: Fixtures.data("lab-flannel-vxlan-nftables-traced/nodes/node1/netns/host/nft.json"))
+        let items = try #require((dump as? [String: Any])?["nftables"] as? [[String: Any]])
+        let captured = items.compactMap { $0["rule"] as? [String: Any] }.filter { $0["family"] as? String == "ip" && $0["table"] as? String == "kube-proxy" }
+        #expect(captured.count > 20)
+        #expect(kubeProxy.rules == captured.count)
         #expect(!kubeProxy.readAsIptables)
         #expect(node1.nftTables.contains { $0.table == "ip nat" && $0.readAsIptables })
         let text = summary.text()

@@ -35,12 +35,21 @@ struct KubeProxyNftRulesTests {
         let endpoints = Set(topology.services.flatMap { service in service.endpoints.map { "\($0.ip):\(service.targetPort)" } })
         #expect(dnatTargets == endpoints)
         let rejected = lines.filter { $0.hasPrefix("add element ip kube-proxy no-endpoint-services {") }
-        #expect(rejected.count == topology.services.filter(\.endpoints.isEmpty).count)
+        let frontends = topology.services.filter(\.endpoints.isEmpty)
+            .map { 1 + $0.externalIPs.count + ($0.loadBalancerIP == nil ? 0 : 1) }.reduce(0, +)
+        #expect(rejected.count == frontends)
+        // The LoadBalancer IP and the external IP go through the external chain; the LB IP's
+        // loadBalancerSourceRanges through a firewall chain.
+        let lb = try #require(topology.services.first { $0.name == "web-lb" })
+        let lbBase = KubeProxyNftRules.serviceBase(lb)
+        #expect(lines.contains("add element ip kube-proxy service-ips { \(LabTopology.loadBalancerIP) . tcp . 80 : goto external-\(lbBase) }"))
+        #expect(lines.contains("add element ip kube-proxy firewall-ips { \(LabTopology.loadBalancerIP) . tcp . 80 : goto firewall-\(lbBase) }"))
+        #expect(lines.contains("add rule ip kube-proxy firewall-\(lbBase) ip saddr != { \(LabTopology.externalIP)/32 } drop"))
         #expect(lines.contains("add element ip kube-proxy nodeport-ips { 192.168.56.11 }"))
         #expect(lines.contains("add rule ip kube-proxy cluster-ips-check ip daddr { 10.96.0.0/12 } drop comment \"Drop traffic to unallocated ClusterIPs\""))
         if fault == .serviceNoEndpoints {
             #expect(lines.contains { $0.hasPrefix("add element ip kube-proxy no-endpoint-nodeports { tcp . 30080 ") })
-            #expect(!lines.contains { $0.hasPrefix("add element ip kube-proxy service-nodeports {") })
+            #expect(!lines.contains { $0.hasPrefix("add element ip kube-proxy service-nodeports { tcp . 30080 ") })
         } else {
             let web = try #require(topology.services.first { $0.name == "web" })
             let service = "service-" + KubeProxyNftRules.serviceBase(web)

@@ -100,8 +100,12 @@ public enum KubeProxyNftRules {
         for service in services {
             let portName = "\(service.namespace)/\(service.name):\(service.portName)"
             elements.append("add element \(t) cluster-ips { \(service.clusterIP) }")
+            // LoadBalancer and external IPs take the service's external chain, as NodePorts do.
+            let externalAddresses = service.externalIPs + (service.loadBalancerIP.map { [$0] } ?? [])
             guard !service.endpoints.isEmpty else {
-                elements.append("add element \(t) no-endpoint-services { \(service.clusterIP) . tcp . \(service.port) comment \"\(portName)\" : goto reject-chain }")
+                for address in [service.clusterIP] + externalAddresses {
+                    elements.append("add element \(t) no-endpoint-services { \(address) . tcp . \(service.port) comment \"\(portName)\" : goto reject-chain }")
+                }
                 if let nodePort = service.nodePort {
                     elements.append("add element \(t) no-endpoint-nodeports { tcp . \(nodePort) comment \"\(portName)\" : goto reject-chain }")
                 }
@@ -114,11 +118,23 @@ public enum KubeProxyNftRules {
             let branches = service.endpoints.enumerated().map { "\($0.offset) : goto \(endpointChain(service, $0.element))" }
             rules.append("add rule \(t) \(serviceChain) numgen random mod \(service.endpoints.count) vmap { \(branches.joined(separator: " , ")) }")
             elements.append("add element \(t) service-ips { \(service.clusterIP) . tcp . \(service.port) : goto \(serviceChain) }")
-            if let nodePort = service.nodePort {
+            if service.nodePort != nil || !externalAddresses.isEmpty {
                 declarations.append("add chain \(t) \(externalChain)")
                 rules.append("add rule \(t) \(externalChain) jump mark-for-masquerade")
                 rules.append("add rule \(t) \(externalChain) goto \(serviceChain)")
+            }
+            if let nodePort = service.nodePort {
                 elements.append("add element \(t) service-nodeports { tcp . \(nodePort) : goto \(externalChain) }")
+            }
+            for address in externalAddresses {
+                elements.append("add element \(t) service-ips { \(address) . tcp . \(service.port) : goto \(externalChain) }")
+            }
+            // loadBalancerSourceRanges: the firewall chain drops every other source of the LB IP.
+            if let loadBalancerIP = service.loadBalancerIP, !service.sourceRanges.isEmpty {
+                let firewallChain = "firewall-\(base)"
+                declarations.append("add chain \(t) \(firewallChain)")
+                rules.append("add rule \(t) \(firewallChain) ip saddr != { \(service.sourceRanges.joined(separator: ", ")) } drop")
+                elements.append("add element \(t) firewall-ips { \(loadBalancerIP) . tcp . \(service.port) : goto \(firewallChain) }")
             }
             for endpoint in service.endpoints {
                 let chain = endpointChain(service, endpoint)
