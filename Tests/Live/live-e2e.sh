@@ -48,11 +48,13 @@ python3 - "$work/stuck.json" <<'PY' || fail "no warning for the node whose pod n
 import json, sys
 d = json.load(open(sys.argv[1]))
 msgs = [s["message"] for n in d["nodes"] for s in n["suspicions"] if s["level"] == "warning"]
-assert d["verdict"] == "partial", d["verdict"]
+# One backend is served, the other's node could not be collected: that branch could end either
+# way, so the verdict is unknown (not partial), with the warning saying what is missing.
+assert d["verdict"] == "unknown", d["verdict"]
 assert any("no data for node node2: collector pod skoop-collector-node2-" in m and "did not finish within 2s" in m for m in msgs), msgs
 PY
 pods_all_deleted || fail "the timed-out pod was not deleted"
-echo "live-e2e: a pod that never starts -> warning on node2, partial verdict, pod deleted"
+echo "live-e2e: a pod that never starts -> warning on node2, unknown verdict, pod deleted"
 
 start_server --stuck-nodes node1,node2
 "$skoop" snapshot --kubeconfig "$work/kubeconfig" --output "$work/interrupted" --collector-timeout 60s 2>/dev/null &
