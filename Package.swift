@@ -41,6 +41,15 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Network-namespace labs, their verification against the kernel, and synthetic clusters:
+        // test and benchmark infrastructure, kept out of the product's diagnosis and collector.
+        .target(
+            name: "SkoopLab",
+            dependencies: [
+                "SkoopModel", "SkoopNetstack", "SkoopKubernetes", "SkoopCollector", "SkoopDiagnosis",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
         .systemLibrary(
             name: "CNCurses",
             providers: [.apt(["libncursesw5-dev"])]
@@ -51,7 +60,7 @@ let package = Package(
             name: "skoop",
             dependencies: [
                 "SkoopModel", "SkoopNetstack", "SkoopKubernetes", "SkoopCollector",
-                "SkoopDiagnosis", "SkoopTUI",
+                "SkoopDiagnosis", "SkoopTUI", "SkoopLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,11 +71,11 @@ let package = Package(
         ),
         .target(name: "SkoopTestSupport", path: "Tests/SkoopTestSupport"),
         .testTarget(name: "SkoopModelTests", dependencies: ["SkoopModel"]),
-        .testTarget(name: "SkoopNetstackTests", dependencies: ["SkoopNetstack", "SkoopTestSupport"]),
+        .testTarget(name: "SkoopNetstackTests", dependencies: ["SkoopNetstack", "SkoopTestSupport", "SkoopLab"]),
         .testTarget(name: "SkoopKubernetesTests", dependencies: ["SkoopKubernetes", "SkoopTestSupport"]),
-        .testTarget(name: "SkoopCollectorTests", dependencies: ["SkoopCollector", "SkoopTestSupport"]),
-        .testTarget(name: "SkoopDiagnosisTests", dependencies: ["SkoopDiagnosis", "SkoopCollector", "SkoopTestSupport"]),
-        .testTarget(name: "SkoopTUITests", dependencies: ["SkoopTUI", "SkoopDiagnosis", "SkoopTestSupport"]),
+        .testTarget(name: "SkoopCollectorTests", dependencies: ["SkoopCollector", "SkoopTestSupport", "SkoopLab"]),
+        .testTarget(name: "SkoopDiagnosisTests", dependencies: ["SkoopDiagnosis", "SkoopCollector", "SkoopTestSupport", "SkoopLab"]),
+        .testTarget(name: "SkoopTUITests", dependencies: ["SkoopTUI", "SkoopDiagnosis", "SkoopTestSupport", "SkoopLab"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,6 +3,7 @@ import Foundation
 import SkoopModel
 import SkoopNetstack
 import SkoopCollector
+import SkoopLab
 import SkoopDiagnosis
 import SkoopTUI
 

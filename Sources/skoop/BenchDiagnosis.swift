@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SkoopModel
 import SkoopCollector
+import SkoopLab
 
 /// End-to-end diagnosis: both cluster sizes against their `cat` floors, and their growth.
 extension Bench {

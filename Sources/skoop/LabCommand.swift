@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SkoopCollector
+import SkoopLab
 import SkoopDiagnosis
 
 /// `skoop lab`: real mini-clusters from network namespaces.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SkoopModel
 import SkoopCollector
+import SkoopLab
 import SkoopDiagnosis
 
 /// The `skoop` command: why can't this pod reach that service?

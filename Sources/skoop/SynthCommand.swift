@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SkoopCollector
+import SkoopLab
 
 /// `skoop lab synth`: a synthetic snapshot of any size, shaped like a real cluster.
 struct LabSynthCommand: ParsableCommand {

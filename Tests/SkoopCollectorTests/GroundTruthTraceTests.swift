@@ -1,5 +1,6 @@
 import Testing
 @testable import SkoopCollector
+@testable import SkoopLab
 
 /// Ground truth helpers for traced probes: conntrack tuples and monitor failures.
 @Suite struct GroundTruthTraceTests {

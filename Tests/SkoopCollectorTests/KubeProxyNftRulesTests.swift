@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SkoopModel
 @testable import SkoopCollector
+@testable import SkoopLab
 
 @Suite("Lab: kube-proxy's nftables-mode rules from the lab's services")
 struct KubeProxyNftRulesTests {

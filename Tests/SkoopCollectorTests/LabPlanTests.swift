@@ -4,6 +4,7 @@ import SkoopModel
 import SkoopKubernetes
 import SkoopTestSupport
 @testable import SkoopCollector
+@testable import SkoopLab
 
 @Suite("Lab plans: pure values, no root needed")
 struct LabPlanTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SkoopModel
 @testable import SkoopCollector
+@testable import SkoopLab
 
 @Suite("Lab: every scenario really forwards the expected flows", .enabled(if: isRoot, Comment(rawValue: needsRoot)))
 struct LabScenarioTests {

@@ -39,4 +39,5 @@ struct TestLab {
 }
 
 import SkoopModel
+@testable import SkoopLab
 typealias TransportProtocolAlias = TransportProtocol

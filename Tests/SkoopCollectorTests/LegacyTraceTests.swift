@@ -3,6 +3,7 @@ import Testing
 import SkoopModel
 import SkoopTestSupport
 @testable import SkoopCollector
+@testable import SkoopLab
 
 /// Legacy-backend traces: a recorded `tcpdump -i nflog:0` capture (nc from 10.9.0.1:40000 to a
 /// DNATed 10.9.0.99:80 answered on 10.9.0.2:8080, iptables-legacy, TRACE in raw) decoded against

@@ -3,6 +3,7 @@ import Testing
 import SkoopModel
 import SkoopNetstack
 @testable import SkoopCollector
+@testable import SkoopLab
 
 /// Identical rulesets (kube-proxy's, on every node) are parsed once and shared.
 @Suite struct SynthRulesetCacheTests {

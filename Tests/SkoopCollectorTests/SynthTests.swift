@@ -3,6 +3,7 @@ import Testing
 import SkoopModel
 import SkoopNetstack
 @testable import SkoopCollector
+@testable import SkoopLab
 
 /// The synthetic cluster generator: layout arithmetic and the files it writes.
 @Suite struct SynthTests {

@@ -4,6 +4,7 @@ import SkoopModel
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
 import SkoopTestSupport
+@testable import SkoopLab
 
 /// A collected underlay router (`skoop collect --infra router`) simulated as a Linux netns, on the
 /// calico-bgp lab whose node1 lost its route to node2's pods while the router routes pod CIDRs

@@ -5,6 +5,7 @@ import SkoopNetstack
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
 import SkoopTestSupport
+@testable import SkoopLab
 
 /// The route and trace comparisons of `skoop lab verify`, on inputs recorded from a healthy
 /// flannel-vxlan lab (nft backend): its snapshot (TRACE rules included, as verify takes it), the

@@ -4,6 +4,7 @@ import SkoopModel
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
 import SkoopTestSupport
+@testable import SkoopLab
 
 /// Diagnoses on lab snapshots where `skoop lab verify` once found Skoop disagreeing with the
 /// kernel (captured by Tests/Lab/capture-verify-fixtures.sh; each verdict here is the kernel's).

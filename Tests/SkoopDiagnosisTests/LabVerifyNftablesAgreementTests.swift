@@ -5,6 +5,7 @@ import SkoopNetstack
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
 import SkoopTestSupport
+@testable import SkoopLab
 
 /// The trace comparison of `skoop lab verify` with kube-proxy in nftables mode, on inputs
 /// recorded from a healthy flannel-vxlan lab (`lab verify --scenario flannel-vxlan --proxy

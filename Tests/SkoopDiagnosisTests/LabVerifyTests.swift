@@ -4,6 +4,7 @@ import SkoopModel
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
 import SkoopTestSupport
+@testable import SkoopLab
 
 /// The verifier's pure parts: case selection, flow comparison, the summary line.
 @Suite struct LabVerifyTests {

@@ -4,6 +4,7 @@ import SkoopModel
 import SkoopCollector
 import SkoopDiagnosis
 import SkoopTestSupport
+import SkoopLab
 
 /// `skoop matrix` on lab-basic (web pods admit only app=client on TCP 8080), as a Cilium cluster
 /// so that the policy decides on the path.

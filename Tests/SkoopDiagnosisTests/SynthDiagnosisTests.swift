@@ -3,6 +3,7 @@ import Testing
 import SkoopModel
 import SkoopCollector
 @testable import SkoopDiagnosis
+@testable import SkoopLab
 
 /// `skoop diagnose` on a small synthetic cluster: pod → ClusterIP whose backends sit on other nodes.
 @Suite struct SynthDiagnosisTests {

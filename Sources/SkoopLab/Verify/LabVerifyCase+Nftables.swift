@@ -1,3 +1,4 @@
+import SkoopDiagnosis
 import SkoopCollector
 
 extension LabVerifyCase {

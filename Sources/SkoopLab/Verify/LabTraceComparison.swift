@@ -1,3 +1,4 @@
+import SkoopDiagnosis
 import SkoopModel
 import SkoopNetstack
 import SkoopCollector

@@ -1,3 +1,4 @@
+import SkoopDiagnosis
 import Foundation
 import SkoopModel
 import SkoopNetstack

@@ -1,4 +1,5 @@
 import Foundation
+import SkoopCollector
 
 /// A process the lab started.
 public struct LabProcess: Hashable, Sendable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import SkoopCollector
 
 /// A lab node: its netns id, underlay address and pod CIDR.
 public struct LabNode: Hashable, Sendable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import SkoopCollector
 
 /// Generates a synthetic snapshot shaped like a real flannel-VXLAN, kube-proxy (iptables)
 /// cluster of any size (`skoop lab synth`), for benchmarks and scale tests.

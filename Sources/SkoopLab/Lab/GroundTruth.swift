@@ -1,5 +1,6 @@
 import Foundation
 import SkoopModel
+import SkoopCollector
 
 /// A flow to test in a running lab.
 public struct LabFlow: Hashable, Sendable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
 import SkoopModel
+import SkoopCollector
 
 /// A running trace listener in one node netns: `xtables-monitor --trace` (nft backend) or
 /// `tcpdump -i nflog:0` (legacy backend, `capture` set).
