@@ -106,13 +106,13 @@ struct KubeProxyUpstreamFlowTests {
     static let flows = (try? KubeProxyFlow.all()) ?? []
 
     @Test func theFixturesAreThere() {
-        #expect(Self.flows.count == 76)
+        #expect(Self.flows.count == 77)
         // Only an external flow whose source is its destination (the SNAT to a LoadBalancer IP
         // happens outside kube-proxy) cannot be sent by the capture.
         let played = Self.flows.filter { $0.source != $0.destination || $0.ingress != .interface("eth0") }
-        #expect(played.count == 74)
+        #expect(played.count == 75)
         #expect(played.allSatisfy { $0.kernel.count == 2 }, "a flow without its kernel result")
-        #expect(Set(Self.flows.map(\.fixture)).count == 17)
+        #expect(Set(Self.flows.map(\.fixture)).count == 18)
     }
 
     @Test(arguments: flows) func skoopAgreesWithKubernetesAndTheKernel(_ flow: KubeProxyFlow) throws {
