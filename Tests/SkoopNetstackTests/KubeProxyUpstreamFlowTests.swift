@@ -33,6 +33,8 @@ struct KubeProxyFlow: CustomTestStringConvertible, Sendable {
         for backend in ["legacy", "nft"] {
             for row in try rows("kernel-\(backend).txt") {
                 let outcome = row[2].components(separatedBy: " => ")
+                // A flow the capture could not send (its source is its destination) has no answer.
+                if outcome[1].hasPrefix("not played") { continue }
                 kernel["\(row[0])|\(row[1])|\(outcome[0])", default: [:]][backend] = outcome[1]
             }
         }
@@ -104,9 +106,13 @@ struct KubeProxyUpstreamFlowTests {
     static let flows = (try? KubeProxyFlow.all()) ?? []
 
     @Test func theFixturesAreThere() {
-        #expect(Self.flows.count == 36)
-        #expect(Self.flows.allSatisfy { $0.kernel.count == 2 }, "a flow without its kernel result")
-        #expect(Set(Self.flows.map(\.fixture)).count == 4)
+        #expect(Self.flows.count == 77)
+        // Only an external flow whose source is its destination (the SNAT to a LoadBalancer IP
+        // happens outside kube-proxy) cannot be sent by the capture.
+        let played = Self.flows.filter { $0.source != $0.destination || $0.ingress != .interface("eth0") }
+        #expect(played.count == 75)
+        #expect(played.allSatisfy { $0.kernel.count == 2 }, "a flow without its kernel result")
+        #expect(Set(Self.flows.map(\.fixture)).count == 18)
     }
 
     @Test(arguments: flows) func skoopAgreesWithKubernetesAndTheKernel(_ flow: KubeProxyFlow) throws {
