@@ -8,7 +8,7 @@ struct PodRange {
     let node: Node
     /// The range.
     let prefix: IPPrefix
-    /// How it is named in suspicions: "pod CIDR", "IPAM block".
+    /// How it is named in suspicions: "pod CIDR", "IPAM block", "default-size IPAM block".
     let kind: String
 
     /// "the IPAM block of node2".
@@ -33,6 +33,7 @@ extension Network {
               let block = IPPrefix(address, length: address.family == .inet ? CalicoBlockAssertion.defaultBlockLength : 122) else {
             return nil
         }
-        return PodRange(node: node, prefix: block, kind: "IPAM block")
+        // No affinity says how big the block is: Calico's default size, and the name says so.
+        return PodRange(node: node, prefix: block, kind: "default-size IPAM block")
     }
 }
