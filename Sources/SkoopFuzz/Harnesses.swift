@@ -90,6 +90,8 @@ private func fuzzKubernetes(_ data: Data) {
     _ = try? KubernetesJSON.networkPolicies(data, source: "networkpolicies.json")
     _ = try? KubernetesJSON.configMaps(data, source: "configmaps.json")
     _ = try? KubernetesJSON.namespaces(data, source: "namespaces.json")
+    _ = try? KubernetesJSON.calicoBlockAffinities(data, source: "blockaffinities.json")
+    _ = try? KubernetesJSON.calicoIPAMBlocks(data, source: "ipamblocks.json")
     let admin = (try? KubernetesJSON.adminNetworkPolicies(data, source: "adminnetworkpolicies.json")) ?? []
     let baseline = (try? KubernetesJSON.baselineAdminNetworkPolicies(data, source: "baselineadminnetworkpolicies.json")) ?? []
     if let policies = try? KubernetesJSON.networkPolicies(data, source: "networkpolicies.json"), !policies.isEmpty || !admin.isEmpty {

@@ -31,7 +31,7 @@ struct LabPlanTests {
         #expect(has(p, ["ip", "-n", "t-pod-web-0", "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"]))
         #expect(has(p, ["ip", "netns", "exec", "t-node1", "sysctl", "-qw", "net.ipv4.conf.\(veth).proxy_arp=1",
                         "net.ipv4.neigh.\(veth).proxy_delay=0"]))
-        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "10.244.2.0/24", "via", "192.168.56.12", "dev", "ens4"]))
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "10.244.2.0/26", "via", "192.168.56.12", "dev", "ens4", "proto", "bird"]))
         #expect(!p.commands.contains { $0.argv.contains("cni0") })
     }
 
@@ -184,7 +184,7 @@ struct LabRulesTests {
     func kubernetesShape() throws {
         let files = LabKubernetesObjects.files(for: LabTopology(scenario: .calicoVXLAN))
         #expect(Set(files.keys) == ["nodes.json", "pods.json", "services.json", "endpointslices.json",
-                                    "networkpolicies.json", "configmaps.json"])
+                                    "networkpolicies.json", "configmaps.json", "blockaffinities.json"])
         let pods = try #require(files["pods.json"]?["items"] as? [[String: Any]])
         let ips = pods.compactMap { ($0["status"] as? [String: Any])?["podIP"] as? String }
         #expect(ips == ["10.244.1.2", "10.244.1.3", "10.244.2.2", "10.244.2.3"])

@@ -59,7 +59,7 @@ import SkoopTestSupport
         }
         #expect(report.verdict == .unknown)
         let node1 = report.path.node(.node("node1"))?.suspicions ?? []
-        #expect(node1.contains { $0.level == .critical && $0.message.contains("no route for 10.244.2.0/24") && $0.message.contains("192.168.56.1") })
+        #expect(node1.contains { $0.level == .critical && $0.message.contains("no route for 10.244.2.0/26") && $0.message.contains("192.168.56.1") })
         #expect(report.path.assumptions.contains { $0.text.contains("gateway 192.168.56.1 was not collected") })
     }
 

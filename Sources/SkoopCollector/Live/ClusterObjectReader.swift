@@ -38,9 +38,12 @@ public struct ClusterObjectReader: Sendable {
             warnings.append("networkpolicies unavailable: \(error.message)")
             try save("networkpolicies.json", Self.emptyList)
         }
-        // Admin policies exist only where the policy.networking.k8s.io CRDs are installed.
+        // Admin policies exist only where the policy.networking.k8s.io CRDs are installed; Calico's
+        // IPAM blocks and block affinities only where Calico keeps its data in CRDs (not in etcd).
         for (resource, file) in [("adminnetworkpolicies.policy.networking.k8s.io", "adminnetworkpolicies.json"),
-                                 ("baselineadminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.json")] {
+                                 ("baselineadminnetworkpolicies.policy.networking.k8s.io", "baselineadminnetworkpolicies.json"),
+                                 ("blockaffinities.crd.projectcalico.org", "blockaffinities.json"),
+                                 ("ipamblocks.crd.projectcalico.org", "ipamblocks.json")] {
             do {
                 try save(file, try await kubectl.list(resource))
             } catch let error as KubectlError where error.isUnknownResource || error.message.contains("Forbidden") {

@@ -72,7 +72,7 @@ public final class CollectorManager: Sendable {
         if slices == nil && endpoints == nil {
             warnings.append("k8s/endpointslices.json is missing (and no k8s/endpoints.json): services have no known endpoints")
         }
-        let documents = KubernetesDocuments(
+        var documents = KubernetesDocuments(
             nodes: try document("nodes.json"), pods: try document("pods.json"), services: try document("services.json"),
             endpointSlices: slices, endpoints: endpoints,
             networkPolicies: try document("networkpolicies.json"), configMaps: try document("configmaps.json"),
@@ -80,6 +80,8 @@ public final class CollectorManager: Sendable {
             podIndex: PodIndexWriter.input(in: directory),
             adminNetworkPolicies: try document("adminnetworkpolicies.json", required: false),
             baselineAdminNetworkPolicies: try document("baselineadminnetworkpolicies.json", required: false))
+        documents.calicoBlockAffinities = try document("blockaffinities.json", required: false)
+        documents.calicoIPAMBlocks = try document("ipamblocks.json", required: false)
         cluster = try ClusterState.decode(documents)
         if documents.podIndex != nil, !cluster.pods.isFromIndex {
             warnings.append("\(PodIndexWriter.path) is not an index of this k8s/pods.json (edited since, damaged, or from "

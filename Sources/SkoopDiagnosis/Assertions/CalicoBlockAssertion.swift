@@ -19,14 +19,36 @@ struct CalicoBlockAssertion {
     /// Its host netns's router.
     let router: Router
 
-    /// True when the node's routes show Calico's block routing (BIRD's `proto bird` routes):
+    /// True when the node's routes show Calico's block routing (BIRD's or Felix's routes):
     /// only then are blocks checked; a layout that routes whole per-node pod CIDRs without BIRD
     /// is checked per podCIDR as before.
     static func routesBlocks(_ router: Router) -> Bool {
-        router.routes.contains { $0.protocolName == "bird" && $0.family == .inet }
+        router.routes.contains { $0.family == .inet && calicoProtocols.contains($0.protocolName ?? "") }
     }
 
+    /// The route protocols of Calico's block routes: BIRD's (12, named bird in iproute2's
+    /// rt_protos) and Felix's (80, which it uses for VXLAN and its own BGP-less routes).
+    static let calicoProtocols: Set<String> = ["bird", "12", "80"]
+
     func suspicions() -> [Suspicion] {
+        guard let blocks = cluster.calicoBlocks else { return derivedBlockSuspicions() }
+        return affineBlockSuspicions(blocks) + strayPodSuspicions(blocks)
+    }
+
+    /// Block affinities say which node holds which block: each held block of another node must
+    /// be routed towards it, pods or not.
+    func affineBlockSuspicions(_ blocks: [CalicoBlock]) -> [Suspicion] {
+        let mode = plugin.mode?.lowercased()
+        return cluster.podNetworks.filter { $0.node != node }.flatMap { other in
+            blocks.held(by: other.node).compactMap { block in
+                check(block.cidr, probe: block.cidr.network, owner: other, mode: mode,
+                      named: "IPAM block \(block.cidr) (affine to \(other.node))", consequence: "")
+            }
+        }
+    }
+
+    /// Without affinities, the blocks in use are where the other nodes' pods are.
+    func derivedBlockSuspicions() -> [Suspicion] {
         var found: [Suspicion] = []
         var settled: [IPPrefix] = []
         let mode = plugin.mode?.lowercased()
@@ -34,32 +56,56 @@ struct CalicoBlockAssertion {
         for other in cluster.podNetworks where other.node != node {
             for address in addressesByNode[other.node] ?? [] {
                 guard !settled.contains(where: { $0.contains(address) }) else { continue }
-                let result = router.lookup(RouteQuery(destination: address), choosingSource: false)
-                let specific = result.route.flatMap { $0.destination.length > 0 ? $0.destination : nil }
-                let block = specific.flatMap { $0.length <= 32 && $0.length >= 16 && $0.length < 32 ? $0 : nil }
+                let specific = router.lookup(RouteQuery(destination: address), choosingSource: false).route
+                    .flatMap { $0.destination.length > 0 ? $0.destination : nil }
+                let block = specific.flatMap { $0.length >= 16 && $0.length < 32 ? $0 : nil }
                     ?? IPPrefix(address, length: Self.defaultBlockLength)!
                 settled.append(block)
                 let named = specific == block ? "IPAM block \(block)" : "IPAM block holding \(address) (\(block) at Calico's default block size)"
-                let hint = "calico installs: \(expectedRoute(to: block, remote: other.remoteIP, mode: mode))"
-                guard result.outcome == .unicast, let branch = result.branches.first else {
-                    found.append(Suspicion(
-                        level: .fatal,
-                        message: "No usable route on \(node) to \(other.node)'s \(named) (\(result.outcome.rawValue)); its pod at \(address) is unreachable from here.",
-                        evidence: result.decision.route ?? "ip route get \(address): \(result.outcome.rawValue)", hint: hint))
-                    continue
-                }
-                if specific == nil {
-                    found.append(Suspicion(
-                        level: .critical,
-                        message: "\(node) has no route of its own to \(other.node)'s \(named): only the default route matches.",
-                        evidence: result.decision.route, hint: hint))
-                } else if let problem = mismatch(branch, remote: other.remoteIP, mode: mode) {
-                    found.append(Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s \(named) \(problem).",
-                                           evidence: result.decision.route, hint: hint))
+                if let suspicion = check(block, probe: address, owner: other, mode: mode, named: named,
+                                         consequence: " its pod at \(address) is unreachable from here.") {
+                    found.append(suspicion)
                 }
             }
         }
         return found
+    }
+
+    /// What is wrong with this node's route to `owner`'s block (probed at `probe`), if anything.
+    private func check(_ block: IPPrefix, probe: IPAddress, owner other: NodePodNetwork, mode: String?,
+                       named: String, consequence: String) -> Suspicion? {
+        let result = router.lookup(RouteQuery(destination: probe), choosingSource: false)
+        let hint = "calico installs: \(expectedRoute(to: block, remote: other.remoteIP, mode: mode))"
+        guard result.outcome == .unicast, let branch = result.branches.first else {
+            return Suspicion(
+                level: .fatal,
+                message: "No usable route on \(node) to \(other.node)'s \(named) (\(result.outcome.rawValue))" + (consequence.isEmpty ? "." : ";" + consequence),
+                evidence: result.decision.route ?? "ip route get \(probe): \(result.outcome.rawValue)", hint: hint)
+        }
+        if result.route.map({ $0.destination.length == 0 }) ?? true {
+            return Suspicion(level: .critical,
+                             message: "\(node) has no route of its own to \(other.node)'s \(named): only the default route matches.",
+                             evidence: result.decision.route, hint: hint)
+        }
+        if let problem = mismatch(branch, remote: other.remoteIP, mode: mode) {
+            return Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s \(named) \(problem).",
+                             evidence: result.decision.route, hint: hint)
+        }
+        return nil
+    }
+
+    /// This node's pods whose addresses lie outside every block affine to it: Calico's IPAM
+    /// never hands those out, and other nodes route them by their blocks, elsewhere or nowhere.
+    func strayPodSuspicions(_ blocks: [CalicoBlock]) -> [Suspicion] {
+        let own = blocks.held(by: node)
+        return (cluster.podAddressesByNode()[node] ?? []).filter { address in !own.contains { $0.cidr.contains(address) } }.map { address in
+            let elsewhere = blocks.block(holding: address).map { " It lies in \($0.node)'s block \($0.cidr): other nodes route it there." } ?? ""
+            return Suspicion(
+                level: .warning,
+                message: "The pod at \(address) on \(node) is outside every IPAM block affine to \(node) (\(own.map(\.cidr.description).joined(separator: ", ")))." + elsewhere,
+                evidence: "BlockAffinities of \(node): \(own.isEmpty ? "none" : own.map(\.cidr.description).joined(separator: ", "))",
+                hint: "Calico IPAM allocates a node's pods from its own blocks; check calicoctl ipam check and how the address was assigned.")
+        }
     }
 
     /// The route Calico installs for a remote block, as `ip route` takes it.

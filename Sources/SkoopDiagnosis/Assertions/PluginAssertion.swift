@@ -16,7 +16,9 @@ struct PluginAssertion {
 
     func suspicions() -> [Suspicion] {
         guard [.flannel, .calico, .bridge].contains(plugin.kind) else { return [] }
-        if plugin.kind == .calico, CalicoBlockAssertion.routesBlocks(router) {
+        // Calico's block affinities, or its routes, tell its blocks; spec.podCIDR is Calico's only
+        // on layouts that route whole pod CIDRs themselves.
+        if plugin.kind == .calico, cluster.calicoBlocks != nil || CalicoBlockAssertion.routesBlocks(router) {
             return CalicoBlockAssertion(plugin: plugin, cluster: cluster, node: node, router: router).suspicions()
         }
         var found: [Suspicion] = []

@@ -107,9 +107,7 @@ public struct Network: Sendable {
     public func owner(ofUnderlayAddress address: IPAddress) -> Hop {
         if let node = cluster.ipCache.node(ip: address) { return Hop(type: .node, id: node.name) }
         if let node = collectedNode(owning: address) { return Hop(type: .node, id: node) }
-        if let node = cluster.node(owningPodAddress: address) {
-            return Hop(type: .node, id: node.name)
-        }
+        if let range = podRange(holding: address) { return Hop(type: .node, id: range.node.name) }
         return Hop(type: .external, id: address.description)
     }
 

@@ -27,25 +27,28 @@ extension LinuxNetNode {
         }
         // A router's own routes are its business; the pod-CIDR reasoning is about nodes.
         guard !isInfraDevice, !network.plugin.underlayRoutesPodAddresses else { return nil }
-        guard let owner = network.cluster.node(owningPodAddress: packet.dst),
-              let podCIDR = owner.podCIDRs.first(where: { $0.contains(packet.dst) }) else {
+        guard let range = network.podRange(holding: packet.dst) else {
             // No node claims the address, but it is in the pod network: no pod can answer there.
             guard let cidr = network.clusterCIDRs.first(where: { $0.contains(packet.dst) }) else { return nil }
+            let ranges = network.plugin.kind == .calico
+                ? "it is in no node's IPAM block" + (network.cluster.calicoBlocks == nil ? " and no pod holds it" : "")
+                : "node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", "))"
             return .lost(Suspicion(
                 level: .fatal,
-                message: "\(packet.dst) is in the pod network \(cidr) but in no node's pod CIDR: \(hop.id) sends it to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
+                message: "\(packet.dst) is in the pod network \(cidr) but in no node's \(network.plugin.kind == .calico ? "IPAM block" : "pod CIDR"): \(hop.id) sends it to the underlay router \(gateway), which does not route pod addresses under \(network.plugin.name).",
                 evidence: routeText,
-                hint: "Check the address: no pod can hold it; node pod CIDRs: \(network.cluster.podCIDRs.map(\.description).joined(separator: ", "))."))
+                hint: "Check the address: no pod can hold it; \(ranges)."))
         }
+        let owner = range.node, podCIDR = range.prefix
         if owner.name == node, let problem = ownPodAddressSentAway(packet, gateway: gateway, route: route) {
             return .lost(problem)
         }
         return .dependsOnGateway(Suspicion(
             level: .critical,
-            message: "\(hop.id) has no route for \(podCIDR) (the pod CIDR of \(owner.name)): packets to \(packet.dst) take the route to the underlay router \(gateway) instead. \(network.plugin.name) does not rely on the underlay routing pod addresses, and \(gateway) was not collected: whether it delivers them is unknown.",
+            message: "\(hop.id) has no route for \(podCIDR) (\(range.described)): packets to \(packet.dst) take the route to the underlay router \(gateway) instead. \(network.plugin.name) does not rely on the underlay routing pod addresses, and \(gateway) was not collected: whether it delivers them is unknown.",
             evidence: routeText,
             hint: "Restore the CNI's route for \(podCIDR) (\(network.plugin.name) installs one per remote node); to see what the gateway does, collect it (skoop collect --infra NAME --host-netns NS)."),
-            assumption: "the gateway \(gateway) was not collected: that it routes the pod CIDR \(podCIDR) to \(owner.name) is assumed (collect it with skoop collect --infra).")
+            assumption: "the gateway \(gateway) was not collected: that it routes the \(range.kind) \(podCIDR) to \(owner.name) is assumed (collect it with skoop collect --infra).")
     }
 
     /// A pod address of this very node sent to a router (collected or not): its own route is
@@ -53,7 +56,7 @@ extension LinuxNetNode {
     /// address is no pod address of this node, or the CNI lets the underlay route pod CIDRs.
     func ownPodAddressSentAway(_ packet: Packet, gateway: IPAddress, route: RouteDecision?) -> Suspicion? {
         guard !isInfraDevice, !network.plugin.underlayRoutesPodAddresses,
-              network.cluster.node(owningPodAddress: packet.dst)?.name == node else { return nil }
+              network.podRange(holding: packet.dst)?.node.name == node else { return nil }
         let routeText = route.map { $0.route ?? "\($0.destination) via \(gateway)" }
         return Suspicion(
             level: .fatal,

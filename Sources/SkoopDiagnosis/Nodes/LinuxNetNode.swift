@@ -116,6 +116,7 @@ struct LinuxNetNode: NetNodeAction {
             case .drop:
                 // Policy hook (PolicyEnforcement.swift): a policy chain's drop the objects don't explain.
                 outcome.suspicions += policyCrossCheck(dropped: decision, direction: direction, arrivedFrom: link)
+                if let blackholed = localPodBlackholed(decision) { outcome.suspicions.append(blackholed) }
                 var dropLink = Link(type: .local, source: hop, destination: nil, action: .drop, packet: decision.packet,
                                     packetIn: decision.packetIn, routes: decision.routes, netfilter: decision.netfilter,
                                     probability: decision.probability, direction: direction, isUncertain: decision.isUncertain)

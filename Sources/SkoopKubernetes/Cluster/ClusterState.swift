@@ -58,6 +58,8 @@ public struct KubernetesDocuments: Sendable {
     /// policy.networking.k8s.io/v1alpha1 AdminNetworkPolicies and BaselineAdminNetworkPolicies (absent when the API has none).
     public var adminNetworkPolicies: SourceData?
     public var baselineAdminNetworkPolicies: SourceData?
+    /// Calico's crd.projectcalico.org/v1 BlockAffinities and IPAMBlocks (absent without Calico's CRDs).
+    public var calicoBlockAffinities: SourceData?, calicoIPAMBlocks: SourceData?
     /// The index of pods.json (k8s/pods.index), used instead of skimming it when it is of that file.
     public var podIndex: PodIndexInput?
 
@@ -104,6 +106,8 @@ public struct ClusterState: Sendable {
     public private(set) var networkPolicies: [NetworkPolicy]
     /// AdminNetworkPolicies and the BaselineAdminNetworkPolicy, ANPs by priority then name.
     public private(set) var adminNetworkPolicies: [AdminNetworkPolicy] = []
+    /// Calico's IPAM blocks and the nodes they are affine to; nil when the snapshot has none.
+    public internal(set) var calicoBlocks: [CalicoBlock]?
     /// ConfigMaps.
     public let configMaps: [ConfigMap]
     /// Namespaces by name: those given plus every namespace an object lives in.
@@ -203,8 +207,12 @@ public struct ClusterState: Sendable {
         }
         let configMaps = DecodedDocument(documents.configMaps, kind: "ConfigMap", plural: "config maps", ConfigMap.init(json:))
         let namespaces = DecodedDocument(documents.namespaces, kind: "Namespace", plural: "namespaces", Namespace.init(json:))
+        let affinities = DecodedDocument(documents.calicoBlockAffinities, kind: "BlockAffinity", plural: "block affinities",
+                                         CalicoBlock.init(affinity:))
+        let blocks = DecodedDocument(documents.calicoIPAMBlocks, kind: "IPAMBlock", plural: "IPAM blocks", CalicoBlock.ipamBlock(json:))
         // Largest first, so the big one starts at once.
-        let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces, admin, baseline]
+        let jobs: [any DocumentJob] = [pods, slices, services, nodes, endpoints, policies, configMaps, namespaces, admin, baseline,
+                                       affinities, blocks]
         // A thread per document, not concurrentPerform or a global queue: the skim of pods.json
         // splits it between threads with concurrentPerform, which runs serially when nested in
         // another, and a global queue may get a single thread while Swift concurrency holds one.
@@ -220,6 +228,8 @@ public struct ClusterState: Sendable {
             networkPolicies: try policies.result(), configMaps: try configMaps.result(),
             namespaces: try namespaces.result())
             .with(adminNetworkPolicies: try admin.result() + baseline.result())
+            .with(calicoBlocks: documents.calicoBlockAffinities == nil && documents.calicoIPAMBlocks == nil ? nil
+                  : CalicoBlock.merged(affinities: try affinities.result(), ipamBlocks: try blocks.result().compactMap { $0 }))
     }
 
     /// The same state with these admin policies (ANPs sorted by priority, then name: the API leaves

@@ -47,6 +47,16 @@ public enum KubernetesJSON {
         try decode(data, source: source, kind: "Namespace", plural: "namespaces", Namespace.init(json:))
     }
 
+    /// Calico's blocks from `kubectl get blockaffinities.crd.projectcalico.org -o json`.
+    public static func calicoBlockAffinities(_ data: Data, source: String) throws(InputError) -> [CalicoBlock] {
+        try decode(data, source: source, kind: "BlockAffinity", plural: "block affinities", CalicoBlock.init(affinity:))
+    }
+
+    /// Calico's host-affine blocks from `kubectl get ipamblocks.crd.projectcalico.org -o json`.
+    public static func calicoIPAMBlocks(_ data: Data, source: String) throws(InputError) -> [CalicoBlock] {
+        try decode(data, source: source, kind: "IPAMBlock", plural: "IPAM blocks", CalicoBlock.ipamBlock(json:)).compactMap { $0 }
+    }
+
     /// Parses a document and decodes its items (or the single object it holds).
     static func decode<T>(_ data: Data, source: String, kind: String, plural: String,
                           _ decodeItem: (JSONNode) throws(InputError) -> T) throws(InputError) -> [T] {

@@ -7,14 +7,28 @@ public enum LabKubernetesObjects {
 
     /// File name (under k8s/) → JSON object.
     public static func files(for topology: LabTopology) -> [String: [String: Any]] {
-        [
-            "nodes.json": list(topology.nodes.map(node)),
+        var files: [String: [String: Any]] = [
+            "nodes.json": list(topology.nodes.map { node($0, topology.scenario) }),
             "pods.json": list(topology.pods.map { pod($0, topology) }),
             "services.json": list(topology.services.map(service)),
             "endpointslices.json": list(topology.services.map(endpointSlice)),
             "networkpolicies.json": list([]),
             "configmaps.json": list(configMaps(topology)),
         ]
+        if topology.scenario.usesCalicoVeths {
+            files["blockaffinities.json"] = list(topology.nodes.flatMap { node in node.calicoBlocks.map { blockAffinity($0, node.name) } })
+        }
+        return files
+    }
+
+    /// A Calico BlockAffinity as calico-ipam writes it: named NODE-CIDR (dots and slash as
+    /// dashes), spec.deleted a string.
+    private static func blockAffinity(_ cidr: String, _ node: String) -> [String: Any] {
+        let name = "\(node)-" + cidr.replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: "/", with: "-")
+        var meta = metadata("BlockAffinity", nil, name)
+        meta["generation"] = 1
+        return ["apiVersion": "crd.projectcalico.org/v1", "kind": "BlockAffinity", "metadata": meta,
+                "spec": ["cidr": cidr, "deleted": "false", "node": node, "state": "confirmed"]]
     }
 
     /// snapshot.json: the layout version only. A lab carries no detection hints, so Skoop finds
@@ -46,11 +60,11 @@ public enum LabKubernetesObjects {
         return meta
     }
 
-    private static func node(_ node: LabNode) -> [String: Any] {
+    private static func node(_ node: LabNode, _ scenario: LabScenario) -> [String: Any] {
         ["apiVersion": "v1", "kind": "Node",
          "metadata": metadata("Node", nil, node.name, labels: [
             "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"]),
-         "spec": ["podCIDR": node.podCIDR, "podCIDRs": [node.podCIDR]],
+         "spec": ["podCIDR": node.nodePodCIDR(scenario), "podCIDRs": [node.nodePodCIDR(scenario)]],
          "status": ["addresses": [["address": node.ip, "type": "InternalIP"], ["address": node.name, "type": "Hostname"]],
                     "conditions": [["status": "True", "type": "Ready", "reason": "KubeletReady",
                                     "lastTransitionTime": created]]]]

@@ -98,7 +98,7 @@ public struct LabPlanner: Sendable {
         ]
         if scenario == .bridge || fault == .routeViaGateway {
             // kubenet relies on the cloud's routes: the router knows every pod CIDR.
-            commands += topology.nodes.map { ip("router", "route", "add", $0.podCIDR, "via", $0.ip) }
+            commands += topology.nodes.flatMap { node in node.podRoutes(scenario).map { ip("router", "route", "add", $0, "via", node.ip) } }
         }
         // The cloud's load balancer, as routes: the LoadBalancer IP spread over every node
         // (ECMP, destination unchanged), the externalIP to node2.
@@ -133,6 +133,11 @@ public struct LabPlanner: Sendable {
                 ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", vxlanDevice),
             ]
         }
+        if scenario.usesCalicoVeths {
+            // The node's own blocks: BIRD (BGP) or Felix (VXLAN, protocol 80) blackholes them, so an
+            // unallocated address of a local block goes nowhere; its pods' /32 routes are more specific.
+            commands += node.calicoBlocks.map { ip(id, "route", "add", "blackhole", $0, "proto", calicoRouteProtocol) }
+        }
         for other in topology.otherNodes(than: id) { commands += remoteCommands(node, other) }
         return commands
     }
@@ -142,11 +147,16 @@ public struct LabPlanner: Sendable {
         let id = node.name
         var commands: [LabCommand] = []
         switch scenario {
-        case .flannelHostGW, .calicoBGP:
+        case .flannelHostGW:
             commands.append(ip(id, "route", "add", other.podCIDR, "via", other.ip, "dev", "ens4"))
+        case .calicoBGP:
+            commands += other.calicoBlocks.map { ip(id, "route", "add", $0, "via", other.ip, "dev", "ens4", "proto", calicoRouteProtocol) }
         case .flannelVXLAN, .calicoVXLAN:
             let device = vxlanDevice
-            commands.append(ip(id, "route", "add", other.podCIDR, "via", other.vtepAddress(scenario), "dev", device, "onlink"))
+            let calico = scenario == .calicoVXLAN ? ["proto", calicoRouteProtocol] : []
+            commands += other.podRoutes(scenario).map {
+                ip(id, ["route", "add", $0, "via", other.vtepAddress(scenario), "dev", device, "onlink"] + calico)
+            }
             let broken = id == "node1" && other.name == "node2"
             if !(broken && fault == .vxlanNeighMissing) {
                 commands.append(ip(id, "neigh", "add", other.vtepAddress(scenario), "lladdr", other.vtepMAC,
@@ -161,6 +171,12 @@ public struct LabPlanner: Sendable {
         }
         return commands
     }
+
+    /// The protocol of Calico's block routes: BIRD's under BGP, Felix's (80) under VXLAN.
+    private var calicoRouteProtocol: String { scenario == .calicoVXLAN ? "80" : "bird" }
+
+    /// The prefix the CNI routes to `node`'s pods (Calico: the block holding them).
+    private func podRoute(_ node: String) -> String { topology.node(node)?.podRoutes(scenario).first ?? "" }
 
     /// The VXLAN device of the scenario.
     private var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
@@ -240,9 +256,9 @@ public struct LabPlanner: Sendable {
         case .hostVethDown: return [ip("node2", "link", "set", veth, "down")]
         case .bridgeDown: return [ip("node2", "link", "set", "cni0", "down")]
         case .vethDetached: return [ip("node2", "link", "set", veth, "nomaster")]
-        case .remoteRouteDeleted, .routeViaGateway: return [ip("node1", "route", "del", "10.244.2.0/24")]
+        case .remoteRouteDeleted, .routeViaGateway: return [ip("node1", "route", "del", podRoute("node2"))]
         case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
-        case .wrongGateway: return [ip("node1", "route", "replace", "10.244.2.0/24", "via", "192.168.56.99", "dev", "ens4")]
+        case .wrongGateway: return [ip("node1", "route", "replace", podRoute("node2"), "via", "192.168.56.99", "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]
         case .podReject:
             return [exec(web1.netnsID, ["iptables-\(topology.backend.rawValue)-restore"], input: """
@@ -259,10 +275,10 @@ public struct LabPlanner: Sendable {
             // forwards them on to node1 with its own CNI route.
             guard let detour = topology.node("node3") else { return [] }
             if scenario.usesVXLAN {
-                return [ip("node2", "route", "replace", "10.244.1.0/24", "via", detour.vtepAddress(scenario),
+                return [ip("node2", "route", "replace", podRoute("node1"), "via", detour.vtepAddress(scenario),
                            "dev", vxlanDevice, "onlink")]
             }
-            return [ip("node2", "route", "replace", "10.244.1.0/24", "via", detour.ip, "dev", "ens4")]
+            return [ip("node2", "route", "replace", podRoute("node1"), "via", detour.ip, "dev", "ens4")]
         case .markCrossing:
             return [exec("node1", ["iptables-\(topology.backend.rawValue)-restore"], input: """
                 *mangle

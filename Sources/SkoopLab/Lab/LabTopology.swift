@@ -18,6 +18,17 @@ public struct LabNode: Hashable, Sendable, Codable {
     public func vtepAddress(_ scenario: LabScenario) -> String {
         scenario == .calicoVXLAN ? "10.244.\(index).192" : "10.244.\(index).0"
     }
+    /// Calico's IPAM blocks of the node (a node may hold several): 10.244.N.0/26 for its pods,
+    /// 10.244.N.192/26 for the VXLAN VTEP address, which Calico also allocates from the node's blocks.
+    public var calicoBlocks: [String] { ["10.244.\(index).0/26", "10.244.\(index).192/26"] }
+    /// What the CNI routes to this node's pods: Calico's blocks (never spec.podCIDR), else the
+    /// pod CIDR; the first holds the node's pods.
+    public func podRoutes(_ scenario: LabScenario) -> [String] { scenario.usesCalicoVeths ? calicoBlocks : [podCIDR] }
+    /// spec.podCIDR of its Node object: for Calico, a range its IPAM does not use, as where
+    /// Calico's pool differs from kubeadm's pod network CIDR (Calico ignores spec.podCIDR).
+    public func nodePodCIDR(_ scenario: LabScenario) -> String {
+        scenario.usesCalicoVeths ? "10.244.\(100 + index).0/24" : podCIDR
+    }
     /// The fixed VTEP MAC address of the node's VXLAN device.
     public var vtepMAC: String { String(format: "0e:5c:00:00:00:%02x", index) }
 }

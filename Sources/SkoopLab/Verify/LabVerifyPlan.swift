@@ -158,7 +158,9 @@ public struct FaultLocation: Hashable, Sendable {
         let web1Veth = topology.pod("web-1")?.hostVeth(topology.scenario) ?? "web-1's veth"
         let web0Veth = topology.pod("web-0")?.hostVeth(topology.scenario) ?? "web-0's veth"
         let device = topology.scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1"
-        let remoteCIDR = "10.244.2.0/24"
+        // What the CNI routes to node2's pods (Calico: the block holding them) and node1's.
+        let remoteCIDR = topology.node("node2")?.podRoutes(topology.scenario).first ?? "10.244.2.0/24"
+        let node1CIDR = topology.node("node1")?.podRoutes(topology.scenario).first ?? "10.244.1.0/24"
         switch fault {
         case .podEth0Down: return FaultLocation(hop: web1, names: [["eth0 is down"]])
         case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
@@ -185,7 +187,7 @@ public struct FaultLocation: Hashable, Sendable {
             // node2's route to node1's pods detours through node3, whose conntrack never saw the
             // request: the route on node2, or the INVALID drop on node3, names it.
             let detour = topology.node("node3").map { topology.scenario.usesVXLAN ? $0.vtepAddress(topology.scenario) : $0.ip }
-            return FaultLocation(hop: node2, names: [["10.244.1.0/24", detour ?? "node3"], ["INVALID"]],
+            return FaultLocation(hop: node2, names: [[node1CIDR, detour ?? "node3"], ["INVALID"]],
                                  alternative: Hop(type: .node, id: "node3"))
         case .markCrossing: return FaultLocation(hop: node2, names: [["lab fault: mark-crossing"]], harmless: true)
         case .rpFilterLocal: return FaultLocation(hop: node1, names: [["rp_filter"]])
