@@ -3,6 +3,7 @@ import Testing
 import SkoopModel
 import SkoopKubernetes
 @testable import SkoopCollector
+@testable import SkoopLab
 
 /// The lab's Calico scenarios route IPAM blocks the way Calico does, and say so in BlockAffinities.
 @Suite("Lab plans: Calico's IPAM blocks")
