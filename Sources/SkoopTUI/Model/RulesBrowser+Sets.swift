@@ -47,12 +47,14 @@ extension RulesBrowser {
         return nil
     }
 
-    /// This packet's lookups in set `name` of a table, over the whole hop's trace.
+    /// This packet's lookups in set `name` of a table, over the whole hop's trace (each once:
+    /// the branches of a hop repeat them).
     func lookups(ofSet name: String, family: String, table: String, handle: Int? = nil) -> [NetfilterSetLookup] {
-        links.flatMap(\.netfilter)
+        var seen = Set<NetfilterSetLookup>()
+        return links.flatMap(\.netfilter)
             .filter { $0.family == family && $0.table == table && (handle == nil || $0.handle == handle) }
             .flatMap { $0.lookups ?? [] }
-            .filter { $0.set == name }
+            .filter { $0.set == name && seen.insert($0).inserted }
     }
 }
 
