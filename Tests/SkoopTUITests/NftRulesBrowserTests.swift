@@ -28,6 +28,15 @@ import SkoopTestSupport
         return state
     }
 
+    /// The browser with the set or map opened (enter) from the first row containing `row`.
+    static func opened(_ row: String, inRuleset: Bool = false, provider: RulesetProvider? = nil) throws -> TUIState {
+        var state = try browser(provider: provider)
+        if inRuleset { state.press(.char("a")) }
+        select(row, in: &state)
+        state.press(.enter)
+        return state
+    }
+
     /// The selected line of the rules list.
     static func selectedLine(_ state: TUIState) -> String {
         let grid = state.render(size: size)
@@ -60,9 +69,7 @@ import SkoopTestSupport
     }
 
     @Test func enterOnAVerdictMapRuleOpensTheMapAtTheElementThisPacketHit() throws {
-        var state = try Self.browser()
-        Self.select("vmap @service-ips", in: &state)
-        state.press(.enter)
+        var state = try Self.opened("vmap @service-ips")
         let lines = state.screenLines
         #expect(lines[2].hasSuffix("Netfilter trace at node node1 → @service-ips"))
         #expect(lines.contains { $0.contains("ip kube-proxy: map service-ips { type ipv4_addr . inet_proto . inet_service : verdict }, 2 elements") })
@@ -99,11 +106,7 @@ import SkoopTestSupport
     }
 
     @Test func aSetOpenedFromTheRulesetShowsTheLookupThatMissed() throws {
-        var state = try Self.browser()
-        state.press(.char("a"))
-        Self.select("ip daddr @cluster-ips reject", in: &state)
-        state.press(.enter)
-        let lines = state.screenLines
+        let lines = try Self.opened("ip daddr @cluster-ips reject", inRuleset: true).screenLines
         #expect(lines[2].hasSuffix("Ruleset of node node1 → @cluster-ips"))
         // After DNAT the packet goes to the backend, which is no cluster IP.
         #expect(lines.contains { $0.contains("this packet looked up @cluster-ips 10.244.1.2: no element") })
@@ -112,10 +115,7 @@ import SkoopTestSupport
     }
 
     @Test func searchFindsSetElementsAndNCyclesThem() throws {
-        var state = try Self.browser()
-        state.press(.char("a"))
-        Self.select("map service-ips", in: &state)
-        state.press(.enter)
+        var state = try Self.opened("map service-ips", inRuleset: true)
         Self.select("KJIFFBIG", in: &state)
         #expect(Self.selectedLine(state).contains("10.96.0.11 . tcp . 80 : goto service-KJIFFBIG-default/web-0/tcp/http"))
         state.press(.char("/"))
@@ -132,9 +132,7 @@ import SkoopTestSupport
                                      elements: ["10.96.0.10 . tcp . 80 : goto \u{1B}]0;pwned\u{07}chain", "\u{9B}31mred"])
         let chain = RulesetChainView(table: "kube-proxy", chain: "services\u{1B}[H", rules: [RulesetRuleView(rule: "vmap @service-ips", handle: 50)],
                                      family: "ip", hookLine: "type nat\u{0D} hook prerouting", sets: [hostile])
-        var state = try Self.browser(provider: { _ in [chain] })
-        Self.select("vmap @service-ips", in: &state)
-        state.press(.enter)
+        var state = try Self.opened("vmap @service-ips", provider: { _ in [chain] })
         let shown = state.render(size: Self.size).text
         #expect(shown.contains("@service-ips"))
         #expect(shown.contains("^[]0;pwned^Gchain"))
