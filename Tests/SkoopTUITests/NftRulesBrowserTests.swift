@@ -84,6 +84,27 @@ import SkoopTestSupport
         #expect(state.screenLines[2].hasSuffix("Netfilter trace at node node1"))
     }
 
+    @Test func enterOnAnNftJumpOpensTheChainInTheTraceAndInTheRuleset() throws {
+        var state = try Self.browser()
+        Self.select("nat-prerouting handle 47: jump services", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines[2].hasSuffix("Netfilter trace at node node1 → services"))
+        #expect(state.screenLines.contains { $0.contains("ip kube-proxy services handle 50:") })
+        state.press(.escape, .char("a"))
+        // In the whole ruleset, enter on a jump selects the chain's row.
+        Self.select("ct state new jump cluster-ips-check # handle 34", in: &state)
+        state.press(.enter)
+        #expect(Self.selectedLine(state).contains("chain cluster-ips-check"))
+    }
+
+    @Test func anNftRuleJumpsOnlyByItsOwnVerdictAndNamesTheSetsItLooksUp() {
+        #expect(RulesetRuleView.nftJumpTarget(of: "ct state new jump firewall-check") == "firewall-check")
+        #expect(RulesetRuleView.nftJumpTarget(of: "numgen random mod 2 vmap { 0 : goto endpoint-a, 1 : goto endpoint-b }") == nil,
+                "the gotos are a map's data")
+        #expect(RulesetRuleView.setReferences(of: "ip daddr . meta l4proto . th dport vmap @service-ips") == ["service-ips"])
+        #expect(RulesetRuleView.setReferences(of: "ip saddr @a ip daddr { @b, 10.0.0.1 } jump x") == ["a", "b"])
+    }
+
     @Test func escInAnOpenSetReturnsToTheRuleItWasOpenedFrom() throws {
         var state = try Self.browser()
         Self.select("vmap @service-ips", in: &state)
