@@ -147,6 +147,21 @@ import SkoopTestSupport
         #expect(Self.selectedLine(state).contains("10.96.0.10 . tcp . 80"), "n wraps to the first element")
     }
 
+    @Test func aLargeMapScrollsToTheElementHitConstructed() throws {
+        // Constructed: the lab's map holds two services; a cluster's holds thousands.
+        var elements = (0..<1000).map { "10.97.\($0 / 250).\($0 % 250) . tcp . 80 : goto service-\($0)" }
+        elements[700] = "10.96.0.10 . tcp . 80 : goto service-SUSTUHLJ-default/web/tcp/http"
+        let map = RulesetSetView(name: "service-ips", declaration: "map service-ips { type ipv4_addr . inet_proto . inet_service : verdict }",
+                                 elements: elements)
+        let chain = RulesetChainView(table: "kube-proxy", chain: "services", rules: [], family: "ip", sets: [map])
+        var state = try Self.opened("vmap @service-ips", provider: { _ in [chain] })
+        #expect(Self.selectedLine(state).contains("● 10.96.0.10 . tcp . 80 : goto service-SUSTUHLJ"))
+        state.press(.char("/"))
+        state.type("service-999")
+        state.press(.enter)
+        #expect(Self.selectedLine(state).contains("10.97.3.249 . tcp . 80 : goto service-999"))
+    }
+
     @Test func setNamesAndElementsAreDrawnWithoutControlCharactersConstructed() throws {
         // Constructed: kube-proxy writes no such names, a hostile ruleset could.
         let hostile = RulesetSetView(name: "service-ips", declaration: "map service-ips \u{1B}[2J{ type x }",
