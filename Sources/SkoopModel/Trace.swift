@@ -51,6 +51,9 @@ public struct NetfilterTraceEntry: Hashable, Sendable, Codable {
     public var family: String?
     /// The nft rule handle of a native nft rule; nil for iptables rules and policies.
     public var handle: Int?
+    /// The set and map lookups of a native nft rule, in evaluation order; nil when it looked
+    /// nothing up (and in JSON written before lookups were recorded).
+    public var lookups: [NetfilterSetLookup]?
 
     /// Makes an entry.
     public init(hook: String, table: String, chain: String, rule: String, matched: Bool, verdict: String,
@@ -62,5 +65,22 @@ public struct NetfilterTraceEntry: Hashable, Sendable, Codable {
         self.matched = matched
         self.verdict = verdict
         self.note = note
+    }
+}
+
+/// One lookup of an nft rule in a set or map: which set, the packet's key, and the element hit.
+public struct NetfilterSetLookup: Hashable, Sendable, Codable {
+    /// The named set or map ("service-ips"); nil for an anonymous set written in the rule.
+    public var set: String?
+    /// The key the packet presented, as nft prints elements: "10.96.0.10 . tcp . 80".
+    public var key: String
+    /// The element the key fell in, as nft lists it (without a map's data); nil on a miss.
+    public var element: String?
+
+    /// Makes a lookup record.
+    public init(set: String?, key: String, element: String?) {
+        self.set = set
+        self.key = key
+        self.element = element
     }
 }

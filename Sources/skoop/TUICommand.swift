@@ -135,7 +135,7 @@ struct TUILauncher {
             rulesetProvider: { hop in
                 let known = network ?? GenericProvider().network(collector: collector, context: context)
                 network = known
-                return TUILauncher.chains(of: known.netns(of: hop))
+                return RulesetChainView.chains(of: known.netns(of: hop))
             },
             noColor: noColor, noMouse: noMouse, ascii: ascii)
         configuration.activity = activity
@@ -190,28 +190,5 @@ struct TUILauncher {
         let cluster = collector.cluster
         return cluster.pods.qualifiedNames + cluster.services.map { "svc/\($0.qualifiedName)" }
             + cluster.nodeCatalog.names.map { "node/\($0)" }
-    }
-
-    /// A netns's whole ruleset as the rules browser lists it.
-    static func chains(of info: NetNSInfo?) -> [RulesetChainView] {
-        guard let info else { return [] }
-        return [info.iptables, info.ip6tables].compactMap { $0 }.flatMap { ruleset in
-            ruleset.tables.flatMap { table in
-                table.chains.map { chain in
-                    RulesetChainView(table: table.name, chain: chain.name, policy: chain.policy.map(policyName),
-                                     rules: chain.rules.map {
-                                         RulesetRuleView(rule: $0.text, packets: $0.counters?.packets, bytes: $0.counters?.bytes)
-                                     })
-                }
-            }
-        }
-    }
-
-    static func policyName(_ target: Target) -> String {
-        switch target {
-        case .accept: "ACCEPT"
-        case .drop: "DROP"
-        default: "\(target)".uppercased()
-        }
     }
 }

@@ -74,7 +74,7 @@ import SkoopTestSupport
         let collector = try CollectorManager(snapshot: copy.path)
         let network = GenericProvider().network(collector: collector, context: DiagnosisContext())
         var state = TUIState(title: "hostile", completionNames: collector.cluster.pods.qualifiedNames,
-                             rulesetProvider: { hop in Self.chains(of: network.netns(of: hop)) })
+                             rulesetProvider: { hop in RulesetChainView.chains(of: network.netns(of: hop)) })
         state.resize(to: Size(columns: 160, rows: 50))
         state.begin(query: TUIQuery(src: "default/" + Self.hostilePod, dst: "svc/default/web", port: 80),
                     driver: try session(copy).diagnostor)
@@ -117,18 +117,5 @@ import SkoopTestSupport
         #expect(rendered == 200 * 60)
         state.resize(to: Size(columns: 10, rows: 5))
         #expect(state.render(size: state.size).lines.allSatisfy { $0.count <= 10 })
-    }
-
-    /// The rules browser's view of a netns (as `skoop tui` builds it).
-    static func chains(of info: NetNSInfo?) -> [RulesetChainView] {
-        guard let info else { return [] }
-        return [info.iptables, info.ip6tables].compactMap { $0 }.flatMap { ruleset in
-            ruleset.tables.flatMap { table in
-                table.chains.map { chain in
-                    RulesetChainView(table: table.name, chain: chain.name, policy: nil,
-                                     rules: chain.rules.map { RulesetRuleView(rule: $0.text, packets: nil, bytes: nil) })
-                }
-            }
-        }
     }
 }

@@ -3,7 +3,7 @@
 # and renders PNGs with ansi2png.py (Pillow + DejaVu Sans Mono).
 # usage: Tests/TUI/screenshots.sh OUTDIR [CMD ...]    (default CMD: skoop tui)
 # README's pictures: swift build && Tests/TUI/screenshots.sh screenshots .build/debug/skoop
-# env: THEME=dark|light (default dark), COLUMNS_=120, ROWS_=36
+# env: THEME=dark|light (default dark), COLUMNS_=120, ROWS_=36, SCENE=nft (only 13-nft-map.png)
 set -euo pipefail
 OUT=${1:?usage: screenshots.sh OUTDIR [CMD ...]}
 shift
@@ -27,6 +27,22 @@ shot() { # NAME
     "$PYTHON" "$HERE/ansi2png.py" "$CAPTURES/$1.ansi" "$OUT/$1.png" --columns "$W" --rows "$H" --theme "${THEME:-dark}"
     echo "$OUT/$1.png"
 }
+# nftables mode, on the nft lab capture: node1's verdict map opened from its trace, the hit marked.
+# SCENE=nft renders only this picture.
+nft_scene() { # SKOOP
+    local snapshot="$HERE/../Fixtures/lab-flannel-vxlan-nftables-traced"
+    [ -d "$snapshot" ] || return 0
+    tm kill-session -t shots 2>/dev/null || true
+    tm -f /dev/null new-session -d -s shots -x "$W" -y "$H" \
+        "TERM=xterm-256color $(printf '%q' "$1") tui --snapshot $(printf '%q' "$snapshot") -s default/client -d svc/default/web -p 80; sleep 30"
+    sleep 1.5
+    keys r; sleep 0.5
+    keys '/' '[veth] node node1' Enter
+    keys i '/' 'vmap @service-ips' Enter
+    keys Enter; sleep 0.3; shot 13-nft-map
+    keys q
+}
+if [ "${SCENE:-}" = nft ]; then nft_scene "$1"; exit 0; fi
 if tm capture-pane -p -t shots | grep -qF "Pick a query"; then shot 00-start; keys Enter; fi
 shot 01-first-step
 keys n; shot 02-fan-out
@@ -55,3 +71,4 @@ fi
 keys Escape ':' 'matrix 8080' Enter; sleep 0.3
 keys j j l l l; shot 12-matrix
 keys q
+nft_scene "$1"

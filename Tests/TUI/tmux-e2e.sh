@@ -164,6 +164,19 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     keys Escape;   check "esc on it comes back to the matrix" "Reachability TCP 8080"
     keys q;        restored "q restores the terminal (matrix)"
     rm -rf "$WORK"
+    # nftables mode: nft rules read as `nft monitor trace` prints them; a map opens to its elements.
+    NFT="$(cd "$(dirname "$0")/.." && pwd)/Fixtures/lab-flannel-vxlan-nftables-traced"
+    start 170 40 "$( [ $# -eq 1 ] && echo tui) --snapshot $NFT -s default/client -d svc/default/web -p 80"
+    wait_for "Skoop" 10 || true
+    keys r;        check "nft: the lab capture diagnoses reachable" "REACHABLE"
+    keys '/' '[veth] node node1' Enter
+    keys i;        check "nft: trace rows name family, table, chain and handle" "ip kube-proxy services handle 50: ip daddr . meta l4proto . th dport vmap @service-ips (verdict goto"
+    keys '/' 'vmap @service-ips' Enter
+    keys Enter;    check "nft: enter opens the map at the packet's key" "this packet looked up @service-ips 10.96.0.10 . tcp . 80: element"
+    check "nft: the element hit is marked" "● 10.96.0.10 . tcp . 80 : goto service-SUSTUHLJ"
+    keys Escape;   check_absent "nft: esc leaves the map" "this packet looked up"
+    keys a;        check "nft: the whole ruleset in nft syntax with handles" "chain filter-forward { type filter hook forward priority 0; policy accept; }"
+    keys q;        restored "q restores the terminal (nft)"
 fi
 
 # The command line around the TUI: version, the demo by name, messages that say what is expected.

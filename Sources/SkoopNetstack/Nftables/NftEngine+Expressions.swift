@@ -11,6 +11,8 @@ struct NftAlternative {
     var notes: [String] = []
     /// Why a part is unknown, when one is.
     var unknown: String?
+    /// Map lookups that produced the value, for the trace.
+    var lookups: [NetfilterSetLookup] = []
 
     static func known(_ value: NftRuntime, note: String? = nil) -> NftAlternative {
         NftAlternative(parts: [value], notes: note.map { [$0] } ?? [])
@@ -60,7 +62,8 @@ extension NftEngine {
                         }
                         next.append(NftAlternative(parts: parts + more, factor: partial.factor * alternative.factor,
                                                    notes: partial.notes + alternative.notes,
-                                                   unknown: partial.unknown ?? alternative.unknown))
+                                                   unknown: partial.unknown ?? alternative.unknown,
+                                                   lookups: partial.lookups + alternative.lookups))
                     }
                 }
                 combined = next
@@ -86,13 +89,16 @@ extension NftEngine {
             return evaluate(key, context, scope: scope).flatMap { alternative -> [NftAlternative] in
                 guard alternative.parts != nil else { return [alternative] }
                 switch lookup(alternative, in: data, scope: scope) {
-                case .hit(let element, _):
+                case .hit(let element, _, let record):
                     guard case .values(let values)? = element.data else { return [.unknown("map data of \(NftRuleText.expression(data))")] }
                     var result = alternative
                     result.parts = values
+                    result.lookups.append(record)
                     return [result]
-                case .miss:
-                    return [.absent]
+                case .miss(let record):
+                    var result = NftAlternative.absent
+                    result.lookups = alternative.lookups + (record.map { [$0] } ?? [])
+                    return [result]
                 case .unknown(let why):
                     return [.unknown(why)]
                 }
@@ -223,8 +229,8 @@ extension NftEngine {
 
     /// The result of looking a key up in a set or map.
     enum Lookup {
-        case hit(NftElement, note: String)
-        case miss
+        case hit(NftElement, note: String, record: NetfilterSetLookup)
+        case miss(NetfilterSetLookup?)
         case unknown(String)
     }
 
@@ -232,31 +238,38 @@ extension NftEngine {
     func lookup(_ alternative: NftAlternative, in reference: NftExpression, scope: NftScope) -> Lookup {
         let elements: NftElements
         let name: String
+        var setName: String?
+        var kinds: [NftValueKind] = []
         switch reference {
-        case .setReference(let setName):
-            guard let set = scope.table.sets[setName] else { return .unknown("set @\(setName) is not in table \(scope.table)") }
+        case .setReference(let named):
+            guard let set = scope.table.sets[named] else { return .unknown("set @\(named) is not in table \(scope.table)") }
             if let unreadable = set.unreadable { return .unknown(unreadable) }
             elements = set.elements
-            name = "@" + setName
+            name = "@" + named
+            setName = named
+            kinds = set.keyTypes
         case .typedSet(_, let typed):
             elements = typed
             name = "anonymous set"
         default:
             return .unknown("set \(NftRuleText.expression(reference)) could not be typed")
         }
-        guard let parts = alternative.parts else { return .miss }
+        guard let parts = alternative.parts else { return .miss(nil) }
+        let key = NftSetText.key(parts, kinds: kinds)
         let known = parts.compactMap { $0 }
         if known.count == parts.count {
             if let at = elements.exact[known] ?? elements.intervals.first(where: { Self.matches(elements.all[$0].key, parts) }) {
-                return .hit(elements.all[at], note: "\(name): \(known.map(\.description).joined(separator: " . "))")
+                let element = elements.all[at]
+                return .hit(element, note: "\(name): \(known.map(\.description).joined(separator: " . "))",
+                            record: NetfilterSetLookup(set: setName, key: key, element: NftSetText.key(element, kinds: kinds)))
             }
-            return .miss
+            return .miss(NetfilterSetLookup(set: setName, key: key, element: nil))
         }
         // An unknown part: the lookup is decided only if no element matches the known parts.
         if elements.all.contains(where: { Self.matches($0.key, parts) }) {
             return .unknown(alternative.unknown ?? "part of the key is unknown")
         }
-        return .miss
+        return .miss(NetfilterSetLookup(set: setName, key: key, element: nil))
     }
 
     /// True when every known part of `parts` falls in the element's key part.

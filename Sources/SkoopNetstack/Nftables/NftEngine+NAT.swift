@@ -5,7 +5,8 @@ extension NftEngine {
     private static let natRewriter = NetfilterEngine(ruleset: Ruleset())
 
     /// Applies dnat/snat/masquerade/redirect to the branch (terminal: the rule accepts).
-    fileprivate func applyNATStatement(_ nat: NftNAT, to walk: inout Walk, scope: NftScope, place: String) -> (String, String) {
+    fileprivate func applyNATStatement(_ nat: NftNAT, to walk: inout Walk, scope: NftScope, place: String,
+                                       lookups: inout [NetfilterSetLookup]) -> (String, String) {
         var remarks: [String] = []
         var address: IPAddress?
         var port: UInt16?
@@ -21,6 +22,7 @@ extension NftEngine {
                 return [.address(prefix.network)]
             default:
                 let alternatives = evaluate(expression, walk.context, scope: scope)
+                lookups += alternatives.flatMap(\.lookups)
                 guard alternatives.count == 1, let parts = alternatives[0].parts, parts.allSatisfy({ $0 != nil }) else {
                     walk.flags.insert(.uncertain)
                     walk.warn("\(place): the \(what) of \(nat.kind) (\(NftRuleText.expression(expression))) is unknown: left unchanged")
@@ -63,7 +65,9 @@ extension NftEngine {
 extension NftEngine {
     /// A NAT statement on a rule branch: the packet is rewritten and the rule accepts.
     func applyNAT(_ nat: NftNAT, to branch: inout some NftBranch, scope: NftScope, place: String) {
-        let (verdict, note) = applyNATStatement(nat, to: &branch.walk, scope: scope, place: place)
+        var lookups: [NetfilterSetLookup] = []
+        let (verdict, note) = applyNATStatement(nat, to: &branch.walk, scope: scope, place: place, lookups: &lookups)
+        branch.lookups += lookups
         branch.label = verdict
         if !note.isEmpty { branch.notes.append(note) }
     }
@@ -108,4 +112,5 @@ protocol NftBranch {
     var walk: Walk { get set }
     var notes: [String] { get set }
     var label: String { get set }
+    var lookups: [NetfilterSetLookup] { get set }
 }

@@ -15,6 +15,7 @@ struct Partial: NftBranch {
     var walk: Walk
     var notes: [String] = []
     var label = "CONTINUE"
+    var lookups: [NetfilterSetLookup] = []
 }
 
 extension NftEngine {
@@ -32,7 +33,8 @@ extension NftEngine {
                         var branch = partial
                         branch.walk.probability *= alternative.factor
                         branch.notes += alternative.notes
-                        switch compare(op, alternative, right, scope: scope) {
+                        branch.lookups += alternative.lookups
+                        switch compare(op, alternative, right, scope: scope, lookups: &branch.lookups) {
                         case .yes: next.append(branch)
                         case .no: ends.append((branch, false, nil))
                         case .unknown(let why):
@@ -65,8 +67,10 @@ extension NftEngine {
                         var branch = partial
                         branch.walk.probability *= alternative.factor
                         branch.notes += alternative.notes
+                        branch.lookups += alternative.lookups
                         switch lookup(alternative, in: data, scope: scope) {
-                        case .hit(let element, let note):
+                        case .hit(let element, let note, let record):
+                            branch.lookups.append(record)
                             guard case .verdict(let verdict)? = element.data else {
                                 branch.notes.append(note)
                                 branch.walk.flags.insert(.uncertain)
@@ -77,7 +81,8 @@ extension NftEngine {
                             branch.notes.append("\(note) : \(verdict)")
                             let end = endVerdict(verdict, &branch)
                             ends.append((branch, true, end))
-                        case .miss:
+                        case .miss(let record):
+                            branch.lookups += record.map { [$0] } ?? []
                             // A lookup miss ends the rule (NFT_BREAK): the next rule is evaluated.
                             branch.notes.append("no element of \(NftRuleText.expression(data)) matches")
                             ends.append((branch, false, nil))
@@ -131,8 +136,10 @@ extension NftEngine {
         return ends.map { partial, matched, verdict in
             var walk = partial.walk
             let notes = partial.notes.joined(separator: "; ")
-            walk.trace.append(scope.entry(chain: chain, rule: text, handle: rule.handle, matched: matched,
-                                          verdict: matched ? partial.label : "NOMATCH", note: notes.isEmpty ? nil : notes))
+            var entry = scope.entry(chain: chain, rule: text, handle: rule.handle, matched: matched,
+                                    verdict: matched ? partial.label : "NOMATCH", note: notes.isEmpty ? nil : notes)
+            entry.lookups = partial.lookups.isEmpty ? nil : partial.lookups
+            walk.trace.append(entry)
             return NftRuleEnd(walk: walk, verdict: verdict)
         }
     }
@@ -175,7 +182,8 @@ extension NftEngine {
     }
 
     /// Compares one value of the left side with the right side of a match.
-    func compare(_ op: String, _ alternative: NftAlternative, _ right: NftExpression, scope: NftScope) -> NftComparison {
+    func compare(_ op: String, _ alternative: NftAlternative, _ right: NftExpression, scope: NftScope,
+                 lookups: inout [NetfilterSetLookup]) -> NftComparison {
         guard let parts = alternative.parts else { return .no }
         if let why = alternative.unknown, parts.count == 1 || !Self.isLookup(right) { return .unknown(why) }
         switch right {
@@ -204,8 +212,12 @@ extension NftEngine {
         case .setReference, .typedSet:
             let member: Bool
             switch lookup(alternative, in: right, scope: scope) {
-            case .hit: member = true
-            case .miss: member = false
+            case .hit(_, _, let record):
+                lookups.append(record)
+                member = true
+            case .miss(let record):
+                lookups += record.map { [$0] } ?? []
+                member = false
             case .unknown(let why): return .unknown(why)
             }
             return member == (op != "!=") ? .yes : .no

@@ -114,7 +114,7 @@ public enum KeyTable {
 
     /// The rules browser.
     public static let rules: [KeyBinding] = listMovement + [
-        KeyBinding([.enter], "open jump target", .activate, status: true),
+        KeyBinding([.enter], "open jump target or set", .activate, status: true),
         KeyBinding([.char("a")], "trace / whole ruleset", .toggleRuleset, status: true),
         KeyBinding([.char("/")], "search rules", .search, status: true),
         KeyBinding([.char("n")], "next match", .nextMatch),

@@ -225,7 +225,10 @@ extension TUIState {
                 screen = .start
             }
         case .rules:
-            if var browser = rules, !browser.chainStack.isEmpty {
+            if var browser = rules, browser.openSet != nil {
+                closeSet(&browser)
+                rules = browser
+            } else if var browser = rules, !browser.chainStack.isEmpty {
                 browser.chainStack.removeLast()
                 browser.rebuild(provider: rulesetProvider)
                 rules = browser

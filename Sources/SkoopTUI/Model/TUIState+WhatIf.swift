@@ -115,8 +115,14 @@ extension TUIState {
                 return []
             }
             (table, chain, text) = (entry.table, entry.chain, entry.rule)
+        case .rule(let rule, _, _) where rule.handle != nil:
+            post("only iptables rules can be disabled (this is a native nft rule)", isError: true)
+            return []
         case .rule(let rule, let ruleTable, _):
             (table, chain, text) = (ruleTable, RulesBrowser.chain(ofRule: rule.rule) ?? "", rule.rule)
+        case .set, .element:
+            post("only iptables rules can be disabled (this is an nft set)", isError: true)
+            return []
         case .heading, .chain:
             post("select a rule to disable or re-enable", isError: true)
             return []

@@ -34,6 +34,7 @@ extension TUIState {
         guard let rules else { return }
         var title = (rules.showRuleset ? "Ruleset of " : "Netfilter trace at ") + hopLabel(rules.hop)
         for chain in rules.chainStack { title += " \(glyphs.arrow) \(chain.chain)" }
+        if let open = rules.openSet { title += " \(glyphs.arrow) @\(open.set.name)" }
         grid.put(title, row: 2, column: 1, style: CellStyle(.title, bold: true, underline: true))
         let lines = rules.rows.map(ruleLine)
         // Below the list, the selected row in full, wrapped: long rules are cut in the list.
@@ -65,6 +66,13 @@ extension TUIState {
         switch row {
         case .heading(let text):
             return [Span(text, CellStyle(.accent, bold: true))]
+        case .entry(let entry) where entry.family != nil:
+            // Native nft: the way `nft monitor trace` reports it, the hook in front.
+            let style = entry.matched ? CellStyle(.matched, bold: true) : CellStyle(.dim)
+            var line: StyledLine = [Span((entry.matched ? marker : " ") + " ", style), Span(Self.column(entry.hook, 11), style),
+                                    Span(RulesBrowser.monitorLine(entry), style)]
+            if let note = entry.note { line.append(Span("  (\(note))", CellStyle(.warning))) }
+            return line
         case .entry(let entry):
             let style = entry.matched ? CellStyle(.matched, bold: true) : CellStyle(.dim)
             var line: StyledLine = [
@@ -75,8 +83,16 @@ extension TUIState {
             ]
             if let note = entry.note { line.append(Span("  (\(note))", CellStyle(.warning))) }
             return line
+        case .chain(let chain) where chain.family != nil:
+            return [Span("  chain \(chain.chain)", CellStyle(.accent, bold: true)),
+                    Span(chain.hookLine.map { " { \($0) }" } ?? "", CellStyle(.dim))]
         case .chain(let chain):
             return [Span("*\(chain.table) :\(chain.chain) \(chain.policy ?? "-")", CellStyle(.accent, bold: true))]
+        case .set(let set, _, _):
+            return [Span("  " + set.declaration, CellStyle(.accent)), Span(" (\(set.elements.count) elements)", CellStyle(.dim))]
+        case .element(let text, let matched):
+            let style = matched ? CellStyle(.matched, bold: true) : CellStyle.plain
+            return [Span((matched ? marker : " ") + " ", style), Span(text, style)]
         case .rule(let rule, let table, let matched):
             let counters = rule.packets.map { "[\($0):\(rule.bytes ?? 0)] " } ?? ""
             if let hop = rules?.hop, let chain = RulesBrowser.chain(ofRule: rule.rule),
@@ -85,7 +101,10 @@ extension TUIState {
                         Span(rule.rule, CellStyle(.dim))]
             }
             let style = matched ? CellStyle(.matched, bold: true) : CellStyle.plain
-            return [Span((matched ? marker : " ") + " ", style), Span(counters, CellStyle(.dim)), Span(rule.rule, style)]
+            var line: StyledLine = [Span((matched ? marker : " ") + " ", style), Span(counters, CellStyle(.dim)),
+                                    Span((rule.handle == nil ? "" : "    ") + rule.rule, style)]
+            if let handle = rule.handle { line.append(Span(" # handle \(handle)", CellStyle(.dim))) }
+            return line
         }
     }
 
