@@ -75,22 +75,25 @@ struct NetnsCanonicalForm {
 
     /// The placeholder form of a string value of an entry; `peers` numbers the peers met in it.
     mutating func string(_ value: String, peers: inout [String: Int]) -> String {
-        if let known = named[value] ?? named[value.lowercased()] { return known }
-        if value.contains("."), value.count > 17 || value.hasPrefix("8000.") {
+        // Lookups first, lowercasing only what has upper case (iproute2 prints MACs in lower case).
+        let lower = NetnsCanonicalForm.lowercased(value)
+        if let known = named[lower] { return known }
+        let utf8 = value.utf8
+        if utf8.count > 17, let dot = lower.utf8.firstIndex(of: UInt8(ascii: ".")) {
             // bridge_id / root_id: "8000.<mac>"
-            let parts = value.split(separator: ".", maxSplits: 1).map(String.init)
-            if parts.count == 2, let mac = named[parts[1].lowercased()] { return parts[0] + "." + mac }
+            if let mac = named[String(lower[lower.index(after: dot)...])] { return String(lower[..<dot]) + "." + mac }
         }
-        if let owner = identities.nodeOfVTEP[value.lowercased()] { return role(owner, peers: &peers) + ".vtep" }
-        let pieces = value.split(separator: "/", maxSplits: 1)
-        guard let first = pieces.first, let address = IPAddress(first) else { return value }
-        let suffix = pieces.count == 2 ? "/" + pieces[1] : ""
+        if let owner = identities.nodeOfVTEP[lower] { return role(owner, peers: &peers) + ".vtep" }
+        let slash = utf8.firstIndex(of: UInt8(ascii: "/"))
+        guard let address = IPAddress(value[..<(slash ?? value.endIndex)]) else { return value }
+        let length = slash.flatMap { Int(value[value.index(after: $0)...]) }
+        let suffix = slash.map { String(value[$0...]) } ?? ""
         if case .v6(let v6) = address, v6.high >> 54 == 0x3fa { return "LL" + suffix }  // fe80::/10
         if identities.podAddresses.contains(address) { return value }
         if let owner = identities.nodeOfAddress[address] { return role(owner, peers: &peers) + ".ip" + suffix }
         // A prefix wider than a node's pod CIDR (the cluster CIDR) names no node, even when it
         // starts where node 0's does.
-        let wider = pieces.count == 2 && Int(pieces[1]).map { length in identities.cidrLengths.contains { length < $0 } } == true
+        let wider = length.map { length in identities.cidrLengths.contains { length < $0 } } == true
         if !wider, let (owner, offset) = identities.podCIDR(holding: address) {
             return role(owner, peers: &peers) + ".cidr+" + offset + suffix
         }
@@ -131,12 +134,20 @@ struct NetnsCanonicalForm {
     /// Whether `entry` mentions one of `tokens` anywhere (a pod's own entry on the host).
     static func mentions(_ entry: Any, _ tokens: Set<String>) -> Bool {
         switch entry {
-        case let text as String: tokens.contains(text) || tokens.contains(text.lowercased())
-            || text.split(separator: "/").first.map { tokens.contains(String($0)) } == true
-        case let list as [Any]: list.contains { mentions($0, tokens) }
-        case let object as [String: Any]: object.values.contains { mentions($0, tokens) }
-        default: false
+        case let text as String:
+            let lower = lowercased(text)
+            if tokens.contains(lower) { return true }
+            guard let slash = lower.utf8.firstIndex(of: UInt8(ascii: "/")) else { return false }
+            return tokens.contains(String(lower[..<slash]))
+        case let list as [Any]: return list.contains { mentions($0, tokens) }
+        case let object as [String: Any]: return object.values.contains { mentions($0, tokens) }
+        default: return false
         }
+    }
+
+    /// `text` in lower case, without a copy when it has no upper-case ASCII letter.
+    static func lowercased(_ text: String) -> String {
+        text.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? text.lowercased() : text
     }
 }
 
