@@ -25,8 +25,9 @@ public struct DiagnosisSession: Sendable {
     public var diagnostor: Diagnostor
 
     /// Resolves `query` on `collector`'s snapshot and prepares the walk.
+    /// `shared` carries simulators and checks between diagnoses of the same collector and context.
     public init(query: DiagnosisQuery, collector: any NodeDataProvider, context: DiagnosisContext = DiagnosisContext(),
-                provider: any Provider = GenericProvider()) throws(DiagnosisSetupError) {
+                provider: any Provider = GenericProvider(), shared: SharedNetstacks = SharedNetstacks()) throws(DiagnosisSetupError) {
         self.query = query
         var network = provider.network(collector: collector, context: context)
         let cluster = collector.cluster
@@ -74,7 +75,7 @@ public struct DiagnosisSession: Sendable {
                                                                    destination: destinationEndpoint, proto: query.proto,
                                                                    enforced: network.plugin.enforcesNetworkPolicy)
         }
-        let manager = SnapshotNetNodeManager(network: network)
+        let manager = SnapshotNetNodeManager(network: network, shared: shared)
         // The nodes the path will cross are read, simulated and checked in the background
         // while the walk starts: on a 5,000-node cluster each takes tens of milliseconds.
         collector.prefetch(hostsOf: DiagnosisSession.nodesOnThePath(source: source, destination: destination, cluster: cluster),

@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     var readme = "README.md"
     @Option(help: "Where to generate the clusters (kept and reused); default: a temporary directory, deleted afterwards.")
     var workDir: String?
-    @Option(help: "Run only these benchmarks (comma-separated: parse, diagnose, simulation, tui).")
+    @Option(help: "Run only these benchmarks (comma-separated: parse, diagnose, simulation, matrix, tui).")
     var only: String?
     @Option(help: "Largest cluster to diagnose; below the envelope (5000), growth is measured from a fifth of it.")
     var maxNodes: Int?
@@ -46,10 +46,11 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         bench.notes.append("This was a debug build: figures are not representative (build with -c release).")
         #endif
-        let selected = Set((only ?? "parse,diagnose,simulation,tui").split(separator: ",").map(String.init))
+        let selected = Set((only ?? "parse,diagnose,simulation,matrix,tui").split(separator: ",").map(String.init))
         if selected.contains("parse") { try bench.parsing() }
         if selected.contains("diagnose") { try bench.diagnosis() }
         if selected.contains("simulation") { try bench.simulation() }
+        if selected.contains("matrix") { try bench.matrix() }
         if selected.contains("tui") { try bench.tui() }
         let table = BenchReport.markdown(rows: bench.rows, machine: BenchReport.machine(), mode: quick ? " --quick" : "",
                                          notes: bench.notes)
@@ -73,18 +74,23 @@ struct BenchSizes {
     var diagnoseLarge: SynthSpec
     /// The ruleset simulated per Transmission.
     var simulation: SynthSpec
+    /// The cluster whose reachability matrix is built, and how many times.
+    var matrix: SynthSpec
+    var matrixRuns: Int
     var runs: Int
 
     static let full = BenchSizes(
         parse: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 1_000, pods: 30_000, services: 10_000, endpoints: 10),
         diagnoseLarge: SynthSpec(nodes: 5_000, pods: 150_000, services: 10_000, endpoints: 10),
-        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2), runs: 7)
+        simulation: SynthSpec(nodes: 2, pods: 20, services: 30_000, endpoints: 2),
+        matrix: SynthSpec(nodes: 1_000, pods: 3_000, services: 120, endpoints: 2, policies: true), matrixRuns: 3, runs: 7)
     static let quick = BenchSizes(
         parse: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
         diagnoseSmall: SynthSpec(nodes: 100, pods: 3_000, services: 1_000, endpoints: 10),
         diagnoseLarge: SynthSpec(nodes: 500, pods: 15_000, services: 1_000, endpoints: 10),
-        simulation: SynthSpec(nodes: 2, pods: 20, services: 3_000, endpoints: 2), runs: 3)
+        simulation: SynthSpec(nodes: 2, pods: 20, services: 3_000, endpoints: 2),
+        matrix: SynthSpec(nodes: 100, pods: 300, services: 120, endpoints: 2, policies: true), matrixRuns: 1, runs: 3)
 }
 
 /// The measurements, accumulated into table rows.

@@ -2,6 +2,13 @@ import Foundation
 import SkoopModel
 
 extension ReachabilityMatrix {
+    /// The pod pairs (and pod → Service pairs) the matrix answers: every ordered pair of
+    /// distinct pods of the classes, and every pod with every Service, as `podCells` lists them.
+    public var answeredPairs: Int {
+        let pods = classes.reduce(0) { $0 + $1.members.count }
+        return pods * (pods - 1) + pods * services.count
+    }
+
     /// Every pod-level cell: each member of each class to each pod (but itself) and each Service.
     public var podCells: [(source: String, destination: String, cell: MatrixCell)] {
         var result: [(String, String, MatrixCell)] = []
@@ -30,7 +37,8 @@ extension ReachabilityMatrix {
         let safe = TerminalSafe.strip
         let pods = classes.reduce(0) { $0 + $1.members.count }
         var lines = ["Reachability matrix: \(proto.rawValue.uppercased()) \(port); \(pods) pod(s) in \(classes.count) class(es), "
-                     + "\(services.count) service(s); \(diagnosed) pair(s) diagnosed"]
+                     + "\(services.count) service(s); \(diagnosed) pair(s) diagnosed"
+                     + (reused > 0 ? ", \(reused) cell(s) answered by the pair of a cell alike (equivalent nodes and pods)" : "")]
         lines.append("")
         lines.append("Classes (pods the datapath and the policies cannot tell apart; the first member was diagnosed):")
         for podClass in classes {
@@ -62,7 +70,7 @@ extension ReachabilityMatrix {
             lines.append("Not allowed (representative pair, where it was decided):")
             for cell in failing {
                 var line = "  \(cell.source) -> \(cell.destination): \(cell.result.rawValue)"
-                if let pair = cell.pair { line += " (\(safe(pair.source)) -> \(safe(pair.destination)))" }
+                if let pair = cell.pair { line += " (\(cell.reused ? "alike: " : "")\(safe(pair.source)) -> \(safe(pair.destination)))" }
                 if let hop = cell.decidingHop { line += " at \(safe(hop))" }
                 if let reason = cell.reason { line += ": \(safe(reason))" }
                 lines.append(line)
@@ -86,6 +94,8 @@ extension ReachabilityMatrix {
             var source, destination, result: String
             var pair: PairJSON?
             var decidingHop, reason: String?
+            /// Present (true) when the pair diagnosed belongs to equivalent classes.
+            var reused: Bool?
         }
         struct MatrixJSON: Encodable {
             var port: UInt16
@@ -102,7 +112,7 @@ extension ReachabilityMatrix {
             services: services.map { "svc/\($0)" },
             cells: cells.map { CellJSON(source: $0.source, destination: $0.destination.description, result: $0.result.rawValue,
                                         pair: $0.pair.map { PairJSON(source: $0.source, destination: $0.destination) },
-                                        decidingHop: $0.decidingHop, reason: $0.reason) },
+                                        decidingHop: $0.decidingHop, reason: $0.reason, reused: $0.reused ? true : nil) },
             diagnosed: diagnosed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -82,6 +82,9 @@ public struct MatrixCell: Hashable, Sendable {
     /// Where a denied (or partial) branch was dropped, and the first reason given there.
     public var decidingHop: String?
     public var reason: String?
+    /// True when `pair` belongs to other classes whose nodes and pods the diagnosis cannot tell
+    /// apart from this cell's (`NodeEquivalence`): its simulation answers this cell too.
+    public var reused = false
 
     /// Makes a cell.
     public init(source: String, destination: MatrixDestination, result: Result, pair: (source: String, destination: String)? = nil,
@@ -97,7 +100,7 @@ public struct MatrixCell: Hashable, Sendable {
     public static func == (lhs: MatrixCell, rhs: MatrixCell) -> Bool {
         lhs.source == rhs.source && lhs.destination == rhs.destination && lhs.result == rhs.result
             && lhs.pair?.source == rhs.pair?.source && lhs.pair?.destination == rhs.pair?.destination
-            && lhs.decidingHop == rhs.decidingHop && lhs.reason == rhs.reason
+            && lhs.decidingHop == rhs.decidingHop && lhs.reason == rhs.reason && lhs.reused == rhs.reused
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -117,8 +120,10 @@ public struct ReachabilityMatrix: Sendable {
     public var services: [String]
     /// Row-major: classes × (classes + services).
     public var cells: [MatrixCell]
-    /// Pairs diagnosed.
+    /// Pairs diagnosed (simulated).
     public var diagnosed: Int
+    /// Cells answered by the simulation of an equivalent cell (`MatrixCell.reused`).
+    public var reused: Int { cells.lazy.filter(\.reused).count }
 
     /// Makes a matrix from its parts (`build` is how a snapshot's matrix is made).
     public init(port: UInt16, proto: TransportProtocol, classes: [PodClass], services: [String], cells: [MatrixCell], diagnosed: Int) {
@@ -158,9 +163,14 @@ public struct ReachabilityMatrix: Sendable {
             (wanted.isEmpty || wanted.contains(service.namespace)) && !service.clusterIPs.isEmpty
                 && kubeProtocol.map { service.port(port, protocol: $0) != nil } ?? false
         }.map(\.qualifiedName).sorted()
-        // One job per cell, spread over the cores; each diagnosis is independent.
+        // One job per cell; cells alike (NodeEquivalence) share one simulation.
+        let equivalence = NodeEquivalence.compute(collector: collector, pods: pods, relevantKeys: policyLabelKeys(cluster))
         var jobs: [(source: PodClass, destination: MatrixDestination, target: String?)] = []
+        var keys: [CellKey?] = []
+        let backendNodes = Dictionary(uniqueKeysWithValues: cluster.services.filter { services.contains($0.qualifiedName) }
+            .map { ($0.qualifiedName, cluster.endpoints(of: $0).map(\.nodeName)) })
         for source in classes {
+            let sourceSide = equivalence.side(source.representative, node: source.node)
             for target in classes {
                 let destination: String?
                 if source.id == target.id {
@@ -169,31 +179,65 @@ public struct ReachabilityMatrix: Sendable {
                     destination = target.representative
                 }
                 jobs.append((source, .podClass(target.id), destination))
+                keys.append(destination.flatMap { equivalence.side($0, node: target.node) }.flatMap { targetSide in
+                    sourceSide.map { CellKey.pods($0, targetSide, sameNode: source.node == target.node) }
+                })
             }
-            for service in services { jobs.append((source, .service(service), "svc/\(service)")) }
+            for service in services {
+                jobs.append((source, .service(service), "svc/\(service)"))
+                keys.append(sourceSide.map { CellKey.service($0, service, local: (backendNodes[service] ?? []).map { $0 == source.node }) })
+            }
+        }
+        // The first cell of each key is simulated; the others take its answer.
+        var simulatedIndex: [CellKey: Int] = [:]
+        var simulated: [Int] = []
+        for (index, key) in keys.enumerated() {
+            guard let key else { simulated.append(index); continue }
+            if simulatedIndex[key] == nil {
+                simulatedIndex[key] = index
+                simulated.append(index)
+            }
         }
         let results = Locked([MatrixCell?](repeating: nil, count: jobs.count))
-        let work = jobs
-        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+        let work = jobs, order = simulated
+        let shared = SharedNetstacks()
+        DispatchQueue.concurrentPerform(iterations: order.count) { position in
+            let index = order[position]
             let job = work[index]
             let cell = diagnose(job.source, job.destination, target: job.target, port: port, proto: proto,
-                                collector: collector, context: context)
+                                collector: collector, context: context, shared: shared)
             results.withLock { $0[index] = cell }
         }
-        let cells = results.withLock { $0 }.map { $0! }
-        return ReachabilityMatrix(port: port, proto: proto, classes: classes, services: services, cells: cells,
-                                  diagnosed: cells.filter { $0.pair != nil }.count)
+        var cells = results.withLock { $0 }
+        for (index, key) in keys.enumerated() where cells[index] == nil {
+            var cell = cells[simulatedIndex[key!]!]!
+            cell.source = jobs[index].source.id
+            cell.destination = jobs[index].destination
+            cell.reused = true
+            cells[index] = cell
+        }
+        let answered = cells.map { $0! }
+        return ReachabilityMatrix(port: port, proto: proto, classes: classes, services: services, cells: answered,
+                                  diagnosed: answered.filter { $0.pair != nil && !$0.reused }.count)
+    }
+
+    /// What makes two cells answer alike: the pod signatures and node classes of both ends
+    /// and whether they share a node; for a Service, which of its backends share the source's node.
+    private enum CellKey: Hashable {
+        case pods(NodeEquivalence.Side, NodeEquivalence.Side, sameNode: Bool)
+        case service(NodeEquivalence.Side, String, local: [Bool])
     }
 
     private static func diagnose(_ source: PodClass, _ destination: MatrixDestination, target: String?, port: UInt16,
-                                 proto: TransportProtocol, collector: CollectorManager, context: DiagnosisContext) -> MatrixCell {
+                                 proto: TransportProtocol, collector: CollectorManager, context: DiagnosisContext,
+                                 shared: SharedNetstacks) -> MatrixCell {
         guard let target else {
             return MatrixCell(source: source.id, destination: destination, result: .loopback)
         }
         let pair = (source.representative, target)
         do {
             var session = try DiagnosisSession(query: DiagnosisQuery(src: source.representative, dst: target, dport: port, proto: proto),
-                                               collector: collector, context: context)
+                                               collector: collector, context: context, shared: shared)
             session.diagnostor.run()
             let report = session.report
             let result = MatrixCell.Result(report.verdict)

@@ -9,16 +9,32 @@ public struct NodeUnavailable: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
+/// What the diagnoses of one snapshot under one context can share: each netns's simulator and
+/// checks depend only on the netns, the cluster and the plugin, never on the query (the
+/// NetNodeActions, which hold the query's intended destinations, stay per manager).
+public final class SharedNetstacks: Sendable {
+    fileprivate let simulators = Locked<[String: NetNSSimulator]>([:])
+    fileprivate let assertionResults = Locked<[String: [Suspicion]]>([:])
+
+    /// An empty cache.
+    public init() {}
+}
+
 /// Creates the NetNodeAction of each hop from the snapshot, lazily, and caches it.
 public final class SnapshotNetNodeManager: NetNodeManager {
     /// The network being diagnosed.
     public let network: Network
     private let cache = Locked<[Hop: any NetNodeAction]>([:])
-    private let simulators = Locked<[String: NetNSSimulator]>([:])
-    private let assertionResults = Locked<[String: [Suspicion]]>([:])
+    private let shared: SharedNetstacks
+    private var simulators: Locked<[String: NetNSSimulator]> { shared.simulators }
+    private var assertionResults: Locked<[String: [Suspicion]]> { shared.assertionResults }
 
-    /// Makes a manager over `network`.
-    public init(network: Network) { self.network = network }
+    /// Makes a manager over `network`; `shared` lets several diagnoses of the same snapshot and
+    /// context build each netns's simulator and checks once.
+    public init(network: Network, shared: SharedNetstacks = SharedNetstacks()) {
+        self.network = network
+        self.shared = shared
+    }
 
     /// Builds what a walk will need from `node`'s host netns (its simulator and checks) ahead
     /// of the walk; a failure is left for the walk to meet and report.

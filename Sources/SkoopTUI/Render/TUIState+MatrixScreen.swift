@@ -74,7 +74,7 @@ extension TUIState {
         lines.append(headline)
         if let reason = cell.reason { lines += TextLayout.wrap([Span(reason)], width: width, indent: 2).prefix(2) }
         if let pair = cell.pair {
-            lines.append([Span("diagnosed ", CellStyle(.dim)), Span("\(pair.source) \(glyphs.arrow) \(pair.destination)"),
+            lines.append([Span(cell.reused ? "diagnosed for a cell alike (equivalent nodes) " : "diagnosed ", CellStyle(.dim)), Span("\(pair.source) \(glyphs.arrow) \(pair.destination)"),
                           Span("  enter steps through it, y copies", CellStyle(.dim))])
         } else {
             lines.append([Span("a class of one pod with itself: not diagnosed", CellStyle(.dim))])
