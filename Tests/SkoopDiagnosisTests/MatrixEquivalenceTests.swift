@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SkoopModel
 import SkoopCollector
+import SkoopLab
 import SkoopDiagnosis
 
 /// The matrix answers cells alike (equivalent nodes and pods) from one simulation: it must give
@@ -26,13 +27,14 @@ import SkoopDiagnosis
     }
 
     /// Every pod pair's result from the matrix next to its own full diagnosis.
-    static func compareWithEveryPair(_ directory: String, port: UInt16) throws -> (ReachabilityMatrix, [String]) {
+    static func compareWithEveryPair(_ directory: String, port: UInt16,
+                                     context: DiagnosisContext = DiagnosisContext()) throws -> (ReachabilityMatrix, [String]) {
         let collector = try CollectorManager(snapshot: directory)
-        let matrix = try ReachabilityMatrix.build(collector: collector, port: port, protocol: .tcp)
+        let matrix = try ReachabilityMatrix.build(collector: collector, port: port, protocol: .tcp, context: context)
         var differences: [String] = []
         for (source, destination, cell) in matrix.podCells {
             var session = try DiagnosisSession(query: DiagnosisQuery(src: source, dst: destination, dport: port, proto: .tcp),
-                                               collector: try CollectorManager(snapshot: directory))
+                                               collector: try CollectorManager(snapshot: directory), context: context)
             session.diagnostor.run()
             let alone: MatrixCell.Result = switch session.report.verdict {
             case .reachable?: .allowed
@@ -66,6 +68,16 @@ import SkoopDiagnosis
         let toNode0 = matrix.classes.filter { $0.node == layout.nodeName(0) }.map(\.id)
         let lost = matrix.cells.filter { fromNode3.contains($0.source) && toNode0.contains($0.destination.description) }
         #expect(!lost.isEmpty && lost.allSatisfy { $0.result != .allowed && !$0.reused })
+        #expect(matrix.cells.contains { $0.result == .allowed && $0.reused })
+    }
+
+    @Test func withPoliciesEnforcedOnThePathCellsAlikeStillMatchEveryPair() throws {
+        let directory = try Self.cluster { _ in }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (matrix, differences) = try Self.compareWithEveryPair(directory, port: UInt16(SynthLayout.targetPort),
+                                                                  context: DiagnosisContext(networkPlugin: .cilium))
+        #expect(differences == [])
+        #expect(matrix.cells.contains { $0.result == .denied && $0.reused })
         #expect(matrix.cells.contains { $0.result == .allowed && $0.reused })
     }
 

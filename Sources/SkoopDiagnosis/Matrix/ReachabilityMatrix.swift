@@ -148,7 +148,7 @@ public struct ReachabilityMatrix: Sendable {
 
     /// Builds the matrix of the pods (and Services) of `namespaces` (all when empty).
     /// - Throws: an input error for a pods.json that cannot be decoded.
-    public static func build(collector: CollectorManager, namespaces: [String] = [], port: UInt16,
+    public static func build(collector: any NodeDataProvider, namespaces: [String] = [], port: UInt16,
                              protocol proto: TransportProtocol, context: DiagnosisContext = DiagnosisContext())
         throws(InputError) -> ReachabilityMatrix {
         let cluster = collector.cluster
@@ -164,7 +164,11 @@ public struct ReachabilityMatrix: Sendable {
                 && kubeProtocol.map { service.port(port, protocol: $0) != nil } ?? false
         }.map(\.qualifiedName).sorted()
         // One job per cell; cells alike (NodeEquivalence) share one simulation.
-        let equivalence = NodeEquivalence.compute(collector: collector, pods: pods, relevantKeys: policyLabelKeys(cluster))
+        // Node equivalence compares the collected files themselves, so it needs a snapshot on disk;
+        // any other provider (a test double, an overlay) has every cell simulated.
+        let equivalence = (collector as? CollectorManager).map {
+            NodeEquivalence.compute(collector: $0, pods: pods, relevantKeys: policyLabelKeys(cluster))
+        } ?? NodeEquivalence()
         var jobs: [(source: PodClass, destination: MatrixDestination, target: String?)] = []
         var keys: [CellKey?] = []
         let backendNodes = Dictionary(uniqueKeysWithValues: cluster.services.filter { services.contains($0.qualifiedName) }
@@ -229,7 +233,7 @@ public struct ReachabilityMatrix: Sendable {
     }
 
     private static func diagnose(_ source: PodClass, _ destination: MatrixDestination, target: String?, port: UInt16,
-                                 proto: TransportProtocol, collector: CollectorManager, context: DiagnosisContext,
+                                 proto: TransportProtocol, collector: any NodeDataProvider, context: DiagnosisContext,
                                  shared: SharedNetstacks) -> MatrixCell {
         guard let target else {
             return MatrixCell(source: source.id, destination: destination, result: .loopback)
