@@ -15,6 +15,7 @@ extension LabScenario: ExpressibleByArgument {}
 extension LabFault: ExpressibleByArgument {}
 extension IptablesBackend: ExpressibleByArgument {}
 extension LabProxyMode: ExpressibleByArgument {}
+extension LabIPFamily: ExpressibleByArgument {}
 
 /// `skoop lab up SCENARIO [--fault F] [--iptables legacy|nft] [--proxy iptables|nftables] [--output SNAP]`.
 struct LabUpCommand: AsyncParsableCommand {
@@ -33,6 +34,9 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(help: "kube-proxy's mode: its iptables rules, or its nftables table `ip kube-proxy` (the CNI's rules stay iptables).")
     var proxy: LabProxyMode = .iptables
 
+    @Option(help: "The address families of pods, nodes and services: ipv4, ipv6 (pods and services IPv6 only) or dual (dual-stack Services, ip6tables rules of kube-proxy).")
+    var ipFamily: LabIPFamily = .ipv4
+
     @Option(help: "Write a complete snapshot of the lab to this directory.")
     var output: String?
 
@@ -41,12 +45,13 @@ struct LabUpCommand: AsyncParsableCommand {
         let controller = LabController()
         let state: LabState
         do {
-            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables, proxyMode: proxy),
+            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables, proxyMode: proxy,
+                                                        ipFamily: ipFamily),
                                             prefix: "skoop\(getpid())")
         } catch let error as LabError {
             throw ValidationError(error.description)
         }
-        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? "")\(proxy == .nftables ? ", kube-proxy in nftables mode" : ""): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
+        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? "")\(proxy == .nftables ? ", kube-proxy in nftables mode" : "")\(ipFamily == .ipv4 ? "" : ", \(ipFamily.rawValue)"): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
         if let output {
             try await controller.writeSnapshot(of: state, to: URL(fileURLWithPath: output, isDirectory: true))
             print("snapshot written to \(output)")
@@ -130,6 +135,9 @@ struct LabVerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("kube-proxy's mode (repeatable). Without it: iptables, and with --all also nftables mode on every healthy scenario, service-no-endpoints in every scenario, and forward-drop, hairpin-off, bridge-nf-off and mark-crossing in flannel-vxlan (the faults kube-proxy's rules decide or sit beside). With it: the chosen labs in each mode given."))
     var proxy: [LabProxyMode] = []
 
+    @Option(help: "The labs' address families (ipv4, ipv6, dual). Without it: dual in iptables mode (every flow in IPv4 and IPv6), ipv4 in nftables mode.")
+    var ipFamily: LabIPFamily?
+
     @Option(help: "How many labs run at once.")
     var jobs: Int = 2
 
@@ -144,7 +152,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("skoop lab verify: \(LabError.notRoot.description); run it as root\n".utf8))
             throw ExitCode(2)
         }
-        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault, proxyModes: proxy)
+        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault, proxyModes: proxy,
+                                                 ipFamily: ipFamily)
         guard !cases.isEmpty else { throw ValidationError("no scenario/fault combination applies") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

@@ -1,4 +1,5 @@
 import Foundation
+import SkoopModel
 
 /// kubectl-shaped JSON (`kubectl get X -o json`) for a lab topology, from the same values the
 /// plan is built from, so objects and rules always agree.
@@ -8,10 +9,12 @@ public enum LabKubernetesObjects {
     /// File name (under k8s/) → JSON object.
     public static func files(for topology: LabTopology) -> [String: [String: Any]] {
         [
-            "nodes.json": list(topology.nodes.map(node)),
+            "nodes.json": list(topology.nodes.map { node($0, ipv6: topology.ipFamily.hasIPv6) }),
             "pods.json": list(topology.pods.map { pod($0, topology) }),
             "services.json": list(topology.services.map(service)),
-            "endpointslices.json": list(topology.services.map(endpointSlice)),
+            // One slice per family, as the EndpointSlice controller writes them.
+            "endpointslices.json": list(topology.services.map { endpointSlice($0, family: .inet) }
+                                        + topology.services.compactMap { $0.family(.inet6) }.map { endpointSlice($0, family: .inet6) }),
             "networkpolicies.json": list([]),
             "configmaps.json": list(configMaps(topology)),
         ]
@@ -46,12 +49,14 @@ public enum LabKubernetesObjects {
         return meta
     }
 
-    private static func node(_ node: LabNode) -> [String: Any] {
-        ["apiVersion": "v1", "kind": "Node",
+    private static func node(_ node: LabNode, ipv6: Bool) -> [String: Any] {
+        let internalIPs = [node.ip] + (ipv6 ? [node.ip6] : [])
+        return ["apiVersion": "v1", "kind": "Node",
          "metadata": metadata("Node", nil, node.name, labels: [
             "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"]),
-         "spec": ["podCIDR": node.podCIDR, "podCIDRs": [node.podCIDR]],
-         "status": ["addresses": [["address": node.ip, "type": "InternalIP"], ["address": node.name, "type": "Hostname"]],
+         "spec": ["podCIDR": node.podCIDR, "podCIDRs": [node.podCIDR] + (ipv6 ? [node.podCIDR6] : [])],
+         "status": ["addresses": internalIPs.map { ["address": $0, "type": "InternalIP"] }
+                        + [["address": node.name, "type": "Hostname"]],
                     "conditions": [["status": "True", "type": "Ready", "reason": "KubeletReady",
                                     "lastTransitionTime": created]]]]
     }
@@ -63,7 +68,7 @@ public enum LabKubernetesObjects {
         return ["apiVersion": "v1", "kind": "Pod",
                 "metadata": metadata("Pod", pod.namespace, pod.name, labels: pod.labels),
                 "spec": ["containers": [container], "nodeName": pod.node, "restartPolicy": "Always"],
-                "status": ["phase": "Running", "podIP": pod.ip, "podIPs": [["ip": pod.ip]],
+                "status": ["phase": "Running", "podIP": pod.ip, "podIPs": ([pod.ip] + (pod.ip6.map { [$0] } ?? [])).map { ["ip": $0] },
                            "hostIP": topology.node(pod.node)?.ip ?? "", "startTime": created,
                            "conditions": [["type": "Ready", "status": "True"]]]]
     }
@@ -72,24 +77,29 @@ public enum LabKubernetesObjects {
         var port: [String: Any] = ["name": service.portName, "port": service.port, "protocol": "TCP",
                                    "targetPort": service.targetPort]
         if let nodePort = service.nodePort { port["nodePort"] = nodePort }
+        let ipv6 = service.ipv6
         var spec: [String: Any] = [
-            "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP], "ipFamilies": ["IPv4"],
-            "ipFamilyPolicy": "SingleStack", "ports": [port], "selector": service.selector,
+            "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP] + (ipv6.map { [$0.clusterIP] } ?? []),
+            "ipFamilies": ipv6 == nil ? ["IPv4"] : ["IPv4", "IPv6"],
+            "ipFamilyPolicy": ipv6 == nil ? "SingleStack" : "RequireDualStack", "ports": [port], "selector": service.selector,
             "sessionAffinity": "None",
             "type": service.loadBalancerIP != nil ? "LoadBalancer" : service.nodePort == nil ? "ClusterIP" : "NodePort",
             "internalTrafficPolicy": "Cluster",
         ]
         if service.nodePort != nil { spec["externalTrafficPolicy"] = "Cluster" }
-        if !service.externalIPs.isEmpty { spec["externalIPs"] = service.externalIPs }
-        if !service.sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = service.sourceRanges }
+        let externalIPs = service.externalIPs + (ipv6?.externalIPs ?? [])
+        let sourceRanges = service.sourceRanges + (ipv6?.sourceRanges ?? [])
+        if !externalIPs.isEmpty { spec["externalIPs"] = externalIPs }
+        if !sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = sourceRanges }
         var loadBalancer: [String: Any] = [:]
-        if let ingress = service.loadBalancerIP { loadBalancer["ingress"] = [["ip": ingress, "ipMode": "VIP"]] }
+        let ingress = [service.loadBalancerIP, ipv6?.loadBalancerIP].compactMap { $0 }
+        if !ingress.isEmpty { loadBalancer["ingress"] = ingress.map { ["ip": $0, "ipMode": "VIP"] } }
         return ["apiVersion": "v1", "kind": "Service", "metadata": metadata("Service", service.namespace, service.name),
                 "spec": spec, "status": ["loadBalancer": loadBalancer]]
     }
 
-    private static func endpointSlice(_ service: LabService) -> [String: Any] {
-        var meta = metadata("EndpointSlice", service.namespace, "\(service.name)-lab00",
+    private static func endpointSlice(_ service: LabService, family: AddressFamily) -> [String: Any] {
+        var meta = metadata("EndpointSlice", service.namespace, "\(service.name)-lab\(family == .inet6 ? "06" : "00")",
                             labels: ["kubernetes.io/service-name": service.name,
                                      "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"])
         meta["generateName"] = "\(service.name)-"
@@ -103,7 +113,7 @@ public enum LabKubernetesObjects {
         }
         let ports: Any = service.endpoints.isEmpty ? NSNull()
             : [["name": service.portName, "port": service.targetPort, "protocol": "TCP"]]
-        return ["addressType": "IPv4", "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        return ["addressType": family == .inet6 ? "IPv6" : "IPv4", "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                 "metadata": meta, "endpoints": endpoints, "ports": ports]
     }
 
@@ -115,16 +125,19 @@ public enum LabKubernetesObjects {
         var maps: [[String: Any]] = [[
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
-            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode), "kubeconfig.conf": kubeProxyKubeconfig],
+            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode, ipv6: topology.ipFamily.hasIPv6),
+                     "kubeconfig.conf": kubeProxyKubeconfig],
         ]]
         switch topology.scenario {
         case .flannelHostGW, .flannelVXLAN:
             let backend = topology.scenario == .flannelVXLAN ? "vxlan" : "host-gw"
+            let ipv6NetConf = topology.ipFamily.hasIPv6
+                ? "  \"EnableIPv6\": true,\n  \"IPv6Network\": \"\(LabTopology.clusterCIDR6)\",\n" : ""
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
                          "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg",
                                               labels: ["app": "flannel", "k8s-app": "flannel", "tier": "node"]),
                          "data": ["cni-conf.json": flannelCNIConf,
-                                  "net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
+                                  "net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n\(ipv6NetConf)  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
         case .calicoBGP, .calicoVXLAN:
             // calico.yaml says "bird", calico-vxlan.yaml "vxlan"; veth_mtu "0" lets calico-node choose.
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
@@ -139,7 +152,7 @@ public enum LabKubernetesObjects {
     }
 
     /// kubeadm's config.conf, with the mode set and the cluster CIDR given to kubeadm.
-    private static func kubeProxyConfig(mode: LabProxyMode) -> String { """
+    private static func kubeProxyConfig(mode: LabProxyMode, ipv6: Bool) -> String { """
         apiVersion: kubeproxy.config.k8s.io/v1alpha1
         bindAddress: 0.0.0.0
         bindAddressHardFail: false
@@ -149,7 +162,7 @@ public enum LabKubernetesObjects {
           contentType: ""
           kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
           qps: 0
-        clusterCIDR: \(LabTopology.clusterCIDR)
+        clusterCIDR: \(LabTopology.clusterCIDR)\(ipv6 ? "," + LabTopology.clusterCIDR6 : "")
         configSyncPeriod: 0s
         conntrack:
           maxPerCore: null

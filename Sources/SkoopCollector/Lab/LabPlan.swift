@@ -48,6 +48,8 @@ public struct LabPlanner: Sendable {
 
     private var scenario: LabScenario { topology.scenario }
     private var fault: LabFault? { topology.fault }
+    private var hasIPv4: Bool { topology.ipFamily.hasIPv4 }
+    private var hasIPv6: Bool { topology.ipFamily.hasIPv6 }
     private func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
     private func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
     private func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
@@ -68,8 +70,12 @@ public struct LabPlanner: Sendable {
         for pod in topology.pods { commands += podCommands(pod) }
         for node in topology.nodes { commands += iptablesCommands(node) }
         commands += faultCommands()
+        // openbsd nc listens on one family: one listener per family.
+        let families = (hasIPv4 ? [["-4"]] : []) + (hasIPv6 ? [["-6"]] : [])
         let listeners = topology.pods.flatMap { pod in
-            pod.tcpPorts.map { LabListener(netnsID: pod.netnsID, argv: ["nc", "-dlk", String($0)]) }
+            pod.tcpPorts.flatMap { port in
+                families.map { LabListener(netnsID: pod.netnsID, argv: ["nc"] + $0 + ["-dlk", String(port)]) }
+            }
         }
         return LabPlan(netns: topology.netnsIDs.map(netns), commands: commands, listeners: listeners)
     }
@@ -96,9 +102,21 @@ public struct LabPlanner: Sendable {
             ip("ext", "link", "set", "eth0", "up"),
             ip("ext", "route", "add", "default", "via", LabTopology.routerExternalIP),
         ]
+        if hasIPv6 {
+            commands += [
+                ip("router", "addr", "add", "\(LabIPv6.address(LabTopology.routerIP))/64", "dev", "ens4"),
+                ip("router", "addr", "add", "\(LabIPv6.address(LabTopology.routerExternalIP))/64", "dev", "ens5"),
+                sysctl("router", "net.ipv6.conf.all.forwarding=1", "net.ipv6.fib_multipath_hash_policy=3",
+                       "net.ipv6.fib_multipath_hash_fields=0x0037"),
+                ip("ext", "addr", "add", "\(LabIPv6.address(LabTopology.externalIP))/64", "dev", "eth0"),
+                ip("ext", "addr", "add", "\(LabIPv6.address(LabTopology.blockedExternalIP))/64", "dev", "eth0"),
+                ip("ext", "-6", "route", "add", "default", "via", LabIPv6.address(LabTopology.routerExternalIP)),
+            ]
+        }
         if scenario == .bridge || fault == .routeViaGateway {
             // kubenet relies on the cloud's routes: the router knows every pod CIDR.
             commands += topology.nodes.map { ip("router", "route", "add", $0.podCIDR, "via", $0.ip) }
+            if hasIPv6 { commands += topology.nodes.map { ip("router", "route", "add", $0.podCIDR6, "via", $0.ip6) } }
         }
         // The cloud's load balancer, as routes: the LoadBalancer IP spread over every node
         // (ECMP, destination unchanged), the externalIP to node2.
@@ -106,6 +124,14 @@ public struct LabPlanner: Sendable {
                            + topology.nodes.flatMap { ["nexthop", "via", $0.ip, "dev", "ens4"] }))
         if let node2 = topology.node("node2") {
             commands.append(ip("router", "route", "add", "\(LabTopology.serviceExternalIP)/32", "via", node2.ip, "dev", "ens4"))
+        }
+        if hasIPv6 {
+            commands.append(ip("router", ["route", "add", "\(LabIPv6.address(LabTopology.loadBalancerIP))/128"]
+                               + topology.nodes.flatMap { ["nexthop", "via", $0.ip6, "dev", "ens4"] }))
+            if let node2 = topology.node("node2") {
+                commands.append(ip("router", "route", "add", "\(LabIPv6.address(LabTopology.serviceExternalIP))/128",
+                                   "via", node2.ip6, "dev", "ens4"))
+            }
         }
         return commands
     }
@@ -117,9 +143,15 @@ public struct LabPlanner: Sendable {
             ip(id, "route", "add", "default", "via", LabTopology.routerIP, "dev", "ens4"),
             sysctl(id, "net.ipv4.ip_forward=1"),
         ]
+        if hasIPv6 {
+            commands += [ip(id, "addr", "add", "\(node.ip6)/64", "dev", "ens4"),
+                         ip(id, "-6", "route", "add", "default", "via", LabIPv6.address(LabTopology.routerIP), "dev", "ens4"),
+                         sysctl(id, "net.ipv6.conf.all.forwarding=1")]
+        }
         if scenario.usesBridge {
             commands += [ip(id, "link", "add", "cni0", "type", "bridge"),
                          ip(id, "addr", "add", "\(node.bridgeGateway)/24", "dev", "cni0"),
+                         ip(id, "addr", "add", "\(node.bridgeGateway6)/64", "dev", "cni0"),
                          ip(id, "link", "set", "cni0", "up"),
                          sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
                                 "net.bridge.bridge-nf-call-ip6tables=1")]
@@ -132,6 +164,7 @@ public struct LabPlanner: Sendable {
                 ip(id, "link", "set", vxlanDevice, "address", node.vtepMAC, "mtu", "1450", "up"),
                 ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", vxlanDevice),
             ]
+            if hasIPv6 { commands.append(ip(id, "addr", "add", "\(node.vtepAddress6(scenario))/128", "dev", vxlanDevice)) }
         }
         for other in topology.otherNodes(than: id) { commands += remoteCommands(node, other) }
         return commands
@@ -144,6 +177,7 @@ public struct LabPlanner: Sendable {
         switch scenario {
         case .flannelHostGW, .calicoBGP:
             commands.append(ip(id, "route", "add", other.podCIDR, "via", other.ip, "dev", "ens4"))
+            if hasIPv6 { commands.append(ip(id, "route", "add", other.podCIDR6, "via", other.ip6, "dev", "ens4")) }
         case .flannelVXLAN, .calicoVXLAN:
             let device = vxlanDevice
             commands.append(ip(id, "route", "add", other.podCIDR, "via", other.vtepAddress(scenario), "dev", device, "onlink"))
@@ -151,6 +185,15 @@ public struct LabPlanner: Sendable {
             if !(broken && fault == .vxlanNeighMissing) {
                 commands.append(ip(id, "neigh", "add", other.vtepAddress(scenario), "lladdr", other.vtepMAC,
                                    "dev", device, "nud", "permanent"))
+            }
+            // IPv6 inside the same tunnel: the v6 VTEP address shares the node's VTEP MAC, so
+            // the one FDB entry carries both families.
+            if hasIPv6 {
+                commands.append(ip(id, "route", "add", other.podCIDR6, "via", other.vtepAddress6(scenario), "dev", device, "onlink"))
+                if !(broken && fault == .vxlanNeighMissing) {
+                    commands.append(ip(id, "neigh", "add", other.vtepAddress6(scenario), "lladdr", other.vtepMAC,
+                                       "dev", device, "nud", "permanent"))
+                }
             }
             if !(broken && fault == .vxlanFDBMissing) {
                 commands.append(LabCommand(["bridge", "-n", netns(id), "fdb", "append", other.vtepMAC, "dev", device,
@@ -181,6 +224,12 @@ public struct LabPlanner: Sendable {
                 ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
                 ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"),
             ]
+            if let ip6 = pod.ip6 {
+                // The host veth's own link-local address (EUI-64 of ee:ee:ee:ee:ee:ee) is the gateway.
+                commands += [ip(node.name, "route", "add", "\(ip6)/128", "dev", veth),
+                             ip(podNS, "addr", "add", "\(ip6)/128", "dev", "eth0"),
+                             ip(podNS, "-6", "route", "add", "default", "via", LabIPv6.calicoGateway, "dev", "eth0")]
+            }
         } else {
             commands += [
                 ip(node.name, "link", "set", veth, "master", "cni0", "up"),
@@ -188,6 +237,10 @@ public struct LabPlanner: Sendable {
                 ip(podNS, "link", "set", "eth0", "up"),
                 ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0"),
             ]
+            if let ip6 = pod.ip6 {
+                commands += [ip(podNS, "addr", "add", "\(ip6)/64", "dev", "eth0"),
+                             ip(podNS, "-6", "route", "add", "default", "via", node.bridgeGateway6, "dev", "eth0")]
+            }
             if !(fault == .hairpinOff && pod.name == "web-0") {
                 commands.append(LabCommand(["bridge", "-n", netns(node.name), "link", "set", "dev", veth, "hairpin", "on"]))
             }
@@ -225,7 +278,29 @@ public struct LabPlanner: Sendable {
         let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
                                               extraFilterForward: forward, extraNatPostrouting: masquerade,
                                               extraNatChains: [masqueradeChain])
-        return [exec(node.name, restore, input: text)]
+        var commands = [exec(node.name, restore, input: text)]
+        if hasIPv6 {
+            // kube-proxy's IPv6 proxier and the CNI's IPv6 masquerade: the same shape in ip6tables.
+            let cluster6 = LabTopology.clusterCIDR6
+            let masquerade6 = [
+                "-A POSTROUTING -m comment --comment \"\(scenario.cniName) masquerade\" -j \(masqueradeChain)",
+                "-A \(masqueradeChain) -s \(cluster6) -d \(cluster6) -j RETURN",
+                "-A \(masqueradeChain) -s \(cluster6) ! -d ff00::/8 -j MASQUERADE --random-fully",
+            ]
+            let text6 = KubeProxyRules.restoreText(services: topology.services.compactMap { $0.family(.inet6) },
+                                                   clusterCIDR: cluster6, extraFilterForward: forward6(node),
+                                                   extraNatPostrouting: masquerade6, extraNatChains: [masqueradeChain],
+                                                   family: .inet6)
+            commands.append(exec(node.name, ["ip6tables-\(topology.backend.rawValue)-restore"], input: text6))
+        }
+        return commands
+    }
+
+    /// The fault rules in node's ip6tables FORWARD: forward-drop's drop of web-1's IPv6 address
+    /// (the other faults' rules are IPv4 only: see `LabFault.ipv6Scope`).
+    private func forward6(_ node: LabNode) -> [String] {
+        guard fault == .forwardDrop && node.name == "node2", let web1 = topology.pod("web-1")?.ip6 else { return [] }
+        return ["-A FORWARD -d \(web1)/128 -p tcp -m comment --comment \"lab fault: forward-drop\" -m tcp --dport 8080 -j DROP"]
     }
 
     /// The mark node1 sets and node2 drops in the mark-crossing fault (not one kube-proxy uses:

@@ -140,7 +140,19 @@ extension RouteComparison {
         // Without custom rules the kernel merges the local table into main and reports main.
         let table = result.table == .local && hasOnlyDefaultRules(simulator.router) ? RouteTable.main : result.table
         return RouteAnswer(outcome: result.outcome.rawValue, table: table?.description, device: result.oif,
-                           gateway: result.gateway?.description, preferredSource: result.source?.description)
+                           gateway: result.gateway?.description, preferredSource: printedSource(query, result, simulator: simulator))
+    }
+
+    /// The prefsrc `ip route get` prints. For IPv6 the kernel prints the address it would choose
+    /// for the route (ip6_route_get_saddr), even when `from` gave the packet another source: the
+    /// node's VTEP address for `from NODE-IP` through flannel.1, for one.
+    static func printedSource(_ query: RouteQuery, _ result: RouteResult, simulator: NetNSSimulator) -> String? {
+        guard query.destination.family == .inet6, query.source != nil, query.iif == nil else { return result.source?.description }
+        var unbound = query
+        unbound.source = nil
+        let chosen = simulator.router.lookup(unbound)
+        guard chosen.oif == result.oif, chosen.gateway == result.gateway else { return result.source?.description }
+        return chosen.source?.description
     }
 
     /// Whether the IPv4 rules are the three a netns starts with (local, main, default): the kernel

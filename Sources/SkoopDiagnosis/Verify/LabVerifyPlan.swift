@@ -9,16 +9,24 @@ public struct LabVerifyCase: Hashable, Sendable, CustomStringConvertible {
     public var fault: LabFault?
     /// kube-proxy's mode.
     public var proxyMode: LabProxyMode = .iptables
+    /// The address families of the lab.
+    public var ipFamily: LabIPFamily
 
-    /// Makes a case.
-    public init(scenario: LabScenario, fault: LabFault? = nil, proxyMode: LabProxyMode = .iptables) {
+    /// Makes a case; without a family, the mode's default (`defaultFamily`).
+    public init(scenario: LabScenario, fault: LabFault? = nil, proxyMode: LabProxyMode = .iptables, ipFamily: LabIPFamily? = nil) {
         self.scenario = scenario
         self.fault = fault
         self.proxyMode = proxyMode
+        self.ipFamily = ipFamily ?? Self.defaultFamily(proxyMode)
     }
+
+    /// Dual-stack in iptables mode (the IPv4 side stays verified, the IPv6 side is added); IPv4
+    /// with kube-proxy in nftables mode, whose lab table is `ip kube-proxy` only (no `ip6` table yet).
+    public static func defaultFamily(_ mode: LabProxyMode) -> LabIPFamily { mode == .iptables ? .dual : .ipv4 }
 
     public var description: String {
         scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "@\(proxyMode.rawValue)")
+            + (ipFamily == Self.defaultFamily(proxyMode) ? "" : "/\(ipFamily.rawValue)")
     }
 
     /// Every scenario healthy, then with every fault that applies to it.
@@ -74,13 +82,37 @@ public struct LabVerifyFlow: Hashable, Sendable {
     /// kube-proxy's NAT (ClusterIP, NodePort); a subset, to keep `--all` within minutes.
     public var traced: Bool = false
 
-    /// The flows of the standard lab topology.
+    /// The flows of the standard lab topology: each in every family the lab has (IPv6 flows are
+    /// named "IPv6 ..." and query with --ip-family 6).
     public static func standard(for topology: LabTopology) -> [LabVerifyFlow] {
+        var flows = topology.ipFamily.families.flatMap { standard(for: topology, family: $0) }
+        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
+            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
+            let address = node1.vtepAddress(topology.scenario)
+            flows.append(LabVerifyFlow(name: "pod->node address",
+                                       probe: LabFlow(source: "client2", destination: address, proto: .icmp),
+                                       query: DiagnosisQuery(src: "default/client2", dst: address, dport: 0, proto: .icmp),
+                                       loadBalanced: false))
+        }
+        if topology.fault == .serviceNoEndpoints {
+            // Nothing to balance: kube-proxy rejects every connection.
+            for index in flows.indices { flows[index].loadBalanced = false }
+        }
+        return flows
+    }
+
+    /// The standard flows in one family.
+    static func standard(for topology: LabTopology, family: AddressFamily) -> [LabVerifyFlow] {
+        let v6 = family == .inet6
+        func address(_ ipv4: String) -> String { v6 ? LabIPv6.address(ipv4) : ipv4 }
         func flow(_ name: String, _ source: String, _ querySource: String, _ destination: String, _ queryDestination: String,
                   _ port: Int?, _ proto: TransportProtocol = .tcp, loadBalanced: Bool = false) -> LabVerifyFlow {
-            LabVerifyFlow(name: name, probe: LabFlow(source: source, destination: destination, port: port, proto: proto),
-                          query: DiagnosisQuery(src: querySource, dst: queryDestination, dport: UInt16(port ?? 0), proto: proto),
-                          loadBalanced: loadBalanced)
+            let named = { (text: String) in text.contains("/") ? text : address(text) }
+            return LabVerifyFlow(name: (v6 ? "IPv6 " : "") + name,
+                                 probe: LabFlow(source: source, destination: address(destination), port: port, proto: proto),
+                                 query: DiagnosisQuery(src: named(querySource), dst: named(queryDestination), dport: UInt16(port ?? 0),
+                                                       proto: proto, ipFamily: v6 ? .inet6 : nil),
+                                 loadBalanced: loadBalanced)
         }
         let node1 = topology.node("node1")?.ip ?? "192.168.56.11"
         var flows = [
@@ -102,21 +134,12 @@ public struct LabVerifyFlow: Hashable, Sendable {
         ]
         var blocked = flow("ext->LoadBalancer (blocked source)", "ext", LabTopology.blockedExternalIP,
                            LabTopology.loadBalancerIP, LabTopology.loadBalancerIP, 80)
-        blocked.probe.sourceAddress = LabTopology.blockedExternalIP
+        blocked.probe.sourceAddress = address(LabTopology.blockedExternalIP)
         blocked.refusedByDesign = true
-        for index in flows.indices where flows[index].name == "ext->LoadBalancer" { flows[index].perEntryNode = true }
+        for index in flows.indices where flows[index].name.hasSuffix("ext->LoadBalancer") { flows[index].perEntryNode = true }
         flows.append(blocked)
-        for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
+        for index in flows.indices where flows[index].name.hasSuffix("pod->ClusterIP") || flows[index].name.hasSuffix("ext->NodePort") {
             flows[index].traced = true
-        }
-        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
-            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
-            let address = node1.vtepAddress(topology.scenario)
-            flows.append(flow("pod->node address", "client2", "default/client2", address, address, nil, .icmp))
-        }
-        if topology.fault == .serviceNoEndpoints {
-            // Nothing to balance: kube-proxy rejects every connection.
-            for index in flows.indices { flows[index].loadBalanced = false }
         }
         return flows
     }
