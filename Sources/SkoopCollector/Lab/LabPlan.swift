@@ -50,12 +50,12 @@ public struct LabPlanner: Sendable {
     private var fault: LabFault? { topology.fault }
     private var hasIPv4: Bool { topology.ipFamily.hasIPv4 }
     private var hasIPv6: Bool { topology.ipFamily.hasIPv6 }
-    private func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
-    private func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
-    private func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
+    func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
+    func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
+    func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
         LabCommand(["ip", "netns", "exec", netns(id)] + args, input: input)
     }
-    private func sysctl(_ id: String, _ settings: String...) -> LabCommand { exec(id, ["sysctl", "-qw"] + settings) }
+    func sysctl(_ id: String, _ settings: String...) -> LabCommand { exec(id, ["sysctl", "-qw"] + settings) }
 
     /// The whole plan.
     public func plan() -> LabPlan {
@@ -70,6 +70,7 @@ public struct LabPlanner: Sendable {
         for pod in topology.pods { commands += podCommands(pod) }
         for node in topology.nodes { commands += iptablesCommands(node) }
         commands += faultCommands()
+        if hasIPv6 { commands += ipv6FaultCommands() }
         // openbsd nc listens on one family: one listener per family.
         let families = (hasIPv4 ? [["-4"]] : []) + (hasIPv6 ? [["-6"]] : [])
         let listeners = topology.pods.flatMap { pod in
@@ -154,7 +155,7 @@ public struct LabPlanner: Sendable {
                          ip(id, "addr", "add", "\(node.bridgeGateway6)/64", "dev", "cni0"),
                          ip(id, "link", "set", "cni0", "up"),
                          sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
-                                "net.bridge.bridge-nf-call-ip6tables=1")]
+                                "net.bridge.bridge-nf-call-ip6tables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)")]
         }
         if scenario.usesVXLAN {
             let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
@@ -206,7 +207,7 @@ public struct LabPlanner: Sendable {
     }
 
     /// The VXLAN device of the scenario.
-    private var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
+    var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
 
     private func podCommands(_ pod: LabPod) -> [LabCommand] {
         guard let node = topology.node(pod.node) else { return [] }
@@ -317,7 +318,7 @@ public struct LabPlanner: Sendable {
         case .vethDetached: return [ip("node2", "link", "set", veth, "nomaster")]
         case .remoteRouteDeleted, .routeViaGateway: return [ip("node1", "route", "del", "10.244.2.0/24")]
         case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
-        case .wrongGateway: return [ip("node1", "route", "replace", "10.244.2.0/24", "via", "192.168.56.99", "dev", "ens4")]
+        case .wrongGateway: return [ip("node1", "route", "replace", "10.244.2.0/24", "via", Self.wrongGateway, "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]
         case .podReject:
             return [exec(web1.netnsID, ["iptables-\(topology.backend.rawValue)-restore"], input: """

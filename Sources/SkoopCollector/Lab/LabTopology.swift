@@ -19,8 +19,8 @@ public enum LabIPFamily: String, CaseIterable, Hashable, Sendable, Codable {
 }
 
 /// The lab's IPv6 addressing: each IPv4 address a.b.c.d has the IPv6 twin fd00:a:b:c::d (the
-/// decimal digits written as hex groups, so 10.244.1.2 reads fd00:10:244:1::2), and a /8k
-/// prefix the /(16+16k) twin. One plan, two families, addresses a reader can map at a glance.
+/// decimal digits written as hex groups, so 10.244.1.2 reads fd00:10:244:1::2), a /8k prefix
+/// the /(16+16k) twin (k < 4), a host /32 a /128. One plan, two families, addresses a reader can map at a glance.
 public enum LabIPv6 {
     /// The IPv6 twin of an IPv4 address, canonical (RFC 5952).
     public static func address(_ ipv4: String) -> String {
@@ -34,7 +34,8 @@ public enum LabIPv6 {
     public static func prefix(_ ipv4: String) -> String {
         let parts = ipv4.split(separator: "/")
         guard parts.count == 2, let length = Int(parts[1]) else { return ipv4 }
-        return "\(address(String(parts[0])))/\(16 + length / 8 * 16)"
+        // The first three octets are the second to fourth groups; the last is the last group.
+        return "\(address(String(parts[0])))/\(length == 32 ? 128 : 16 + length / 8 * 16)"
     }
 
     /// Calico's pod gateway: the link-local address of a veth with MAC ee:ee:ee:ee:ee:ee (EUI-64),

@@ -121,13 +121,14 @@ extension RouteComparison {
 
     /// What the kernel would answer on this netns's snapshot, by Skoop's model: the router's
     /// lookup, then for a packet arriving on an interface the input route's checks in the
-    /// kernel's order (forwarding on the interface, then rp_filter).
+    /// kernel's order (IPv4: forwarding on the interface, then rp_filter).
     public static func skoopAnswer(_ query: RouteQuery, simulator: NetNSSimulator) -> RouteAnswer {
         let result = simulator.router.lookup(query)
         guard result.outcome.delivers else { return RouteAnswer(outcome: RouteAnswer.kernelError(result.outcome)) }
         if let iif = query.iif {
             let sysctls = simulator.info.sysctls
-            if result.outcome == .unicast,
+            // IPv4's input route refuses to forward; IPv6's lookup answers, and ip6_forward drops later.
+            if result.outcome == .unicast, query.destination.family == .inet,
                sysctls.interfaceForwarding(iif) == false || sysctls.forwardingEnabled(family: query.destination.family) == false {
                 return RouteAnswer(outcome: RouteAnswer.kernelError(.unreachable))
             }
@@ -137,8 +138,10 @@ extension RouteComparison {
                 return RouteAnswer(outcome: "error: Invalid cross-device link")
             }
         }
-        // Without custom rules the kernel merges the local table into main and reports main.
-        let table = result.table == .local && hasOnlyDefaultRules(simulator.router) ? RouteTable.main : result.table
+        // Without custom rules the kernel merges IPv4's local table into main and reports main
+        // (IPv6 keeps its local table apart).
+        let table = result.table == .local && query.destination.family == .inet && hasOnlyDefaultRules(simulator.router)
+            ? RouteTable.main : result.table
         return RouteAnswer(outcome: result.outcome.rawValue, table: table?.description, device: result.oif,
                            gateway: result.gateway?.description, preferredSource: printedSource(query, result, simulator: simulator))
     }

@@ -135,6 +135,13 @@ public struct LabVerifyFlow: Hashable, Sendable {
         var blocked = flow("ext->LoadBalancer (blocked source)", "ext", LabTopology.blockedExternalIP,
                            LabTopology.loadBalancerIP, LabTopology.loadBalancerIP, 80)
         blocked.probe.sourceAddress = address(LabTopology.blockedExternalIP)
+        if v6 {
+            // IPv6 source selection prefers the external host's newest address (the blocked one):
+            // its other flows name their source.
+            for index in flows.indices where flows[index].probe.source == "ext" {
+                flows[index].probe.sourceAddress = address(LabTopology.externalIP)
+            }
+        }
         blocked.refusedByDesign = true
         for index in flows.indices where flows[index].name.hasSuffix("ext->LoadBalancer") { flows[index].perEntryNode = true }
         flows.append(blocked)
