@@ -152,10 +152,10 @@ public struct LabPlanner: Sendable {
         if scenario.usesBridge {
             commands += [ip(id, "link", "add", "cni0", "type", "bridge"),
                          ip(id, "addr", "add", "\(node.bridgeGateway)/24", "dev", "cni0"),
-                         ip(id, "addr", "add", "\(node.bridgeGateway6)/64", "dev", "cni0"),
                          ip(id, "link", "set", "cni0", "up"),
                          sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
-                                "net.bridge.bridge-nf-call-ip6tables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)")]
+                                "net.bridge.bridge-nf-call-ip6tables=\(fault == .bridgeNFOff && id == "node1" && hasIPv6 ? 0 : 1)")]
+            if hasIPv6 { commands.append(ip(id, "addr", "add", "\(node.bridgeGateway6)/64", "dev", "cni0")) }
         }
         if scenario.usesVXLAN {
             let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
@@ -298,7 +298,7 @@ public struct LabPlanner: Sendable {
     }
 
     /// The fault rules in node's ip6tables FORWARD: forward-drop's drop of web-1's IPv6 address
-    /// (the other faults' rules are IPv4 only: see `LabFault.ipv6Scope`).
+    /// (the other faults' rules are IPv4 only: see `LabFault.ipv4OnlyReason`).
     private func forward6(_ node: LabNode) -> [String] {
         guard fault == .forwardDrop && node.name == "node2", let web1 = topology.pod("web-1")?.ip6 else { return [] }
         return ["-A FORWARD -d \(web1)/128 -p tcp -m comment --comment \"lab fault: forward-drop\" -m tcp --dport 8080 -j DROP"]
