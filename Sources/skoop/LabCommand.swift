@@ -34,7 +34,7 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(help: "kube-proxy's mode: its iptables rules, or its nftables table `ip kube-proxy` (the CNI's rules stay iptables).")
     var proxy: LabProxyMode = .iptables
 
-    @Option(help: "The address families of pods, nodes and services: ipv4, ipv6 (pods and services IPv6 only) or dual (dual-stack Services, ip6tables rules of kube-proxy).")
+    @Option(help: "The address families of pods, nodes and services: ipv4, ipv6 (pods and services IPv6 only; nodes keep their IPv4 underlay too) or dual (dual-stack Services, ip6tables rules of kube-proxy).")
     var ipFamily: LabIPFamily = .ipv4
 
     @Option(help: "Write a complete snapshot of the lab to this directory.")
@@ -83,7 +83,8 @@ struct LabListCommand: AsyncParsableCommand {
         print("faults:")
         for fault in LabFault.allCases {
             let scope = fault.scenarios.count == LabScenario.allCases.count ? "all" : fault.scenarios.map(\.rawValue).joined(separator: ", ")
-            print("  \(fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0))\(fault.summary) [\(scope)]")
+            let family = fault.ipv4OnlyReason.map { " (IPv4 only: \($0))" } ?? ""
+            print("  \(fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0))\(fault.summary) [\(scope)]\(family)")
         }
     }
 }

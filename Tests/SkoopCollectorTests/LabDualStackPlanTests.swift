@@ -102,4 +102,22 @@ struct LabDualStackPlanTests {
         let config = try #require((files["configmaps.json"]?["items"] as? [[String: Any]])?.first?["data"] as? [String: String])
         #expect(config["config.conf"]?.contains("clusterCIDR: 10.244.0.0/16,fd00:10:244::/48") == true)
     }
+
+    @Test("IPv6-only: pods without IPv4 addresses, single-stack IPv6 services, no IPv4 service rules")
+    func ipv6Only() throws {
+        let p = plan(.calicoBGP, nil, .ipv6)
+        #expect(!p.commands.contains { $0.argv.contains("10.244.1.2/32") || $0.argv.contains("169.254.1.1") })
+        #expect(has(p, ["ip", "-n", "t-pod-web-0", "addr", "add", "fd00:10:244:1::2/128", "dev", "eth0"]))
+        let restore4 = try #require(p.commands.first { $0.argv.last == "iptables-nft-restore" }?.input)
+        #expect(!restore4.contains("KUBE-SVC-"))
+        #expect(p.listeners.allSatisfy { $0.argv.contains("-6") })
+        let files = LabKubernetesObjects.files(for: LabTopology(scenario: .calicoBGP, ipFamily: .ipv6))
+        let web = try #require((files["services.json"]?["items"] as? [[String: Any]])?.first?["spec"] as? [String: Any])
+        #expect(web["clusterIP"] as? String == "fd00:10:96::10" && web["ipFamilies"] as? [String] == ["IPv6"])
+        #expect(web["ipFamilyPolicy"] as? String == "SingleStack")
+        let slices = try #require(files["endpointslices.json"]?["items"] as? [[String: Any]])
+        #expect(slices.allSatisfy { $0["addressType"] as? String == "IPv6" })
+        let pod = try #require((files["pods.json"]?["items"] as? [[String: Any]])?.first?["status"] as? [String: Any])
+        #expect(pod["podIP"] as? String == "fd00:10:244:1::2")
+    }
 }

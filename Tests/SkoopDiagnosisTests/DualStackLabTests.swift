@@ -40,6 +40,16 @@ import SkoopTestSupport
         #expect(v4.suspicions(atLeast: .warning).isEmpty)
     }
 
+    @Test("an IPv6 NodePort is masqueraded to the IPv6 address of the out interface, never an IPv4 one")
+    func ipv6Masquerade() throws {
+        let report = try report(DiagnosisQuery(src: "fd00:172:30::10", dst: "node/node1", dport: 30080, ipFamily: .inet6))
+        #expect(report.verdict == .reachable)
+        let masqueraded = report.path.links.flatMap(\.translations).filter { $0.original.src != $0.translated.src }
+        #expect(Set(masqueraded.map(\.translated.src.description)) == ["fd00:10:244:1::1", "fd00:10:244:1::"],
+                "to web-0 through cni0, to web-1 through flannel.1")
+        #expect(report.suspicions(atLeast: .warning).isEmpty, "\(report.suspicions(atLeast: .warning).map(\.suspicion.message))")
+    }
+
     @Test("IPv6 route get: prefsrc is the route's own choice even with from, and local routes stay in table local")
     func recordedIPv6Routes() throws {
         let node1 = try simulator("node1")

@@ -8,13 +8,15 @@ public enum LabKubernetesObjects {
 
     /// File name (under k8s/) → JSON object.
     public static func files(for topology: LabTopology) -> [String: [String: Any]] {
-        [
-            "nodes.json": list(topology.nodes.map { node($0, ipv6: topology.ipFamily.hasIPv6) }),
+        let families = topology.ipFamily.families
+        return [
+            "nodes.json": list(topology.nodes.map { node($0, families: families) }),
             "pods.json": list(topology.pods.map { pod($0, topology) }),
-            "services.json": list(topology.services.map(service)),
+            "services.json": list(topology.services.map { service($0, families: families) }),
             // One slice per family, as the EndpointSlice controller writes them.
-            "endpointslices.json": list(topology.services.map { endpointSlice($0, family: .inet) }
-                                        + topology.services.compactMap { $0.family(.inet6) }.map { endpointSlice($0, family: .inet6) }),
+            "endpointslices.json": list(families.flatMap { family in
+                topology.services.compactMap { $0.family(family) }.map { endpointSlice($0, family: family) }
+            }),
             "networkpolicies.json": list([]),
             "configmaps.json": list(configMaps(topology)),
         ]
@@ -49,12 +51,14 @@ public enum LabKubernetesObjects {
         return meta
     }
 
-    private static func node(_ node: LabNode, ipv6: Bool) -> [String: Any] {
-        let internalIPs = [node.ip] + (ipv6 ? [node.ip6] : [])
+    /// A node: both InternalIPs when it has IPv6 (the IPv4 underlay stays), a pod CIDR per family.
+    private static func node(_ node: LabNode, families: [AddressFamily]) -> [String: Any] {
+        let internalIPs = [node.ip] + (families.contains(.inet6) ? [node.ip6] : [])
+        let podCIDRs = families.map { $0 == .inet6 ? node.podCIDR6 : node.podCIDR }
         return ["apiVersion": "v1", "kind": "Node",
          "metadata": metadata("Node", nil, node.name, labels: [
             "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"]),
-         "spec": ["podCIDR": node.podCIDR, "podCIDRs": [node.podCIDR] + (ipv6 ? [node.podCIDR6] : [])],
+         "spec": ["podCIDR": podCIDRs.first ?? "", "podCIDRs": podCIDRs],
          "status": ["addresses": internalIPs.map { ["address": $0, "type": "InternalIP"] }
                         + [["address": node.name, "type": "Hostname"]],
                     "conditions": [["status": "True", "type": "Ready", "reason": "KubeletReady",
@@ -65,34 +69,38 @@ public enum LabKubernetesObjects {
         let ports: [[String: Any]] = pod.tcpPorts.map { ["containerPort": $0, "protocol": "TCP", "name": "http"] }
         var container: [String: Any] = ["name": pod.name, "image": "registry.k8s.io/e2e-test-images/agnhost:2.45"]
         if !ports.isEmpty { container["ports"] = ports }
+        let podIPs = (topology.ipFamily.hasIPv4 ? [pod.ip] : []) + (pod.ip6.map { [$0] } ?? [])
         return ["apiVersion": "v1", "kind": "Pod",
                 "metadata": metadata("Pod", pod.namespace, pod.name, labels: pod.labels),
                 "spec": ["containers": [container], "nodeName": pod.node, "restartPolicy": "Always"],
-                "status": ["phase": "Running", "podIP": pod.ip, "podIPs": ([pod.ip] + (pod.ip6.map { [$0] } ?? [])).map { ["ip": $0] },
+                "status": ["phase": "Running", "podIP": podIPs.first ?? "", "podIPs": podIPs.map { ["ip": $0] },
                            "hostIP": topology.node(pod.node)?.ip ?? "", "startTime": created,
                            "conditions": [["type": "Ready", "status": "True"]]]]
     }
 
-    private static func service(_ service: LabService) -> [String: Any] {
+    /// A service with its address families' views (ClusterIP, external addresses and source
+    /// ranges of each), the first one primary.
+    private static func service(_ service: LabService, families: [AddressFamily]) -> [String: Any] {
         var port: [String: Any] = ["name": service.portName, "port": service.port, "protocol": "TCP",
                                    "targetPort": service.targetPort]
         if let nodePort = service.nodePort { port["nodePort"] = nodePort }
-        let ipv6 = service.ipv6
+        let views = families.compactMap { service.family($0) }
+        let clusterIPs = views.map(\.clusterIP)
         var spec: [String: Any] = [
-            "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP] + (ipv6.map { [$0.clusterIP] } ?? []),
-            "ipFamilies": ipv6 == nil ? ["IPv4"] : ["IPv4", "IPv6"],
-            "ipFamilyPolicy": ipv6 == nil ? "SingleStack" : "RequireDualStack", "ports": [port], "selector": service.selector,
+            "clusterIP": clusterIPs.first ?? "", "clusterIPs": clusterIPs,
+            "ipFamilies": families.map { $0 == .inet6 ? "IPv6" : "IPv4" },
+            "ipFamilyPolicy": views.count > 1 ? "RequireDualStack" : "SingleStack", "ports": [port], "selector": service.selector,
             "sessionAffinity": "None",
             "type": service.loadBalancerIP != nil ? "LoadBalancer" : service.nodePort == nil ? "ClusterIP" : "NodePort",
             "internalTrafficPolicy": "Cluster",
         ]
         if service.nodePort != nil { spec["externalTrafficPolicy"] = "Cluster" }
-        let externalIPs = service.externalIPs + (ipv6?.externalIPs ?? [])
-        let sourceRanges = service.sourceRanges + (ipv6?.sourceRanges ?? [])
+        let externalIPs = views.flatMap(\.externalIPs)
+        let sourceRanges = views.flatMap(\.sourceRanges)
         if !externalIPs.isEmpty { spec["externalIPs"] = externalIPs }
         if !sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = sourceRanges }
         var loadBalancer: [String: Any] = [:]
-        let ingress = [service.loadBalancerIP, ipv6?.loadBalancerIP].compactMap { $0 }
+        let ingress = views.compactMap(\.loadBalancerIP)
         if !ingress.isEmpty { loadBalancer["ingress"] = ingress.map { ["ip": $0, "ipMode": "VIP"] } }
         return ["apiVersion": "v1", "kind": "Service", "metadata": metadata("Service", service.namespace, service.name),
                 "spec": spec, "status": ["loadBalancer": loadBalancer]]
@@ -125,14 +133,15 @@ public enum LabKubernetesObjects {
         var maps: [[String: Any]] = [[
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
-            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode, ipv6: topology.ipFamily.hasIPv6),
+            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode, clusterCIDRs: topology.ipFamily.families.map {
+                        $0 == .inet6 ? LabTopology.clusterCIDR6 : LabTopology.clusterCIDR }),
                      "kubeconfig.conf": kubeProxyKubeconfig],
         ]]
         switch topology.scenario {
         case .flannelHostGW, .flannelVXLAN:
             let backend = topology.scenario == .flannelVXLAN ? "vxlan" : "host-gw"
-            let ipv6NetConf = topology.ipFamily.hasIPv6
-                ? "  \"EnableIPv6\": true,\n  \"IPv6Network\": \"\(LabTopology.clusterCIDR6)\",\n" : ""
+            let ipv6NetConf = (topology.ipFamily.hasIPv4 ? "" : "  \"EnableIPv4\": false,\n") + (topology.ipFamily.hasIPv6
+                ? "  \"EnableIPv6\": true,\n  \"IPv6Network\": \"\(LabTopology.clusterCIDR6)\",\n" : "")
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
                          "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg",
                                               labels: ["app": "flannel", "k8s-app": "flannel", "tier": "node"]),
@@ -152,7 +161,7 @@ public enum LabKubernetesObjects {
     }
 
     /// kubeadm's config.conf, with the mode set and the cluster CIDR given to kubeadm.
-    private static func kubeProxyConfig(mode: LabProxyMode, ipv6: Bool) -> String { """
+    private static func kubeProxyConfig(mode: LabProxyMode, clusterCIDRs: [String]) -> String { """
         apiVersion: kubeproxy.config.k8s.io/v1alpha1
         bindAddress: 0.0.0.0
         bindAddressHardFail: false
@@ -162,7 +171,7 @@ public enum LabKubernetesObjects {
           contentType: ""
           kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
           qps: 0
-        clusterCIDR: \(LabTopology.clusterCIDR)\(ipv6 ? "," + LabTopology.clusterCIDR6 : "")
+        clusterCIDR: \(clusterCIDRs.joined(separator: ","))
         configSyncPeriod: 0s
         conntrack:
           maxPerCore: null

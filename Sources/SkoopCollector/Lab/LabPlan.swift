@@ -219,12 +219,14 @@ public struct LabPlanner: Sendable {
             commands += [
                 ip(node.name, "link", "set", veth, "address", "ee:ee:ee:ee:ee:ee", "up"),
                 sysctl(node.name, "net.ipv4.conf.\(veth).proxy_arp=1", "net.ipv4.neigh.\(veth).proxy_delay=0"),
-                ip(node.name, "route", "add", "\(pod.ip)/32", "dev", veth, "scope", "link"),
-                ip(podNS, "addr", "add", "\(pod.ip)/32", "dev", "eth0"),
                 ip(podNS, "link", "set", "eth0", "up"),
-                ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
-                ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"),
             ]
+            if hasIPv4 {
+                commands += [ip(node.name, "route", "add", "\(pod.ip)/32", "dev", veth, "scope", "link"),
+                             ip(podNS, "addr", "add", "\(pod.ip)/32", "dev", "eth0"),
+                             ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
+                             ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink")]
+            }
             if let ip6 = pod.ip6 {
                 // The host veth's own link-local address (EUI-64 of ee:ee:ee:ee:ee:ee) is the gateway.
                 commands += [ip(node.name, "route", "add", "\(ip6)/128", "dev", veth),
@@ -234,10 +236,12 @@ public struct LabPlanner: Sendable {
         } else {
             commands += [
                 ip(node.name, "link", "set", veth, "master", "cni0", "up"),
-                ip(podNS, "addr", "add", "\(pod.ip)/24", "dev", "eth0"),
                 ip(podNS, "link", "set", "eth0", "up"),
-                ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0"),
             ]
+            if hasIPv4 {
+                commands += [ip(podNS, "addr", "add", "\(pod.ip)/24", "dev", "eth0"),
+                             ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0")]
+            }
             if let ip6 = pod.ip6 {
                 commands += [ip(podNS, "addr", "add", "\(ip6)/64", "dev", "eth0"),
                              ip(podNS, "-6", "route", "add", "default", "via", node.bridgeGateway6, "dev", "eth0")]
@@ -276,7 +280,8 @@ public struct LabPlanner: Sendable {
                                                 serviceCIDR: LabTopology.serviceCIDR, nodeIPs: [node.ip])
             return [exec(node.name, restore, input: cni), exec(node.name, ["nft", "-f", "-"], input: nft)]
         }
-        let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
+        // IPv6-only: kube-proxy has no IPv4 service to write (the CNI's IPv4 rules stay).
+        let text = KubeProxyRules.restoreText(services: hasIPv4 ? topology.services : [], clusterCIDR: cluster,
                                               extraFilterForward: forward, extraNatPostrouting: masquerade,
                                               extraNatChains: [masqueradeChain])
         var commands = [exec(node.name, restore, input: text)]

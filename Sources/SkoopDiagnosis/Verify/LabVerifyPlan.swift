@@ -187,7 +187,8 @@ public struct FaultLocation: Hashable, Sendable {
         let web1Veth = topology.pod("web-1")?.hostVeth(topology.scenario) ?? "web-1's veth"
         let web0Veth = topology.pod("web-0")?.hostVeth(topology.scenario) ?? "web-0's veth"
         let device = topology.scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1"
-        let remoteCIDR = "10.244.2.0/24"
+        let remoteCIDR = "10.244.2.0/24", remoteCIDR6 = LabIPv6.prefix(remoteCIDR)
+        let web1IPv6 = LabIPv6.address("10.244.2.2")
         switch fault {
         case .podEth0Down: return FaultLocation(hop: web1, names: [["eth0 is down"]])
         case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
@@ -196,17 +197,22 @@ public struct FaultLocation: Hashable, Sendable {
         case .remoteRouteDeleted, .routeViaGateway:
             // route-via-gateway: traffic still flows (the router routes pod CIDRs), but node1
             // lacks the route its CNI installs.
-            return FaultLocation(hop: node1, names: [["no route for \(remoteCIDR)"], ["no route of its own", remoteCIDR],
-                                                     ["No usable route", remoteCIDR]])
-        case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"]])
-        case .wrongGateway: return FaultLocation(hop: node1, names: [["192.168.56.99"]])
-        case .ipForwardOff: return FaultLocation(hop: node2, names: [["net.ipv4.ip_forward"]])
+            // (IPv6 names: the IPv6-only lab has no IPv4 flow to name the IPv4 route.)
+            return FaultLocation(hop: node1, names: [remoteCIDR, remoteCIDR6].flatMap { cidr in
+                [["no route for \(cidr)"], ["no route of its own", cidr], ["No usable route", cidr]]
+            })
+        case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"], ["blackhole", web1IPv6]])
+        case .wrongGateway: return FaultLocation(hop: node1, names: [["192.168.56.99"], [LabIPv6.address("192.168.56.99")]])
+        case .ipForwardOff: return FaultLocation(hop: node2, names: [["net.ipv4.ip_forward"], ["net.ipv6.conf.all.forwarding"]])
         case .forwardDrop: return FaultLocation(hop: node2, names: [["lab fault: forward-drop"]])
         case .podReject: return FaultLocation(hop: web1, names: [["lab fault: pod-reject"]])
-        case .noListener: return FaultLocation(hop: web1, names: [["Nothing listens on 10.244.2.2:8080"]])
+        case .noListener: return FaultLocation(hop: web1, names: [["Nothing listens on 10.244.2.2:8080"],
+                                                                  ["Nothing listens on [\(web1IPv6)]:8080"]])
         case .serviceNoEndpoints: return FaultLocation(hop: nil, names: [["default/web has no ready endpoint"]])
         case .vxlanFDBMissing: return FaultLocation(hop: node1, names: [["FDB entry on \(device)"]])
-        case .vxlanNeighMissing: return FaultLocation(hop: node1, names: [["neighbour entry for the VTEP 10.244.2.", device]])
+        case .vxlanNeighMissing:
+            return FaultLocation(hop: node1, names: [["neighbour entry for the VTEP 10.244.2.", device],
+                                                     ["neighbour entry for the VTEP fd00:10:244:2:", device]])
         case .mtuMismatch: return FaultLocation(hop: node1, names: [["MTU 1500", device]])
         case .bridgeNFOff: return FaultLocation(hop: node1, names: [["bridge-nf-call-iptables"]])
         case .hairpinOff: return FaultLocation(hop: node1, names: [[web0Veth, "hairpin"]])
@@ -214,7 +220,9 @@ public struct FaultLocation: Hashable, Sendable {
             // node2's route to node1's pods detours through node3, whose conntrack never saw the
             // request: the route on node2, or the INVALID drop on node3, names it.
             let detour = topology.node("node3").map { topology.scenario.usesVXLAN ? $0.vtepAddress(topology.scenario) : $0.ip }
-            return FaultLocation(hop: node2, names: [["10.244.1.0/24", detour ?? "node3"], ["INVALID"]],
+            let detour6 = detour.map(LabIPv6.address)
+            return FaultLocation(hop: node2, names: [["10.244.1.0/24", detour ?? "node3"],
+                                                     [LabIPv6.prefix("10.244.1.0/24"), detour6 ?? "node3"], ["INVALID"]],
                                  alternative: Hop(type: .node, id: "node3"))
         case .markCrossing: return FaultLocation(hop: node2, names: [["lab fault: mark-crossing"]], harmless: true)
         case .rpFilterLocal: return FaultLocation(hop: node1, names: [["rp_filter"]])
