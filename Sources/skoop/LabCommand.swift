@@ -117,6 +117,10 @@ struct LabVerifyCommand: AsyncParsableCommand {
             table, chain, handle and verdict). The nft backend is traced
             with xtables-monitor --trace (it reports native nft tables' rules too); the legacy backend with nfnetlink_log set inside each node's
             netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
+            Address families: iptables-mode labs are dual-stack by default (every flow again in IPv6,
+            named "IPv6 ...", its query with --ip-family 6; faults break both families except
+            mark-crossing and rp-filter-local); nftables-mode labs are IPv4. IPv6 flows are not traced
+            rule by rule (xtables-monitor 1.8.9 quits on ip6tables rules with -p tcp).
             Exit status: 0 when everything agrees, every fault is localized and there is no false
             alarm; 1 otherwise; 2 without root.
             """)
