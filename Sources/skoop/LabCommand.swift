@@ -16,6 +16,7 @@ extension LabScenario: ExpressibleByArgument {}
 extension LabFault: ExpressibleByArgument {}
 extension IptablesBackend: ExpressibleByArgument {}
 extension LabProxyMode: ExpressibleByArgument {}
+extension LabIPFamily: ExpressibleByArgument {}
 
 /// `skoop lab up SCENARIO [--fault F] [--iptables legacy|nft] [--proxy iptables|nftables] [--output SNAP]`.
 struct LabUpCommand: AsyncParsableCommand {
@@ -34,6 +35,9 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(help: "kube-proxy's mode: its iptables rules, or its nftables table `ip kube-proxy` (the CNI's rules stay iptables).")
     var proxy: LabProxyMode = .iptables
 
+    @Option(help: "The address families of pods, nodes and services: ipv4, ipv6 (pods and services IPv6 only; nodes keep their IPv4 underlay too) or dual (dual-stack Services, ip6tables rules of kube-proxy).")
+    var ipFamily: LabIPFamily = .ipv4
+
     @Option(help: "Write a complete snapshot of the lab to this directory.")
     var output: String?
 
@@ -42,12 +46,13 @@ struct LabUpCommand: AsyncParsableCommand {
         let controller = LabController()
         let state: LabState
         do {
-            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables, proxyMode: proxy),
+            state = try await controller.up(LabTopology(scenario: scenario, fault: fault, backend: iptables, proxyMode: proxy,
+                                                        ipFamily: ipFamily),
                                             prefix: "skoop\(getpid())")
         } catch let error as LabError {
             throw ValidationError(error.description)
         }
-        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? "")\(proxy == .nftables ? ", kube-proxy in nftables mode" : ""): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
+        print("lab \(scenario.rawValue)\(fault.map { " with fault \($0.rawValue)" } ?? "")\(proxy == .nftables ? ", kube-proxy in nftables mode" : "")\(ipFamily == .ipv4 ? "" : ", \(ipFamily.rawValue)"): \(state.netns.count) netns, \(state.processes.count) listeners, netns prefix \(state.prefix)-")
         if let output {
             try await controller.writeSnapshot(of: state, to: URL(fileURLWithPath: output, isDirectory: true))
             print("snapshot written to \(output)")
@@ -79,7 +84,8 @@ struct LabListCommand: AsyncParsableCommand {
         print("faults:")
         for fault in LabFault.allCases {
             let scope = fault.scenarios.count == LabScenario.allCases.count ? "all" : fault.scenarios.map(\.rawValue).joined(separator: ", ")
-            print("  \(fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0))\(fault.summary) [\(scope)]")
+            let family = fault.ipv4OnlyReason.map { " (IPv4 only: \($0))" } ?? ""
+            print("  \(fault.rawValue.padding(toLength: 22, withPad: " ", startingAt: 0))\(fault.summary) [\(scope)]\(family)")
         }
     }
 }
@@ -112,6 +118,10 @@ struct LabVerifyCommand: AsyncParsableCommand {
             table, chain, handle and verdict). The nft backend is traced
             with xtables-monitor --trace (it reports native nft tables' rules too); the legacy backend with nfnetlink_log set inside each node's
             netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
+            Address families: iptables-mode labs are dual-stack by default (every flow again in IPv6,
+            named "IPv6 ...", its query with --ip-family 6; faults break both families except
+            mark-crossing and rp-filter-local); nftables-mode labs are IPv4. IPv6 flows are not traced
+            rule by rule (xtables-monitor 1.8.9 quits on ip6tables rules with -p tcp).
             Exit status: 0 when everything agrees, every fault is localized and there is no false
             alarm; 1 otherwise; 2 without root.
             """)
@@ -131,6 +141,9 @@ struct LabVerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("kube-proxy's mode (repeatable). Without it: iptables, and with --all also nftables mode on every healthy scenario, service-no-endpoints in every scenario, and forward-drop, hairpin-off, bridge-nf-off and mark-crossing in flannel-vxlan (the faults kube-proxy's rules decide or sit beside). With it: the chosen labs in each mode given."))
     var proxy: [LabProxyMode] = []
 
+    @Option(help: "The labs' address families (ipv4, ipv6, dual). Without it: dual in iptables mode (every flow in IPv4 and IPv6), ipv4 in nftables mode.")
+    var ipFamily: LabIPFamily?
+
     @Option(help: "How many labs run at once.")
     var jobs: Int = 2
 
@@ -145,7 +158,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("skoop lab verify: \(LabError.notRoot.description); run it as root\n".utf8))
             throw ExitCode(2)
         }
-        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault, proxyModes: proxy)
+        let cases = LabVerifyCase.selection(all: all, scenarios: scenario, faults: fault, proxyModes: proxy,
+                                                 ipFamily: ipFamily)
         guard !cases.isEmpty else { throw ValidationError("no scenario/fault combination applies") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-verify-\(getpid())", isDirectory: true)
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)

@@ -189,7 +189,8 @@ import SkoopTestSupport
         let results = await LabVerifier(workDirectory: work).verify(cases, prefix: "sklv\(getpid())", parallelism: 2)
         let summary = LabVerifySummary(results)
         #expect(summary.passed, "\(summary.line)\n\(results.flatMap(\.problemLines).joined(separator: "\n"))")
-        #expect(summary.flows == 48 && summary.faults == 3 && summary.falseAlarms == 0)
+        // Dual-stack: every flow in IPv4 and IPv6.
+        #expect(summary.flows == 96 && summary.faults == 3 && summary.falseAlarms == 0)
         // Routing decisions along every flow, and the traced ClusterIP and NodePort probes' rule hits on each node.
         #expect(summary.routes >= 100 && summary.routesAgreeing == summary.routes, "\(summary.line)")
         #expect(summary.traces >= 8 && summary.tracesAgreeing == summary.traces, "\(summary.line)")

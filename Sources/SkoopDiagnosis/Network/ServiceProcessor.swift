@@ -62,7 +62,10 @@ public struct ServiceProcessor: Sendable {
     public func programmingSuspicions(service destination: Endpoint, protocol proto: TransportProtocol,
                                       translatedTo targets: Set<IPAddress>, node: String) -> [Suspicion] {
         guard let frontend = cluster.serviceFrontend(ip: destination.ip, port: destination.port, protocol: proto) else { return [] }
-        let ready = Set(cluster.backends(of: frontend.service, port: frontend.port).filter { $0.endpoint.ready }.map(\.ip))
+        // One family's rules DNAT to that family's endpoints only: a dual-stack service's other
+        // family is programmed in the other table (iptables vs ip6tables).
+        let ready = Set(cluster.backends(of: frontend.service, port: frontend.port)
+            .filter { $0.endpoint.ready && $0.ip.family == destination.ip.family }.map(\.ip))
         var found: [Suspicion] = []
         let stale = targets.subtracting(ready)
         let missing = ready.subtracting(targets)

@@ -30,6 +30,9 @@ public struct LabFlow: Hashable, Sendable, Codable {
         self.payloadSize = payloadSize
         self.dontFragment = dontFragment
     }
+
+    /// The flow's address family, from its destination address.
+    public var family: AddressFamily { destination.contains(":") ? .inet6 : .inet }
 }
 
 /// The kernel's routing decision in one netns along a flow.
@@ -91,13 +94,13 @@ public struct GroundTruth: Sendable {
         topology.pod(source)?.netnsID ?? source
     }
 
-    /// The source address of a flow.
-    public func sourceAddress(_ source: String) -> String? {
-        if let pod = topology.pod(source) { return pod.ip }
-        if let node = topology.node(source) { return node.ip }
-        if source == "ext" { return LabTopology.externalIP }
-        return nil
+    /// The source address of a flow from `source` in `family`.
+    public func sourceAddress(_ source: String, family: AddressFamily = .inet) -> String? {
+        topology.address(of: source, family: family)
     }
+
+    /// conntrack's family option: it lists IPv4 entries unless told otherwise.
+    static func conntrackFamily(_ family: AddressFamily) -> [String] { ["-f", family == .inet6 ? "ipv6" : "ipv4"] }
 
     /// Sends the flow for real. With `trace` (tcp flows), records every node's rule hits
     /// (`xtables-monitor --trace` with nft, the NFLOG TRACE capture with legacy) and the
@@ -106,7 +109,7 @@ public struct GroundTruth: Sendable {
     /// connections; a traced probe should run alone (the rules trace every tcp packet).
     public func probe(_ flow: LabFlow, trace: Bool = false, sourcePort chosenPort: Int? = nil) async -> ProbeResult {
         let sourcePort = chosenPort ?? Int.random(in: 20_000...59_999)
-        let tracing = trace && flow.proto == .tcp && canTrace
+        let tracing = trace && flow.proto == .tcp && canTrace(flow.family)
         var monitors: [TraceMonitor] = []
         var added: [String] = []
         if tracing {
@@ -153,8 +156,9 @@ public struct GroundTruth: Sendable {
     /// The node holding the flow's conntrack entry and its reply source: the backend after DNAT.
     func conntrackEntry(_ flow: LabFlow, sourcePort: Int) async -> (node: String, replySource: String)? {
         for node in topology.nodes {
-            let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L",
-                                           "-p", flow.proto.rawValue, "--orig-port-src", String(sourcePort)])
+            let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L"]
+                                          + Self.conntrackFamily(flow.family)
+                                          + ["-p", flow.proto.rawValue, "--orig-port-src", String(sourcePort)])
             for line in output.stdout.split(separator: "\n") where line.contains("dst=\(flow.destination) ") {
                 let sources = line.split(separator: " ").filter { $0.hasPrefix("src=") }
                 if sources.count >= 2 { return (node.name, String(sources[1].dropFirst(4))) }
@@ -168,7 +172,7 @@ public struct GroundTruth: Sendable {
     /// NodePort's node (marked for masquerade, as kube-proxy does before routing), and at the
     /// destination's node when it is another one.
     func routeSteps(_ flow: LabFlow, finalDestination: String) async -> [LabRouteStep] {
-        guard let source = flow.sourceAddress ?? sourceAddress(flow.source) else { return [] }
+        guard let source = flow.sourceAddress ?? sourceAddress(flow.source, family: flow.family) else { return [] }
         let sourceNetns = netnsID(ofSource: flow.source)
         var queries: [(String, [String])] = [(sourceNetns, [flow.destination]),
                                              (sourceNetns, [flow.destination, "from", source])]
@@ -178,7 +182,8 @@ public struct GroundTruth: Sendable {
             let inbound = topology.scenario.usesBridge ? "cni0" : pod.hostVeth(topology.scenario)
             queries.append((pod.node, [finalDestination, "from", source, "iif", inbound]))
             ingress = pod.node
-        } else if let node = topology.nodes.first(where: { $0.ip == flow.destination }), node.name != flow.source {
+        } else if let node = topology.nodes.first(where: { $0.ip == flow.destination || $0.ip6 == flow.destination }),
+                  node.name != flow.source {
             queries.append((node.name, [finalDestination, "from", source, "iif", "ens4", "mark", "0x4000"]))
             ingress = node.name
         } else {

@@ -31,9 +31,19 @@ extension GroundTruth {
         topology.backend == .nft || (Self.tcpdumpPath != nil && topology.proxyMode == .iptables)
     }
 
-    private func traceRule(_ action: String, _ rule: [String], node: String) -> [String] {
-        ["ip", "netns", "exec", state.netns(node), topology.backend == .nft ? "iptables-nft" : "iptables-legacy",
-         rule[0], rule[1], action] + rule.dropFirst(2)
+    /// Whether flows of `family` can be traced: IPv4 only. xtables-monitor 1.8.9 quits on the
+    /// first ip6tables rule with `-p tcp` it prints ("unsupported layer 4 protocol value"), and
+    /// the legacy NFLOG capture is decoded as IPv4.
+    public func canTrace(_ family: AddressFamily) -> Bool {
+        canTrace && family == .inet
+    }
+
+    /// The families whose tables get TRACE rules.
+    private var tracedFamilies: [AddressFamily] { [.inet] + (canTrace(.inet6) ? [.inet6] : []) }
+
+    private func traceRule(_ action: String, _ rule: [String], node: String, family: AddressFamily = .inet) -> [String] {
+        let tool = (family == .inet6 ? "ip6tables" : "iptables") + (topology.backend == .nft ? "-nft" : "-legacy")
+        return ["ip", "netns", "exec", state.netns(node), tool, rule[0], rule[1], action] + rule.dropFirst(2)
     }
 
     /// Adds the TRACE rules on every node (before the snapshot is written, so Skoop simulates the
@@ -50,9 +60,11 @@ extension GroundTruth {
         var added: [String] = []
         for node in topology.nodes {
             var missing = false
-            for rule in Self.traceRules where !(await runner.run(traceRule("-C", rule, node: node.name)).succeeded) {
-                missing = true
-                _ = await runner.run(traceRule("-I", rule, node: node.name))
+            for family in tracedFamilies {
+                for rule in Self.traceRules where !(await runner.run(traceRule("-C", rule, node: node.name, family: family)).succeeded) {
+                    missing = true
+                    _ = await runner.run(traceRule("-I", rule, node: node.name, family: family))
+                }
             }
             if missing { added.append(node.name) }
         }
@@ -61,7 +73,9 @@ extension GroundTruth {
 
     /// Removes the TRACE rules from `node`.
     func removeTraceRules(node: String) async {
-        for rule in Self.traceRules { _ = await runner.run(traceRule("-D", rule, node: node)) }
+        for family in tracedFamilies {
+            for rule in Self.traceRules { _ = await runner.run(traceRule("-D", rule, node: node, family: family)) }
+        }
     }
 
     /// Starts `xtables-monitor --trace` (nft) or the NFLOG capture (legacy) in every node netns.
@@ -121,8 +135,8 @@ extension GroundTruth {
     func connectionTuples(_ flow: LabFlow, sourcePort: Int) async -> [LabTuple] {
         var entries: [(LabTuple, LabTuple)] = []
         for node in topology.nodes {
-            let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L",
-                                           "-p", flow.proto.rawValue])
+            let output = await runner.run(["ip", "netns", "exec", state.netns(node.name), "conntrack", "-L"]
+                                          + Self.conntrackFamily(flow.family) + ["-p", flow.proto.rawValue])
             entries += Self.conntrackEntries(output.stdout)
         }
         return Self.chain(entries, sourcePort: sourcePort, destination: flow.destination, port: flow.port ?? 0)

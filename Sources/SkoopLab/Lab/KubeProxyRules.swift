@@ -1,3 +1,5 @@
+import SkoopModel
+
 /// kube-proxy (iptables mode) rules generated from the lab's services, as iptables-restore text.
 public enum KubeProxyRules {
     /// The kube-proxy style chain suffix: 16 base32 characters of a digest of the port name.
@@ -26,10 +28,15 @@ public enum KubeProxyRules {
     }
 
     /// The nat and filter tables for `services`; `extraFilterForward` rules go first in FORWARD,
-    /// `extraNatPostrouting` rules after KUBE-POSTROUTING (the CNI's masquerade).
+    /// `extraNatPostrouting` rules after KUBE-POSTROUTING (the CNI's masquerade). `family` inet6
+    /// writes ip6tables-restore text of the same shape, as kube-proxy's IPv6 proxier does: /128
+    /// hosts, `[addr]:port` DNAT targets, icmp6 rejects, and no IPv4 localnet rule.
     public static func restoreText(services: [LabService], clusterCIDR: String,
                                    extraFilterForward: [String] = [], extraNatPostrouting: [String] = [],
-                                   extraNatChains: [String] = []) -> String {
+                                   extraNatChains: [String] = [], family: AddressFamily = .inet) -> String {
+        let v6 = family == .inet6
+        let host = v6 ? "/128" : "/32"
+        let reject = v6 ? "icmp6-port-unreachable" : "icmp-port-unreachable"
         var natChains = ["KUBE-MARK-MASQ", "KUBE-NODEPORTS", "KUBE-POSTROUTING", "KUBE-SERVICES"] + extraNatChains
         var natRules = [
             "-A PREROUTING -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
@@ -47,17 +54,17 @@ public enum KubeProxyRules {
             let portName = "\(service.namespace)/\(service.name):\(service.portName)"
             let hash = chainHash("\(portName)tcp")
             let svc = "KUBE-SVC-\(hash)", ext = "KUBE-EXT-\(hash)"
-            let dst = "-d \(service.clusterIP)/32 -p tcp -m comment --comment \"\(portName) cluster IP\" -m tcp --dport \(service.port)"
+            let dst = "-d \(service.clusterIP)\(host) -p tcp -m comment --comment \"\(portName) cluster IP\" -m tcp --dport \(service.port)"
             // LoadBalancer IPs and externalIPs, in the order and shape kube-proxy writes them
             // (proxier_test.go): `-m comment ... -m tcp -p tcp -d IP --dport P`.
             func external(_ ip: String) -> String { "-m tcp -p tcp -d \(ip) --dport \(service.port)" }
             guard !service.endpoints.isEmpty else {
                 for ip in service.externalIPs + (service.loadBalancerIP.map { [$0] } ?? []) {
-                    filterExternal.append("-A KUBE-EXTERNAL-SERVICES -m comment --comment \"\(portName) has no endpoints\" \(external(ip)) -j REJECT --reject-with icmp-port-unreachable")
+                    filterExternal.append("-A KUBE-EXTERNAL-SERVICES -m comment --comment \"\(portName) has no endpoints\" \(external(ip)) -j REJECT --reject-with \(reject)")
                 }
-                filterServices.append("-A KUBE-SERVICES \(dst.replacingOccurrences(of: "cluster IP", with: "has no endpoints")) -j REJECT --reject-with icmp-port-unreachable")
+                filterServices.append("-A KUBE-SERVICES \(dst.replacingOccurrences(of: "cluster IP", with: "has no endpoints")) -j REJECT --reject-with \(reject)")
                 if let nodePort = service.nodePort {
-                    filterExternal.append("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"\(portName) has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport \(nodePort) -j REJECT --reject-with icmp-port-unreachable")
+                    filterExternal.append("-A KUBE-EXTERNAL-SERVICES -p tcp -m comment --comment \"\(portName) has no endpoints\" -m addrtype --dst-type LOCAL -m tcp --dport \(nodePort) -j REJECT --reject-with \(reject)")
                 }
                 continue
             }
@@ -97,8 +104,8 @@ public enum KubeProxyRules {
                 let statistic = index == service.endpoints.count - 1 ? ""
                     : " -m statistic --mode random --probability \(probability(index: index, count: service.endpoints.count))"
                 natRules.append("-A \(svc) -m comment --comment \"\(portName) -> \(endpoint.ip):\(service.targetPort)\"\(statistic) -j \(sep)")
-                natRules.append("-A \(sep) -s \(endpoint.ip)/32 -m comment --comment \"\(portName)\" -j KUBE-MARK-MASQ")
-                natRules.append("-A \(sep) -p tcp -m comment --comment \"\(portName)\" -m tcp -j DNAT --to-destination \(endpoint.ip):\(service.targetPort)")
+                natRules.append("-A \(sep) -s \(endpoint.ip)\(host) -m comment --comment \"\(portName)\" -j KUBE-MARK-MASQ")
+                natRules.append("-A \(sep) -p tcp -m comment --comment \"\(portName)\" -m tcp -j DNAT --to-destination \(v6 ? "[\(endpoint.ip)]" : endpoint.ip):\(service.targetPort)")
             }
         }
         serviceRules.append("-A KUBE-SERVICES -m comment --comment \"kubernetes service nodeports; NOTE: this must be the last rule in this chain\" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS")
@@ -120,7 +127,9 @@ public enum KubeProxyRules {
             "-A OUTPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes load balancer firewall\" -j KUBE-PROXY-FIREWALL",
             "-A OUTPUT -m conntrack --ctstate NEW -m comment --comment \"kubernetes service portals\" -j KUBE-SERVICES",
             "-A OUTPUT -j KUBE-FIREWALL",
+        ] + (v6 ? [] : [
             "-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment \"block incoming localnet connections\" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+        ]) + [
             "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP",
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark 0x4000/0x4000 -j ACCEPT",
             "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",

@@ -1,4 +1,5 @@
 import Foundation
+import SkoopModel
 
 /// kubectl-shaped JSON (`kubectl get X -o json`) for a lab topology, from the same values the
 /// plan is built from, so objects and rules always agree.
@@ -7,16 +8,22 @@ public enum LabKubernetesObjects {
 
     /// File name (under k8s/) → JSON object.
     public static func files(for topology: LabTopology) -> [String: [String: Any]] {
+        let families = topology.ipFamily.families
         var files: [String: [String: Any]] = [
-            "nodes.json": list(topology.nodes.map { node($0, topology.scenario) }),
+            "nodes.json": list(topology.nodes.map { node($0, topology.scenario, families: families) }),
             "pods.json": list(topology.pods.map { pod($0, topology) }),
-            "services.json": list(topology.services.map(service)),
-            "endpointslices.json": list(topology.services.map(endpointSlice)),
+            "services.json": list(topology.services.map { service($0, families: families) }),
+            // One slice per family, as the EndpointSlice controller writes them.
+            "endpointslices.json": list(families.flatMap { family in
+                topology.services.compactMap { $0.family(family) }.map { endpointSlice($0, family: family) }
+            }),
             "networkpolicies.json": list([]),
             "configmaps.json": list(configMaps(topology)),
         ]
         if topology.scenario.usesCalicoVeths {
-            files["blockaffinities.json"] = list(topology.nodes.flatMap { node in node.calicoBlocks.map { blockAffinity($0, node.name) } })
+            files["blockaffinities.json"] = list(topology.nodes.flatMap { node in
+                (node.calicoBlocks + (topology.ipFamily.hasIPv6 ? node.calicoBlocks6 : [])).map { blockAffinity($0, node.name) }
+            })
         }
         return files
     }
@@ -24,7 +31,8 @@ public enum LabKubernetesObjects {
     /// A Calico BlockAffinity as calico-ipam writes it: named NODE-CIDR (dots and slash as
     /// dashes), spec.deleted a string.
     private static func blockAffinity(_ cidr: String, _ node: String) -> [String: Any] {
-        let name = "\(node)-" + cidr.replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: "/", with: "-")
+        let name = "\(node)-" + cidr.replacingOccurrences(of: ".", with: "-").replacingOccurrences(of: ":", with: "-")
+            .replacingOccurrences(of: "/", with: "-")
         var meta = metadata("BlockAffinity", nil, name)
         meta["generation"] = 1
         return ["apiVersion": "crd.projectcalico.org/v1", "kind": "BlockAffinity", "metadata": meta,
@@ -60,12 +68,17 @@ public enum LabKubernetesObjects {
         return meta
     }
 
-    private static func node(_ node: LabNode, _ scenario: LabScenario) -> [String: Any] {
-        ["apiVersion": "v1", "kind": "Node",
+    /// A node: both InternalIPs when it has IPv6 (the IPv4 underlay stays), a pod CIDR per family
+    /// (for Calico, the IPv4 one is a range its IPAM does not use: see `LabNode.nodePodCIDR`).
+    private static func node(_ node: LabNode, _ scenario: LabScenario, families: [AddressFamily]) -> [String: Any] {
+        let internalIPs = [node.ip] + (families.contains(.inet6) ? [node.ip6] : [])
+        let podCIDRs = families.map { $0 == .inet6 ? node.podCIDR6 : node.nodePodCIDR(scenario) }
+        return ["apiVersion": "v1", "kind": "Node",
          "metadata": metadata("Node", nil, node.name, labels: [
             "kubernetes.io/hostname": node.name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"]),
-         "spec": ["podCIDR": node.nodePodCIDR(scenario), "podCIDRs": [node.nodePodCIDR(scenario)]],
-         "status": ["addresses": [["address": node.ip, "type": "InternalIP"], ["address": node.name, "type": "Hostname"]],
+         "spec": ["podCIDR": podCIDRs.first ?? "", "podCIDRs": podCIDRs],
+         "status": ["addresses": internalIPs.map { ["address": $0, "type": "InternalIP"] }
+                        + [["address": node.name, "type": "Hostname"]],
                     "conditions": [["status": "True", "type": "Ready", "reason": "KubeletReady",
                                     "lastTransitionTime": created]]]]
     }
@@ -74,36 +87,45 @@ public enum LabKubernetesObjects {
         let ports: [[String: Any]] = pod.tcpPorts.map { ["containerPort": $0, "protocol": "TCP", "name": "http"] }
         var container: [String: Any] = ["name": pod.name, "image": "registry.k8s.io/e2e-test-images/agnhost:2.45"]
         if !ports.isEmpty { container["ports"] = ports }
+        let podIPs = (topology.ipFamily.hasIPv4 ? [pod.ip] : []) + (pod.ip6.map { [$0] } ?? [])
         return ["apiVersion": "v1", "kind": "Pod",
                 "metadata": metadata("Pod", pod.namespace, pod.name, labels: pod.labels),
                 "spec": ["containers": [container], "nodeName": pod.node, "restartPolicy": "Always"],
-                "status": ["phase": "Running", "podIP": pod.ip, "podIPs": [["ip": pod.ip]],
+                "status": ["phase": "Running", "podIP": podIPs.first ?? "", "podIPs": podIPs.map { ["ip": $0] },
                            "hostIP": topology.node(pod.node)?.ip ?? "", "startTime": created,
                            "conditions": [["type": "Ready", "status": "True"]]]]
     }
 
-    private static func service(_ service: LabService) -> [String: Any] {
+    /// A service with its address families' views (ClusterIP, external addresses and source
+    /// ranges of each), the first one primary.
+    private static func service(_ service: LabService, families: [AddressFamily]) -> [String: Any] {
         var port: [String: Any] = ["name": service.portName, "port": service.port, "protocol": "TCP",
                                    "targetPort": service.targetPort]
         if let nodePort = service.nodePort { port["nodePort"] = nodePort }
+        let views = families.compactMap { service.family($0) }
+        let clusterIPs = views.map(\.clusterIP)
         var spec: [String: Any] = [
-            "clusterIP": service.clusterIP, "clusterIPs": [service.clusterIP], "ipFamilies": ["IPv4"],
-            "ipFamilyPolicy": "SingleStack", "ports": [port], "selector": service.selector,
+            "clusterIP": clusterIPs.first ?? "", "clusterIPs": clusterIPs,
+            "ipFamilies": families.map { $0 == .inet6 ? "IPv6" : "IPv4" },
+            "ipFamilyPolicy": views.count > 1 ? "RequireDualStack" : "SingleStack", "ports": [port], "selector": service.selector,
             "sessionAffinity": "None",
             "type": service.loadBalancerIP != nil ? "LoadBalancer" : service.nodePort == nil ? "ClusterIP" : "NodePort",
             "internalTrafficPolicy": "Cluster",
         ]
         if service.nodePort != nil { spec["externalTrafficPolicy"] = "Cluster" }
-        if !service.externalIPs.isEmpty { spec["externalIPs"] = service.externalIPs }
-        if !service.sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = service.sourceRanges }
+        let externalIPs = views.flatMap(\.externalIPs)
+        let sourceRanges = views.flatMap(\.sourceRanges)
+        if !externalIPs.isEmpty { spec["externalIPs"] = externalIPs }
+        if !sourceRanges.isEmpty { spec["loadBalancerSourceRanges"] = sourceRanges }
         var loadBalancer: [String: Any] = [:]
-        if let ingress = service.loadBalancerIP { loadBalancer["ingress"] = [["ip": ingress, "ipMode": "VIP"]] }
+        let ingress = views.compactMap(\.loadBalancerIP)
+        if !ingress.isEmpty { loadBalancer["ingress"] = ingress.map { ["ip": $0, "ipMode": "VIP"] } }
         return ["apiVersion": "v1", "kind": "Service", "metadata": metadata("Service", service.namespace, service.name),
                 "spec": spec, "status": ["loadBalancer": loadBalancer]]
     }
 
-    private static func endpointSlice(_ service: LabService) -> [String: Any] {
-        var meta = metadata("EndpointSlice", service.namespace, "\(service.name)-lab00",
+    private static func endpointSlice(_ service: LabService, family: AddressFamily) -> [String: Any] {
+        var meta = metadata("EndpointSlice", service.namespace, "\(service.name)-lab\(family == .inet6 ? "06" : "00")",
                             labels: ["kubernetes.io/service-name": service.name,
                                      "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"])
         meta["generateName"] = "\(service.name)-"
@@ -117,7 +139,7 @@ public enum LabKubernetesObjects {
         }
         let ports: Any = service.endpoints.isEmpty ? NSNull()
             : [["name": service.portName, "port": service.targetPort, "protocol": "TCP"]]
-        return ["addressType": "IPv4", "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        return ["addressType": family == .inet6 ? "IPv6" : "IPv4", "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
                 "metadata": meta, "endpoints": endpoints, "ports": ports]
     }
 
@@ -129,16 +151,20 @@ public enum LabKubernetesObjects {
         var maps: [[String: Any]] = [[
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": metadata("ConfigMap", "kube-system", "kube-proxy", labels: ["app": "kube-proxy"]),
-            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode), "kubeconfig.conf": kubeProxyKubeconfig],
+            "data": ["config.conf": kubeProxyConfig(mode: topology.proxyMode, clusterCIDRs: topology.ipFamily.families.map {
+                        $0 == .inet6 ? LabTopology.clusterCIDR6 : LabTopology.clusterCIDR }),
+                     "kubeconfig.conf": kubeProxyKubeconfig],
         ]]
         switch topology.scenario {
         case .flannelHostGW, .flannelVXLAN:
             let backend = topology.scenario == .flannelVXLAN ? "vxlan" : "host-gw"
+            let ipv6NetConf = (topology.ipFamily.hasIPv4 ? "" : "  \"EnableIPv4\": false,\n") + (topology.ipFamily.hasIPv6
+                ? "  \"EnableIPv6\": true,\n  \"IPv6Network\": \"\(LabTopology.clusterCIDR6)\",\n" : "")
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
                          "metadata": metadata("ConfigMap", "kube-flannel", "kube-flannel-cfg",
                                               labels: ["app": "flannel", "k8s-app": "flannel", "tier": "node"]),
                          "data": ["cni-conf.json": flannelCNIConf,
-                                  "net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
+                                  "net-conf.json": "{\n  \"Network\": \"\(LabTopology.clusterCIDR)\",\n\(ipv6NetConf)  \"EnableNFTables\": false,\n  \"Backend\": {\n    \"Type\": \"\(backend)\"\n  }\n}\n"]])
         case .calicoBGP, .calicoVXLAN:
             // calico.yaml says "bird", calico-vxlan.yaml "vxlan"; veth_mtu "0" lets calico-node choose.
             maps.append(["apiVersion": "v1", "kind": "ConfigMap",
@@ -153,7 +179,7 @@ public enum LabKubernetesObjects {
     }
 
     /// kubeadm's config.conf, with the mode set and the cluster CIDR given to kubeadm.
-    private static func kubeProxyConfig(mode: LabProxyMode) -> String { """
+    private static func kubeProxyConfig(mode: LabProxyMode, clusterCIDRs: [String]) -> String { """
         apiVersion: kubeproxy.config.k8s.io/v1alpha1
         bindAddress: 0.0.0.0
         bindAddressHardFail: false
@@ -163,7 +189,7 @@ public enum LabKubernetesObjects {
           contentType: ""
           kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
           qps: 0
-        clusterCIDR: \(LabTopology.clusterCIDR)
+        clusterCIDR: \(clusterCIDRs.joined(separator: ","))
         configSyncPeriod: 0s
         conntrack:
           maxPerCore: null

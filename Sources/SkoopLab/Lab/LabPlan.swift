@@ -48,12 +48,14 @@ public struct LabPlanner: Sendable {
 
     private var scenario: LabScenario { topology.scenario }
     private var fault: LabFault? { topology.fault }
-    private func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
-    private func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
-    private func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
+    private var hasIPv4: Bool { topology.ipFamily.hasIPv4 }
+    private var hasIPv6: Bool { topology.ipFamily.hasIPv6 }
+    func ip(_ id: String, _ args: String...) -> LabCommand { ip(id, args) }
+    func ip(_ id: String, _ args: [String]) -> LabCommand { LabCommand(["ip", "-n", netns(id)] + args) }
+    func exec(_ id: String, _ args: [String], input: String? = nil) -> LabCommand {
         LabCommand(["ip", "netns", "exec", netns(id)] + args, input: input)
     }
-    private func sysctl(_ id: String, _ settings: String...) -> LabCommand { exec(id, ["sysctl", "-qw"] + settings) }
+    func sysctl(_ id: String, _ settings: String...) -> LabCommand { exec(id, ["sysctl", "-qw"] + settings) }
 
     /// The whole plan.
     public func plan() -> LabPlan {
@@ -68,8 +70,13 @@ public struct LabPlanner: Sendable {
         for pod in topology.pods { commands += podCommands(pod) }
         for node in topology.nodes { commands += iptablesCommands(node) }
         commands += faultCommands()
+        if hasIPv6 { commands += ipv6FaultCommands() }
+        // openbsd nc listens on one family: one listener per family.
+        let families = (hasIPv4 ? [["-4"]] : []) + (hasIPv6 ? [["-6"]] : [])
         let listeners = topology.pods.flatMap { pod in
-            pod.tcpPorts.map { LabListener(netnsID: pod.netnsID, argv: ["nc", "-dlk", String($0)]) }
+            pod.tcpPorts.flatMap { port in
+                families.map { LabListener(netnsID: pod.netnsID, argv: ["nc"] + $0 + ["-dlk", String(port)]) }
+            }
         }
         return LabPlan(netns: topology.netnsIDs.map(netns), commands: commands, listeners: listeners)
     }
@@ -96,9 +103,21 @@ public struct LabPlanner: Sendable {
             ip("ext", "link", "set", "eth0", "up"),
             ip("ext", "route", "add", "default", "via", LabTopology.routerExternalIP),
         ]
+        if hasIPv6 {
+            commands += [
+                ip("router", "addr", "add", "\(LabIPv6.address(LabTopology.routerIP))/64", "dev", "ens4"),
+                ip("router", "addr", "add", "\(LabIPv6.address(LabTopology.routerExternalIP))/64", "dev", "ens5"),
+                sysctl("router", "net.ipv6.conf.all.forwarding=1", "net.ipv6.fib_multipath_hash_policy=3",
+                       "net.ipv6.fib_multipath_hash_fields=0x0037"),
+                ip("ext", "addr", "add", "\(LabIPv6.address(LabTopology.externalIP))/64", "dev", "eth0"),
+                ip("ext", "addr", "add", "\(LabIPv6.address(LabTopology.blockedExternalIP))/64", "dev", "eth0"),
+                ip("ext", "-6", "route", "add", "default", "via", LabIPv6.address(LabTopology.routerExternalIP)),
+            ]
+        }
         if scenario == .bridge || fault == .routeViaGateway {
             // kubenet relies on the cloud's routes: the router knows every pod CIDR.
             commands += topology.nodes.flatMap { node in node.podRoutes(scenario).map { ip("router", "route", "add", $0, "via", node.ip) } }
+            if hasIPv6 { commands += topology.nodes.flatMap { node in node.podRoutes6(scenario).map { ip("router", "route", "add", $0, "via", node.ip6) } } }
         }
         // The cloud's load balancer, as routes: the LoadBalancer IP spread over every node
         // (ECMP, destination unchanged), the externalIP to node2.
@@ -106,6 +125,14 @@ public struct LabPlanner: Sendable {
                            + topology.nodes.flatMap { ["nexthop", "via", $0.ip, "dev", "ens4"] }))
         if let node2 = topology.node("node2") {
             commands.append(ip("router", "route", "add", "\(LabTopology.serviceExternalIP)/32", "via", node2.ip, "dev", "ens4"))
+        }
+        if hasIPv6 {
+            commands.append(ip("router", ["route", "add", "\(LabIPv6.address(LabTopology.loadBalancerIP))/128"]
+                               + topology.nodes.flatMap { ["nexthop", "via", $0.ip6, "dev", "ens4"] }))
+            if let node2 = topology.node("node2") {
+                commands.append(ip("router", "route", "add", "\(LabIPv6.address(LabTopology.serviceExternalIP))/128",
+                                   "via", node2.ip6, "dev", "ens4"))
+            }
         }
         return commands
     }
@@ -117,12 +144,18 @@ public struct LabPlanner: Sendable {
             ip(id, "route", "add", "default", "via", LabTopology.routerIP, "dev", "ens4"),
             sysctl(id, "net.ipv4.ip_forward=1"),
         ]
+        if hasIPv6 {
+            commands += [ip(id, "addr", "add", "\(node.ip6)/64", "dev", "ens4"),
+                         ip(id, "-6", "route", "add", "default", "via", LabIPv6.address(LabTopology.routerIP), "dev", "ens4"),
+                         sysctl(id, "net.ipv6.conf.all.forwarding=1")]
+        }
         if scenario.usesBridge {
             commands += [ip(id, "link", "add", "cni0", "type", "bridge"),
                          ip(id, "addr", "add", "\(node.bridgeGateway)/24", "dev", "cni0"),
                          ip(id, "link", "set", "cni0", "up"),
                          sysctl(id, "net.bridge.bridge-nf-call-iptables=\(fault == .bridgeNFOff && id == "node1" ? 0 : 1)",
-                                "net.bridge.bridge-nf-call-ip6tables=1")]
+                                "net.bridge.bridge-nf-call-ip6tables=\(fault == .bridgeNFOff && id == "node1" && hasIPv6 ? 0 : 1)")]
+            if hasIPv6 { commands.append(ip(id, "addr", "add", "\(node.bridgeGateway6)/64", "dev", "cni0")) }
         }
         if scenario.usesVXLAN {
             let (vni, port) = scenario == .flannelVXLAN ? ("1", "8472") : ("4096", "4789")
@@ -132,11 +165,13 @@ public struct LabPlanner: Sendable {
                 ip(id, "link", "set", vxlanDevice, "address", node.vtepMAC, "mtu", "1450", "up"),
                 ip(id, "addr", "add", "\(node.vtepAddress(scenario))/32", "dev", vxlanDevice),
             ]
+            if hasIPv6 { commands.append(ip(id, "addr", "add", "\(node.vtepAddress6(scenario))/128", "dev", vxlanDevice)) }
         }
         if scenario.usesCalicoVeths {
             // The node's own blocks: BIRD (BGP) or Felix (VXLAN, protocol 80) blackholes them, so an
             // unallocated address of a local block goes nowhere; its pods' /32 routes are more specific.
             commands += node.calicoBlocks.map { ip(id, "route", "add", "blackhole", $0, "proto", calicoRouteProtocol) }
+            if hasIPv6 { commands += node.calicoBlocks6.map { ip(id, "route", "add", "blackhole", $0, "proto", calicoRouteProtocol) } }
         }
         for other in topology.otherNodes(than: id) { commands += remoteCommands(node, other) }
         return commands
@@ -149,8 +184,12 @@ public struct LabPlanner: Sendable {
         switch scenario {
         case .flannelHostGW:
             commands.append(ip(id, "route", "add", other.podCIDR, "via", other.ip, "dev", "ens4"))
+            if hasIPv6 { commands.append(ip(id, "route", "add", other.podCIDR6, "via", other.ip6, "dev", "ens4")) }
         case .calicoBGP:
             commands += other.calicoBlocks.map { ip(id, "route", "add", $0, "via", other.ip, "dev", "ens4", "proto", calicoRouteProtocol) }
+            if hasIPv6 {
+                commands += other.calicoBlocks6.map { ip(id, "route", "add", $0, "via", other.ip6, "dev", "ens4", "proto", calicoRouteProtocol) }
+            }
         case .flannelVXLAN, .calicoVXLAN:
             let device = vxlanDevice
             let calico = scenario == .calicoVXLAN ? ["proto", calicoRouteProtocol] : []
@@ -161,6 +200,17 @@ public struct LabPlanner: Sendable {
             if !(broken && fault == .vxlanNeighMissing) {
                 commands.append(ip(id, "neigh", "add", other.vtepAddress(scenario), "lladdr", other.vtepMAC,
                                    "dev", device, "nud", "permanent"))
+            }
+            // IPv6 inside the same tunnel: the v6 VTEP address shares the node's VTEP MAC, so
+            // the one FDB entry carries both families.
+            if hasIPv6 {
+                commands += other.podRoutes6(scenario).map {
+                    ip(id, ["route", "add", $0, "via", other.vtepAddress6(scenario), "dev", device, "onlink"] + calico)
+                }
+                if !(broken && fault == .vxlanNeighMissing) {
+                    commands.append(ip(id, "neigh", "add", other.vtepAddress6(scenario), "lladdr", other.vtepMAC,
+                                       "dev", device, "nud", "permanent"))
+                }
             }
             if !(broken && fault == .vxlanFDBMissing) {
                 commands.append(LabCommand(["bridge", "-n", netns(id), "fdb", "append", other.vtepMAC, "dev", device,
@@ -177,9 +227,11 @@ public struct LabPlanner: Sendable {
 
     /// The prefix the CNI routes to `node`'s pods (Calico: the block holding them).
     private func podRoute(_ node: String) -> String { topology.node(node)?.podRoutes(scenario).first ?? "" }
+    /// The IPv6 route to `node`'s pods (Calico: the IPv6 block holding them).
+    func podRoute6(_ node: String) -> String { topology.node(node)?.podRoutes6(scenario).first ?? "" }
 
     /// The VXLAN device of the scenario.
-    private var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
+    var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
 
     private func podCommands(_ pod: LabPod) -> [LabCommand] {
         guard let node = topology.node(pod.node) else { return [] }
@@ -191,19 +243,33 @@ public struct LabPlanner: Sendable {
             commands += [
                 ip(node.name, "link", "set", veth, "address", "ee:ee:ee:ee:ee:ee", "up"),
                 sysctl(node.name, "net.ipv4.conf.\(veth).proxy_arp=1", "net.ipv4.neigh.\(veth).proxy_delay=0"),
-                ip(node.name, "route", "add", "\(pod.ip)/32", "dev", veth, "scope", "link"),
-                ip(podNS, "addr", "add", "\(pod.ip)/32", "dev", "eth0"),
                 ip(podNS, "link", "set", "eth0", "up"),
-                ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
-                ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink"),
             ]
+            if hasIPv4 {
+                commands += [ip(node.name, "route", "add", "\(pod.ip)/32", "dev", veth, "scope", "link"),
+                             ip(podNS, "addr", "add", "\(pod.ip)/32", "dev", "eth0"),
+                             ip(podNS, "route", "add", "169.254.1.1", "dev", "eth0", "scope", "link"),
+                             ip(podNS, "route", "add", "default", "via", "169.254.1.1", "dev", "eth0", "onlink")]
+            }
+            if let ip6 = pod.ip6 {
+                // The host veth's own link-local address (EUI-64 of ee:ee:ee:ee:ee:ee) is the gateway.
+                commands += [ip(node.name, "route", "add", "\(ip6)/128", "dev", veth),
+                             ip(podNS, "addr", "add", "\(ip6)/128", "dev", "eth0"),
+                             ip(podNS, "-6", "route", "add", "default", "via", LabIPv6.calicoGateway, "dev", "eth0")]
+            }
         } else {
             commands += [
                 ip(node.name, "link", "set", veth, "master", "cni0", "up"),
-                ip(podNS, "addr", "add", "\(pod.ip)/24", "dev", "eth0"),
                 ip(podNS, "link", "set", "eth0", "up"),
-                ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0"),
             ]
+            if hasIPv4 {
+                commands += [ip(podNS, "addr", "add", "\(pod.ip)/24", "dev", "eth0"),
+                             ip(podNS, "route", "add", "default", "via", node.bridgeGateway, "dev", "eth0")]
+            }
+            if let ip6 = pod.ip6 {
+                commands += [ip(podNS, "addr", "add", "\(ip6)/64", "dev", "eth0"),
+                             ip(podNS, "-6", "route", "add", "default", "via", node.bridgeGateway6, "dev", "eth0")]
+            }
             if !(fault == .hairpinOff && pod.name == "web-0") {
                 commands.append(LabCommand(["bridge", "-n", netns(node.name), "link", "set", "dev", veth, "hairpin", "on"]))
             }
@@ -238,10 +304,33 @@ public struct LabPlanner: Sendable {
                                                 serviceCIDR: LabTopology.serviceCIDR, nodeIPs: [node.ip])
             return [exec(node.name, restore, input: cni), exec(node.name, ["nft", "-f", "-"], input: nft)]
         }
-        let text = KubeProxyRules.restoreText(services: topology.services, clusterCIDR: cluster,
+        // IPv6-only: kube-proxy has no IPv4 service to write (the CNI's IPv4 rules stay).
+        let text = KubeProxyRules.restoreText(services: hasIPv4 ? topology.services : [], clusterCIDR: cluster,
                                               extraFilterForward: forward, extraNatPostrouting: masquerade,
                                               extraNatChains: [masqueradeChain])
-        return [exec(node.name, restore, input: text)]
+        var commands = [exec(node.name, restore, input: text)]
+        if hasIPv6 {
+            // kube-proxy's IPv6 proxier and the CNI's IPv6 masquerade: the same shape in ip6tables.
+            let cluster6 = LabTopology.clusterCIDR6
+            let masquerade6 = [
+                "-A POSTROUTING -m comment --comment \"\(scenario.cniName) masquerade\" -j \(masqueradeChain)",
+                "-A \(masqueradeChain) -s \(cluster6) -d \(cluster6) -j RETURN",
+                "-A \(masqueradeChain) -s \(cluster6) ! -d ff00::/8 -j MASQUERADE --random-fully",
+            ]
+            let text6 = KubeProxyRules.restoreText(services: topology.services.compactMap { $0.family(.inet6) },
+                                                   clusterCIDR: cluster6, extraFilterForward: forward6(node),
+                                                   extraNatPostrouting: masquerade6, extraNatChains: [masqueradeChain],
+                                                   family: .inet6)
+            commands.append(exec(node.name, ["ip6tables-\(topology.backend.rawValue)-restore"], input: text6))
+        }
+        return commands
+    }
+
+    /// The fault rules in node's ip6tables FORWARD: forward-drop's drop of web-1's IPv6 address
+    /// (the other faults' rules are IPv4 only: see `LabFault.ipv4OnlyReason`).
+    private func forward6(_ node: LabNode) -> [String] {
+        guard fault == .forwardDrop && node.name == "node2", let web1 = topology.pod("web-1")?.ip6 else { return [] }
+        return ["-A FORWARD -d \(web1)/128 -p tcp -m comment --comment \"lab fault: forward-drop\" -m tcp --dport 8080 -j DROP"]
     }
 
     /// The mark node1 sets and node2 drops in the mark-crossing fault (not one kube-proxy uses:
@@ -258,7 +347,7 @@ public struct LabPlanner: Sendable {
         case .vethDetached: return [ip("node2", "link", "set", veth, "nomaster")]
         case .remoteRouteDeleted, .routeViaGateway: return [ip("node1", "route", "del", podRoute("node2"))]
         case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
-        case .wrongGateway: return [ip("node1", "route", "replace", podRoute("node2"), "via", "192.168.56.99", "dev", "ens4")]
+        case .wrongGateway: return [ip("node1", "route", "replace", podRoute("node2"), "via", Self.wrongGateway, "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]
         case .podReject:
             return [exec(web1.netnsID, ["iptables-\(topology.backend.rawValue)-restore"], input: """

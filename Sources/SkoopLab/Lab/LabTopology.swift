@@ -1,5 +1,50 @@
 import Foundation
 import SkoopCollector
+import SkoopModel
+
+/// Which address families a lab's pods, nodes and services have.
+public enum LabIPFamily: String, CaseIterable, Hashable, Sendable, Codable {
+    /// IPv4 only (the lab as it always was).
+    case ipv4
+    /// IPv6 pods and services (nodes keep IPv4 too: the underlay the tunnels and tools use).
+    case ipv6
+    /// Both families everywhere (dual-stack Services: ipFamilies IPv4 and IPv6).
+    case dual
+
+    /// Whether pods and services have IPv4 addresses.
+    public var hasIPv4: Bool { self != .ipv6 }
+    /// Whether pods, nodes and services have IPv6 addresses.
+    public var hasIPv6: Bool { self != .ipv4 }
+    /// The families, IPv4 first.
+    public var families: [AddressFamily] { (hasIPv4 ? [.inet] : []) + (hasIPv6 ? [.inet6] : []) }
+}
+
+/// The lab's IPv6 addressing: each IPv4 address a.b.c.d has the IPv6 twin fd00:a:b:c::d (the
+/// decimal digits written as hex groups, so 10.244.1.2 reads fd00:10:244:1::2), a /8k prefix
+/// the /(16+16k) twin (k < 4), a host /32 a /128. One plan, two families, addresses a reader can map at a glance.
+public enum LabIPv6 {
+    /// The IPv6 twin of an IPv4 address, canonical (RFC 5952).
+    public static func address(_ ipv4: String) -> String {
+        let octets = ipv4.split(separator: ".").map(String.init)
+        guard octets.count == 4 else { return ipv4 }
+        let text = "fd00:\(octets[0]):\(octets[1]):\(octets[2])::\(octets[3])"
+        return IPAddress(text)?.description ?? text
+    }
+
+    /// The IPv6 twin of an IPv4 prefix ("10.244.1.0/24" -> "fd00:10:244:1::/64").
+    public static func prefix(_ ipv4: String) -> String {
+        let parts = ipv4.split(separator: "/")
+        guard parts.count == 2, let length = Int(parts[1]) else { return ipv4 }
+        // The first three octets are the second to fourth groups; the last is the last group.
+        return "\(address(String(parts[0])))/\(length == 32 ? 128 : 16 + length / 8 * 16)"
+    }
+
+    /// Calico's pod gateway: the link-local address of a veth with MAC ee:ee:ee:ee:ee:ee (EUI-64),
+    /// which every cali* host veth gets by itself.
+    public static let calicoGateway = "fe80::ecee:eeff:feee:eeee"
+    /// The IPv6 service CIDR (kube-apiserver's second --service-cluster-ip-range).
+    public static let serviceCIDR = "fd00:10:96::/112"
+}
 
 /// A lab node: its netns id, underlay address and pod CIDR.
 public struct LabNode: Hashable, Sendable, Codable {
@@ -29,6 +74,22 @@ public struct LabNode: Hashable, Sendable, Codable {
     public func nodePodCIDR(_ scenario: LabScenario) -> String {
         scenario.usesCalicoVeths ? "10.244.\(100 + index).0/24" : podCIDR
     }
+    /// Calico's IPv6 blocks (/122, its default IPv6 block size): fd00:10:244:N::/122 for the pods
+    /// and fd00:10:244:N::180/122 for the VTEP's IPv6 twin (fd00:10:244:N::192).
+    public var calicoBlocks6: [String] {
+        let base = LabIPv6.prefix(podCIDR).dropLast(3)  // "fd00:10:244:N::"
+        return ["\(base)/122", "\(base)180/122"]
+    }
+    /// The IPv6 twin of ``podRoutes(_:)``: Calico's IPv6 blocks, else the IPv6 pod CIDR.
+    public func podRoutes6(_ scenario: LabScenario) -> [String] { scenario.usesCalicoVeths ? calicoBlocks6 : [podCIDR6] }
+    /// The underlay IPv6 address on ens4.
+    public var ip6: String { LabIPv6.address(ip) }
+    /// The IPv6 pod CIDR, fd00:10:244:N::/64.
+    public var podCIDR6: String { LabIPv6.prefix(podCIDR) }
+    /// The bridge's IPv6 gateway address, fd00:10:244:N::1.
+    public var bridgeGateway6: String { LabIPv6.address(bridgeGateway) }
+    /// The IPv6 VTEP address on the same VXLAN device (IPv6 inside, the IPv4 underlay outside).
+    public func vtepAddress6(_ scenario: LabScenario) -> String { LabIPv6.address(vtepAddress(scenario)) }
     /// The fixed VTEP MAC address of the node's VXLAN device.
     public var vtepMAC: String { String(format: "0e:5c:00:00:00:%02x", index) }
 }
@@ -43,6 +104,8 @@ public struct LabPod: Hashable, Sendable, Codable {
     public var node: String
     /// Its IPv4 address.
     public var ip: String
+    /// Its IPv6 address (fd00:10:244:N::H), when the lab has IPv6.
+    public var ip6: String? = nil
     /// Its labels.
     public var labels: [String: String]
     /// TCP ports it listens on.
@@ -66,6 +129,8 @@ public struct LabEndpoint: Hashable, Sendable, Codable {
     public var ip: String
     /// Its node.
     public var node: String
+    /// Its IPv6 address, when the lab has IPv6.
+    public var ip6: String? = nil
 }
 
 /// A ClusterIP or NodePort service and its endpoints.
@@ -92,8 +157,40 @@ public struct LabService: Hashable, Sendable, Codable {
     public var loadBalancerIP: String? = nil
     /// spec.loadBalancerSourceRanges (kube-proxy's KUBE-FW chain admits only them).
     public var sourceRanges: [String] = []
+    /// The IPv6 side of a dual-stack service: ClusterIP, externalIPs, LoadBalancer IP and
+    /// source ranges of that family (the endpoints carry their own IPv6 addresses).
+    public var ipv6: LabServiceIPv6? = nil
     /// The port name.
     public var portName: String { "http" }
+
+    /// The service as kube-proxy's rules of one family see it: for IPv6, its IPv6 ClusterIP,
+    /// external addresses, source ranges and endpoint addresses. Nil when it has none of that family.
+    public func family(_ family: AddressFamily) -> LabService? {
+        guard family == .inet6 else { return self }
+        guard let ipv6 else { return nil }
+        var service = self
+        service.clusterIP = ipv6.clusterIP
+        service.externalIPs = ipv6.externalIPs
+        service.loadBalancerIP = ipv6.loadBalancerIP
+        service.sourceRanges = ipv6.sourceRanges
+        service.endpoints = endpoints.compactMap { endpoint in
+            endpoint.ip6.map { LabEndpoint(pod: endpoint.pod, ip: $0, node: endpoint.node) }
+        }
+        service.ipv6 = nil
+        return service
+    }
+}
+
+/// The IPv6 addresses of a dual-stack lab service.
+public struct LabServiceIPv6: Hashable, Sendable, Codable {
+    /// The IPv6 ClusterIP.
+    public var clusterIP: String
+    /// IPv6 externalIPs.
+    public var externalIPs: [String] = []
+    /// The IPv6 LoadBalancer ingress IP.
+    public var loadBalancerIP: String? = nil
+    /// IPv6 loadBalancerSourceRanges.
+    public var sourceRanges: [String] = []
 }
 
 /// The whole lab cluster as values: what the plan builds and the k8s JSON describes.
@@ -106,6 +203,8 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public var backend: IptablesBackend
     /// kube-proxy's mode: iptables rules, or its nftables table (the CNI's rules stay iptables).
     public var proxyMode: LabProxyMode = .iptables
+    /// The address families of pods and services (nodes keep IPv4 always).
+    public var ipFamily: LabIPFamily = .ipv4
     /// The nodes.
     public var nodes: [LabNode]
     /// The pods.
@@ -130,14 +229,17 @@ public struct LabTopology: Hashable, Sendable, Codable {
     public static let clusterCIDR = "10.244.0.0/16"
     /// The service CIDR.
     public static let serviceCIDR = "10.96.0.0/12"
+    /// The IPv6 cluster CIDR.
+    public static let clusterCIDR6 = LabIPv6.prefix(clusterCIDR)
 
     /// The standard lab: node1 (web-0, client) and node2 (web-1, client2), services web
     /// (NodePort 30080, both web pods), web-0 (only web-0), empty (no endpoints), web-lb (a
     /// LoadBalancer admitting only the external host's first address) and web-ext (an externalIP); with the
     /// asymmetric-return fault, a third node without pods (node3) that replies detour through.
     public init(scenario: LabScenario, fault: LabFault? = nil, backend: IptablesBackend = .nft,
-                proxyMode: LabProxyMode = .iptables) {
+                proxyMode: LabProxyMode = .iptables, ipFamily: LabIPFamily = .ipv4) {
         self.proxyMode = proxyMode
+        self.ipFamily = ipFamily
         self.scenario = scenario
         self.fault = fault
         self.backend = backend
@@ -156,9 +258,12 @@ public struct LabTopology: Hashable, Sendable, Codable {
             LabPod(namespace: "default", name: "client2", node: "node2", ip: "10.244.2.3",
                    labels: ["app": "client"], tcpPorts: []),
         ]
+        if ipFamily.hasIPv6 {
+            for index in pods.indices { pods[index].ip6 = LabIPv6.address(pods[index].ip) }
+        }
         let webPods = pods.filter { $0.labels["app"] == "web" }
         func endpoints(_ pods: [LabPod]) -> [LabEndpoint] {
-            pods.map { LabEndpoint(pod: $0.name, ip: $0.ip, node: $0.node) }
+            pods.map { LabEndpoint(pod: $0.name, ip: $0.ip, node: $0.node, ip6: $0.ip6) }
         }
         services = [
             LabService(namespace: "default", name: "web", clusterIP: "10.96.0.10", port: 80, targetPort: 8080,
@@ -176,6 +281,31 @@ public struct LabTopology: Hashable, Sendable, Codable {
                        nodePort: nil, selector: ["app": "web"], endpoints: endpoints(webPods),
                        externalIPs: [Self.serviceExternalIP]),
         ]
+        if ipFamily.hasIPv6 {
+            for index in services.indices {
+                let service = services[index]
+                services[index].ipv6 = LabServiceIPv6(
+                    clusterIP: LabIPv6.address(service.clusterIP), externalIPs: service.externalIPs.map(LabIPv6.address),
+                    loadBalancerIP: service.loadBalancerIP.map(LabIPv6.address), sourceRanges: service.sourceRanges.map(LabIPv6.prefix))
+            }
+        }
+    }
+
+    /// The address of a pod, node or the external host in `family` (ipv4: its `ip`).
+    public func address(of name: String, family: AddressFamily) -> String? {
+        let ipv4: String?
+        if let pod = pod(name) {
+            if family == .inet6 { return pod.ip6 }
+            ipv4 = pod.ip
+        } else if let node = node(name) {
+            ipv4 = node.ip
+        } else if name == "ext" {
+            ipv4 = Self.externalIP
+        } else {
+            ipv4 = nil
+        }
+        guard let ipv4 else { return nil }
+        return family == .inet6 ? (ipFamily.hasIPv6 ? LabIPv6.address(ipv4) : nil) : ipv4
     }
 
     /// The node named `name`.
@@ -183,7 +313,7 @@ public struct LabTopology: Hashable, Sendable, Codable {
     /// The pod named `name`.
     public func pod(_ name: String) -> LabPod? { pods.first { $0.name == name } }
     /// The pod with address `ip`.
-    public func pod(ip: String) -> LabPod? { pods.first { $0.ip == ip } }
+    public func pod(ip: String) -> LabPod? { pods.first { $0.ip == ip || $0.ip6 == ip } }
     /// The pods of a node.
     public func pods(on node: String) -> [LabPod] { pods.filter { $0.node == node } }
     /// Every node other than `name`.

@@ -122,13 +122,14 @@ extension RouteComparison {
 
     /// What the kernel would answer on this netns's snapshot, by Skoop's model: the router's
     /// lookup, then for a packet arriving on an interface the input route's checks in the
-    /// kernel's order (forwarding on the interface, then rp_filter).
+    /// kernel's order (IPv4: forwarding on the interface, then rp_filter).
     public static func skoopAnswer(_ query: RouteQuery, simulator: NetNSSimulator) -> RouteAnswer {
         let result = simulator.router.lookup(query)
         guard result.outcome.delivers else { return RouteAnswer(outcome: RouteAnswer.kernelError(result.outcome)) }
         if let iif = query.iif {
             let sysctls = simulator.info.sysctls
-            if result.outcome == .unicast,
+            // IPv4's input route refuses to forward; IPv6's lookup answers, and ip6_forward drops later.
+            if result.outcome == .unicast, query.destination.family == .inet,
                sysctls.interfaceForwarding(iif) == false || sysctls.forwardingEnabled(family: query.destination.family) == false {
                 return RouteAnswer(outcome: RouteAnswer.kernelError(.unreachable))
             }
@@ -138,10 +139,24 @@ extension RouteComparison {
                 return RouteAnswer(outcome: "error: Invalid cross-device link")
             }
         }
-        // Without custom rules the kernel merges the local table into main and reports main.
-        let table = result.table == .local && hasOnlyDefaultRules(simulator.router) ? RouteTable.main : result.table
+        // Without custom rules the kernel merges IPv4's local table into main and reports main
+        // (IPv6 keeps its local table apart).
+        let table = result.table == .local && query.destination.family == .inet && hasOnlyDefaultRules(simulator.router)
+            ? RouteTable.main : result.table
         return RouteAnswer(outcome: result.outcome.rawValue, table: table?.description, device: result.oif,
-                           gateway: result.gateway?.description, preferredSource: result.source?.description)
+                           gateway: result.gateway?.description, preferredSource: printedSource(query, result, simulator: simulator))
+    }
+
+    /// The prefsrc `ip route get` prints. For IPv6 the kernel prints the address it would choose
+    /// for the route (ip6_route_get_saddr), even when `from` gave the packet another source: the
+    /// node's VTEP address for `from NODE-IP` through flannel.1, for one.
+    static func printedSource(_ query: RouteQuery, _ result: RouteResult, simulator: NetNSSimulator) -> String? {
+        guard query.destination.family == .inet6, query.source != nil, query.iif == nil else { return result.source?.description }
+        var unbound = query
+        unbound.source = nil
+        let chosen = simulator.router.lookup(unbound)
+        guard chosen.oif == result.oif, chosen.gateway == result.gateway else { return result.source?.description }
+        return chosen.source?.description
     }
 
     /// Whether the IPv4 rules are the three a netns starts with (local, main, default): the kernel

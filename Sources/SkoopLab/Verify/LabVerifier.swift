@@ -156,7 +156,7 @@ public struct LabVerifier: Sendable {
     /// Verifies one lab; it is always torn down.
     public func verify(_ labCase: LabVerifyCase, prefix: String) async -> LabCaseResult {
         let topology = LabTopology(scenario: labCase.scenario, fault: labCase.fault, backend: backend,
-                                  proxyMode: labCase.proxyMode)
+                                  proxyMode: labCase.proxyMode, ipFamily: labCase.ipFamily)
         var result = LabCaseResult(labCase: labCase, flows: [], localized: nil,
                                    location: labCase.fault.map { FaultLocation.of($0, in: topology) }, notes: [], error: nil)
         let stateDirectory = workDirectory.appendingPathComponent("\(prefix)-state", isDirectory: true)
@@ -216,7 +216,7 @@ public struct LabVerifier: Sendable {
                 ? FlowComparison.perBackend(flow, report: reports[index], probes: probes[index])
                 : FlowComparison.single(flow, report: reports[index], probe: probes[index][0]))
         }
-        for (index, flow) in flows.enumerated() where flow.traced && truth.canTrace && flow.probe.proto == .tcp {
+        for (index, flow) in flows.enumerated() where flow.traced && truth.canTrace(flow.probe.family) && flow.probe.proto == .tcp {
             let traced = await truth.probe(flow.probe, trace: true)
             probes[index].append(traced)
             if keepSnapshots != nil { Self.keepTrace(traced, flow: flow, in: snapshot) }

@@ -24,12 +24,14 @@ extension LabVerifyCase {
     /// The cases for the CLI's flags: `selection(all:scenarios:faults:)` in each proxy mode asked
     /// for (none: iptables, and with `--all` also the nftables subset); with nftables asked for
     /// explicitly, the same selection in nftables mode (`--all`: the whole set, not the subset).
+    /// `ipFamily` overrides every case's family (nil: each mode's default).
     public static func selection(all: Bool, scenarios: [LabScenario], faults: [LabFault],
-                                 proxyModes: [LabProxyMode]) -> [LabVerifyCase] {
+                                 proxyModes: [LabProxyMode], ipFamily: LabIPFamily? = nil) -> [LabVerifyCase] {
         let base = selection(all: all, scenarios: scenarios, faults: faults)
-        guard !proxyModes.isEmpty else {
-            return all && scenarios.isEmpty && faults.isEmpty ? base + nftablesSubset : base
-        }
-        return proxyModes.flatMap { mode in base.map { LabVerifyCase(scenario: $0.scenario, fault: $0.fault, proxyMode: mode) } }
+        let cases = proxyModes.isEmpty
+            ? (all && scenarios.isEmpty && faults.isEmpty ? base + nftablesSubset : base)
+            : proxyModes.flatMap { mode in base.map { LabVerifyCase(scenario: $0.scenario, fault: $0.fault, proxyMode: mode) } }
+        guard let ipFamily else { return cases }
+        return cases.map { LabVerifyCase(scenario: $0.scenario, fault: $0.fault, proxyMode: $0.proxyMode, ipFamily: ipFamily) }
     }
 }

@@ -10,16 +10,24 @@ public struct LabVerifyCase: Hashable, Sendable, CustomStringConvertible {
     public var fault: LabFault?
     /// kube-proxy's mode.
     public var proxyMode: LabProxyMode = .iptables
+    /// The address families of the lab.
+    public var ipFamily: LabIPFamily
 
-    /// Makes a case.
-    public init(scenario: LabScenario, fault: LabFault? = nil, proxyMode: LabProxyMode = .iptables) {
+    /// Makes a case; without a family, the mode's default (`defaultFamily`).
+    public init(scenario: LabScenario, fault: LabFault? = nil, proxyMode: LabProxyMode = .iptables, ipFamily: LabIPFamily? = nil) {
         self.scenario = scenario
         self.fault = fault
         self.proxyMode = proxyMode
+        self.ipFamily = ipFamily ?? Self.defaultFamily(proxyMode)
     }
+
+    /// Dual-stack in iptables mode (the IPv4 side stays verified, the IPv6 side is added); IPv4
+    /// with kube-proxy in nftables mode, whose lab table is `ip kube-proxy` only (no `ip6` table yet).
+    public static func defaultFamily(_ mode: LabProxyMode) -> LabIPFamily { mode == .iptables ? .dual : .ipv4 }
 
     public var description: String {
         scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "@\(proxyMode.rawValue)")
+            + (ipFamily == Self.defaultFamily(proxyMode) ? "" : "/\(ipFamily.rawValue)")
     }
 
     /// Every scenario healthy, then with every fault that applies to it.
@@ -75,13 +83,37 @@ public struct LabVerifyFlow: Hashable, Sendable {
     /// kube-proxy's NAT (ClusterIP, NodePort); a subset, to keep `--all` within minutes.
     public var traced: Bool = false
 
-    /// The flows of the standard lab topology.
+    /// The flows of the standard lab topology: each in every family the lab has (IPv6 flows are
+    /// named "IPv6 ..." and query with --ip-family 6).
     public static func standard(for topology: LabTopology) -> [LabVerifyFlow] {
+        var flows = topology.ipFamily.families.flatMap { standard(for: topology, family: $0) }
+        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
+            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
+            let address = node1.vtepAddress(topology.scenario)
+            flows.append(LabVerifyFlow(name: "pod->node address",
+                                       probe: LabFlow(source: "client2", destination: address, proto: .icmp),
+                                       query: DiagnosisQuery(src: "default/client2", dst: address, dport: 0, proto: .icmp),
+                                       loadBalanced: false))
+        }
+        if topology.fault == .serviceNoEndpoints {
+            // Nothing to balance: kube-proxy rejects every connection.
+            for index in flows.indices { flows[index].loadBalanced = false }
+        }
+        return flows
+    }
+
+    /// The standard flows in one family.
+    static func standard(for topology: LabTopology, family: AddressFamily) -> [LabVerifyFlow] {
+        let v6 = family == .inet6
+        func address(_ ipv4: String) -> String { v6 ? LabIPv6.address(ipv4) : ipv4 }
         func flow(_ name: String, _ source: String, _ querySource: String, _ destination: String, _ queryDestination: String,
                   _ port: Int?, _ proto: TransportProtocol = .tcp, loadBalanced: Bool = false) -> LabVerifyFlow {
-            LabVerifyFlow(name: name, probe: LabFlow(source: source, destination: destination, port: port, proto: proto),
-                          query: DiagnosisQuery(src: querySource, dst: queryDestination, dport: UInt16(port ?? 0), proto: proto),
-                          loadBalanced: loadBalanced)
+            let named = { (text: String) in text.contains("/") ? text : address(text) }
+            return LabVerifyFlow(name: (v6 ? "IPv6 " : "") + name,
+                                 probe: LabFlow(source: source, destination: address(destination), port: port, proto: proto),
+                                 query: DiagnosisQuery(src: named(querySource), dst: named(queryDestination), dport: UInt16(port ?? 0),
+                                                       proto: proto, ipFamily: v6 ? .inet6 : nil),
+                                 loadBalanced: loadBalanced)
         }
         let node1 = topology.node("node1")?.ip ?? "192.168.56.11"
         var flows = [
@@ -103,21 +135,19 @@ public struct LabVerifyFlow: Hashable, Sendable {
         ]
         var blocked = flow("ext->LoadBalancer (blocked source)", "ext", LabTopology.blockedExternalIP,
                            LabTopology.loadBalancerIP, LabTopology.loadBalancerIP, 80)
-        blocked.probe.sourceAddress = LabTopology.blockedExternalIP
+        blocked.probe.sourceAddress = address(LabTopology.blockedExternalIP)
+        if v6 {
+            // IPv6 source selection prefers the external host's newest address (the blocked one):
+            // its other flows name their source.
+            for index in flows.indices where flows[index].probe.source == "ext" {
+                flows[index].probe.sourceAddress = address(LabTopology.externalIP)
+            }
+        }
         blocked.refusedByDesign = true
-        for index in flows.indices where flows[index].name == "ext->LoadBalancer" { flows[index].perEntryNode = true }
+        for index in flows.indices where flows[index].name.hasSuffix("ext->LoadBalancer") { flows[index].perEntryNode = true }
         flows.append(blocked)
-        for index in flows.indices where ["pod->ClusterIP", "ext->NodePort"].contains(flows[index].name) {
+        for index in flows.indices where flows[index].name.hasSuffix("pod->ClusterIP") || flows[index].name.hasSuffix("ext->NodePort") {
             flows[index].traced = true
-        }
-        if topology.fault == .rpFilterLocal, let node1 = topology.node("node1") {
-            // Traffic for a local address of node1 (its VTEP's), arriving through the tunnel.
-            let address = node1.vtepAddress(topology.scenario)
-            flows.append(flow("pod->node address", "client2", "default/client2", address, address, nil, .icmp))
-        }
-        if topology.fault == .serviceNoEndpoints {
-            // Nothing to balance: kube-proxy rejects every connection.
-            for index in flows.indices { flows[index].loadBalanced = false }
         }
         return flows
     }
@@ -158,9 +188,12 @@ public struct FaultLocation: Hashable, Sendable {
         let web1Veth = topology.pod("web-1")?.hostVeth(topology.scenario) ?? "web-1's veth"
         let web0Veth = topology.pod("web-0")?.hostVeth(topology.scenario) ?? "web-0's veth"
         let device = topology.scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1"
-        // What the CNI routes to node2's pods (Calico: the block holding them) and node1's.
+        // What the CNI routes to node2's pods (Calico: the block holding them) and node1's, per family.
         let remoteCIDR = topology.node("node2")?.podRoutes(topology.scenario).first ?? "10.244.2.0/24"
         let node1CIDR = topology.node("node1")?.podRoutes(topology.scenario).first ?? "10.244.1.0/24"
+        let remoteCIDR6 = topology.node("node2")?.podRoutes6(topology.scenario).first ?? LabIPv6.prefix("10.244.2.0/24")
+        let node1CIDR6 = topology.node("node1")?.podRoutes6(topology.scenario).first ?? LabIPv6.prefix("10.244.1.0/24")
+        let web1IPv6 = LabIPv6.address("10.244.2.2")
         switch fault {
         case .podEth0Down: return FaultLocation(hop: web1, names: [["eth0 is down"]])
         case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
@@ -169,17 +202,22 @@ public struct FaultLocation: Hashable, Sendable {
         case .remoteRouteDeleted, .routeViaGateway:
             // route-via-gateway: traffic still flows (the router routes pod CIDRs), but node1
             // lacks the route its CNI installs.
-            return FaultLocation(hop: node1, names: [["no route for \(remoteCIDR)"], ["no route of its own", remoteCIDR],
-                                                     ["No usable route", remoteCIDR]])
-        case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"]])
-        case .wrongGateway: return FaultLocation(hop: node1, names: [["192.168.56.99"]])
-        case .ipForwardOff: return FaultLocation(hop: node2, names: [["net.ipv4.ip_forward"]])
+            // (IPv6 names: the IPv6-only lab has no IPv4 flow to name the IPv4 route.)
+            return FaultLocation(hop: node1, names: [remoteCIDR, remoteCIDR6].flatMap { cidr in
+                [["no route for \(cidr)"], ["no route of its own", cidr], ["No usable route", cidr]]
+            })
+        case .blackholeRoute: return FaultLocation(hop: node1, names: [["blackhole", "10.244.2.2"], ["blackhole", web1IPv6]])
+        case .wrongGateway: return FaultLocation(hop: node1, names: [["192.168.56.99"], [LabIPv6.address("192.168.56.99")]])
+        case .ipForwardOff: return FaultLocation(hop: node2, names: [["net.ipv4.ip_forward"], ["net.ipv6.conf.all.forwarding"]])
         case .forwardDrop: return FaultLocation(hop: node2, names: [["lab fault: forward-drop"]])
         case .podReject: return FaultLocation(hop: web1, names: [["lab fault: pod-reject"]])
-        case .noListener: return FaultLocation(hop: web1, names: [["Nothing listens on 10.244.2.2:8080"]])
+        case .noListener: return FaultLocation(hop: web1, names: [["Nothing listens on 10.244.2.2:8080"],
+                                                                  ["Nothing listens on [\(web1IPv6)]:8080"]])
         case .serviceNoEndpoints: return FaultLocation(hop: nil, names: [["default/web has no ready endpoint"]])
         case .vxlanFDBMissing: return FaultLocation(hop: node1, names: [["FDB entry on \(device)"]])
-        case .vxlanNeighMissing: return FaultLocation(hop: node1, names: [["neighbour entry for the VTEP 10.244.2.", device]])
+        case .vxlanNeighMissing:
+            return FaultLocation(hop: node1, names: [["neighbour entry for the VTEP 10.244.2.", device],
+                                                     ["neighbour entry for the VTEP fd00:10:244:2:", device]])
         case .mtuMismatch: return FaultLocation(hop: node1, names: [["MTU 1500", device]])
         case .bridgeNFOff: return FaultLocation(hop: node1, names: [["bridge-nf-call-iptables"]])
         case .hairpinOff: return FaultLocation(hop: node1, names: [[web0Veth, "hairpin"]])
@@ -187,7 +225,8 @@ public struct FaultLocation: Hashable, Sendable {
             // node2's route to node1's pods detours through node3, whose conntrack never saw the
             // request: the route on node2, or the INVALID drop on node3, names it.
             let detour = topology.node("node3").map { topology.scenario.usesVXLAN ? $0.vtepAddress(topology.scenario) : $0.ip }
-            return FaultLocation(hop: node2, names: [[node1CIDR, detour ?? "node3"], ["INVALID"]],
+            let detour6 = detour.map(LabIPv6.address)
+            return FaultLocation(hop: node2, names: [[node1CIDR, detour ?? "node3"], [node1CIDR6, detour6 ?? "node3"], ["INVALID"]],
                                  alternative: Hop(type: .node, id: "node3"))
         case .markCrossing: return FaultLocation(hop: node2, names: [["lab fault: mark-crossing"]], harmless: true)
         case .rpFilterLocal: return FaultLocation(hop: node1, names: [["rp_filter"]])

@@ -9,7 +9,8 @@ extension NetNSSimulator {
                                     physdevIn: physdevIn, physdevOut: physdevOut,
                                     direction: direction == .request ? .original : .reply,
                                     isFirstPacket: direction == .request, sourceMAC: sourceMAC?.lowercased(),
-                                    addressType: addressTypes, interfaceAddress: primaryAddress)
+                                    addressType: addressTypes,
+                                    interfaceAddress: { [primaryAddress] in primaryAddress($0, packet.dst.family) })
         context.reversePath = NetfilterLookups.reversePath(router)
         context.replyWithoutRequest = replyWithoutRequest && direction == .reply
         if info.socketsKnown {

@@ -74,7 +74,7 @@ public struct NetNSSimulator: Sendable {
     /// Rules Skoop could not fully parse, reported once per netns.
     public let rulesetWarnings: [String]
     let addressTypes: AddressTypeResolver
-    let primaryAddress: @Sendable (String) -> IPAddress?
+    let primaryAddress: @Sendable (String, AddressFamily) -> IPAddress?
     /// Set on the view `forReplyWithoutRequest()` returns: conntrack here never saw the request.
     var replyWithoutRequest = false
 
@@ -113,8 +113,14 @@ public struct NetNSSimulator: Sendable {
             return base(address, interface)
         }
         let addresses = info.addresses
-        primaryAddress = { name in
-            addresses.first { $0.interface == name && $0.family == .inet && !$0.secondary }?.local
+        primaryAddress = { name, family in
+            if family == .inet6 {
+                // The kernel masquerades IPv6 to a global address of the out interface
+                // (ipv6_dev_get_saddr), never to one of another family.
+                return addresses.first { $0.interface == name && $0.family == .inet6 && $0.scope == .global && !$0.tentative }?.local
+                    ?? addresses.first { $0.interface == name && $0.family == .inet6 }?.local
+            }
+            return addresses.first { $0.interface == name && $0.family == .inet && !$0.secondary }?.local
                 ?? addresses.first { $0.interface == name }?.local
         }
     }
