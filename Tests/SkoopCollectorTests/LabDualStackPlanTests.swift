@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SkoopModel
 @testable import SkoopCollector
+@testable import SkoopLab
 
 @Suite("Dual-stack lab plans: pure values, no root needed")
 struct LabDualStackPlanTests {

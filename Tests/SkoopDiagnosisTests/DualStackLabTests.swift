@@ -4,6 +4,7 @@ import SkoopModel
 import SkoopNetstack
 @testable import SkoopCollector
 @testable import SkoopDiagnosis
+@testable import SkoopLab
 import SkoopTestSupport
 
 /// IPv6 on a dual-stack flannel-vxlan lab recorded with `skoop lab up flannel-vxlan --ip-family

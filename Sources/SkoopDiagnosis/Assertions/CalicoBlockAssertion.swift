@@ -9,8 +9,15 @@ import SkoopKubernetes
 /// route of the kind the mode installs. Checked once per block, so a cluster of 5,000 pods costs a
 /// lookup per block, not per pod.
 struct CalicoBlockAssertion {
-    /// Calico's default IPAM block size, for naming a block no route reveals.
-    static let defaultBlockLength = 26
+    /// Calico's default IPAM block size (blockSize of its IPv4 and IPv6 pools), for naming a
+    /// block no route reveals.
+    static func defaultBlockLength(_ family: AddressFamily) -> Int { family == .inet ? 26 : 122 }
+
+    /// Whether a route's prefix is the size of an IPAM block (IPv4 /20–/31 as pools allow it,
+    /// IPv6 /116–/127), not a host route or a whole pool.
+    static func isBlockSized(_ prefix: IPPrefix) -> Bool {
+        prefix.network.family == .inet ? prefix.length >= 16 && prefix.length < 32 : prefix.length >= 116 && prefix.length < 128
+    }
 
     let plugin: any Plugin
     let cluster: ClusterState
@@ -58,8 +65,8 @@ struct CalicoBlockAssertion {
                 guard !settled.contains(where: { $0.contains(address) }) else { continue }
                 let specific = router.lookup(RouteQuery(destination: address), choosingSource: false).route
                     .flatMap { $0.destination.length > 0 ? $0.destination : nil }
-                let block = specific.flatMap { $0.length >= 16 && $0.length < 32 ? $0 : nil }
-                    ?? IPPrefix(address, length: Self.defaultBlockLength)!
+                let block = specific.flatMap { Self.isBlockSized($0) ? $0 : nil }
+                    ?? IPPrefix(address, length: Self.defaultBlockLength(address.family))!
                 settled.append(block)
                 let named = specific == block ? "IPAM block \(block)" : "IPAM block holding \(address) (\(block) at Calico's default block size)"
                 if let suspicion = check(block, probe: address, owner: other, mode: mode, named: named,
@@ -75,7 +82,10 @@ struct CalicoBlockAssertion {
     private func check(_ block: IPPrefix, probe: IPAddress, owner other: NodePodNetwork, mode: String?,
                        named: String, consequence: String) -> Suspicion? {
         let result = router.lookup(RouteQuery(destination: probe), choosingSource: false)
-        let hint = "calico installs: \(expectedRoute(to: block, remote: other.remoteIP, mode: mode))"
+        // The next hop is the owner's address of the block's family (a dual-stack node has two).
+        let remote = probe.family == other.remoteIP.family ? other.remoteIP
+            : cluster.node(named: other.node)?.internalIPs.first { $0.family == probe.family } ?? other.remoteIP
+        let hint = "calico installs: \(expectedRoute(to: block, remote: remote, mode: mode))"
         guard result.outcome == .unicast, let branch = result.branches.first else {
             return Suspicion(
                 level: .fatal,
@@ -87,7 +97,7 @@ struct CalicoBlockAssertion {
                              message: "\(node) has no route of its own to \(other.node)'s \(named): only the default route matches.",
                              evidence: result.decision.route, hint: hint)
         }
-        if let problem = mismatch(branch, remote: other.remoteIP, mode: mode) {
+        if let problem = mismatch(branch, remote: remote, mode: mode) {
             return Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s \(named) \(problem).",
                              evidence: result.decision.route, hint: hint)
         }

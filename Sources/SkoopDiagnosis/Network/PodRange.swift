@@ -30,7 +30,7 @@ extension Network {
             return PodRange(node: node, prefix: block.cidr, kind: "IPAM block")
         }
         guard let pod = cluster.ipCache.pod(ip: address), let node = cluster.node(of: pod),
-              let block = IPPrefix(address, length: address.family == .inet ? CalicoBlockAssertion.defaultBlockLength : 122) else {
+              let block = IPPrefix(address, length: CalicoBlockAssertion.defaultBlockLength(address.family)) else {
             return nil
         }
         // No affinity says how big the block is: Calico's default size, and the name says so.
