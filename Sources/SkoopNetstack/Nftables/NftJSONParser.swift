@@ -15,8 +15,12 @@ public enum NftJSONParser {
 
     /// Parses `bytes`; `source` names the file in errors.
     public static func parse(_ bytes: [UInt8], source: String) throws(InputError) -> NftRuleset {
-        if bytes.count > splittingAbove, let ruleset = inPieces(SharedBytes(copying: bytes), source: source) {
-            return try ruleset.get()
+        if bytes.count > splittingAbove {
+            // Borrowed, not copied: nothing decoded in pieces keeps the bytes past this call.
+            let ruleset = bytes.withUnsafeBufferPointer { buffer in
+                inPieces(SharedBytes(buffer, release: { _, _ in }), source: source)
+            }
+            if let ruleset { return try ruleset.get() }
         }
         return try strict(bytes, source: source)
     }
@@ -58,24 +62,41 @@ public enum NftJSONParser {
                                                  threads: threads, splittingAbove: 8 << 20),
               onlyTheList(bytes.buffer, skim) else { return nil }
         let count = skim.itemOffsets.count
-        let pieces = min(max(count / 1_024, 1), 4 * threads)
+        let pieces = min(max(count / 1_024, 1), 8 * threads)
         let decoded = Locked<[[NftJSONItem]?]>(Array(repeating: nil, count: pieces))
-        DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-            var items: [NftJSONItem] = []
-            items.reserveCapacity(count / pieces + 1)
-            for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
-                let start = skim.itemOffsets[index]
-                let text = Array(bytes.buffer[start..<skim.itemEnds[index]])
-                guard let document = try? JSONDocument(parsing: text, source: source, linesBefore: { bytes.line(at: start) - 1 }),
-                      let item = try? NftJSONItem(document.root, index: index, document: document) else { return }
-                items.append(item)
+        let ready = (0..<pieces).map { _ in DispatchSemaphore(value: 0) }
+        let failed = Locked(false)
+        // Pieces are decoded on other threads while this one gathers them in order. A thread of
+        // its own drives them, so they progress even when every pooled thread is waiting.
+        let finished = DispatchSemaphore(value: 0)
+        let decoding = Thread {
+            defer { finished.signal() }
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                defer { ready[piece].signal() }
+                var items: [NftJSONItem] = []
+                items.reserveCapacity(count / pieces + 1)
+                for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
+                    let start = skim.itemOffsets[index]
+                    let text = Array(bytes.buffer[start..<skim.itemEnds[index]])
+                    guard !failed.withLock({ $0 }),
+                          let document = try? JSONDocument(parsing: text, source: source, linesBefore: { bytes.line(at: start) - 1 }),
+                          let item = try? NftJSONItem(document.root, index: index, document: document) else {
+                        failed.withLock { $0 = true }
+                        return
+                    }
+                    items.append(item)
+                }
+                decoded.withLock { $0[piece] = items }
             }
-            decoded.withLock { $0[piece] = items }
         }
+        decoding.start()
+        // The bytes are borrowed: no piece may still be reading them once this returns.
+        defer { finished.wait() }
         var builder = Builder(source: source)
-        for piece in decoded.withLock({ $0 }) {
-            guard let piece else { return nil }
-            for item in piece { builder.add(item) }
+        for piece in 0..<pieces {
+            ready[piece].wait()
+            guard let items = decoded.withLock({ list in defer { list[piece] = nil }; return list[piece] }) else { return nil }
+            for item in items { builder.add(item) }
         }
         do {
             return .success(try builder.finish())
@@ -122,7 +143,17 @@ public enum NftJSONParser {
             self.source = source
         }
 
+        /// The table the previous item named: items come table by table.
+        var last: (family: NftFamily, name: String, at: Int)?
+
         mutating func table(_ family: NftFamily, _ name: String) -> Int {
+            if let last, last.family == family, last.name == name { return last.at }
+            let at = lookUp(family, name)
+            last = (family, name, at)
+            return at
+        }
+
+        mutating func lookUp(_ family: NftFamily, _ name: String) -> Int {
             let key = "\(family.rawValue) \(name)"
             if let found = position[key] { return found }
             position[key] = tables.count
