@@ -11,10 +11,11 @@ import SkoopModel
 /// path reads the file again the strict way, whole, so that errors are the same whatever the path.
 public enum NftJSONParser {
     /// Files above this size are decoded in pieces side by side.
-    static let splittingAbove = 1 << 20
+    public static let splittingAbove = 1 << 20
 
-    /// Parses `bytes`; `source` names the file in errors.
-    public static func parse(_ bytes: [UInt8], source: String) throws(InputError) -> NftRuleset {
+    /// Parses `bytes`; `source` names the file in errors. Files above `splittingAbove` bytes are
+    /// decoded in pieces (the fuzz harness lowers it to hold both paths to the same answers).
+    public static func parse(_ bytes: [UInt8], source: String, splittingAbove: Int = NftJSONParser.splittingAbove) throws(InputError) -> NftRuleset {
         if bytes.count > splittingAbove {
             // Borrowed, not copied: nothing decoded in pieces keeps the bytes past this call.
             let ruleset = bytes.withUnsafeBufferPointer { buffer in
