@@ -26,7 +26,11 @@ let harnesses: [Harness] = [
     },
     Harness(name: "nft", seeds: ["*/nft.json", "kube-proxy-nftables/*.json", "nft-samples/*"]) { data in
         // Every rule decoded, rendered in nft syntax, and each base chain's engine set up.
-        guard let ruleset = try? NftJSONParser.parse(Array(data), source: "nft.json") else { return }
+        let strict = Result { () throws(InputError) in try NftJSONParser.parse(Array(data), source: "nft.json", splittingAbove: .max) }
+        // Decoded in pieces (as files above 1 MiB are): the same ruleset, or the same error.
+        let pieces = Result { () throws(InputError) in try NftJSONParser.parse(Array(data), source: "nft.json", splittingAbove: 0) }
+        precondition(strict == pieces, "nft.json decoded in pieces differs from the strict read")
+        guard let ruleset = try? strict.get() else { return }
         for table in ruleset.tables {
             for chain in table.chains.values { for rule in chain.rules { _ = rule.text } }
         }

@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     var readme = "README.md"
     @Option(help: "Where to generate the clusters (kept and reused); default: a temporary directory, deleted afterwards.")
     var workDir: String?
-    @Option(help: "Run only these benchmarks (comma-separated: parse, diagnose, simulation, matrix, tui).")
+    @Option(help: "Run only these benchmarks (comma-separated: parse, nft, diagnose, simulation, matrix, tui).")
     var only: String?
     @Option(help: "Largest cluster to diagnose; below the envelope (5000), growth is measured from a fifth of it.")
     var maxNodes: Int?
@@ -46,8 +46,9 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         bench.notes.append("This was a debug build: figures are not representative (build with -c release).")
         #endif
-        let selected = Set((only ?? "parse,diagnose,simulation,matrix,tui").split(separator: ",").map(String.init))
+        let selected = Set((only ?? "parse,nft,diagnose,simulation,matrix,tui").split(separator: ",").map(String.init))
         if selected.contains("parse") { try bench.parsing() }
+        if selected.contains("nft") { try bench.nftParsing() }
         if selected.contains("diagnose") { try bench.diagnosis() }
         if selected.contains("simulation") { try bench.simulation() }
         if selected.contains("matrix") { try bench.matrix() }

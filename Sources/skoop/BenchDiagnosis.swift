@@ -8,11 +8,16 @@ import SkoopLab
 extension Bench {
     mutating func diagnosis() throws {
         let specs = [sizes.diagnoseSmall, sizes.diagnoseLarge]
-        let prepared = try specs.map { try prepareDiagnosis($0) }
-        // Rounds interleave both sizes and their floors, so that a virtual machine slowing
-        // down for a while slows every figure a ratio is made of, not one side of it.
-        var runs = Array(repeating: [ChildProcess.Result](), count: specs.count)
-        var floors = Array(repeating: [Double](), count: specs.count)
+        // kube-proxy in nftables mode, at the first size of at least 1,000 nodes, beside the
+        // same cluster in iptables mode.
+        let compared = specs.firstIndex { $0.nodes >= 1_000 } ?? specs.count - 1
+        var nftSpec = specs[compared]
+        nftSpec.proxy = .nftables
+        let prepared = try (specs + [nftSpec]).map { try prepareDiagnosis($0) }
+        // Rounds interleave both sizes, nftables mode and their floors, so that a virtual
+        // machine slowing down for a while slows every figure a ratio is made of, not one side of it.
+        var runs = Array(repeating: [ChildProcess.Result](), count: prepared.count)
+        var floors = Array(repeating: [Double](), count: prepared.count)
         for round in 0...sizes.runs {  // the first round warms the page cache and is discarded
             for (index, diagnosis) in prepared.enumerated() {
                 let run = try ChildProcess.runReportingPeak(diagnosis.arguments)
@@ -23,12 +28,14 @@ extension Bench {
         let seconds = zip(specs.indices, prepared).map { index, diagnosis in
             report(specs[index], diagnosis.opened, runs: runs[index], floor: BenchReport.median(floors[index]))
         }
+        reportNftables(nftSpec, runs: runs[specs.count], floor: BenchReport.median(floors[specs.count]),
+                       opened: prepared[specs.count].opened, iptables: seconds[compared])
         let growth = seconds[1] / seconds[0]
         rows.append(BenchRow(
             name: "Growth: diagnose at \(sizes.diagnoseLarge.nodes.formatted()) vs \(sizes.diagnoseSmall.nodes.formatted()) nodes",
             figures: "\(BenchReport.duration(seconds[1])) vs \(BenchReport.duration(seconds[0]))",
             ratio: BenchReport.ratio(growth), goal: "≤ 1.5×", passed: growth <= 1.5))
-        try withoutPodIndex(specs, prepared, floors: floors.map(BenchReport.median))
+        try withoutPodIndex(specs, Array(prepared.prefix(specs.count)), floors: floors.prefix(specs.count).map(BenchReport.median))
     }
 
     /// The same diagnoses with the pod index set aside, pods.json skimmed instead (a snapshot
@@ -63,7 +70,7 @@ extension Bench {
     /// The cluster of `spec` (generated when missing), the diagnose command and the files it opens.
     private mutating func prepareDiagnosis(_ spec: SynthSpec) throws -> (arguments: [String], opened: [String], snapshot: String) {
         let layout = SynthLayout(spec: spec)
-        let snapshot = work + "/cluster-\(spec.nodes)n-\(spec.pods)p-\(spec.services)s"
+        let snapshot = work + "/cluster-\(spec.nodes)n-\(spec.pods)p-\(spec.services)s" + (spec.proxy == .nftables ? "-nft" : "")
         if !FileManager.default.fileExists(atPath: snapshot + "/snapshot.json") {
             log("generating \(snapshot)…")
             try? FileManager.default.removeItem(atPath: snapshot)
@@ -99,6 +106,22 @@ extension Bench {
             passed: ratio <= 5 && memoryGoal && verdictOK))
         if !verdictOK { notes.append("diagnose at \(spec.nodes) nodes did not conclude reachable (exit \(runs.first?.status ?? -1)).") }
         return seconds
+    }
+
+    /// The row of the diagnosis in nftables mode, against the iptables mode's median at the same size.
+    private mutating func reportNftables(_ spec: SynthSpec, runs: [ChildProcess.Result], floor: Double, opened: [String],
+                                         iptables: Double) {
+        let verdictOK = runs.allSatisfy { $0.status == 0 }
+        let seconds = BenchReport.median(runs.map(\.seconds))
+        let memory = runs.map(\.maxRSS).max() ?? 0
+        let ratio = seconds / iptables
+        log("diagnose \(spec.nodes) nodes, nftables mode: \(BenchReport.duration(seconds)) (iptables mode \(BenchReport.duration(iptables))), floor \(BenchReport.duration(floor))")
+        rows.append(BenchRow(
+            name: "Diagnose pod → ClusterIP with kube-proxy in nftables mode (nft.json of \(spec.services.formatted()) services × \(spec.endpoints) on every node), \(spec.nodes.formatted()) nodes, vs the same cluster in iptables mode",
+            figures: "\(BenchReport.duration(seconds)), peak RSS \(BenchReport.bytes(memory)); iptables mode \(BenchReport.duration(iptables)); cat of the \(opened.count) files it opened \(BenchReport.duration(floor))",
+            ratio: BenchReport.ratio(ratio), goal: "≤ 1× the iptables mode's figure, verdict reachable",
+            passed: ratio <= 1 && verdictOK))
+        if !verdictOK { notes.append("diagnose in nftables mode at \(spec.nodes) nodes did not conclude reachable (exit \(runs.first?.status ?? -1)).") }
     }
 
     /// The snapshot files `arguments` opens, in order (with repeats), as strace sees them.

@@ -24,11 +24,13 @@ struct LabSynthCommand: ParsableCommand {
     var endpoints: Int = 2
     @Flag(help: "Pods get a tier label (web, api, db; batch for workloads) and each service namespace NetworkPolicies on it.")
     var policies = false
+    @Option(help: "kube-proxy's mode: iptables (KUBE-* chains in iptables.txt) or nftables (table ip kube-proxy in nft.json).")
+    var proxy: LabProxyMode = .iptables
     @Option(help: "The snapshot directory to create.")
     var output: String
 
     func run() throws {
-        let spec = SynthSpec(nodes: nodes, pods: pods, services: services, endpoints: endpoints, policies: policies)
+        let spec = SynthSpec(nodes: nodes, pods: pods, services: services, endpoints: endpoints, policies: policies, proxy: proxy)
         if let problem = spec.validate() { throw ValidationError(problem) }
         let summary: SyntheticCluster.Summary
         do {

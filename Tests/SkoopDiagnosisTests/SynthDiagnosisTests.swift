@@ -7,8 +7,10 @@ import SkoopCollector
 
 /// `skoop diagnose` on a small synthetic cluster: pod → ClusterIP whose backends sit on other nodes.
 @Suite struct SynthDiagnosisTests {
-    @Test func clusterIPWithBackendsOnOtherNodesIsReachableThroughEveryDNATBranch() throws {
-        let spec = SynthSpec(nodes: 3, pods: 30, services: 5, endpoints: 2)
+    @Test("pod → ClusterIP with backends on other nodes is reachable through every DNAT branch, in both proxy modes",
+          arguments: LabProxyMode.allCases)
+    func clusterIPWithBackendsOnOtherNodesIsReachableThroughEveryDNATBranch(proxy: LabProxyMode) throws {
+        let spec = SynthSpec(nodes: 3, pods: 30, services: 5, endpoints: 2, proxy: proxy)
         let layout = SynthLayout(spec: spec)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-synth-\(UUID().uuidString)").path
         _ = try SyntheticCluster.generate(spec, into: directory)
@@ -30,6 +32,10 @@ import SkoopCollector
         #expect(branches.map { $0.packet.encap?.dport } == [8080, 8080])
         #expect(branches.allSatisfy { abs($0.probability - 0.5) < 1e-9 })
         #expect(branches.allSatisfy { link in link.netfilter.contains { $0.verdict == "DNAT" } })
+        if proxy == .nftables {
+            // The DNAT came from kube-proxy's nft table, not from iptables (which holds flannel's rules alone).
+            #expect(branches.allSatisfy { link in link.netfilter.contains { $0.verdict == "DNAT" && $0.table == "kube-proxy" && $0.family == "ip" } })
+        }
         let served = report.path.links.filter { $0.action == .serve && $0.direction == .reply && $0.destination == nil }
         #expect(served.count == 2)
         #expect(served.allSatisfy { $0.source.id == "\(layout.podNamespace(client))/\(layout.podName(client))" })

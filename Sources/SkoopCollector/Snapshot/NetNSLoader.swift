@@ -103,19 +103,21 @@ public struct NetNSLoader: Sendable {
         if let (t, _) = try text("iptables-backend.txt", required: false) {
             info.iptablesBackend = t.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        if let (d, p) = try data("nft.json", required: false) {
-            loadNftables([UInt8](d), source: p, into: &info)
-        }
+        loadNftables(path: "\(folder)/nft.json", into: &info)
         return info
     }
 
     /// Reads nft.json: its native tables are simulated; iptables-nft's tables (when iptables-save
     /// came from the nft backend) are left to iptables.txt, read once. Base chains Skoop cannot
     /// place on a path (bridge, netdev) and an unreadable file leave the netns unproven.
-    func loadNftables(_ bytes: [UInt8], source: String, into info: inout NetNSInfo) {
+    func loadNftables(path source: String, into info: inout NetNSInfo) {
         let ruleset: NftRuleset
         do {
-            ruleset = try NftJSONParser.parse(bytes, source: source)
+            // Decoded once per distinct content: kube-proxy's table is the same on every node.
+            guard let decoded = try rulesets.nftRuleset(at: source, in: directory, decode: { (bytes) throws(InputError) in
+                try NftJSONParser.parse(bytes, source: source)
+            }) else { return }
+            ruleset = decoded
         } catch {
             info.netfilterUnknown = (info.netfilterUnknown.map { $0 + "; " } ?? "")
                 + "\(error.description) (whether native nftables rules decide packets here is unknown)"

@@ -11,6 +11,8 @@ public final class ParsedRulesetCache: Sendable {
         let result: IPTablesParseResult
     }
     private let entries = Locked<[Int: [Entry]]>([:])
+    /// Decoded nft.json files (kube-proxy's nftables table is identical on every node too).
+    private let nftEntries = Locked<[(bytes: SharedBytes, ruleset: NftRuleset)]>([])
     private let reading = Lock()
 
     /// Makes an empty cache.
@@ -35,6 +37,25 @@ public final class ParsedRulesetCache: Sendable {
     public func result(for data: Data, source: String,
                        parse: () throws(InputError) -> IPTablesParseResult) throws(InputError) -> IPTablesParseResult {
         try result(for: SharedBytes(copying: [UInt8](data)), source: source, parse: parse)
+    }
+
+    /// The decoded nft.json at `path`, from the cache when an identical file was decoded before
+    /// (compared byte for byte); nil when the file does not exist. Failures are not cached.
+    public func nftRuleset(at path: String, in directory: SnapshotDirectory,
+                           decode: (SharedBytes) throws(InputError) -> NftRuleset) throws(InputError) -> NftRuleset? {
+        func cached() throws(InputError) -> NftRuleset? {
+            let candidates = nftEntries.withLock { $0 }
+            let match = try directory.firstMatch(of: path, among: candidates.map { UnsafeRawBufferPointer($0.bytes.buffer) })
+            return match.map { candidates[$0].ruleset }
+        }
+        if let hit = try cached() { return hit }
+        return try oneAtATime { () throws(InputError) -> NftRuleset? in
+            if let hit = try cached() { return hit }  // decoded meanwhile
+            guard let bytes = try directory.map(path) else { return nil }
+            let ruleset = try decode(bytes)
+            nftEntries.withLock { $0.append((bytes, ruleset)) }
+            return ruleset
+        }
     }
 
     /// How many dumps have been parsed: a lookup need not be repeated while it stays the same.

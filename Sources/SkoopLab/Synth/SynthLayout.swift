@@ -11,14 +11,18 @@ public struct SynthSpec: Hashable, Sendable {
     /// Whether pods carry a `tier` label and every service namespace NetworkPolicies on it
     /// (`SynthLayout.policies`); off, the snapshot has no policies, as before.
     public var policies: Bool
+    /// kube-proxy's mode: iptables (KUBE-* chains in iptables.txt) or nftables (table
+    /// `ip kube-proxy` in nft.json, the CNI's rules alone in iptables.txt).
+    public var proxy: LabProxyMode
 
     /// Makes a spec; `validate()` says whether it can be laid out.
-    public init(nodes: Int, pods: Int, services: Int, endpoints: Int, policies: Bool = false) {
+    public init(nodes: Int, pods: Int, services: Int, endpoints: Int, policies: Bool = false, proxy: LabProxyMode = .iptables) {
         self.nodes = nodes
         self.pods = pods
         self.services = services
         self.endpoints = endpoints
         self.policies = policies
+        self.proxy = proxy
     }
 
     /// A problem that keeps the spec from being laid out, or nil.

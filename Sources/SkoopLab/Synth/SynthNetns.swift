@@ -5,14 +5,17 @@ struct SynthNetns {
     let layout: SynthLayout
     /// The kube-proxy ruleset every node shares.
     let iptables: String
+    /// kube-proxy's nft table every node shares (nftables mode), as `nft -j list ruleset` prints it.
+    let nftJSON: String?
     /// Per remote node: its flannel route, VTEP neighbour and FDB entry (precomputed once).
     private let remoteRoutes: [String]
     private let remoteNeighbors: [String]
     private let remoteFDB: [String]
 
-    init(layout: SynthLayout, iptables: String) {
+    init(layout: SynthLayout, iptables: String, nftJSON: String? = nil) {
         self.layout = layout
         self.iptables = iptables
+        self.nftJSON = nftJSON
         let nodes = 0..<layout.spec.nodes
         remoteRoutes = nodes.map { m in
             "{\"dst\":\"\(layout.podCIDR(m))\",\"gateway\":\"\(layout.podNet(m)).0\",\"dev\":\"flannel.1\",\"flags\":[\"onlink\"]}"
@@ -39,6 +42,7 @@ struct SynthNetns {
         try writer.writeShared(host + "ip-rule.json", key: "rule", SynthNetns.rules)
         try writer.writeShared(host + "iptables.txt", key: "iptables-host", iptables)
         try writer.writeShared(host + "iptables-backend.txt", key: "backend", "legacy\n")
+        if let nftJSON { try writer.writeShared(host + "nft.json", key: "nft-host", nftJSON) }
         try writer.writeShared(host + "sockets.txt", key: "sockets-host", SynthNetns.hostSockets)
         try writer.writeShared(host + "sysctl.txt", key: "sysctl-host", SynthNetns.sysctls(interfaces: ["lo", "eth0", "cni0", "flannel.1"]))
         for (slot, p) in pods.enumerated() {

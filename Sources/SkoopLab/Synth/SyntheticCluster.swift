@@ -26,14 +26,14 @@ public enum SyntheticCluster {
         let writer = SynthWriter(root: directory)
         try writer.makeDirectory("nodes")
         try writer.write("snapshot.json", """
-            {"version":1,"cni":"flannel","mode":"vxlan","kubeProxyMode":"iptables","clusterCIDR":"\(SynthLayout.clusterCIDR)","serviceCIDR":"\(SynthLayout.serviceCIDR)"}
+            {"version":1,"cni":"flannel","mode":"vxlan","kubeProxyMode":"\(spec.proxy.rawValue)","clusterCIDR":"\(SynthLayout.clusterCIDR)","serviceCIDR":"\(SynthLayout.serviceCIDR)"}
 
             """)
         try SynthKubernetes(layout: layout).write(to: writer)
         try PodIndexWriter.write(snapshot: directory)
         let indexBytes = (try? FileManager.default.attributesOfItem(atPath: directory + "/" + PodIndexWriter.path)[.size] as? Int) ?? 0
         let ruleset = iptablesSave(layout)
-        let netns = SynthNetns(layout: layout, iptables: ruleset)
+        let netns = SynthNetns(layout: layout, iptables: ruleset, nftJSON: spec.proxy == .nftables ? nftJSON(layout) : nil)
         for n in 0..<spec.nodes {
             try netns.write(node: n, to: writer)
         }
@@ -42,10 +42,9 @@ public enum SyntheticCluster {
                        iptablesBytes: ruleset.utf8.count)
     }
 
-    /// The ruleset kube-proxy (iptables mode) and flannel program on every node, as
-    /// `iptables-save -c` prints it.
-    public static func iptablesSave(_ layout: SynthLayout) -> String {
-        let services = (0..<layout.spec.services).map { s in
+    /// kube-proxy's services, as the lab describes them.
+    static func services(_ layout: SynthLayout) -> [LabService] {
+        (0..<layout.spec.services).map { s in
             LabService(namespace: layout.serviceNamespace(s), name: layout.serviceName(s), clusterIP: layout.clusterIP(s),
                        port: SynthLayout.servicePort, targetPort: SynthLayout.targetPort, nodePort: layout.nodePort(s),
                        selector: ["app": layout.serviceName(s)],
@@ -53,21 +52,38 @@ public enum SyntheticCluster {
                            LabEndpoint(pod: layout.podName(p), ip: layout.podIP(p), node: layout.nodeName(layout.node(ofPod: p)))
                        })
         }
+    }
+
+    /// The table kube-proxy (nftables mode) programs, as `nft -j list ruleset` prints it. One
+    /// file serves every node, so NodePorts are accepted on every node's address (kube-proxy
+    /// lists the node's own: on a node, a NodePort to another node's address is translated
+    /// there rather than on the node addressed; ClusterIP paths are the same).
+    public static func nftJSON(_ layout: SynthLayout) -> String {
+        KubeProxyNftJSON.ruleset(services: services(layout), clusterCIDR: SynthLayout.clusterCIDR,
+                                 serviceCIDR: SynthLayout.serviceCIDR, nodeIPs: (0..<layout.spec.nodes).map(layout.nodeIP))
+    }
+
+    /// The ruleset kube-proxy (in the spec's mode) and flannel program on every node, as
+    /// `iptables-save -c` prints it: in nftables mode, flannel's rules alone.
+    public static func iptablesSave(_ layout: SynthLayout) -> String {
         let cidr = SynthLayout.clusterCIDR
-        let restore = KubeProxyRules.restoreText(
-            services: services, clusterCIDR: cidr,
-            extraFilterForward: [
-                "-A FORWARD -s \(cidr) -m comment --comment \"flanneld forward\" -j ACCEPT",
-                "-A FORWARD -d \(cidr) -m comment --comment \"flanneld forward\" -j ACCEPT",
-            ],
-            extraNatPostrouting: [
-                "-A POSTROUTING -m comment --comment \"flanneld masq\" -j FLANNEL-POSTRTG",
-                "-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s \(cidr) -d \(cidr) -m comment --comment \"flanneld masq\" -j RETURN",
-                "-A FLANNEL-POSTRTG -s \(cidr) ! -d 224.0.0.0/4 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
-                "-A FLANNEL-POSTRTG ! -s \(cidr) -d \(cidr) -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
-            ],
-            extraNatChains: ["FLANNEL-POSTRTG"])
+        let forward = [
+            "-A FORWARD -s \(cidr) -m comment --comment \"flanneld forward\" -j ACCEPT",
+            "-A FORWARD -d \(cidr) -m comment --comment \"flanneld forward\" -j ACCEPT",
+        ]
+        let masquerade = [
+            "-A POSTROUTING -m comment --comment \"flanneld masq\" -j FLANNEL-POSTRTG",
+            "-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment \"flanneld masq\" -j RETURN",
+            "-A FLANNEL-POSTRTG -s \(cidr) -d \(cidr) -m comment --comment \"flanneld masq\" -j RETURN",
+            "-A FLANNEL-POSTRTG -s \(cidr) ! -d 224.0.0.0/4 -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
+            "-A FLANNEL-POSTRTG ! -s \(cidr) -d \(cidr) -m comment --comment \"flanneld masq\" -j MASQUERADE --random-fully",
+        ]
+        if layout.spec.proxy == .nftables {
+            return saveFormat(KubeProxyRules.cniRestoreText(filterForward: forward, natPostrouting: masquerade,
+                                                            natChains: ["FLANNEL-POSTRTG"]))
+        }
+        let restore = KubeProxyRules.restoreText(services: services(layout), clusterCIDR: cidr, extraFilterForward: forward,
+                                                 extraNatPostrouting: masquerade, extraNatChains: ["FLANNEL-POSTRTG"])
         return saveFormat(restore)
     }
 

@@ -17,7 +17,17 @@ public struct NftEngine: Sendable {
         self.ruleset = ruleset
         self.excludedTables = excludedTables
         self.maxDepth = maxDepth
+        // Found once: kube-proxy's table holds 110,000 chains and a handful of base chains.
+        placedBaseChains = ruleset.tables.enumerated().filter { !excludedTables.contains($0.element.description) }.map { position, table in
+            (family: table.family, chains: table.baseChains.compactMap { chain in
+                guard let base = chain.base, let hook = base.ipHook else { return nil }
+                return (hook, BaseChain(table: position, chain: chain.name, priority: base.priority, isNAT: base.type == "nat"))
+            })
+        }
     }
+
+    /// Per table not excluded: its family and its base chains at IP hooks, in file order.
+    private let placedBaseChains: [(family: NftFamily, chains: [(hook: Hook, chain: BaseChain)])]
 
     /// A base chain at an IP hook.
     public struct BaseChain: Sendable {
@@ -33,15 +43,9 @@ public struct NftEngine: Sendable {
 
     /// The base chains registered at `hook` for packets of `family`, in file order.
     public func baseChains(at hook: Hook, family: AddressFamily) -> [BaseChain] {
-        var found: [BaseChain] = []
-        for (position, table) in ruleset.tables.enumerated()
-        where table.family.seesIP(family) && !excludedTables.contains(table.description) {
-            for chain in table.baseChains {
-                guard let base = chain.base, base.ipHook == hook else { continue }
-                found.append(BaseChain(table: position, chain: chain.name, priority: base.priority, isNAT: base.type == "nat"))
-            }
+        placedBaseChains.filter { $0.family.seesIP(family) }.flatMap { table in
+            table.chains.filter { $0.hook == hook }.map(\.chain)
         }
-        return found
     }
 
     /// Base chains Skoop cannot place on a packet's path (bridge family, netdev ingress/egress):

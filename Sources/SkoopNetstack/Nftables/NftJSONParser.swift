@@ -1,12 +1,41 @@
+import Foundation
 import SkoopModel
 
 /// Reads `nft -j list ruleset` (nft.json) into an NftRuleset. Objects Skoop does not simulate
 /// (flowtables, counters, quotas, ct helpers) are skipped; statements and expressions it does not
 /// model become `unsupported` (the evaluator treats them as uncertain). Malformed input is an
 /// error naming the file, line and item.
+///
+/// A large file is skimmed for the boundaries of its items, which are then decoded side by side
+/// (each on its own: ``NftJSONItem``) and gathered into tables in file order. Any failure on that
+/// path reads the file again the strict way, whole, so that errors are the same whatever the path.
 public enum NftJSONParser {
-    /// Parses `bytes`; `source` names the file in errors.
-    public static func parse(_ bytes: [UInt8], source: String) throws(InputError) -> NftRuleset {
+    /// Files above this size are decoded in pieces side by side.
+    public static let splittingAbove = 1 << 20
+
+    /// Parses `bytes`; `source` names the file in errors. Files above `splittingAbove` bytes are
+    /// decoded in pieces (the fuzz harness lowers it to hold both paths to the same answers).
+    public static func parse(_ bytes: [UInt8], source: String, splittingAbove: Int = NftJSONParser.splittingAbove) throws(InputError) -> NftRuleset {
+        if bytes.count > splittingAbove {
+            // Borrowed, not copied: nothing decoded in pieces keeps the bytes past this call.
+            let ruleset = bytes.withUnsafeBufferPointer { buffer in
+                inPieces(SharedBytes(buffer, release: { _, _ in }), source: source)
+            }
+            if let ruleset { return try ruleset.get() }
+        }
+        return try strict(bytes, source: source)
+    }
+
+    /// Parses `bytes` (a mapped file, say) without copying them when they decode in pieces.
+    public static func parse(_ bytes: SharedBytes, source: String) throws(InputError) -> NftRuleset {
+        if bytes.count > splittingAbove, let ruleset = inPieces(bytes, source: source) {
+            return try ruleset.get()
+        }
+        return try strict(Array(bytes.buffer), source: source)
+    }
+
+    /// The whole document read at once, then its items in order: the reference for errors.
+    static func strict(_ bytes: [UInt8], source: String) throws(InputError) -> NftRuleset {
         let shape = "nft -j list ruleset output ({\"nftables\": [...]})"
         let document: JSONDocument
         do {
@@ -18,133 +47,153 @@ public enum NftJSONParser {
             throw InputError(source: source, line: document.line(of: document.root), expected: shape,
                              found: document.excerpt(at: document.root.offset))
         }
-        var builder = Builder(document: document)
+        var builder = Builder(source: source)
         for (index, item) in items.enumerated() {
-            try builder.add(item, index: index)
+            builder.add(try NftJSONItem(item, index: index, document: document))
         }
         return try builder.finish()
+    }
+
+    /// The items decoded in pieces side by side; nil when anything is amiss (the document is not
+    /// exactly `{"nftables": [...]}`, or an item does not decode): the strict read then words it.
+    /// Errors gathering the tables (an undeclared set) are the same on both paths.
+    static func inPieces(_ bytes: SharedBytes, source: String) -> Result<NftRuleset, InputError>? {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        guard let skim = try? JSONListSkim.skim(bytes, source: source, listMember: "nftables", pick: .members([]),
+                                                 threads: threads, splittingAbove: 8 << 20),
+              onlyTheList(bytes.buffer, skim) else { return nil }
+        let count = skim.itemOffsets.count
+        let pieces = min(max(count / 1_024, 1), 8 * threads)
+        let decoded = Locked<[[NftJSONItem]?]>(Array(repeating: nil, count: pieces))
+        let ready = (0..<pieces).map { _ in DispatchSemaphore(value: 0) }
+        let failed = Locked(false)
+        // Pieces are decoded on other threads while this one gathers them in order. A thread of
+        // its own drives them, so they progress even when every pooled thread is waiting.
+        let finished = DispatchSemaphore(value: 0)
+        let decoding = Thread {
+            defer { finished.signal() }
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                defer { ready[piece].signal() }
+                var items: [NftJSONItem] = []
+                items.reserveCapacity(count / pieces + 1)
+                for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
+                    let start = skim.itemOffsets[index]
+                    let text = Array(bytes.buffer[start..<skim.itemEnds[index]])
+                    guard !failed.withLock({ $0 }),
+                          let document = try? JSONDocument(parsing: text, source: source, linesBefore: { bytes.line(at: start) - 1 }),
+                          let item = try? NftJSONItem(document.root, index: index, document: document) else {
+                        failed.withLock { $0 = true }
+                        return
+                    }
+                    items.append(item)
+                }
+                decoded.withLock { $0[piece] = items }
+            }
+        }
+        decoding.start()
+        // The bytes are borrowed: no piece may still be reading them once this returns.
+        defer { finished.wait() }
+        var builder = Builder(source: source)
+        for piece in 0..<pieces {
+            ready[piece].wait()
+            guard let items = decoded.withLock({ list in defer { list[piece] = nil }; return list[piece] }) else { return nil }
+            for item in items { builder.add(item) }
+        }
+        do {
+            return .success(try builder.finish())
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Whether the document is `{"nftables": [ITEMS]}` and nothing else (whitespace aside): the
+    /// skim checks no value outside the list.
+    static func onlyTheList(_ bytes: UnsafeBufferPointer<UInt8>, _ skim: JSONListSkim) -> Bool {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 }
+        let head = Array("{\"nftables\":[".utf8)
+        var matched = 0, index = 0
+        let firstItem = skim.itemOffsets.first ?? bytes.count
+        while index < firstItem {
+            let byte = bytes[index]
+            index += 1
+            if isSpace(byte) { continue }
+            guard matched < head.count, byte == head[matched] else { return false }
+            matched += 1
+        }
+        guard matched == head.count else { return false }
+        // Between items: a comma each; after the last: "]}".
+        for (index, end) in skim.itemEnds.enumerated() {
+            let next = index + 1 < skim.itemOffsets.count ? skim.itemOffsets[index + 1] : bytes.count
+            let between = bytes[end..<next].filter { !isSpace($0) }
+            let expected = index + 1 < skim.itemOffsets.count ? [UInt8(ascii: ",")] : Array("]}".utf8)
+            guard between == expected else { return false }
+        }
+        return !skim.itemOffsets.isEmpty
     }
 
     /// Accumulates tables as items arrive (nft lists sets and chains before rules, but an
     /// `element` or a rule may name a chain or set declared later in hand-made files).
     struct Builder {
-        let document: JSONDocument
+        let source: String
         var tables: [NftTable] = []
         var position: [String: Int] = [:]
         /// Raw set elements and where each set was declared, typed once the set's kinds are known.
         var pendingElements: [String: [NftRawElement]] = [:]
 
-        init(document: JSONDocument) {
-            self.document = document
+        init(source: String) {
+            self.source = source
         }
 
-        func error(_ value: JSONValue, index: Int, _ expected: String) -> InputError {
-            InputError(source: document.source, line: document.line(of: value), expected: "\(expected) (nftables[\(index)])",
-                       found: document.excerpt(at: value.offset))
+        /// The table the previous item named: items come table by table.
+        var last: (family: NftFamily, name: String, at: Int)?
+
+        mutating func table(_ family: NftFamily, _ name: String) -> Int {
+            if let last, last.family == family, last.name == name { return last.at }
+            let at = lookUp(family, name)
+            last = (family, name, at)
+            return at
         }
 
-        mutating func table(_ object: JSONValue, index: Int, nameKey: String = "table") throws(InputError) -> Int {
-            guard let familyName = object["family"]?.string else { throw error(object, index: index, "a \"family\" string") }
-            guard let family = NftFamily(rawValue: familyName) else {
-                throw error(object["family"] ?? object, index: index, "a family: ip, ip6, inet, bridge, arp or netdev")
-            }
-            guard let name = object[nameKey]?.string else { throw error(object, index: index, "a \"\(nameKey)\" string") }
-            let key = "\(familyName) \(name)"
+        mutating func lookUp(_ family: NftFamily, _ name: String) -> Int {
+            let key = "\(family.rawValue) \(name)"
             if let found = position[key] { return found }
             position[key] = tables.count
             tables.append(NftTable(family: family, name: name))
             return tables.count - 1
         }
 
-        mutating func add(_ item: JSONValue, index: Int) throws(InputError) {
-            guard let members = item.members, let member = members.first, members.count == 1 else {
-                throw error(item, index: index, "an object with one member (table, chain, rule, set, map, element, ...)")
-            }
-            let object = member.value
-            switch member.key {
-            case "table":
-                _ = try table(object, index: index, nameKey: "name")
-            case "chain":
-                let at = try table(object, index: index)
-                guard let name = object["name"]?.string else { throw error(object, index: index, "a chain \"name\"") }
+        mutating func add(_ item: NftJSONItem) {
+            switch item {
+            case .table(let family, let name):
+                _ = table(family, name)
+            case .chain(let family, let tableName, let name, let handle, let base):
+                let at = table(family, tableName)
                 var chain = tables[at].chains[name] ?? NftChain(name: name)
-                chain.handle = object["handle"]?.integer ?? chain.handle
-                if let hook = object["hook"]?.string {
-                    guard let priority = object["prio"]?.integer else {
-                        throw error(object, index: index, "a base chain's integer \"prio\"")
-                    }
-                    let policy: NftVerdict = object["policy"]?.string == "drop" ? .drop : .accept
-                    chain.base = NftBaseChain(type: object["type"]?.string ?? "filter", hook: hook, priority: priority,
-                                              policy: policy, device: object["dev"]?.string)
-                }
+                chain.handle = handle ?? chain.handle
+                if let base { chain.base = base }
                 if tables[at].chains[name] == nil { tables[at].chainOrder.append(name) }
                 tables[at].chains[name] = chain
-            case "rule":
-                let at = try table(object, index: index)
-                guard let chainName = object["chain"]?.string else { throw error(object, index: index, "a rule's \"chain\"") }
-                guard let expressions = object["expr"]?.elements else { throw error(object, index: index, "a rule's \"expr\" array") }
-                let family = tables[at].family
-                var statements: [NftStatement] = []
-                for expression in expressions {
-                    statements.append(try NftStatementReader(document: document, index: index, family: family).statement(expression))
-                }
-                let rule = NftRule(handle: object["handle"]?.integer ?? 0, statements: statements, comment: object["comment"]?.string)
+            case .rule(let family, let tableName, let chainName, let rule):
+                let at = table(family, tableName)
                 if tables[at].chains[chainName] == nil {
                     tables[at].chains[chainName] = NftChain(name: chainName)
                     tables[at].chainOrder.append(chainName)
                 }
                 tables[at].chains[chainName]!.rules.append(rule)
-            case "set", "map":
-                let at = try table(object, index: index)
-                guard let name = object["name"]?.string else { throw error(object, index: index, "a set \"name\"") }
-                guard let typeValue = object["type"], let keyTypes = typeNames(typeValue) else {
-                    throw error(object, index: index, "a set \"type\" (a type name or a list of them)")
-                }
-                var dataTypes: [NftValueKind]?
-                if member.key == "map" {
-                    guard let mapValue = object["map"], let names = typeNames(mapValue) else {
-                        throw error(object, index: index, "a map's \"map\" data type")
-                    }
-                    dataTypes = names.map(NftValueKind.init(typeName:))
-                }
-                var flags: Set<String> = []
-                if let list = object["flags"]?.elements { flags = Set(list.compactMap(\.string)) }
-                if let single = object["flags"]?.string { flags = [single] }
-                if object["timeout"] != nil { flags.insert("timeout") }
-                let raw = try rawElements(object["elem"], index: index, isMap: member.key == "map")
+            case .set(let family, let tableName, let name, let keyTypes, let dataTypes, let flags, let raw):
+                let at = table(family, tableName)
                 pendingElements["\(at) \(name)", default: []] += raw
                 var set = tables[at].sets[name] ?? NftSet(name: name, keyTypes: [])
-                set.keyTypes = keyTypes.map(NftValueKind.init(typeName:))
+                set.keyTypes = keyTypes
                 set.dataTypes = dataTypes
                 set.flags = flags
                 tables[at].sets[name] = set
-            case "element":
-                let at = try table(object, index: index)
-                guard let name = object["name"]?.string else { throw error(object, index: index, "an element's set \"name\"") }
-                let isMap = object["elem"]?.elements?.first?.elements?.count == 2
-                pendingElements["\(at) \(name)", default: []] += try rawElements(object["elem"], index: index, isMap: isMap)
-            default:
-                break  // metainfo, flowtables, named counters and quotas, ct helpers: nothing to simulate
+            case .element(let family, let tableName, let name, let raw):
+                let at = table(family, tableName)
+                pendingElements["\(at) \(name)", default: []] += raw
+            case .ignored:
+                break
             }
-        }
-
-        func typeNames(_ value: JSONValue) -> [String]? {
-            if let name = value.string { return [name] }
-            guard let list = value.elements else { return nil }
-            let names = list.compactMap(\.string)
-            return names.count == list.count ? names : nil
-        }
-
-        func rawElements(_ value: JSONValue?, index: Int, isMap: Bool) throws(InputError) -> [NftRawElement] {
-            guard let value else { return [] }
-            let list = value.elements ?? [value]
-            let reader = NftStatementReader(document: document, index: index, family: .inet)
-            var raw: [NftRawElement] = []
-            raw.reserveCapacity(list.count)
-            for item in list {
-                raw.append(try reader.element(item, isMap: isMap))
-            }
-            return raw
         }
 
         mutating func finish() throws(InputError) -> NftRuleset {
@@ -153,7 +202,7 @@ public enum NftJSONParser {
                 guard let at = Int(parts[0]) else { continue }
                 let name = String(parts[1])
                 guard var set = tables[at].sets[name] else {
-                    throw InputError(source: document.source, expected: "a declaration of set \(name) in table \(tables[at])",
+                    throw InputError(source: source, expected: "a declaration of set \(name) in table \(tables[at])",
                                      found: "elements of an undeclared set")
                 }
                 if let elements = NftValues.elements(raw, kinds: set.keyTypes, dataKinds: set.dataTypes) {

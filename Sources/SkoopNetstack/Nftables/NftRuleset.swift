@@ -57,7 +57,19 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The chains attached to a hook, in file order.
-    public var baseChains: [NftChain] { chainOrder.compactMap { chains[$0] }.filter { $0.base != nil } }
+    ///
+    /// - Complexity: O(chains) without hashing, then names in file order until every base chain
+    ///   is placed: kube-proxy declares its few base chains among its first of 110,000.
+    public var baseChains: [NftChain] {
+        var unplaced: [String: NftChain] = [:]
+        for chain in chains.values where chain.base != nil { unplaced[chain.name] = chain }
+        var ordered: [NftChain] = []
+        for name in chainOrder {
+            if unplaced.isEmpty { break }
+            if let chain = unplaced.removeValue(forKey: name) { ordered.append(chain) }
+        }
+        return ordered
+    }
 
     /// How many rules the table holds.
     public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.rules.count } }

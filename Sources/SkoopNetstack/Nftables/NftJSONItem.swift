@@ -1,0 +1,110 @@
+import SkoopModel
+
+/// One item of nft.json's `nftables` list, decoded on its own: everything an item says is read
+/// and checked without the items before it, so items can be decoded side by side and only
+/// gathered into tables in order.
+enum NftJSONItem: Sendable {
+    case table(family: NftFamily, name: String)
+    case chain(family: NftFamily, table: String, name: String, handle: Int?, base: NftBaseChain?)
+    case rule(family: NftFamily, table: String, chain: String, rule: NftRule)
+    case set(family: NftFamily, table: String, name: String, keyTypes: [NftValueKind], dataTypes: [NftValueKind]?,
+             flags: Set<String>, elements: [NftRawElement])
+    case element(family: NftFamily, table: String, set: String, elements: [NftRawElement])
+    /// metainfo, flowtables, named counters and quotas, ct helpers: nothing to simulate.
+    case ignored
+
+    /// Decodes `item`, item `index` of `document`'s list; errors name the file, line and item.
+    init(_ item: JSONValue, index: Int, document: JSONDocument) throws(InputError) {
+        func error(_ value: JSONValue, _ expected: String) -> InputError {
+            InputError(source: document.source, line: document.line(of: value), expected: "\(expected) (nftables[\(index)])",
+                       found: document.excerpt(at: value.offset))
+        }
+        func table(_ object: JSONValue, nameKey: String = "table") throws(InputError) -> (NftFamily, String) {
+            guard let familyName = object["family"]?.string else { throw error(object, "a \"family\" string") }
+            guard let family = NftFamily(rawValue: familyName) else {
+                throw error(object["family"] ?? object, "a family: ip, ip6, inet, bridge, arp or netdev")
+            }
+            guard let name = object[nameKey]?.string else { throw error(object, "a \"\(nameKey)\" string") }
+            return (family, name)
+        }
+        func rawElements(_ value: JSONValue?, isMap: Bool) throws(InputError) -> [NftRawElement] {
+            guard let value else { return [] }
+            let list = value.elements ?? [value]
+            let reader = NftStatementReader(document: document, index: index, family: .inet)
+            var raw: [NftRawElement] = []
+            raw.reserveCapacity(list.count)
+            for item in list {
+                raw.append(try reader.element(item, isMap: isMap))
+            }
+            return raw
+        }
+        func typeNames(_ value: JSONValue) -> [String]? {
+            if let name = value.string { return [name] }
+            guard let list = value.elements else { return nil }
+            let names = list.compactMap(\.string)
+            return names.count == list.count ? names : nil
+        }
+
+        guard let members = item.members, let member = members.first, members.count == 1 else {
+            throw error(item, "an object with one member (table, chain, rule, set, map, element, ...)")
+        }
+        let object = member.value
+        switch member.key {
+        case "table":
+            let (family, name) = try table(object, nameKey: "name")
+            self = .table(family: family, name: name)
+        case "chain":
+            let (family, tableName) = try table(object)
+            guard let name = object["name"]?.string else { throw error(object, "a chain \"name\"") }
+            var base: NftBaseChain?
+            if let hook = object["hook"]?.string {
+                guard let priority = object["prio"]?.integer else {
+                    throw error(object, "a base chain's integer \"prio\"")
+                }
+                let policy: NftVerdict = object["policy"]?.string == "drop" ? .drop : .accept
+                base = NftBaseChain(type: object["type"]?.string ?? "filter", hook: hook, priority: priority,
+                                    policy: policy, device: object["dev"]?.string)
+            }
+            self = .chain(family: family, table: tableName, name: name, handle: object["handle"]?.integer, base: base)
+        case "rule":
+            let (family, tableName) = try table(object)
+            guard let chainName = object["chain"]?.string else { throw error(object, "a rule's \"chain\"") }
+            guard let expressions = object["expr"]?.elements else { throw error(object, "a rule's \"expr\" array") }
+            let reader = NftStatementReader(document: document, index: index, family: family)
+            var statements: [NftStatement] = []
+            statements.reserveCapacity(expressions.count)
+            for expression in expressions {
+                statements.append(try reader.statement(expression))
+            }
+            let rule = NftRule(handle: object["handle"]?.integer ?? 0, statements: statements, comment: object["comment"]?.string)
+            self = .rule(family: family, table: tableName, chain: chainName, rule: rule)
+        case "set", "map":
+            let (family, tableName) = try table(object)
+            guard let name = object["name"]?.string else { throw error(object, "a set \"name\"") }
+            guard let typeValue = object["type"], let keyTypes = typeNames(typeValue) else {
+                throw error(object, "a set \"type\" (a type name or a list of them)")
+            }
+            var dataTypes: [NftValueKind]?
+            if member.key == "map" {
+                guard let mapValue = object["map"], let names = typeNames(mapValue) else {
+                    throw error(object, "a map's \"map\" data type")
+                }
+                dataTypes = names.map(NftValueKind.init(typeName:))
+            }
+            var flags: Set<String> = []
+            if let list = object["flags"]?.elements { flags = Set(list.compactMap(\.string)) }
+            if let single = object["flags"]?.string { flags = [single] }
+            if object["timeout"] != nil { flags.insert("timeout") }
+            let raw = try rawElements(object["elem"], isMap: member.key == "map")
+            self = .set(family: family, table: tableName, name: name, keyTypes: keyTypes.map(NftValueKind.init(typeName:)),
+                        dataTypes: dataTypes, flags: flags, elements: raw)
+        case "element":
+            let (family, tableName) = try table(object)
+            guard let name = object["name"]?.string else { throw error(object, "an element's set \"name\"") }
+            let isMap = object["elem"]?.elements?.first?.elements?.count == 2
+            self = .element(family: family, table: tableName, set: name, elements: try rawElements(object["elem"], isMap: isMap))
+        default:
+            self = .ignored
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Testing
+import SkoopModel
+import SkoopLab
+import SkoopTestSupport
+@testable import SkoopNetstack
+
+/// A large nft.json is decoded item by item side by side: the result and every error must be
+/// those of the strict, whole-document read.
+@Suite("nft.json decoded in pieces: the same ruleset and the same errors as the strict read")
+struct NftJSONParserPiecesTests {
+    /// kube-proxy's table for 400 services (2,000 items, 1.4 MB: parse() decodes it in pieces).
+    let synthetic = SyntheticCluster.nftJSON(SynthLayout(spec: SynthSpec(nodes: 4, pods: 1_000, services: 400, endpoints: 2, proxy: .nftables)))
+
+    func strict(_ text: String) -> Result<NftRuleset, InputError> {
+        Result { () throws(InputError) in try NftJSONParser.strict(Array(text.utf8), source: "n1/nft.json") }
+    }
+
+    func inPieces(_ text: String) -> Result<NftRuleset, InputError>? {
+        NftJSONParser.inPieces(SharedBytes(copying: Array(text.utf8)), source: "n1/nft.json")
+    }
+
+    @Test("kernel dumps and a synthetic table decode to the same ruleset both ways")
+    func sameRuleset() throws {
+        #expect(synthetic.utf8.count > NftJSONParser.splittingAbove)
+        for text in [synthetic, try Fixtures.text("kube-proxy-nftables/lab-basic-node1.json"),
+                     try Fixtures.text("kube-proxy-nftables/overall.json")] {
+            let pieces = try #require(inPieces(text))
+            let whole = try strict(text).get()
+            #expect(try pieces.get() == whole)
+            #expect(whole.tables.reduce(0) { $0 + $1.ruleCount } > 10)
+        }
+    }
+
+    @Test("a malformed item, a syntax error or another root member leaves the pieces to the strict read")
+    func malformedFallsBack() throws {
+        let middle = synthetic.range(of: "{\"rule\": {\"family\": \"ip\"", options: .backwards)!
+        let badFamily = synthetic.replacingCharacters(in: middle, with: "{\"rule\": {\"family\": \"ipx\"")
+        let badSyntax = synthetic.replacingCharacters(in: middle, with: "{\"rule\": {\"family\" \"ip\"")
+        let otherMember = synthetic.replacingOccurrences(of: "{\"nftables\": [", with: "{\"x\": tru, \"nftables\": [")
+        let undeclared = synthetic.replacingOccurrences(
+            of: "]}\n", with: ", {\"element\": {\"family\": \"ip\", \"table\": \"kube-proxy\", \"name\": \"nope\", \"elem\": [\"10.0.0.1\"]}}]}\n")
+        for text in [badFamily, badSyntax, otherMember] {
+            #expect(inPieces(text) == nil)
+            let error = try #require(strict(text).failureValue)
+            // parse() takes the pieces path for large files: its error is the strict one.
+            let viaParse = Result { () throws(InputError) in try NftJSONParser.parse(Array(text.utf8), source: "n1/nft.json") }
+            #expect(viaParse.failureValue == error)
+        }
+        // Gathering tables fails alike on both paths.
+        let gathered = try #require(inPieces(undeclared))
+        #expect(gathered.failureValue == strict(undeclared).failureValue)
+        #expect(gathered.failureValue != nil)
+    }
+}
+
+extension Result {
+    var failureValue: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
