@@ -46,14 +46,20 @@ struct LabDualStackPlanTests {
         #expect(web0 == [["nc", "-4", "-dlk", "8080"], ["nc", "-6", "-dlk", "8080"]])
     }
 
-    @Test("dual calico: /128 routes to the cali veth, the pod's default via the veth's EUI-64 link-local address")
+    @Test("dual calico: /128 routes to the cali veth, the pod's default via the veth's EUI-64 link-local address, IPv6 /122 blocks routed and affine like IPv4's")
     func calico() throws {
         let p = plan(.calicoBGP)
         let veth = try #require(LabTopology(scenario: .calicoBGP).pod("web-0")).hostVeth(.calicoBGP)
         #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "fd00:10:244:1::2/128", "dev", veth]))
         #expect(has(p, ["ip", "-n", "t-pod-web-0", "addr", "add", "fd00:10:244:1::2/128", "dev", "eth0"]))
         #expect(has(p, ["ip", "-n", "t-pod-web-0", "-6", "route", "add", "default", "via", "fe80::ecee:eeff:feee:eeee", "dev", "eth0"]))
-        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "fd00:10:244:2::/64", "via", "fd00:192:168:56::12", "dev", "ens4"]))
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "blackhole", "fd00:10:244:1::/122", "proto", "bird"]))
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "fd00:10:244:2::/122", "via", "fd00:192:168:56::12", "dev", "ens4", "proto", "bird"]))
+        #expect(has(p, ["ip", "-n", "t-node1", "route", "add", "fd00:10:244:2::180/122", "via", "fd00:192:168:56::12", "dev", "ens4", "proto", "bird"]))
+        #expect(!p.commands.contains { $0.argv.contains("fd00:10:244:2::/64") })
+        let affinities = try #require(LabKubernetesObjects.files(for: LabTopology(scenario: .calicoBGP, ipFamily: .dual))["blockaffinities.json"])
+        let cidrs = ((affinities["items"] as? [[String: Any]]) ?? []).compactMap { ($0["spec"] as? [String: Any])?["cidr"] as? String }
+        #expect(cidrs.contains("fd00:10:244:2::/122") && cidrs.contains("10.244.2.0/26"))
     }
 
     @Test("dual vxlan: IPv6 inside the same VXLAN device, a v6 VTEP address sharing the node's VTEP MAC")
