@@ -13,7 +13,7 @@ struct CalicoBlockAssertion {
     /// block no route reveals.
     static func defaultBlockLength(_ family: AddressFamily) -> Int { family == .inet ? 26 : 122 }
 
-    /// Whether a route's prefix is the size of an IPAM block (IPv4 /20–/31 as pools allow it,
+    /// Whether a route's prefix is the size of an IPAM block (IPv4 /16–/31 as pools allow it,
     /// IPv6 /116–/127), not a host route or a whole pool.
     static func isBlockSized(_ prefix: IPPrefix) -> Bool {
         prefix.network.family == .inet ? prefix.length >= 16 && prefix.length < 32 : prefix.length >= 116 && prefix.length < 128
