@@ -62,6 +62,16 @@ struct LabDualStackPlanTests {
         #expect(cidrs.contains("fd00:10:244:2::/122") && cidrs.contains("10.244.2.0/26"))
     }
 
+    @Test("dual pod-reject: web-1 rejects tcp 8080 in iptables and ip6tables, each with its family's ICMP error")
+    func podRejectInBothFamilies() {
+        let inputs = plan(.flannelHostGW, .podReject).commands.filter { $0.argv.last?.hasSuffix("tables-nft-restore") == true }
+            .filter { $0.input?.contains("lab fault: pod-reject") == true }
+        #expect(inputs.map { $0.argv.last ?? "" }.sorted() == ["ip6tables-nft-restore", "iptables-nft-restore"])
+        #expect(inputs.contains { $0.argv.last == "iptables-nft-restore" && $0.input?.contains("--reject-with icmp-port-unreachable") == true })
+        #expect(inputs.contains { $0.argv.last == "ip6tables-nft-restore" && $0.input?.contains("--reject-with icmp6-port-unreachable") == true })
+        #expect(inputs.allSatisfy { $0.argv.contains("t-pod-web-1") })
+    }
+
     @Test("dual vxlan: IPv6 inside the same VXLAN device, a v6 VTEP address sharing the node's VTEP MAC")
     func vxlan() {
         let p = plan(.flannelVXLAN)

@@ -22,16 +22,7 @@ extension LabPlanner {
         case .wrongGateway:
             return [ip("node1", "route", "replace", podRoute6(node2.name), "via", LabIPv6.address(Self.wrongGateway), "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv6.conf.all.forwarding=0")]
-        case .podReject:
-            return [exec(web1.netnsID, ["ip6tables-\(topology.backend.rawValue)-restore"], input: """
-                *filter
-                :INPUT ACCEPT [0:0]
-                :FORWARD ACCEPT [0:0]
-                :OUTPUT ACCEPT [0:0]
-                -A INPUT -p tcp -m comment --comment "lab fault: pod-reject" -m tcp --dport 8080 -j REJECT --reject-with icmp6-port-unreachable
-                COMMIT
-
-                """)]
+        case .podReject: return [podReject(family: .inet6)]
         case .asymmetricReturn:
             guard let detour = topology.node("node3"), let node1 = topology.node("node1") else { return [] }
             if topology.scenario.usesVXLAN {

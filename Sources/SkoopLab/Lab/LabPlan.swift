@@ -1,3 +1,4 @@
+import SkoopModel
 /// One command of a lab plan: an argument array, optional standard input.
 public struct LabCommand: Hashable, Sendable, Codable {
     /// The tool and its arguments.
@@ -230,6 +231,20 @@ public struct LabPlanner: Sendable {
     /// The IPv6 route to `node`'s pods (Calico: the IPv6 block holding them).
     func podRoute6(_ node: String) -> String { topology.node(node)?.podRoutes6(scenario).first ?? "" }
 
+    /// pod-reject's rule in web-1's own INPUT chain, for one family (iptables or ip6tables).
+    func podReject(family: AddressFamily) -> LabCommand {
+        let (tool, reject) = family == .inet ? ("iptables", "icmp-port-unreachable") : ("ip6tables", "icmp6-port-unreachable")
+        return exec(topology.pod("web-1")?.netnsID ?? "pod-web-1", ["\(tool)-\(topology.backend.rawValue)-restore"], input: """
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            :OUTPUT ACCEPT [0:0]
+            -A INPUT -p tcp -m comment --comment "lab fault: pod-reject" -m tcp --dport 8080 -j REJECT --reject-with \(reject)
+            COMMIT
+
+            """)
+    }
+
     /// The VXLAN device of the scenario.
     var vxlanDevice: String { scenario == .calicoVXLAN ? "vxlan.calico" : "flannel.1" }
 
@@ -349,16 +364,7 @@ public struct LabPlanner: Sendable {
         case .blackholeRoute: return [ip("node1", "route", "add", "blackhole", "\(web1.ip)/32")]
         case .wrongGateway: return [ip("node1", "route", "replace", podRoute("node2"), "via", Self.wrongGateway, "dev", "ens4")]
         case .ipForwardOff: return [sysctl("node2", "net.ipv4.ip_forward=0")]
-        case .podReject:
-            return [exec(web1.netnsID, ["iptables-\(topology.backend.rawValue)-restore"], input: """
-                *filter
-                :INPUT ACCEPT [0:0]
-                :FORWARD ACCEPT [0:0]
-                :OUTPUT ACCEPT [0:0]
-                -A INPUT -p tcp -m comment --comment "lab fault: pod-reject" -m tcp --dport 8080 -j REJECT --reject-with icmp-port-unreachable
-                COMMIT
-
-                """)]
+        case .podReject: return [podReject(family: .inet)]
         case .asymmetricReturn:
             // node2's replies to node1's pods go to node3 (its underlay address or VTEP), which
             // forwards them on to node1 with its own CNI route.
