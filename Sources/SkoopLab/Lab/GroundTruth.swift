@@ -114,7 +114,7 @@ public struct GroundTruth: Sendable {
         var added: [String] = []
         if tracing {
             added = await addMissingTraceRules()
-            monitors = startTraceMonitors(tag: sourcePort)
+            monitors = startTraceMonitors(tag: sourcePort, family: flow.family)
             await waitUntilCapturing(monitors)
             try? await Task.sleep(for: .milliseconds(300))
         }

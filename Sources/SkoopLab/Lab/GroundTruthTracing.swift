@@ -31,11 +31,12 @@ extension GroundTruth {
         topology.backend == .nft || (Self.tcpdumpPath != nil && topology.proxyMode == .iptables)
     }
 
-    /// Whether flows of `family` can be traced: IPv4 only. xtables-monitor 1.8.9 quits on the
-    /// first ip6tables rule with `-p tcp` it prints ("unsupported layer 4 protocol value"), and
-    /// the legacy NFLOG capture is decoded as IPv4.
+    /// Whether flows of `family` can be traced: IPv4 always; IPv6 on the nft backend in a lab with
+    /// IPv6, through `nft monitor trace` (xtables-monitor 1.8.9 quits on the first ip6tables rule
+    /// with `-p tcp` it prints, "unsupported layer 4 protocol value"; the legacy NFLOG capture is
+    /// decoded as IPv4).
     public func canTrace(_ family: AddressFamily) -> Bool {
-        canTrace && family == .inet
+        canTrace && (family == .inet || (topology.backend == .nft && topology.ipFamily.hasIPv6))
     }
 
     /// The families whose tables get TRACE rules.
@@ -78,10 +79,11 @@ extension GroundTruth {
         }
     }
 
-    /// Starts `xtables-monitor --trace` (nft) or the NFLOG capture (legacy) in every node netns.
-    func startTraceMonitors(tag: Int) -> [TraceMonitor] {
+    /// Starts the listener for a flow of `family` in every node netns: the NFLOG capture (legacy),
+    /// `nft monitor trace` (kube-proxy in nftables mode, or an IPv6 flow), else `xtables-monitor --trace`.
+    func startTraceMonitors(tag: Int, family: AddressFamily = .inet) -> [TraceMonitor] {
         if topology.backend == .legacy { return startCaptures(tag: tag) }
-        if topology.proxyMode == .nftables { return startNftMonitors(tag: tag) }
+        if topology.proxyMode == .nftables || family == .inet6 { return startNftMonitors(tag: tag) }
         return topology.nodes.compactMap { node -> TraceMonitor? in
             let netns = state.netns(node.name)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("skoop-trace-\(netns)-\(tag).txt").path

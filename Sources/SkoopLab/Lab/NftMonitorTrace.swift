@@ -12,8 +12,10 @@ public enum NftMonitorTraceParser {
     private static let xtablesTables: Set<String> = ["raw", "mangle", "nat", "filter", "security"]
 
     /// The hits of `text`; `ruleset` is the netns's `nft -a -j list ruleset`, `saved` its
-    /// iptables-nft-save. Lines of other shapes (the tool's own messages) are skipped.
-    public static func parse(_ text: String, ruleset: NftRuleset, saved: IptablesSaveRules) -> [XtablesTraceLine] {
+    /// iptables-nft-save and `saved6` its ip6tables-nft-save (IPv6 packets' xtables rules).
+    /// Lines of other shapes (the tool's own messages, other families) are skipped.
+    public static func parse(_ text: String, ruleset: NftRuleset, saved: IptablesSaveRules,
+                             saved6: IptablesSaveRules = IptablesSaveRules("")) -> [XtablesTraceLine] {
         var lines: [XtablesTraceLine] = []
         var packetByTrace: [String: XtablesTracePacket] = [:]
         var hookByTrace: [String: String] = [:]
@@ -23,7 +25,8 @@ public enum NftMonitorTraceParser {
             guard words.count >= 6, words[0] == "trace", words[1] == "id" else { continue }
             let traceID = words[2], family = words[3], table = words[4], chain = words[5]
             words.removeFirst(6)
-            guard family == "ip", let kind = words.first else { continue }
+            guard let nftFamily = family == "ip" ? NftFamily.ip : family == "ip6" ? NftFamily.ip6 : nil,
+                  let kind = words.first else { continue }
             if builtinHooks.contains(chain) && xtablesTables.contains(table) {
                 hookByTrace[traceID] = chain
             } else if let hook = XtablesTraceParser.nativeBaseChainHooks["\(table):\(chain)"] {
@@ -42,9 +45,10 @@ public enum NftMonitorTraceParser {
                 guard let handle = handle(raw), let packet = packetByTrace[traceID] else { continue }
                 let verdict = monitorVerdict(raw)
                 if xtablesTables.contains(table) {
-                    let position = ruleset.table(.ip, table)?.chains[chain]?.rules.firstIndex { $0.handle == handle }
+                    let position = ruleset.table(nftFamily, table)?.chains[chain]?.rules.firstIndex { $0.handle == handle }
                     let location = LegacyTraceDecoder.Location(table: table, chain: chain, kind: "rule", number: (position ?? -1) + 1)
-                    lines.append(LegacyTraceDecoder.line(location, hook: hook, traceID: traceID, packet: packet, rules: saved))
+                    lines.append(LegacyTraceDecoder.line(location, hook: hook, traceID: traceID, packet: packet,
+                                                         rules: nftFamily == .ip6 ? saved6 : saved))
                 } else {
                     var entry = NetfilterTraceEntry(hook: hook, table: table, chain: chain, rule: "handle \(handle)", matched: true,
                                                     verdict: String(verdict.prefix { $0 != ":" }))
@@ -73,14 +77,15 @@ public enum NftMonitorTraceParser {
         return ([words.first.map { $0.uppercased() } ?? "CONTINUE"] + words.dropFirst().map(String.init)).joined(separator: ":")
     }
 
-    /// A `packet:` line's tuple, IP id and TCP flags.
+    /// A `packet:` line's tuple, IP id (none in IPv6) and TCP flags.
     static func packet(_ words: [String]) -> XtablesTracePacket? {
         func value(_ keys: String...) -> String? {
             guard let at = words.indices.first(where: { Array(words[$0...].prefix(keys.count)) == keys }),
                   at + keys.count < words.count else { return nil }
             return words[at + keys.count]
         }
-        guard let src = value("ip", "saddr"), let dst = value("ip", "daddr") else { return nil }
+        guard let src = value("ip", "saddr") ?? value("ip6", "saddr"),
+              let dst = value("ip", "daddr") ?? value("ip6", "daddr") else { return nil }
         let tuple = LabTuple(src: src, dst: dst, sport: value("tcp", "sport").flatMap { Int($0) } ?? 0,
                              dport: value("tcp", "dport").flatMap { Int($0) } ?? 0)
         var flags: [String] = []
@@ -123,10 +128,12 @@ extension GroundTruth {
         let netns = ["ip", "netns", "exec", state.netns(monitor.node)]
         let json = await runner.run(netns + ["nft", "-a", "-j", "list", "ruleset"]).stdout
         let saved = await runner.run(netns + ["iptables-nft-save"]).stdout
+        let saved6 = await runner.run(netns + ["ip6tables-nft-save"]).stdout
         guard Self.traceFailure(text) == nil,
               let ruleset = try? NftJSONParser.parse(Array(json.utf8), source: "nft -j list ruleset") else {
             return (nil, text + (text.contains("cannot ") ? "" : "cannot read the node's nft ruleset\n"))
         }
-        return (NftMonitorTraceParser.parse(text, ruleset: ruleset, saved: IptablesSaveRules(saved)), text)
+        return (NftMonitorTraceParser.parse(text, ruleset: ruleset, saved: IptablesSaveRules(saved),
+                                            saved6: IptablesSaveRules(saved6)), text)
     }
 }
