@@ -59,8 +59,6 @@ public enum LabError: Error, CustomStringConvertible, Sendable {
     case faultNotApplicable(LabFault, LabScenario)
     /// No root privileges.
     case notRoot
-    /// IPv6 asked for with kube-proxy in nftables mode (the lab writes only its `ip` table).
-    case ipv6NeedsIptablesMode
 
     /// One line for the user.
     public var description: String {
@@ -69,8 +67,6 @@ public enum LabError: Error, CustomStringConvertible, Sendable {
         case .faultNotApplicable(let fault, let scenario):
             "fault \(fault.rawValue) does not apply to \(scenario.rawValue) (valid: \(fault.scenarios.map(\.rawValue).joined(separator: ", ")))"
         case .notRoot: "the lab needs root (network namespaces)"
-        case .ipv6NeedsIptablesMode:
-            "--ip-family ipv6/dual needs --proxy iptables: the lab's nftables kube-proxy writes only the `ip kube-proxy` table, no `ip6` one"
         }
     }
 }

@@ -1,6 +1,9 @@
+import SkoopModel
+
 /// kube-proxy (nftables mode, v1.33+) rules generated from the lab's services, as `nft -f` text
 /// in the knftables dump form Kubernetes' proxier_test.go asserts: declarations, then rules,
-/// then set and map elements, all in table `ip kube-proxy`.
+/// then set and map elements, all in table `ip kube-proxy` (IPv4) or `ip6 kube-proxy` (IPv6: the
+/// same structure with IPv6 addresses, as kube-proxy's IPv6 proxier writes it).
 public enum KubeProxyNftRules {
     /// The table kube-proxy owns.
     public static let table = "kube-proxy"
@@ -37,22 +40,28 @@ public enum KubeProxyNftRules {
         hashAndTruncate("\(service.namespace)/\(service.name)/tcp/\(service.portName)")
     }
 
-    /// The endpoint chain of one backend: "endpoint-HASH-NAMESPACE/NAME/tcp/PORTNAME__IP/PORT".
+    /// The endpoint chain of one backend: "endpoint-HASH-NAMESPACE/NAME/tcp/PORTNAME__IP/PORT", an
+    /// IPv6 address's colons made dots (a chain name cannot hold colons), as upstream does.
     public static func endpointChain(_ service: LabService, _ endpoint: LabEndpoint) -> String {
-        "endpoint-" + hashAndTruncate("\(service.namespace)/\(service.name)/tcp/\(service.portName)__\(endpoint.ip)/\(service.targetPort)")
+        let address = endpoint.ip.replacingOccurrences(of: ":", with: ".")
+        return "endpoint-" + hashAndTruncate("\(service.namespace)/\(service.name)/tcp/\(service.portName)__\(address)/\(service.targetPort)")
     }
 
-    /// The whole table for one node: `nodeIPs` accept NodePort traffic.
-    public static func nftText(services: [LabService], clusterCIDR: String, serviceCIDR: String, nodeIPs: [String]) -> String {
-        let t = "ip \(table)"
+    /// The whole table for one node: `nodeIPs` accept NodePort traffic. With `family` .inet6 the
+    /// services, CIDRs and node IPs are IPv6 ones and the table is `ip6 kube-proxy`.
+    public static func nftText(services: [LabService], clusterCIDR: String, serviceCIDR: String, nodeIPs: [String],
+                               family: AddressFamily = .inet) -> String {
+        let ip = family == .inet6 ? "ip6" : "ip"
+        let t = "\(ip) \(table)"
+        let addressType = family == .inet6 ? "ipv6_addr" : "ipv4_addr"
         var declarations = [
             "add table \(t) { comment \"rules for kube-proxy\" ; }",
-            "add set \(t) cluster-ips { type ipv4_addr ; comment \"Active ClusterIPs\" ; }",
-            "add set \(t) nodeport-ips { type ipv4_addr ; comment \"IPs that accept NodePort traffic\" ; }",
-            "add map \(t) firewall-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }",
+            "add set \(t) cluster-ips { type \(addressType) ; comment \"Active ClusterIPs\" ; }",
+            "add set \(t) nodeport-ips { type \(addressType) ; comment \"IPs that accept NodePort traffic\" ; }",
+            "add map \(t) firewall-ips { type \(addressType) . inet_proto . inet_service : verdict ; comment \"destinations that are subject to LoadBalancerSourceRanges\" ; }",
             "add map \(t) no-endpoint-nodeports { type inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to service nodeports with no endpoints\" ; }",
-            "add map \(t) no-endpoint-services { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to services with no endpoints\" ; }",
-            "add map \(t) service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }",
+            "add map \(t) no-endpoint-services { type \(addressType) . inet_proto . inet_service : verdict ; comment \"vmap to drop or reject packets to services with no endpoints\" ; }",
+            "add map \(t) service-ips { type \(addressType) . inet_proto . inet_service : verdict ; comment \"ClusterIP, ExternalIP and LoadBalancer IP traffic\" ; }",
             "add map \(t) service-nodeports { type inet_proto . inet_service : verdict ; comment \"NodePort traffic\" ; }",
             "add chain \(t) cluster-ips-check",
             "add chain \(t) filter-prerouting-pre-dnat { type filter hook prerouting priority -110 ; }",
@@ -72,8 +81,8 @@ public enum KubeProxyNftRules {
             "add chain \(t) service-endpoints-check",
         ]
         var rules = [
-            "add rule \(t) cluster-ips-check ip daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
-            "add rule \(t) cluster-ips-check ip daddr { \(serviceCIDR) } drop comment \"Drop traffic to unallocated ClusterIPs\"",
+            "add rule \(t) cluster-ips-check \(ip) daddr @cluster-ips reject comment \"Reject traffic to invalid ports of ClusterIPs\"",
+            "add rule \(t) cluster-ips-check \(ip) daddr { \(serviceCIDR) } drop comment \"Drop traffic to unallocated ClusterIPs\"",
             "add rule \(t) filter-prerouting-pre-dnat ct state new jump firewall-check",
             "add rule \(t) filter-forward ct state new jump service-endpoints-check",
             "add rule \(t) filter-forward ct state new jump cluster-ips-check",
@@ -82,7 +91,7 @@ public enum KubeProxyNftRules {
             "add rule \(t) filter-output ct state new jump service-endpoints-check",
             "add rule \(t) filter-output-pre-dnat ct state new jump firewall-check",
             "add rule \(t) filter-output ct state new jump cluster-ips-check",
-            "add rule \(t) firewall-check ip daddr . meta l4proto . th dport vmap @firewall-ips",
+            "add rule \(t) firewall-check \(ip) daddr . meta l4proto . th dport vmap @firewall-ips",
             "add rule \(t) mark-for-masquerade mark set mark or 0x4000",
             "add rule \(t) masquerading mark and 0x4000 == 0 return",
             "add rule \(t) masquerading mark set mark xor 0x4000",
@@ -90,11 +99,11 @@ public enum KubeProxyNftRules {
             "add rule \(t) nat-output jump services",
             "add rule \(t) nat-postrouting jump masquerading",
             "add rule \(t) nat-prerouting jump services",
-            "add rule \(t) nodeport-endpoints-check ip daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports",
+            "add rule \(t) nodeport-endpoints-check \(ip) daddr @nodeport-ips meta l4proto . th dport vmap @no-endpoint-nodeports",
             "add rule \(t) reject-chain reject",
-            "add rule \(t) services ip daddr . meta l4proto . th dport vmap @service-ips",
-            "add rule \(t) services ip daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
-            "add rule \(t) service-endpoints-check ip daddr . meta l4proto . th dport vmap @no-endpoint-services",
+            "add rule \(t) services \(ip) daddr . meta l4proto . th dport vmap @service-ips",
+            "add rule \(t) services \(ip) daddr @nodeport-ips meta l4proto . th dport vmap @service-nodeports",
+            "add rule \(t) service-endpoints-check \(ip) daddr . meta l4proto . th dport vmap @no-endpoint-services",
         ]
         var elements = nodeIPs.map { "add element \(t) nodeport-ips { \($0) }" }
         for service in services {
@@ -114,7 +123,7 @@ public enum KubeProxyNftRules {
             let base = serviceBase(service)
             let serviceChain = "service-\(base)", externalChain = "external-\(base)"
             declarations.append("add chain \(t) \(serviceChain)")
-            rules.append("add rule \(t) \(serviceChain) ip daddr \(service.clusterIP) ip saddr != \(clusterCIDR) jump mark-for-masquerade")
+            rules.append("add rule \(t) \(serviceChain) \(ip) daddr \(service.clusterIP) \(ip) saddr != \(clusterCIDR) jump mark-for-masquerade")
             let branches = service.endpoints.enumerated().map { "\($0.offset) : goto \(endpointChain(service, $0.element))" }
             rules.append("add rule \(t) \(serviceChain) numgen random mod \(service.endpoints.count) vmap { \(branches.joined(separator: " , ")) }")
             elements.append("add element \(t) service-ips { \(service.clusterIP) . tcp . \(service.port) : goto \(serviceChain) }")
@@ -133,14 +142,15 @@ public enum KubeProxyNftRules {
             if let loadBalancerIP = service.loadBalancerIP, !service.sourceRanges.isEmpty {
                 let firewallChain = "firewall-\(base)"
                 declarations.append("add chain \(t) \(firewallChain)")
-                rules.append("add rule \(t) \(firewallChain) ip saddr != { \(service.sourceRanges.joined(separator: ", ")) } drop")
+                rules.append("add rule \(t) \(firewallChain) \(ip) saddr != { \(service.sourceRanges.joined(separator: ", ")) } drop")
                 elements.append("add element \(t) firewall-ips { \(loadBalancerIP) . tcp . \(service.port) : goto \(firewallChain) }")
             }
             for endpoint in service.endpoints {
                 let chain = endpointChain(service, endpoint)
                 declarations.append("add chain \(t) \(chain)")
-                rules.append("add rule \(t) \(chain) ip saddr \(endpoint.ip) jump mark-for-masquerade")
-                rules.append("add rule \(t) \(chain) meta l4proto tcp dnat to \(endpoint.ip):\(service.targetPort)")
+                rules.append("add rule \(t) \(chain) \(ip) saddr \(endpoint.ip) jump mark-for-masquerade")
+                let target = family == .inet6 ? "[\(endpoint.ip)]" : endpoint.ip
+                rules.append("add rule \(t) \(chain) meta l4proto tcp dnat to \(target):\(service.targetPort)")
             }
         }
         return (declarations + rules + elements).map { $0 + "\n" }.joined()

@@ -57,9 +57,6 @@ public struct LabController: Sendable {
         if let fault = topology.fault, !fault.applies(to: topology.scenario) {
             throw LabError.faultNotApplicable(fault, topology.scenario)
         }
-        if topology.proxyMode == .nftables && topology.ipFamily.hasIPv6 {
-            throw LabError.ipv6NeedsIptablesMode
-        }
         if currentState() != nil { try await down() }
         let plan = LabPlanner(topology: topology, prefix: prefix).plan()
         var state = LabState(prefix: prefix, topology: topology, netns: [], processes: [])

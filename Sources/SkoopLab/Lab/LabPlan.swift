@@ -313,11 +313,32 @@ public struct LabPlanner: Sendable {
             forward.append("-A FORWARD -m mark --mark \(Self.crossingMark) -m comment --comment \"lab fault: mark-crossing\" -j DROP")
         }
         let restore = ["iptables-\(topology.backend.rawValue)-restore"]
+        let cluster6 = LabTopology.clusterCIDR6
+        // The CNI's IPv6 masquerade: the same shape in ip6tables.
+        let masquerade6 = [
+            "-A POSTROUTING -m comment --comment \"\(scenario.cniName) masquerade\" -j \(masqueradeChain)",
+            "-A \(masqueradeChain) -s \(cluster6) -d \(cluster6) -j RETURN",
+            "-A \(masqueradeChain) -s \(cluster6) ! -d ff00::/8 -j MASQUERADE --random-fully",
+        ]
+        let restore6 = ["ip6tables-\(topology.backend.rawValue)-restore"]
+        let services6 = topology.services.compactMap { $0.family(.inet6) }
         if topology.proxyMode == .nftables {
             let cni = KubeProxyRules.cniRestoreText(filterForward: forward, natPostrouting: masquerade, natChains: [masqueradeChain])
-            let nft = KubeProxyNftRules.nftText(services: topology.services, clusterCIDR: cluster,
-                                                serviceCIDR: LabTopology.serviceCIDR, nodeIPs: [node.ip])
-            return [exec(node.name, restore, input: cni), exec(node.name, ["nft", "-f", "-"], input: nft)]
+            var commands = [exec(node.name, restore, input: cni)]
+            if hasIPv4 {
+                let nft = KubeProxyNftRules.nftText(services: topology.services, clusterCIDR: cluster,
+                                                    serviceCIDR: LabTopology.serviceCIDR, nodeIPs: [node.ip])
+                commands.append(exec(node.name, ["nft", "-f", "-"], input: nft))
+            }
+            if hasIPv6 {
+                // kube-proxy's IPv6 proxier: its own `ip6 kube-proxy` table.
+                let cni6 = KubeProxyRules.cniRestoreText(filterForward: forward6(node), natPostrouting: masquerade6,
+                                                         natChains: [masqueradeChain])
+                let nft6 = KubeProxyNftRules.nftText(services: services6, clusterCIDR: cluster6, serviceCIDR: LabIPv6.serviceCIDR,
+                                                     nodeIPs: [node.ip6], family: .inet6)
+                commands += [exec(node.name, restore6, input: cni6), exec(node.name, ["nft", "-f", "-"], input: nft6)]
+            }
+            return commands
         }
         // IPv6-only: kube-proxy has no IPv4 service to write (the CNI's IPv4 rules stay).
         let text = KubeProxyRules.restoreText(services: hasIPv4 ? topology.services : [], clusterCIDR: cluster,
@@ -325,18 +346,11 @@ public struct LabPlanner: Sendable {
                                               extraNatChains: [masqueradeChain])
         var commands = [exec(node.name, restore, input: text)]
         if hasIPv6 {
-            // kube-proxy's IPv6 proxier and the CNI's IPv6 masquerade: the same shape in ip6tables.
-            let cluster6 = LabTopology.clusterCIDR6
-            let masquerade6 = [
-                "-A POSTROUTING -m comment --comment \"\(scenario.cniName) masquerade\" -j \(masqueradeChain)",
-                "-A \(masqueradeChain) -s \(cluster6) -d \(cluster6) -j RETURN",
-                "-A \(masqueradeChain) -s \(cluster6) ! -d ff00::/8 -j MASQUERADE --random-fully",
-            ]
-            let text6 = KubeProxyRules.restoreText(services: topology.services.compactMap { $0.family(.inet6) },
-                                                   clusterCIDR: cluster6, extraFilterForward: forward6(node),
+            // kube-proxy's IPv6 proxier beside the CNI's IPv6 masquerade.
+            let text6 = KubeProxyRules.restoreText(services: services6, clusterCIDR: cluster6, extraFilterForward: forward6(node),
                                                    extraNatPostrouting: masquerade6, extraNatChains: [masqueradeChain],
                                                    family: .inet6)
-            commands.append(exec(node.name, ["ip6tables-\(topology.backend.rawValue)-restore"], input: text6))
+            commands.append(exec(node.name, restore6, input: text6))
         }
         return commands
     }
