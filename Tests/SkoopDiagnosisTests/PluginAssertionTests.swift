@@ -19,6 +19,23 @@ import SkoopTestSupport
         #expect(try suspicions("lab-flannel-vxlan", node: "node2").isEmpty)
     }
 
+    @Test("a dual-stack node's IPv6 pod CIDR routes are checked too: healthy, then one deleted")
+    func ipv6PodCIDRRoutesAreChecked() throws {
+        #expect(try suspicions("lab-flannel-vxlan-dual", node: "node1").isEmpty)
+        let copy = try FixtureCopy("lab-flannel-vxlan-dual")
+        // The route is in both route files (ip-route.json holds every family).
+        let route = "{\"dst\":\"fd00:10:244:2::/64\",\"gateway\":\"fd00:10:244:2::\",\"dev\":\"flannel.1\",\"metric\":1024,\"flags\":[\"onlink\"],\"pref\":\"medium\"},"
+        for file in ["ip-route.json", "ip-route6.json"] {
+            try copy.edit("nodes/node1/netns/host/\(file)") { $0.replacingOccurrences(of: route, with: "") }
+        }
+        let collector = try CollectorManager(snapshot: copy.path)
+        let network = GenericProvider().network(collector: collector, context: DiagnosisContext())
+        let found = PluginAssertion(plugin: network.plugin, cluster: collector.cluster, node: "node1",
+                                    router: NetNSSimulator(info: try collector.netns(node: "node1", id: "host")).router).suspicions()
+        #expect(found.map(\.message) == ["node1 has no route of its own to node2's pod CIDR fd00:10:244:2::/64: only the default route matches."])
+        #expect(found.first?.hint?.contains("fd00:10:244:2::/64 via fd00:10:244:2:: dev flannel.1 onlink") == true)
+    }
+
     @Test func aWrongGatewayIsNamedWithTheRouteFlannelInstalls() throws {
         let found = try suspicions("lab-flannel-hostgw-wrong-gateway", node: "node1")
         let wrong = try #require(found.first)

@@ -24,8 +24,8 @@ struct PluginAssertion {
         var found: [Suspicion] = []
         var devices = DeviceCache(router: router)
         for other in cluster.podNetworks where other.node != node {
-            let remoteIP = other.remoteIP
             for cidr in other.cidrs {
+                let remoteIP = other.remoteIP(cidr.family)
                 let probe = cidr.network  // the first address of the remote pod network
                 let result = router.lookup(RouteQuery(destination: probe), choosingSource: false)
                 // Worded only for a suspicion: the check runs for every node of the cluster.

@@ -169,8 +169,8 @@ public struct ClusterState: Sendable {
         endpointsByName = byName
         ipCache = built.ips!
         podNetworks = nodes.entries.compactMap { node in
-            guard let remote = node.flannelPublicIP ?? node.primaryIP(family: .inet) else { return nil }
-            return NodePodNetwork(node: node.name, remoteIP: remote, cidrs: node.podCIDRs.filter { $0.family == .inet })
+            guard let remote = node.flannelPublicIP ?? node.primaryIP(family: .inet) ?? node.primaryIP(family: .inet6) else { return nil }
+            return NodePodNetwork(node: node.name, remoteIP: remote, remoteIP6: node.primaryIP(family: .inet6), cidrs: node.podCIDRs)
         }
     }
 
@@ -322,10 +322,17 @@ public struct ClusterState: Sendable {
 public struct NodePodNetwork: Sendable {
     /// The node's name.
     public var node: String
-    /// Where other nodes send traffic for its pods.
+    /// Where other nodes send traffic for its pods (IPv4, unless the node has only IPv6 addresses).
     public var remoteIP: IPAddress
-    /// Its IPv4 pod CIDRs.
+    /// Its IPv6 address, where other nodes send IPv6 traffic for its pods.
+    public var remoteIP6: IPAddress?
+    /// Its pod CIDRs, of both families.
     public var cidrs: [IPPrefix]
+
+    /// Where other nodes send traffic for its pods in `family`.
+    public func remoteIP(_ family: AddressFamily) -> IPAddress {
+        family == .inet6 ? remoteIP6 ?? remoteIP : remoteIP
+    }
 }
 
 /// Something ClusterState.decode runs on a worker thread.
