@@ -112,3 +112,23 @@ import SkoopTestSupport
         #expect(!commands.contains { $0.contains("iptables-nft") || $0.contains("/proc/sys/net/netfilter/nf_log_all_netns") })
     }
 }
+
+/// Which families a lab traces, and the TRACE rules it installs for them (no lab needed).
+@Suite struct IPv6TraceSetupTests {
+    @Test("IPv6 flows are traced on the nft backend in labs with IPv6, through ip6tables-nft's TRACE rules")
+    func ipv6TracedOnNftBackend() async throws {
+        let runner = RecordedToolRunner(fallback: ToolOutput(status: 1, stderr: "Bad rule"))
+        let dual = GroundTruth(state: LabState(prefix: "t6", topology: LabTopology(scenario: .bridge, ipFamily: .dual),
+                                               netns: [], processes: []), runner: runner)
+        #expect(dual.canTrace(.inet6) && dual.canTrace(.inet))
+        await dual.installTraceRules()
+        let commands = runner.commands.map { $0.joined(separator: " ") }
+        #expect(commands.contains("ip netns exec t6-node1 ip6tables-nft -t raw -I PREROUTING -p tcp -j TRACE"))
+        #expect(commands.contains("ip netns exec t6-node2 iptables-nft -t raw -I OUTPUT -p tcp -j TRACE"))
+        let ipv4Only = GroundTruth(state: LabState(prefix: "t4", topology: LabTopology(scenario: .bridge), netns: [], processes: []))
+        #expect(!ipv4Only.canTrace(.inet6))
+        let legacy = GroundTruth(state: LabState(prefix: "tl", topology: LabTopology(scenario: .bridge, backend: .legacy, ipFamily: .dual),
+                                                 netns: [], processes: []))
+        #expect(!legacy.canTrace(.inet6), "the NFLOG capture is decoded as IPv4")
+    }
+}
