@@ -32,7 +32,7 @@ struct LabUpCommand: AsyncParsableCommand {
     @Option(help: "The iptables backend for kube-proxy's rules.")
     var iptables: IptablesBackend = .nft
 
-    @Option(help: "kube-proxy's mode: its iptables rules, or its nftables table `ip kube-proxy` (the CNI's rules stay iptables).")
+    @Option(help: "kube-proxy's mode: its iptables rules, or its nftables tables `ip kube-proxy` and, with IPv6, `ip6 kube-proxy` (the CNI's rules stay iptables).")
     var proxy: LabProxyMode = .iptables
 
     @Option(help: "The address families of pods, nodes and services: ipv4, ipv6 (pods and services IPv6 only; nodes keep their IPv4 underlay too) or dual (dual-stack Services, ip6tables rules of kube-proxy).")
@@ -116,12 +116,15 @@ struct LabVerifyCommand: AsyncParsableCommand {
             first packet each way (SYN, SYN ACK) at each node, picked out by the connection's
             conntrack tuples, must equal Skoop's simulated trace there (kube-proxy's nft rules by
             table, chain, handle and verdict). The nft backend is traced
-            with xtables-monitor --trace (it reports native nft tables' rules too); the legacy backend with nfnetlink_log set inside each node's
-            netns and tcpdump on nflog:0, its rule numbers mapped to the saved rules.
-            Address families: iptables-mode labs are dual-stack by default (every flow again in IPv6,
-            named "IPv6 ...", its query with --ip-family 6; faults break both families except
-            mark-crossing and rp-filter-local); nftables-mode labs are IPv4. IPv6 flows are not traced
-            rule by rule (xtables-monitor 1.8.9 quits on ip6tables rules with -p tcp).
+            with xtables-monitor --trace in iptables mode and nft monitor trace in nftables mode and
+            for IPv6 flows (xtables-monitor 1.8.9 quits on ip6tables rules with -p tcp); the legacy
+            backend with nfnetlink_log set inside each node's netns and tcpdump on nflog:0, its rule
+            numbers mapped to the saved rules (IPv4 flows only).
+            Address families: labs are dual-stack by default in either mode (every flow again in
+            IPv6, named "IPv6 ...", its query with --ip-family 6; nftables mode writes kube-proxy's
+            `ip6 kube-proxy` table too; faults break both families except mark-crossing and
+            rp-filter-local). --all also runs a few faults in IPv6-only labs, where no IPv4 flow
+            can localize them (see LabVerifyCase.ipv6OnlySubset).
             Exit status: 0 when everything agrees, every fault is localized and there is no false
             alarm; 1 otherwise; 2 without root.
             """)
@@ -141,7 +144,7 @@ struct LabVerifyCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("kube-proxy's mode (repeatable). Without it: iptables, and with --all also nftables mode on every healthy scenario, service-no-endpoints in every scenario, and forward-drop, hairpin-off, bridge-nf-off and mark-crossing in flannel-vxlan (the faults kube-proxy's rules decide or sit beside). With it: the chosen labs in each mode given."))
     var proxy: [LabProxyMode] = []
 
-    @Option(help: "The labs' address families (ipv4, ipv6, dual). Without it: dual in iptables mode (every flow in IPv4 and IPv6), ipv4 in nftables mode.")
+    @Option(help: "The labs' address families (ipv4, ipv6, dual). Without it: dual (every flow in IPv4 and IPv6), and with --all also IPv6-only labs of a few faults.")
     var ipFamily: LabIPFamily?
 
     @Option(help: "How many labs run at once.")

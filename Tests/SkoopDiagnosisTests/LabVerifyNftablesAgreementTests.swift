@@ -80,11 +80,15 @@ import SkoopTestSupport
 }
 
 @Suite struct LabVerifyProxySelectionTests {
-    @Test("--all adds nftables mode on the healthy scenarios and the kube-proxy faults; --proxy chooses the modes")
+    @Test("--all adds nftables mode on the healthy scenarios and the kube-proxy faults, and IPv6-only labs of a few faults; --proxy chooses the modes")
     func selection() {
         let all = LabVerifyCase.selection(all: true, scenarios: [], faults: [], proxyModes: [])
         let nft = all.filter { $0.proxyMode == .nftables }
-        #expect(all.count == LabVerifyCase.all.count + nft.count)
+        let ipv6Only = all.filter { $0.ipFamily == .ipv6 }
+        #expect(all.count == LabVerifyCase.all.count + nft.count + ipv6Only.count)
+        #expect(nft.allSatisfy { $0.ipFamily == .dual }, "nftables-mode labs are dual-stack (the ip6 kube-proxy table)")
+        #expect(ipv6Only.map(\.description).contains("flannel-vxlan+pod-eth0-down/ipv6"))
+        #expect(ipv6Only.allSatisfy { $0.fault?.applies(to: $0.scenario) == true && $0.fault?.ipv4OnlyReason == nil })
         #expect(Set(nft.filter { $0.fault == nil }.map(\.scenario)) == Set(LabScenario.allCases))
         #expect(!nft.contains { $0.fault == .asymmetricReturn })
         #expect(nft.contains { $0.scenario == .bridge && $0.fault == .serviceNoEndpoints })

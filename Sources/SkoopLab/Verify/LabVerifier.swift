@@ -39,7 +39,7 @@ public struct LabCaseResult: Sendable {
             if location.harmless {
                 lines.append("\(labCase): fault \(fault.rawValue) is harmless but a warning names \(location.description)")
             } else {
-                let places = ([location.hop?.id ?? "the cluster"] + (location.alternative.map { [$0.id] } ?? [])).joined(separator: " or ")
+                let places = ([location.hop?.id ?? "the cluster"] + location.alternatives.map(\.id)).joined(separator: " or ")
                 lines.append("\(labCase): fault \(fault.rawValue) not localized: no warning on \(places) naming \(location.description)")
             }
         }

@@ -29,7 +29,7 @@ extension LabVerifyCase {
                                  proxyModes: [LabProxyMode], ipFamily: LabIPFamily? = nil) -> [LabVerifyCase] {
         let base = selection(all: all, scenarios: scenarios, faults: faults)
         let cases = proxyModes.isEmpty
-            ? (all && scenarios.isEmpty && faults.isEmpty ? base + nftablesSubset : base)
+            ? (all && scenarios.isEmpty && faults.isEmpty ? base + nftablesSubset + ipv6OnlySubset : base)
             : proxyModes.flatMap { mode in base.map { LabVerifyCase(scenario: $0.scenario, fault: $0.fault, proxyMode: mode) } }
         guard let ipFamily else { return cases }
         return cases.map { LabVerifyCase(scenario: $0.scenario, fault: $0.fault, proxyMode: $0.proxyMode, ipFamily: ipFamily) }

@@ -21,9 +21,9 @@ public struct LabVerifyCase: Hashable, Sendable, CustomStringConvertible {
         self.ipFamily = ipFamily ?? Self.defaultFamily(proxyMode)
     }
 
-    /// Dual-stack in iptables mode (the IPv4 side stays verified, the IPv6 side is added); IPv4
-    /// with kube-proxy in nftables mode, whose lab table is `ip kube-proxy` only (no `ip6` table yet).
-    public static func defaultFamily(_ mode: LabProxyMode) -> LabIPFamily { mode == .iptables ? .dual : .ipv4 }
+    /// Dual-stack in either mode: the IPv4 side stays verified, the IPv6 side is added (in
+    /// nftables mode through kube-proxy's `ip6 kube-proxy` table).
+    public static func defaultFamily(_ mode: LabProxyMode) -> LabIPFamily { .dual }
 
     public var description: String {
         scenario.rawValue + (fault.map { "+\($0.rawValue)" } ?? "") + (proxyMode == .iptables ? "" : "@\(proxyMode.rawValue)")
@@ -163,16 +163,16 @@ public struct FaultLocation: Hashable, Sendable {
     /// suspicion's message or evidence (e.g. "blackhole" and the route's destination), so a
     /// generic message ("MTU", "eth0") no longer counts on its own. Any entry suffices.
     public var names: [[String]]
-    /// Another place a suspicion may name the fault from (the other end of a detour), if any.
-    public var alternative: Hop?
+    /// Other places a suspicion may name the fault from (the other end of a detour, ...).
+    public var alternatives: [Hop]
     /// Whether the kernel shows the fault breaks nothing (the flows still work).
     public var harmless: Bool = false
 
     /// Makes a location.
-    public init(hop: Hop?, names: [[String]], alternative: Hop? = nil, harmless: Bool = false) {
+    public init(hop: Hop?, names: [[String]], alternatives: [Hop] = [], harmless: Bool = false) {
         self.hop = hop
         self.names = names
-        self.alternative = alternative
+        self.alternatives = alternatives
         self.harmless = harmless
     }
 
@@ -195,7 +195,11 @@ public struct FaultLocation: Hashable, Sendable {
         let node1CIDR6 = topology.node("node1")?.podRoutes6(topology.scenario).first ?? LabIPv6.prefix("10.244.1.0/24")
         let web1IPv6 = LabIPv6.address("10.244.2.2")
         switch fault {
-        case .podEth0Down: return FaultLocation(hop: web1, names: [["eth0 is down"]])
+        // IPv6-only: the down link lost web-1's address, so its netns is no longer known as the pod:
+        // node2's bridge lookup names the netns, or (no bridge) the netns itself is the hop.
+        case .podEth0Down:
+            let web1Netns = Hop.netns(node: "node2", netns: topology.pod("web-1")?.netnsID ?? "pod-web-1")
+            return FaultLocation(hop: web1, names: [["eth0 is down"]], alternatives: [node2, web1Netns])
         case .hostVethDown: return FaultLocation(hop: node2, names: [[web1Veth, "down"]])
         case .bridgeDown: return FaultLocation(hop: node2, names: [["cni0 is down"]])
         case .vethDetached: return FaultLocation(hop: node2, names: [[web1Veth, "not attached"]])
@@ -227,7 +231,7 @@ public struct FaultLocation: Hashable, Sendable {
             let detour = topology.node("node3").map { topology.scenario.usesVXLAN ? $0.vtepAddress(topology.scenario) : $0.ip }
             let detour6 = detour.map(LabIPv6.address)
             return FaultLocation(hop: node2, names: [[node1CIDR, detour ?? "node3"], [node1CIDR6, detour6 ?? "node3"], ["INVALID"]],
-                                 alternative: Hop(type: .node, id: "node3"))
+                                 alternatives: [Hop(type: .node, id: "node3")])
         case .markCrossing: return FaultLocation(hop: node2, names: [["lab fault: mark-crossing"]], harmless: true)
         case .rpFilterLocal: return FaultLocation(hop: node1, names: [["rp_filter"]])
         }
@@ -242,7 +246,7 @@ public struct FaultLocation: Hashable, Sendable {
             if harmless {
                 candidates = report.suspicions(atLeast: .warning).map(\.suspicion)
             } else if let hop {
-                candidates = ([hop] + (alternative.map { [$0] } ?? [])).flatMap { report.path.node($0)?.suspicions ?? [] }
+                candidates = ([hop] + alternatives).flatMap { report.path.node($0)?.suspicions ?? [] }
             } else {
                 candidates = report.path.clusterSuspicions
             }
