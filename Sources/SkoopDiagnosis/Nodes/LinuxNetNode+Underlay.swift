@@ -98,6 +98,24 @@ extension LinuxNetNode {
         return nil
     }
 
+    /// Why no netns of this node holds `address`, the address of one of its pods: a pod netns whose
+    /// veth is down and that holds no address of that family (a link going down loses its IPv6
+    /// addresses, keep_addr_on_down being 0, so the pod's netns can no longer be found by address).
+    /// Nil when a netns holds the address, or no pod netns fits.
+    func addresslessPodProblem(for address: IPAddress) -> String? {
+        guard netnsID == "host", let pod = network.cluster.ipCache.pod(ip: address), pod.nodeName == node,
+              network.collector.netns(node: node, owning: address) == nil else { return nil }
+        let candidates = network.collector.netnsIDs(node: node).filter { $0 != "host" }.compactMap { id -> (String, NetInterface)? in
+            guard let netns = network.collector.addressing(node: node, id: id),
+                  let down = netns.interfaces.first(where: { $0.kind == "veth" && !$0.isUp }),
+                  !netns.addresses.contains(where: { $0.interface == down.name && $0.local.family == address.family }) else { return nil }
+            return (id, down)
+        }
+        guard candidates.count == 1, let (id, down) = candidates.first else { return nil }
+        return "No netns of \(node) holds \(address), the address of pod \(pod.namespace)/\(pod.name): in netns \(id), \(down.name) is down"
+            + (address.family == .inet6 ? ", and a link that goes down loses its IPv6 addresses." : " and holds no address.")
+    }
+
     /// A reply that crosses this netns's bridge at layer 2 while this netns translated the
     /// connection: without br_netfilter, conntrack never sees it and the NAT is not reversed.
     func conntrackBypassed(_ link: Link, interface: String) -> Suspicion? {

@@ -238,7 +238,7 @@ struct LinuxNetNode: NetNodeAction {
             attributes["port"] = port ?? "?"
             guard let port, let portDevice = info.interface(named: port) else {
                 return unresolved("No port of bridge \(interface) in \(hop.id) leads to \(nextHop)."
-                                  + (hostVethProblem(for: nextHop).map { " \($0)" } ?? ""))
+                                  + ((hostVethProblem(for: nextHop) ?? addresslessPodProblem(for: nextHop)).map { " \($0)" } ?? ""))
             }
             guard let (peerNetns, peerInterface) = vethPeer(of: portDevice) else {
                 return unresolved("The peer of bridge port \(port) in \(hop.id) was not found in the node's collected netns.")
