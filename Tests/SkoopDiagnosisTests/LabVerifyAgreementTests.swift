@@ -12,34 +12,15 @@ import SkoopTestSupport
 /// xtables-monitor output of one traced probe per flow on each node, and the probe's tuples.
 @Suite struct LabVerifyAgreementTests {
     static let lab = "lab-flannel-vxlan-traced"
-    let topology = LabTopology(scenario: .flannelVXLAN)
+    let recorded = RecordedTraceLab(lab: Self.lab, topology: LabTopology(scenario: .flannelVXLAN))
+    var topology: LabTopology { recorded.topology }
 
-    func flow(_ name: String) throws -> LabVerifyFlow {
-        try #require(LabVerifyFlow.standard(for: topology).first { $0.name == name })
-    }
+    func flow(_ name: String) throws -> LabVerifyFlow { try recorded.flow(name) }
+    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport { try recorded.report(flow) }
 
-    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport {
-        let collector = try CollectorManager(snapshot: Fixtures.url(Self.lab).path)
-        var session = try DiagnosisSession(query: flow.query, collector: collector)
-        session.diagnostor.run()
-        return session.report
-    }
-
-    /// The recorded traced probe of `flow` (file names as `LabVerifier.keepTrace` writes them).
+    /// The recorded traced probe of `flow`, read as xtables-monitor prints it.
     func tracedProbe(_ flow: LabVerifyFlow, edit: (String, String) -> String = { text, _ in text }) throws -> ProbeResult {
-        let slug = flow.name.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
-        let record = try #require(try JSONSerialization.jsonObject(with: Fixtures.data("\(Self.lab)/ground-truth/trace-\(slug).json")) as? [String: Any])
-        let tuples = (record["tuples"] as? [[String: Any]] ?? []).compactMap { tuple -> LabTuple? in
-            guard let src = tuple["src"] as? String, let dst = tuple["dst"] as? String else { return nil }
-            return LabTuple(src: src, dst: dst, sport: tuple["sport"] as? Int ?? 0, dport: tuple["dport"] as? Int ?? 0)
-        }
-        var trace: [String: [XtablesTraceLine]] = [:]
-        for node in ["node1", "node2"] {
-            let name = "\(Self.lab)/ground-truth/trace-\(slug)-\(node).txt"
-            trace[node] = try XtablesTraceParser.parse(edit(try Fixtures.text(name), node), source: name)
-        }
-        return ProbeResult(flow: flow.probe, succeeded: record["succeeded"] as? Bool ?? false, backendPod: nil,
-                           backendIP: record["backend"] as? String, routes: [], trace: trace, detail: "", tuples: tuples)
+        try recorded.tracedProbe(flow, edit: edit) { text, node in try XtablesTraceParser.parse(text, source: "trace-\(node).txt") }
     }
 
     @Test("the recorded ClusterIP trace agrees with Skoop at both nodes, both ways")

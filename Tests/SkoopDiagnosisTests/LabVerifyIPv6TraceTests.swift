@@ -13,39 +13,14 @@ import SkoopTestSupport
 /// `ip6 kube-proxy` table beside `ip kube-proxy`, and `nft -a monitor trace` of one traced probe
 /// per flow and family.
 @Suite struct LabVerifyIPv6TraceTests {
-    static let lab = "lab-flannel-vxlan-nftables-dual-traced"
-    let topology = LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables, ipFamily: .dual)
+    let recorded = RecordedTraceLab(lab: "lab-flannel-vxlan-nftables-dual-traced",
+                               topology: LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables, ipFamily: .dual))
 
-    func flow(_ name: String) throws -> LabVerifyFlow {
-        try #require(LabVerifyFlow.standard(for: topology).first { $0.name == name })
-    }
+    func flow(_ name: String) throws -> LabVerifyFlow { try recorded.flow(name) }
+    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport { try recorded.report(flow) }
 
-    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport {
-        let collector = try CollectorManager(snapshot: Fixtures.url(Self.lab).path)
-        var session = try DiagnosisSession(query: flow.query, collector: collector)
-        session.diagnostor.run()
-        return session.report
-    }
-
-    /// The recorded probe, its monitor text read against the node's collected nft.json,
-    /// iptables.txt and ip6tables.txt.
-    func tracedProbe(_ flow: LabVerifyFlow, edit: (String) -> String = { $0 }) throws -> ProbeResult {
-        let slug = flow.name.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
-        let record = try #require(try JSONSerialization.jsonObject(with: Fixtures.data("\(Self.lab)/ground-truth/trace-\(slug).json")) as? [String: Any])
-        let tuples = (record["tuples"] as? [[String: Any]] ?? []).compactMap { tuple -> LabTuple? in
-            guard let src = tuple["src"] as? String, let dst = tuple["dst"] as? String else { return nil }
-            return LabTuple(src: src, dst: dst, sport: tuple["sport"] as? Int ?? 0, dport: tuple["dport"] as? Int ?? 0)
-        }
-        var trace: [String: [XtablesTraceLine]] = [:]
-        for node in ["node1", "node2"] {
-            let host = "\(Self.lab)/nodes/\(node)/netns/host"
-            let ruleset = try NftJSONParser.parse(Array(try Fixtures.data("\(host)/nft.json")), source: "nft.json")
-            trace[node] = NftMonitorTraceParser.parse(edit(try Fixtures.text("\(Self.lab)/ground-truth/trace-\(slug)-\(node).txt")),
-                                                      ruleset: ruleset, saved: IptablesSaveRules(try Fixtures.text("\(host)/iptables.txt")),
-                                                      saved6: IptablesSaveRules(try Fixtures.text("\(host)/ip6tables.txt")))
-        }
-        return ProbeResult(flow: flow.probe, succeeded: record["succeeded"] as? Bool ?? false, backendPod: nil,
-                           backendIP: record["backend"] as? String, routes: [], trace: trace, detail: "", tuples: tuples)
+    func tracedProbe(_ flow: LabVerifyFlow, edit: @escaping (String) -> String = { $0 }) throws -> ProbeResult {
+        try recorded.tracedProbe(flow, edit: { text, _ in edit(text) }, read: recorded.nftMonitorLines)
     }
 
     @Test("an IPv6 packet's monitor lines are read: ip6 addresses, ip6tables rules by their ip6tables-save line, no IP id")
@@ -87,7 +62,7 @@ import SkoopTestSupport
 
     @Test("the dual-stack nftables lab writes an ip6 kube-proxy table with IPv6 keys, and Skoop reads it")
     func ip6TableIsCollected() throws {
-        let collector = try CollectorManager(snapshot: Fixtures.url(Self.lab).path)
+        let collector = try CollectorManager(snapshot: Fixtures.url(recorded.lab).path)
         let ruleset = try #require(try collector.netns(node: "node1", id: "host").nftables)
         let table = try #require(ruleset.table(.ip6, "kube-proxy"))
         #expect(ruleset.table(.ip, "kube-proxy") != nil)

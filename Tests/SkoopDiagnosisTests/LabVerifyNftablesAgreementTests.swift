@@ -11,38 +11,15 @@ import SkoopTestSupport
 /// recorded from a healthy flannel-vxlan lab (`lab verify --scenario flannel-vxlan --proxy
 /// nftables --snapshots DIR`): its snapshot and `nft -a monitor trace` of one traced probe per flow.
 @Suite struct LabVerifyNftablesAgreementTests {
-    static let lab = "lab-flannel-vxlan-nftables-traced"
-    let topology = LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables)
+    let recorded = RecordedTraceLab(lab: "lab-flannel-vxlan-nftables-traced", topology: LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables))
+    var topology: LabTopology { recorded.topology }
 
-    func flow(_ name: String) throws -> LabVerifyFlow {
-        try #require(LabVerifyFlow.standard(for: topology).first { $0.name == name })
-    }
-
-    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport {
-        let collector = try CollectorManager(snapshot: Fixtures.url(Self.lab).path)
-        var session = try DiagnosisSession(query: flow.query, collector: collector)
-        session.diagnostor.run()
-        return session.report
-    }
+    func flow(_ name: String) throws -> LabVerifyFlow { try recorded.flow(name) }
+    func report(_ flow: LabVerifyFlow) throws -> DiagnosisReport { try recorded.report(flow) }
 
     /// The recorded probe, its monitor text read against the node's collected nft.json and iptables.txt.
-    func tracedProbe(_ flow: LabVerifyFlow, edit: (String) -> String = { $0 }) throws -> ProbeResult {
-        let slug = flow.name.map { $0.isLetter || $0.isNumber ? String($0) : "-" }.joined()
-        let record = try #require(try JSONSerialization.jsonObject(with: Fixtures.data("\(Self.lab)/ground-truth/trace-\(slug).json")) as? [String: Any])
-        let tuples = (record["tuples"] as? [[String: Any]] ?? []).compactMap { tuple -> LabTuple? in
-            guard let src = tuple["src"] as? String, let dst = tuple["dst"] as? String else { return nil }
-            return LabTuple(src: src, dst: dst, sport: tuple["sport"] as? Int ?? 0, dport: tuple["dport"] as? Int ?? 0)
-        }
-        var trace: [String: [XtablesTraceLine]] = [:]
-        for node in ["node1", "node2"] {
-            let host = "\(Self.lab)/nodes/\(node)/netns/host"
-            let ruleset = try NftJSONParser.parse(Array(try Fixtures.data("\(host)/nft.json")), source: "nft.json")
-            let saved = IptablesSaveRules(try Fixtures.text("\(host)/iptables.txt"))
-            trace[node] = NftMonitorTraceParser.parse(edit(try Fixtures.text("\(Self.lab)/ground-truth/trace-\(slug)-\(node).txt")),
-                                                      ruleset: ruleset, saved: saved)
-        }
-        return ProbeResult(flow: flow.probe, succeeded: record["succeeded"] as? Bool ?? false, backendPod: nil,
-                           backendIP: record["backend"] as? String, routes: [], trace: trace, detail: "", tuples: tuples)
+    func tracedProbe(_ flow: LabVerifyFlow, edit: @escaping (String) -> String = { $0 }) throws -> ProbeResult {
+        try recorded.tracedProbe(flow, edit: { text, _ in edit(text) }, read: recorded.nftMonitorLines)
     }
 
     @Test("the ClusterIP trace through kube-proxy's nft table agrees with Skoop rule by rule, both ways")
