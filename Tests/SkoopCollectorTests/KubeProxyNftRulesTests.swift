@@ -82,4 +82,24 @@ struct KubeProxyNftRulesTests {
             as? [[String: Any]])?.compactMap { ($0["data"] as? [String: String])?["config.conf"] }.first ?? ""
         #expect(iptablesConfig.contains("mode: \"iptables\""))
     }
+
+    @Test("dual-stack nftables mode: an ip6 kube-proxy table with IPv6 keys, bracketed DNATs and dotted endpoint chains, and the CNI's ip6tables rules")
+    func dualStackPlan() throws {
+        let topology = LabTopology(scenario: .flannelVXLAN, fault: .forwardDrop, proxyMode: .nftables, ipFamily: .dual)
+        let node2 = LabPlanner(topology: topology, prefix: "t").plan().commands.filter { $0.argv.starts(with: ["ip", "netns", "exec", "t-node2"]) }
+        let tables = node2.filter { $0.argv.suffix(2) == ["-f", "-"] }.compactMap(\.input)
+        #expect(tables.count == 2)
+        let ip6 = try #require(tables.first { $0.contains("add table ip6 kube-proxy") })
+        #expect(ip6.contains("add map ip6 kube-proxy service-ips { type ipv6_addr . inet_proto . inet_service : verdict ;"))
+        #expect(ip6.contains("add element ip6 kube-proxy nodeport-ips { fd00:192:168:56::12 }"))
+        #expect(ip6.contains("meta l4proto tcp dnat to [fd00:10:244:2::2]:8080"))
+        #expect(ip6.contains("__fd00.10.244.2..2/8080"))
+        #expect(!ip6.contains(" ip daddr ") && !ip6.contains("ipv4_addr") && !ip6.contains("10.96."))
+        let restore6 = try #require(node2.first { $0.argv.last == "ip6tables-nft-restore" })
+        #expect(restore6.input?.contains("lab fault: forward-drop") == true && restore6.input?.contains("KUBE-") == false)
+        // IPv6-only: no IPv4 service table.
+        let ipv6Only = LabTopology(scenario: .flannelVXLAN, proxyMode: .nftables, ipFamily: .ipv6)
+        let inputs = LabPlanner(topology: ipv6Only, prefix: "t").plan().commands.filter { $0.argv.suffix(2) == ["-f", "-"] }.compactMap(\.input)
+        #expect(!inputs.isEmpty && inputs.allSatisfy { $0.contains("add table ip6 kube-proxy") })
+    }
 }
