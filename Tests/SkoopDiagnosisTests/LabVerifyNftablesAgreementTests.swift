@@ -80,15 +80,15 @@ import SkoopTestSupport
 }
 
 @Suite struct LabVerifyProxySelectionTests {
-    @Test("--all adds nftables mode on the healthy scenarios and the kube-proxy faults; --proxy chooses the modes")
+    @Test("--all runs every scenario and fault in both proxy modes; --proxy chooses the modes")
     func selection() {
         let all = LabVerifyCase.selection(all: true, scenarios: [], faults: [], proxyModes: [])
         let nft = all.filter { $0.proxyMode == .nftables }
-        #expect(all.count == LabVerifyCase.all.count + nft.count)
-        #expect(Set(nft.filter { $0.fault == nil }.map(\.scenario)) == Set(LabScenario.allCases))
-        #expect(!nft.contains { $0.fault == .asymmetricReturn })
+        #expect(all.count == 2 * LabVerifyCase.all.count)
+        #expect(Set(nft.map { "\($0.scenario)+\($0.fault?.rawValue ?? "")" }) == Set(LabVerifyCase.all.map { "\($0.scenario)+\($0.fault?.rawValue ?? "")" }))
+        #expect(nft.contains { $0.fault == .asymmetricReturn })
         #expect(nft.contains { $0.scenario == .bridge && $0.fault == .serviceNoEndpoints })
-        #expect(nft.first { $0.fault == .forwardDrop }?.description == "flannel-vxlan+forward-drop@nftables")
+        #expect(nft.first { $0.fault == .forwardDrop }?.description == "flannel-hostgw+forward-drop@nftables")
         let chosen = LabVerifyCase.selection(all: false, scenarios: [.calicoBGP], faults: [], proxyModes: [.iptables, .nftables])
         #expect(chosen.map(\.description) == ["calico-bgp", "calico-bgp@nftables"])
         #expect(LabVerifyCase.selection(all: false, scenarios: [], faults: [], proxyModes: []) == LabVerifyCase.quick)
