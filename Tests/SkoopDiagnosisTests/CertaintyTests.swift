@@ -75,6 +75,34 @@ import SkoopTestSupport
         """
     }
 
+    /// The classic split: kube-proxy's legacy iptables rules beside a native nft table. Both are
+    /// simulated on the packet's way (each rule in its hook's order), with a Warning saying so.
+    @Test func aNodeWithLegacyAndNftRulesSimulatesBoth() throws {
+        let copy = try FixtureCopy()
+        let host = "\(copy.path)/\(CertaintyTests.node2)"
+        let legacy = try String(contentsOfFile: "\(host)/iptables.txt", encoding: .utf8)
+            .replacingOccurrences(of: "iptables-nft-save v1.8.9 (nf_tables)", with: "iptables-legacy-save v1.8.9")
+        #expect(!legacy.contains("nf_tables"))
+        try copy.write("\(CertaintyTests.node2)/iptables.txt", legacy)
+        try copy.write("\(CertaintyTests.node2)/iptables-backend.txt", "legacy\n")
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(
+            #", {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": [{"counter": null}]}}"#))
+        let report = try diagnose(copy.path, "default/client", "default/web-1", 8080)
+        #expect(report.verdict == .reachable)
+        #expect(messages(report, atLeast: .warning).contains {
+            $0.hasPrefix("node2") && $0.contains("legacy iptables rules and native nftables rules both hook packets here")
+        })
+        let node2 = report.path.links.filter { $0.source == Hop(type: .node, id: "node2") }.flatMap(\.netfilter)
+        #expect(node2.contains { $0.family == "ip" && $0.table == "kube-proxy" && $0.hook == "FORWARD" })
+        #expect(node2.contains { $0.family == nil && $0.table == "filter" && $0.hook == "FORWARD" })
+        // A native drop still decides beside the legacy rules.
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(#"""
+            , {"rule": {"family": "ip", "table": "kube-proxy", "chain": "filter-forward", "handle": 2, "expr": [
+                {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 8080}}, {"drop": null}]}}
+            """#))
+        #expect(try diagnose(copy.path, "default/client", "default/web-1", 8080).verdict == .unreachable)
+    }
+
     @Test func nativeNftablesTablesAreEvaluated() throws {
         let copy = try FixtureCopy()
         try copy.write("\(CertaintyTests.node2)/nft.json", nftForward(
@@ -96,10 +124,16 @@ import SkoopTestSupport
         let unknown = try diagnose(copy.path, "default/client", "default/web-1", 8080)
         #expect(unknown.verdict == .unknown)
         #expect(messages(unknown, atLeast: .warning).contains { $0.contains("rule handle 2 of ip kube-proxy/filter-forward") && $0.contains("osf") })
-        // A netdev ingress chain is not placed on the path: the netns stays unproven.
+        // A netdev ingress chain on one device is placed on the path of packets entering it.
         try copy.write("\(CertaintyTests.node2)/nft.json", nftForward("", extraChain: #"""
             , {"chain": {"family": "netdev", "table": "edge", "name": "in", "handle": 1, "type": "filter",
                          "hook": "ingress", "prio": 0, "policy": "accept", "dev": "eth0"}}
+            """#))
+        #expect(try diagnose(copy.path, "default/client", "default/web-1", 8080).verdict == .reachable)
+        // Without its device (nft 1.0.6 leaves it out of JSON) it can't be placed: the netns stays unproven.
+        try copy.write("\(CertaintyTests.node2)/nft.json", nftForward("", extraChain: #"""
+            , {"chain": {"family": "netdev", "table": "edge", "name": "in", "handle": 1, "type": "filter",
+                         "hook": "ingress", "prio": 0, "policy": "accept"}}
             """#))
         let ingress = try diagnose(copy.path, "default/client", "default/web-1", 8080)
         #expect(ingress.verdict == .unknown)

@@ -57,19 +57,19 @@ import SkoopTestSupport
 }
 
 @Suite struct LabVerifyProxySelectionTests {
-    @Test("--all adds nftables mode on the healthy scenarios and the kube-proxy faults, and IPv6-only labs of a few faults; --proxy chooses the modes")
+    @Test("--all runs every scenario and fault in both proxy modes (nftables dual-stack) and IPv6-only labs of a few faults; --proxy chooses the modes")
     func selection() {
         let all = LabVerifyCase.selection(all: true, scenarios: [], faults: [], proxyModes: [])
         let nft = all.filter { $0.proxyMode == .nftables }
         let ipv6Only = all.filter { $0.ipFamily == .ipv6 }
-        #expect(all.count == LabVerifyCase.all.count + nft.count + ipv6Only.count)
+        #expect(all.count == 2 * LabVerifyCase.all.count + ipv6Only.count)
+        #expect(Set(nft.map { "\($0.scenario)+\($0.fault?.rawValue ?? "")" }) == Set(LabVerifyCase.all.map { "\($0.scenario)+\($0.fault?.rawValue ?? "")" }))
         #expect(nft.allSatisfy { $0.ipFamily == .dual }, "nftables-mode labs are dual-stack (the ip6 kube-proxy table)")
         #expect(ipv6Only.map(\.description).contains("flannel-vxlan+pod-eth0-down/ipv6"))
         #expect(ipv6Only.allSatisfy { $0.fault?.applies(to: $0.scenario) == true && $0.fault?.ipv4OnlyReason == nil })
-        #expect(Set(nft.filter { $0.fault == nil }.map(\.scenario)) == Set(LabScenario.allCases))
-        #expect(!nft.contains { $0.fault == .asymmetricReturn })
+        #expect(nft.contains { $0.fault == .asymmetricReturn })
         #expect(nft.contains { $0.scenario == .bridge && $0.fault == .serviceNoEndpoints })
-        #expect(nft.first { $0.fault == .forwardDrop }?.description == "flannel-vxlan+forward-drop@nftables")
+        #expect(nft.first { $0.fault == .forwardDrop }?.description == "flannel-hostgw+forward-drop@nftables")
         let chosen = LabVerifyCase.selection(all: false, scenarios: [.calicoBGP], faults: [], proxyModes: [.iptables, .nftables])
         #expect(chosen.map(\.description) == ["calico-bgp", "calico-bgp@nftables"])
         #expect(LabVerifyCase.selection(all: false, scenarios: [], faults: [], proxyModes: []) == LabVerifyCase.quick)

@@ -135,6 +135,46 @@ import SkoopTestSupport
         #expect(!lines.contains { $0.contains("● 10.96") })
     }
 
+    @Test func aMapElementOpenedInTheRulesetLeadsToItsChainRowThere() throws {
+        var state = try Self.opened("map service-ips", inRuleset: true)
+        Self.select("KJIFFBIG", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines[2].hasSuffix("Ruleset of node node1"))
+        #expect(Self.selectedLine(state).contains("chain service-KJIFFBIG-default/web-0/tcp/http"))
+        // From there the ruleset goes on as before: enter on a set's rule opens the set.
+        Self.select("ip daddr @nodeport-ips", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines[2].hasSuffix("Ruleset of node node1 → @nodeport-ips"))
+    }
+
+    @Test func setsOfAChainOutsideTheTraceOpenConstructed() throws {
+        // Constructed: the lab's service chains look up no named set; an affinity chain does.
+        let map = RulesetSetView(name: "service-ips", declaration: "map service-ips { type ipv4_addr . inet_proto . inet_service : verdict }",
+                                 elements: ["10.96.0.10 . tcp . 80 : goto service-SUSTUHLJ-default/web/tcp/http",
+                                            "10.96.0.99 . tcp . 80 : goto service-affine"])
+        let affinity = RulesetSetView(name: "affinity-x", declaration: "set affinity-x { type ipv4_addr; flags dynamic,timeout; }",
+                                      elements: ["10.244.0.9 timeout 3h"])
+        let services = RulesetChainView(table: "kube-proxy", chain: "services", rules: [RulesetRuleView(rule: "vmap @service-ips", handle: 50)],
+                                        family: "ip", sets: [map, affinity])
+        let affine = RulesetChainView(table: "kube-proxy", chain: "service-affine", rules: [
+            RulesetRuleView(rule: "ip saddr @affinity-x goto endpoint-x", handle: 70),
+            RulesetRuleView(rule: "jump services", handle: 71),
+        ], family: "ip", sets: [map, affinity])
+        var state = try Self.opened("vmap @service-ips", provider: { _ in [services, affine] })
+        Self.select("goto service-affine", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines.contains { $0.contains("chain service-affine (kube-proxy) is not in the trace") })
+        Self.select("@affinity-x", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines[2].hasSuffix("→ @affinity-x"))
+        #expect(state.screenLines.contains { $0.contains("10.244.0.9 timeout 3h") })
+        // Esc comes back to the rule; a jump from it opens its chain beside the trace.
+        state.press(.escape)
+        Self.select("jump services", in: &state)
+        state.press(.enter)
+        #expect(state.screenLines[2].hasSuffix("→ services"))
+    }
+
     @Test func searchFindsSetElementsAndNCyclesThem() throws {
         var state = try Self.opened("map service-ips", inRuleset: true)
         Self.select("KJIFFBIG", in: &state)

@@ -176,6 +176,11 @@ if [ "$(basename "$1")" = skoop ] && { [ $# -eq 1 ] || [ "$2" = tui ]; }; then
     check "nft: the element hit is marked" "● 10.96.0.10 . tcp . 80 : goto service-SUSTUHLJ"
     keys Escape;   check_absent "nft: esc leaves the map" "this packet looked up"
     keys a;        check "nft: the whole ruleset in nft syntax with handles" "chain filter-forward { type filter hook forward priority 0; policy accept; }"
+    keys '/' 'map service-ips' Enter
+    keys Enter '/' 'KJIFFBIG' Enter
+    keys Enter;    check "nft: a map element opened in the ruleset leads to its chain there" "chain service-KJIFFBIG-default/web-0/tcp/http"
+    keys '/' 'ip daddr @nodeport-ips' Enter
+    keys Enter;    check "nft: a set opens from a chain reached through the ruleset" "Ruleset of node node1 → @nodeport-ips"
     keys q;        restored "q restores the terminal (nft)"
 fi
 

@@ -109,7 +109,8 @@ public struct NetNSLoader: Sendable {
 
     /// Reads nft.json: its native tables are simulated; iptables-nft's tables (when iptables-save
     /// came from the nft backend) are left to iptables.txt, read once. Base chains Skoop cannot
-    /// place on a path (bridge, netdev) and an unreadable file leave the netns unproven.
+    /// place on a path (arp, netdev chains without one device) and an unreadable file leave the
+    /// netns unproven.
     func loadNftables(path source: String, into info: inout NetNSInfo) {
         let ruleset: NftRuleset
         do {

@@ -97,7 +97,7 @@ struct CalicoBlockAssertion {
                              message: "\(node) has no route of its own to \(other.node)'s \(named): only the default route matches.",
                              evidence: result.decision.route, hint: hint)
         }
-        if let problem = mismatch(branch, remote: remote, mode: mode) {
+        if let problem = mismatch(branch, remote: remote, mode: mode) ?? detour(branch, owner: other.node, mode: mode) {
             return Suspicion(level: .critical, message: "The route on \(node) to \(other.node)'s \(named) \(problem).",
                              evidence: result.decision.route, hint: hint)
         }
@@ -125,6 +125,14 @@ struct CalicoBlockAssertion {
         case "vxlan"?: "\(block) via <\(remote)'s VTEP address> dev vxlan.calico onlink"
         default: "\(block) via \(remote) dev <uplink> proto bird"
         }
+    }
+
+    /// A VXLAN next hop that is another node's VTEP (an address in a block affine to that node):
+    /// the traffic detours through it.
+    func detour(_ branch: RouteBranch, owner: String, mode: String?) -> String? {
+        guard mode == "vxlan", let gateway = branch.gateway, let block = cluster.calicoBlocks?.block(holding: gateway),
+              block.node != owner else { return nil }
+        return "goes via \(gateway), a VTEP address in \(block.node)'s block \(block.cidr), not one of \(owner)'s"
     }
 
     /// What is wrong with the next hop for Calico's mode, if anything.

@@ -86,10 +86,22 @@ struct PluginAssertion {
             if let gateway = branch.gateway, gateway != remote, device?.vxlan == nil, device?.kind != "ipip" {
                 return "goes via \(gateway), not the node \(remote) that owns it"
             }
+        case (.bridge, _):
+            // The underlay may route pod CIDRs anywhere, but a next hop that is another node detours.
+            if let gateway = branch.gateway, gateway != remote, let detour = Self.node(withAddress: gateway, in: cluster) {
+                return "goes via \(gateway), \(detour)'s address, not the node \(remote) that owns it"
+            }
         default:
             break
         }
         return nil
+    }
+
+    /// The cluster node that has `address` (the address other nodes send its pods' traffic to,
+    /// or one of its own), if any.
+    static func node(withAddress address: IPAddress, in cluster: ClusterState) -> String? {
+        cluster.podNetworks.first { $0.remoteIP == address }?.node
+            ?? cluster.podNetworks.first { cluster.node(named: $0.node)?.ipAddresses.contains(address) == true }?.node
     }
 }
 

@@ -24,6 +24,12 @@ public struct NftEngine: Sendable {
                 return (hook, BaseChain(table: position, chain: chain.name, priority: base.priority, isNAT: base.type == "nat"))
             })
         }
+        linkChains = ruleset.tables.enumerated().filter { !excludedTables.contains($0.element.description) }.flatMap { position, table in
+            table.baseChains.compactMap { chain in
+                guard let base = chain.base, let place = LinkChain.Place(family: table.family, base: base) else { return nil }
+                return LinkChain(chain: BaseChain(table: position, chain: chain.name, priority: base.priority, isNAT: false), place: place)
+            }
+        }
     }
 
     /// Per table not excluded: its family and its base chains at IP hooks, in file order.
@@ -48,12 +54,16 @@ public struct NftEngine: Sendable {
         }
     }
 
-    /// Base chains Skoop cannot place on a packet's path (bridge family, netdev ingress/egress):
-    /// "family table/chain (hook)".
+    /// Bridge-family and netdev (or inet ingress) base chains, in file order.
+    public let linkChains: [LinkChain]
+
+    /// Base chains Skoop cannot place on a packet's path (arp family, a netdev chain on several
+    /// devices or none, an unknown hook): "family table/chain (hook)".
     public var unplacedBaseChains: [String] {
         ruleset.tables.filter { !excludedTables.contains($0.description) }.flatMap { table in
             table.baseChains.compactMap { chain in
-                guard let base = chain.base, base.ipHook == nil || !(table.family.seesIP(.inet) || table.family.seesIP(.inet6)) else {
+                guard let base = chain.base, base.ipHook == nil || !(table.family.seesIP(.inet) || table.family.seesIP(.inet6)),
+                      LinkChain.Place(family: table.family, base: base) == nil else {
                     return nil
                 }
                 return "\(table.family.rawValue) \(table.name)/\(chain.name) (\(base.hook))"
@@ -63,10 +73,11 @@ public struct NftEngine: Sendable {
 
     /// Walks base chain `base` at `hook` and applies its policy: the branches that go on to the
     /// next chain of the hook, and those that ended (dropped, rejected).
-    func run(_ base: BaseChain, hook: Hook, _ walk: Walk) -> (accepted: [Walk], finished: [NetfilterOutcome]) {
+    /// `hookName` names a link-layer hook in the trace (INGRESS, EGRESS).
+    func run(_ base: BaseChain, hook: Hook, hookName: String? = nil, _ walk: Walk) -> (accepted: [Walk], finished: [NetfilterOutcome]) {
         let table = ruleset.tables[base.table]
         guard let chain = table.chains[base.chain], let policy = chain.base?.policy else { return ([walk], []) }
-        let scope = NftScope(hook: hook, table: table)
+        let scope = NftScope(hook: hook, table: table, hookName: hookName ?? hook.rawValue)
         var accepted: [Walk] = []
         var finished: [NetfilterOutcome] = []
         for (result, exit) in walkRules(of: chain, scope: scope, walk, stack: [chain.name]) {
@@ -159,10 +170,18 @@ public struct NftEngine: Sendable {
 struct NftScope {
     let hook: Hook
     let table: NftTable
+    /// The hook as the trace names it (the IP hook's, or INGRESS/EGRESS).
+    var hookName: String
+
+    init(hook: Hook, table: NftTable, hookName: String? = nil) {
+        self.hook = hook
+        self.table = table
+        self.hookName = hookName ?? hook.rawValue
+    }
 
     /// A trace entry for a rule (or policy) of `chain`.
     func entry(chain: String, rule: String, handle: Int?, matched: Bool, verdict: String, note: String? = nil) -> NetfilterTraceEntry {
-        var entry = NetfilterTraceEntry(hook: hook.rawValue, table: table.name, chain: chain, rule: rule, matched: matched,
+        var entry = NetfilterTraceEntry(hook: hookName, table: table.name, chain: chain, rule: rule, matched: matched,
                                         verdict: verdict, note: note)
         entry.family = table.family.rawValue
         entry.handle = handle

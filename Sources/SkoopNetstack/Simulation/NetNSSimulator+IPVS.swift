@@ -53,7 +53,8 @@ extension NetNSSimulator {
             postContext.outInterface = oif
             let nextHop = branch.gateway ?? packet.dst
             let port = info.interface(named: oif)?.kind == "bridge" ? bridgePort(oif, nextHop) : nil
-            results += leave(decision, hooks: [.postrouting], context: postContext, interface: oif, nextHop: nextHop, port: port)
+            results += leave(decision, hooks: [.postrouting], context: postContext, interface: oif, nextHop: nextHop, port: port,
+                             link: departure(oif, port: port))
         }
         return results
     }

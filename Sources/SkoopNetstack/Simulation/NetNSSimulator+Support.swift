@@ -28,11 +28,12 @@ extension NetNSSimulator {
 
     /// Several hooks in a row (the engine joins probabilities and traces). Where this netns's
     /// rules are unknown, every outcome is unproven: the packet is followed as accepted, uncertain.
-    func traverse(hooks: [Hook], _ context: PacketContext) -> [NetfilterOutcome] {
+    /// `link` places bridge and netdev chains around the hooks.
+    func traverse(hooks: [Hook], _ context: PacketContext, link: LinkPath? = nil) -> [NetfilterOutcome] {
         var outcomes: [NetfilterOutcome]
         if let pipeline = context.packet.dst.family == .inet ? pipeline4 : pipeline6 {
-            outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context)
-                : pipeline.traverse(hooks: hooks, packet: context)
+            outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context, link: link)
+                : pipeline.traverse(hooks: hooks, packet: context, link: link)
         } else if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
             outcomes = hooks.count == 1 ? engine.traverse(hook: hooks[0], packet: context)
                 : engine.traverse(hooks: hooks, packet: context)
@@ -47,6 +48,17 @@ extension NetNSSimulator {
             }
         }
         return outcomes
+    }
+
+    /// bridge-nf-call-iptables (ip6tables for IPv6): br_netfilter runs the IP hooks for bridged frames.
+    func bridgeCallsIP(_ family: AddressFamily) -> Bool {
+        family == .inet ? info.sysctls.bridgeCallsIPTables == true
+            : info.sysctls.integer("net.bridge.bridge-nf-call-ip6tables").map { $0 != 0 } ?? (info.sysctls.bridgeCallsIPTables == true)
+    }
+
+    /// The link-layer way out through `device` (for a bridge, through `port` when known).
+    func departure(_ device: String, port: String?) -> LinkPath {
+        LinkPath(departure: device, departureIsBridge: info.interface(named: device)?.kind == "bridge", departurePort: port)
     }
 
     /// Why a route lookup failed, as a suspicion.

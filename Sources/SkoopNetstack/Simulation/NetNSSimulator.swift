@@ -95,7 +95,9 @@ public struct NetNSSimulator: Sendable {
         self.netfilter6 = info.ip6tables.map { NetfilterEngine(ruleset: $0, ipsets: info.ipsets, options: netfilterOptions) }
         let nft = info.nftables.map { NftEngine(ruleset: $0, excludedTables: info.nftablesReadElsewhere, maxDepth: netfilterOptions.maxDepth) }
         func pipeline(_ family: AddressFamily, _ xtables: NetfilterEngine?) -> NetfilterPipeline? {
-            guard let nft, Hook.allCases.contains(where: { !nft.baseChains(at: $0, family: family).isEmpty }) else { return nil }
+            guard let nft, !nft.linkChains.isEmpty || Hook.allCases.contains(where: { !nft.baseChains(at: $0, family: family).isEmpty }) else {
+                return nil
+            }
             return NetfilterPipeline(xtables: xtables, nftables: nft, family: family)
         }
         self.pipeline4 = pipeline(.inet, netfilter4)
@@ -171,7 +173,9 @@ public struct NetNSSimulator: Sendable {
         var results: [NetNSDecision] = []
         let context = makeContext(packet, inInterface: iif, outInterface: nil, direction: direction, physdevIn: physdevIn,
                                   sourceMAC: sourceMAC)
-        for pre in traverse(.prerouting, context) {
+        let link = LinkPath(arrival: physdevIn ?? iif, bridge: physdevIn == nil ? nil : iif,
+                            bridgeCallsIP: bridgeCallsIP(packet.dst.family))
+        for pre in traverse(hooks: [.prerouting], context, link: link) {
             var base = NetNSDecision(kind: .drop, packetIn: packet, packet: packet)
             base.absorb(pre)
             if pre.verdict != .accept {
@@ -263,7 +267,7 @@ public struct NetNSSimulator: Sendable {
                 continue
             }
             results += leave(decision, hooks: [.forward, .postrouting], context: forwardContext,
-                             interface: oif, nextHop: nextHop, port: port)
+                             interface: oif, nextHop: nextHop, port: port, link: departure(oif, port: port))
         }
         if results.isEmpty { results.append(base.dropped(routeFailure(route))) }
         return results
@@ -315,7 +319,7 @@ public struct NetNSSimulator: Sendable {
                     let nextHop = branch.gateway ?? out.packet.dst
                     let port = info.interface(named: oif)?.kind == "bridge" ? bridgePort(oif, nextHop) : nil
                     results += leave(leaving, hooks: [.postrouting], context: postContext,
-                                     interface: oif, nextHop: nextHop, port: port)
+                                     interface: oif, nextHop: nextHop, port: port, link: departure(oif, port: port))
                 }
             default:
                 results.append(decision.dropped(routeFailure(route)))
@@ -342,21 +346,24 @@ public struct NetNSSimulator: Sendable {
             return [base.dropped(hairpinProblem(inPort))]
         }
         if let problem = egressProblem(outPort) { return [base.dropped(problem)] }
-        guard info.sysctls.bridgeCallsIPTables == true else {
+        let callsIP = bridgeCallsIP(packet.dst.family)
+        let pipeline = packet.dst.family == .inet ? pipeline4 : pipeline6
+        guard callsIP || pipeline?.hasLinkChains == true else {
             base.kind = .forward(interface: bridge, nextHop: target, port: outPort)
             return [base]
         }
         let context = makeContext(packet, inInterface: bridge, outInterface: bridge, direction: direction,
                                   physdevIn: inPort, physdevOut: outPort, sourceMAC: sourceMAC)
+        let link = LinkPath(arrival: inPort, bridge: bridge, bridged: true, bridgeCallsIP: callsIP, departure: outPort)
         return leave(base, hooks: [.prerouting, .forward, .postrouting], context: context,
-                     interface: bridge, nextHop: target, port: outPort, dropHook: .forward)
+                     interface: bridge, nextHop: target, port: outPort, dropHook: .forward, link: link)
     }
 
     /// The last hooks before a packet leaves `interface`: each accepted outcome becomes a forward
     /// decision towards `nextHop`, each other one a drop naming the deciding rule.
     func leave(_ decision: NetNSDecision, hooks: [Hook], context: PacketContext, interface: String,
-               nextHop: IPAddress, port: String?, dropHook: Hook? = nil) -> [NetNSDecision] {
-        traverse(hooks: hooks, context).map { outcome in
+               nextHop: IPAddress, port: String?, dropHook: Hook? = nil, link: LinkPath? = nil) -> [NetNSDecision] {
+        traverse(hooks: hooks, context, link: link).map { outcome in
             var result = decision
             result.absorb(outcome)
             guard outcome.verdict == .accept else {

@@ -30,6 +30,8 @@ public struct NetfilterPipeline: Sendable {
         case nft(NftEngine.BaseChain)
         /// The nat hook: its members in priority order.
         case nat([NATMember])
+        /// A bridge or netdev chain, with the interfaces its hook sees.
+        case link(NftEngine.LinkChain, inInterface: String?, outInterface: String?)
     }
 
     enum NATMember {
@@ -37,8 +39,8 @@ public struct NetfilterPipeline: Sendable {
         case nft(NftEngine.BaseChain)
     }
 
-    /// The stages at `hook`, lowest priority first.
-    func stages(at hook: Hook) -> [Stage] {
+    /// The stages at IP hook `hook`, lowest priority first.
+    func ipStages(at hook: Hook) -> [Stage] {
         var stages: [(Int, Int, Stage)] = []
         var natMembers: [(Int, Int, NATMember)] = []
         // Among equal priorities: legacy tables first, then the latest-created nft table's chains.
@@ -69,11 +71,22 @@ public struct NetfilterPipeline: Sendable {
         return stages.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map(\.2)
     }
 
-    /// Runs one hook: every stage in order. Returns every possible outcome.
-    public func traverse(hook: Hook, packet: PacketContext) -> [NetfilterOutcome] {
+    /// Runs one hook: every stage in order, with the bridge and netdev chains `link` places
+    /// around it (nil: the IP hook alone). Returns every possible outcome.
+    public func traverse(hook: Hook, packet: PacketContext, link: LinkPath? = nil) -> [NetfilterOutcome] {
         var walks = [Walk(context: packet)]
         var finished: [NetfilterOutcome] = []
-        for stage in stages(at: hook) {
+        var warned = false
+        for stage in link.map({ stages(at: hook, link: $0) }) ?? ipStages(at: hook) {
+            if case .link(let chain, _, nil) = stage, !warned, let link, link.departureIsBridge, link.departurePort == nil,
+               chain.place == .bridge(.output) || chain.place == .bridge(.postrouting) {
+                // Which port of the bridge the frame leaves through is unknown here: oifname can't be matched.
+                warned = true
+                for index in walks.indices {
+                    walks[index].flags.insert(.uncertain)
+                    walks[index].warn("the port of bridge \(link.departure ?? "") the packet leaves through is unknown: bridge chains run without it")
+                }
+            }
             var next: [Walk] = []
             for walk in walks {
                 let (accepted, ended) = run(stage, hook: hook, walk)
@@ -91,6 +104,8 @@ public struct NetfilterPipeline: Sendable {
             return xtables?.runBaseChain(of: table, hook: hook, walk) ?? ([walk], [])
         case .nft(let chain):
             return nftables.run(chain, hook: hook, walk)
+        case .link(let chain, let inInterface, let outInterface):
+            return nftables.run(chain, inInterface: inInterface, outInterface: outInterface, walk)
         case .nat(let members):
             guard walk.context.natConsulted(at: hook) else {
                 return ([(xtables ?? NetfilterPipeline.replayer).replayConnectionNAT(walk, hook: hook)], [])
@@ -125,8 +140,8 @@ public struct NetfilterPipeline: Sendable {
     private static let replayer = NetfilterEngine(ruleset: Ruleset())
 
     /// Runs several hooks in sequence, feeding each accepted outcome to the next hook.
-    public func traverse(hooks: [Hook], packet: PacketContext,
+    public func traverse(hooks: [Hook], packet: PacketContext, link: LinkPath? = nil,
                          between: (Hook, PacketContext) -> PacketContext = { $1 }) -> [NetfilterOutcome] {
-        NetfilterOutcome.inSequence(hooks: hooks, packet: packet, between: between) { traverse(hook: $0, packet: $1) }
+        NetfilterOutcome.inSequence(hooks: hooks, packet: packet, between: between) { traverse(hook: $0, packet: $1, link: link) }
     }
 }

@@ -103,6 +103,18 @@ extension TUIState {
             return
         }
         browser.openSet = nil
+        if browser.showRuleset {
+            // In the whole ruleset the chain is a row of it: select that row, as a jump does.
+            browser.rebuild(provider: rulesetProvider)
+            guard let position = browser.rows.firstIndex(where: {
+                if case .chain(let chain) = $0 { chain.chain == target && chain.table == open.table } else { false }
+            }) else {
+                post("no chain \(target) in this ruleset", isError: true)
+                return
+            }
+            browser.cursor.selection = position
+            return
+        }
         browser.chainStack.append(.init(table: open.table, chain: target))
         browser.rebuild(provider: rulesetProvider)
     }

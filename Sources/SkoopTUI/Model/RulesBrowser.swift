@@ -76,6 +76,8 @@ struct RulesBrowser {
                 rows += entries.map(Row.entry)
             } else if let chain = provider?(hop).first(where: { $0.chain == top.chain && $0.table == top.table }) {
                 rows.append(.heading("chain \(top.chain) (\(top.table)) is not in the trace; its rules:"))
+                // Its chain row: enter on a rule finds the chain's sets through it.
+                rows.append(.chain(chain))
                 rows += chain.rules.map { .rule($0, table: chain.table, matched: false) }
             } else {
                 rows.append(.heading("chain \(top.chain) (\(top.table)) was not evaluated for this packet"))
@@ -171,6 +173,12 @@ extension TUIState {
             guard let position = browser.rows.firstIndex(where: {
                       if case .chain(let chain) = $0 { chain.chain == target && chain.table == table } else { false }
                   }) else {
+                if !browser.showRuleset, rulesetProvider?(browser.hop).contains(where: { $0.chain == target && $0.table == table }) == true {
+                    // A chain shown from the ruleset beside the trace: open the one it jumps to the same way.
+                    browser.chainStack.append(.init(table: table, chain: target))
+                    browser.rebuild(provider: rulesetProvider)
+                    break
+                }
                 post(RulesetRuleView.builtinTargets.contains(target)
                      ? "-j \(target) is a built-in target, not a chain: the rule is shown in full below"
                      : "no chain \(target) in this ruleset", isError: !RulesetRuleView.builtinTargets.contains(target))
