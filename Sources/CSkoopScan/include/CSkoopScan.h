@@ -21,4 +21,10 @@ ptrdiff_t skoop_skip_container_baseline(const uint8_t *bytes, size_t start, size
 /// of a file's content at memory speed, for telling whether a pod index is of that file.
 uint64_t skoop_hash64(const uint8_t *bytes, size_t count, uint64_t seed);
 
+/// The offset just past the JSON value at `bytes[start]` when it is well formed as SkoopModel's
+/// strict JSONReader reads it (RFC 8259; bytes that are not UTF-8 are accepted inside strings),
+/// nesting at most `max_depth` containers counting the `depth` already open around it;
+/// SKOOP_SCAN_FAILED otherwise. Reads nothing at or past `end`.
+ptrdiff_t skoop_json_value_end(const uint8_t *bytes, size_t start, size_t end, int depth, int max_depth);
+
 #endif

@@ -7,6 +7,9 @@ enum NftJSONItem: Sendable {
     case table(family: NftFamily, name: String)
     case chain(family: NftFamily, table: String, name: String, handle: Int?, base: NftBaseChain?)
     case rule(family: NftFamily, table: String, chain: String, rule: NftRule)
+    /// Consecutive rules of one chain, gathered while decoding so that tables are filled a
+    /// chain at a time (nft lists a chain's rules together).
+    case rules(family: NftFamily, table: String, chain: String, rules: [NftRule])
     case set(family: NftFamily, table: String, name: String, keyTypes: [NftValueKind], dataTypes: [NftValueKind]?,
              flags: Set<String>, elements: [NftRawElement])
     case element(family: NftFamily, table: String, set: String, elements: [NftRawElement])
@@ -15,22 +18,35 @@ enum NftJSONItem: Sendable {
 
     /// Decodes `item`, item `index` of `document`'s list; errors name the file, line and item.
     init(_ item: JSONValue, index: Int, document: JSONDocument) throws(InputError) {
-        func error(_ value: JSONValue, _ expected: String) -> InputError {
-            InputError(source: document.source, line: document.line(of: value), expected: "\(expected) (nftables[\(index)])",
-                       found: document.excerpt(at: value.offset))
+        try self.init(node: item, errors: NftJSONErrors(document: document, index: index))
+    }
+
+    /// Decodes `item` read in place from checked bytes; any error only means "read it the strict way".
+    init(span item: JSONSpan, index: Int) throws(InputError) {
+        try self.init(node: item, errors: NftJSONErrors(document: nil, index: index))
+    }
+
+    private init<Node: NftJSONNode>(node item: Node, errors: NftJSONErrors) throws(InputError) {
+        func error(_ value: Node, _ expected: String) -> InputError {
+            errors.error(value, expected)
         }
-        func table(_ object: JSONValue, nameKey: String = "table") throws(InputError) -> (NftFamily, String) {
-            guard let familyName = object["family"]?.string else { throw error(object, "a \"family\" string") }
+        func table(_ object: Node, nameKey: String = "table") throws(InputError) -> (NftFamily, String) {
+            let found = object.values(of: ["family", nameKey])
+            return try table(object, family: found[0], name: found[1], nameKey: nameKey)
+        }
+        func table(_ object: Node, family familyValue: Node?, name nameValue: Node?,
+                   nameKey: String = "table") throws(InputError) -> (NftFamily, String) {
+            guard let familyName = familyValue?.string else { throw error(object, "a \"family\" string") }
             guard let family = NftFamily(rawValue: familyName) else {
-                throw error(object["family"] ?? object, "a family: ip, ip6, inet, bridge, arp or netdev")
+                throw error(familyValue ?? object, "a family: ip, ip6, inet, bridge, arp or netdev")
             }
-            guard let name = object[nameKey]?.string else { throw error(object, "a \"\(nameKey)\" string") }
+            guard let name = nameValue?.string else { throw error(object, "a \"\(nameKey)\" string") }
             return (family, name)
         }
-        func rawElements(_ value: JSONValue?, isMap: Bool) throws(InputError) -> [NftRawElement] {
+        func rawElements(_ value: Node?, isMap: Bool) throws(InputError) -> [NftRawElement] {
             guard let value else { return [] }
             let list = value.elements ?? [value]
-            let reader = NftStatementReader(document: document, index: index, family: .inet)
+            let reader = NftStatementReader<Node>(errors: errors, family: .inet)
             var raw: [NftRawElement] = []
             raw.reserveCapacity(list.count)
             for item in list {
@@ -38,14 +54,14 @@ enum NftJSONItem: Sendable {
             }
             return raw
         }
-        func typeNames(_ value: JSONValue) -> [String]? {
+        func typeNames(_ value: Node) -> [String]? {
             if let name = value.string { return [name] }
             guard let list = value.elements else { return nil }
             let names = list.compactMap(\.string)
             return names.count == list.count ? names : nil
         }
 
-        guard let members = item.members, let member = members.first, members.count == 1 else {
+        guard let member = item.firstMember, member.count == 1 else {
             throw error(item, "an object with one member (table, chain, rule, set, map, element, ...)")
         }
         let object = member.value
@@ -54,29 +70,32 @@ enum NftJSONItem: Sendable {
             let (family, name) = try table(object, nameKey: "name")
             self = .table(family: family, name: name)
         case "chain":
-            let (family, tableName) = try table(object)
-            guard let name = object["name"]?.string else { throw error(object, "a chain \"name\"") }
+            // One pass over the members for all of them: a chain is read in one look.
+            let found = object.values(of: ["family", "table", "name", "hook", "prio", "policy", "type", "dev", "handle"])
+            let (family, tableName) = try table(object, family: found[0], name: found[1])
+            guard let name = found[2]?.string else { throw error(object, "a chain \"name\"") }
             var base: NftBaseChain?
-            if let hook = object["hook"]?.string {
-                guard let priority = object["prio"]?.integer else {
+            if let hook = found[3]?.string {
+                guard let priority = found[4]?.integer else {
                     throw error(object, "a base chain's integer \"prio\"")
                 }
-                let policy: NftVerdict = object["policy"]?.string == "drop" ? .drop : .accept
-                base = NftBaseChain(type: object["type"]?.string ?? "filter", hook: hook, priority: priority,
-                                    policy: policy, device: object["dev"]?.string)
+                let policy: NftVerdict = found[5]?.string == "drop" ? .drop : .accept
+                base = NftBaseChain(type: found[6]?.string ?? "filter", hook: hook, priority: priority,
+                                    policy: policy, device: found[7]?.string)
             }
-            self = .chain(family: family, table: tableName, name: name, handle: object["handle"]?.integer, base: base)
+            self = .chain(family: family, table: tableName, name: name, handle: found[8]?.integer, base: base)
         case "rule":
-            let (family, tableName) = try table(object)
-            guard let chainName = object["chain"]?.string else { throw error(object, "a rule's \"chain\"") }
-            guard let expressions = object["expr"]?.elements else { throw error(object, "a rule's \"expr\" array") }
-            let reader = NftStatementReader(document: document, index: index, family: family)
+            let found = object.values(of: ["family", "table", "chain", "expr", "handle", "comment"])
+            let (family, tableName) = try table(object, family: found[0], name: found[1])
+            guard let chainName = found[2]?.string else { throw error(object, "a rule's \"chain\"") }
+            guard let expressions = found[3]?.elements else { throw error(object, "a rule's \"expr\" array") }
+            let reader = NftStatementReader<Node>(errors: errors, family: family)
             var statements: [NftStatement] = []
             statements.reserveCapacity(expressions.count)
             for expression in expressions {
                 statements.append(try reader.statement(expression))
             }
-            let rule = NftRule(handle: object["handle"]?.integer ?? 0, statements: statements, comment: object["comment"]?.string)
+            let rule = NftRule(handle: found[4]?.integer ?? 0, statements: statements, comment: found[5]?.string)
             self = .rule(family: family, table: tableName, chain: chainName, rule: rule)
         case "set", "map":
             let (family, tableName) = try table(object)

@@ -6,8 +6,9 @@ import SkoopModel
 /// model become `unsupported` (the evaluator treats them as uncertain). Malformed input is an
 /// error naming the file, line and item.
 ///
-/// A large file is skimmed for the boundaries of its items, which are then decoded side by side
-/// (each on its own: ``NftJSONItem``) and gathered into tables in file order. Any failure on that
+/// A large file is skimmed for the boundaries of its items, which are then checked and decoded
+/// side by side straight from their bytes (each on its own: ``NftJSONItem``, ``JSONSpan``) and
+/// gathered into tables in file order. Any failure on that
 /// path reads the file again the strict way, whole, so that errors are the same whatever the path.
 public enum NftJSONParser {
     /// Files above this size are decoded in pieces side by side.
@@ -76,17 +77,19 @@ public enum NftJSONParser {
                 defer { ready[piece].signal() }
                 var items: [NftJSONItem] = []
                 items.reserveCapacity(count / pieces + 1)
+                var group = RuleGroup()
                 for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
-                    let start = skim.itemOffsets[index]
-                    let text = Array(bytes.buffer[start..<skim.itemEnds[index]])
+                    // Checked as the strict reader would, then decoded in place (no tree). Inside
+                    // the document's object and its list: two containers are open around it.
                     guard !failed.withLock({ $0 }),
-                          let document = try? JSONDocument(parsing: text, source: source, linesBefore: { bytes.line(at: start) - 1 }),
-                          let item = try? NftJSONItem(document.root, index: index, document: document) else {
+                          let span = JSONSpan.checked(bytes.buffer, skim.itemOffsets[index]..<skim.itemEnds[index], depth: 2),
+                          let item = try? NftJSONItem(span: span, index: index) else {
                         failed.withLock { $0 = true }
                         return
                     }
-                    items.append(item)
+                    group.add(item, to: &items)
                 }
+                group.flush(into: &items)
                 decoded.withLock { $0[piece] = items }
             }
         }
@@ -103,6 +106,31 @@ public enum NftJSONParser {
             return .success(try builder.finish())
         } catch {
             return .failure(error)
+        }
+    }
+
+    /// The rules of one chain met one after another, gathered into one item.
+    struct RuleGroup {
+        var chain: (family: NftFamily, table: String, name: String)?
+        var rules: [NftRule] = []
+
+        mutating func add(_ item: NftJSONItem, to items: inout [NftJSONItem]) {
+            guard case .rule(let family, let table, let name, let rule) = item else {
+                flush(into: &items)
+                items.append(item)
+                return
+            }
+            if let chain, chain.family != family || chain.name != name || chain.table != table { flush(into: &items) }
+            chain = (family, table, name)
+            rules.append(rule)
+        }
+
+        mutating func flush(into items: inout [NftJSONItem]) {
+            if let chain, !rules.isEmpty {
+                items.append(.rules(family: chain.family, table: chain.table, chain: chain.name, rules: rules))
+            }
+            chain = nil
+            rules = []
         }
     }
 
@@ -168,18 +196,14 @@ public enum NftJSONParser {
                 _ = table(family, name)
             case .chain(let family, let tableName, let name, let handle, let base):
                 let at = table(family, tableName)
-                var chain = tables[at].chains[name] ?? NftChain(name: name)
-                chain.handle = handle ?? chain.handle
-                if let base { chain.base = base }
-                if tables[at].chains[name] == nil { tables[at].chainOrder.append(name) }
-                tables[at].chains[name] = chain
+                // One hash of the name: found or made in place.
+                var isNew = false
+                tables[at].chains[name, default: { isNew = true; return NftChain(name: name) }()].update(handle: handle, base: base)
+                if isNew { tables[at].chainOrder.append(name) }
             case .rule(let family, let tableName, let chainName, let rule):
-                let at = table(family, tableName)
-                if tables[at].chains[chainName] == nil {
-                    tables[at].chains[chainName] = NftChain(name: chainName)
-                    tables[at].chainOrder.append(chainName)
-                }
-                tables[at].chains[chainName]!.rules.append(rule)
+                append([rule], family, tableName, chainName)
+            case .rules(let family, let tableName, let chainName, let rules):
+                append(rules, family, tableName, chainName)
             case .set(let family, let tableName, let name, let keyTypes, let dataTypes, let flags, let raw):
                 let at = table(family, tableName)
                 pendingElements["\(at) \(name)", default: []] += raw
@@ -194,6 +218,13 @@ public enum NftJSONParser {
             case .ignored:
                 break
             }
+        }
+
+        mutating func append(_ rules: [NftRule], _ family: NftFamily, _ tableName: String, _ chainName: String) {
+            let at = table(family, tableName)
+            var isNew = false
+            tables[at].chains[chainName, default: { isNew = true; return NftChain(name: chainName) }()].rules += rules
+            if isNew { tables[at].chainOrder.append(chainName) }
         }
 
         mutating func finish() throws(InputError) -> NftRuleset {

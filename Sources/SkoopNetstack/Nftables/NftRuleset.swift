@@ -135,6 +135,12 @@ public struct NftChain: Hashable, Sendable {
         self.base = base
         self.rules = rules
     }
+
+    /// What a chain declaration adds: its handle when given, its hook when a base chain.
+    mutating func update(handle: Int?, base: NftBaseChain?) {
+        self.handle = handle ?? self.handle
+        if let base { self.base = base }
+    }
 }
 
 /// One rule: statements evaluated left to right.

@@ -2,27 +2,27 @@ import SkoopModel
 
 /// Reads one rule's statements and expressions from nft's JSON schema (libnftables-json(5)).
 /// Literals compared with an expression are typed here, from that expression's kind.
-struct NftStatementReader {
-    let document: JSONDocument
-    /// The item's index in the `nftables` array, for errors.
-    let index: Int
+/// Generic over the JSON it reads (``NftJSONNode``): a tree on the strict path, spans on the fast one.
+struct NftStatementReader<Node: NftJSONNode> {
+    /// Words errors, naming the item.
+    let errors: NftJSONErrors
     /// The table's family.
     let family: NftFamily
 
-    func error(_ value: JSONValue, _ expected: String) -> InputError {
-        InputError(source: document.source, line: document.line(of: value), expected: "\(expected) (nftables[\(index)])",
-                   found: document.excerpt(at: value.offset))
+    func error(_ value: Node, _ expected: String) -> InputError {
+        errors.error(value, expected)
     }
 
     /// One statement of a rule's `expr` array.
-    func statement(_ value: JSONValue) throws(InputError) -> NftStatement {
-        guard let members = value.members, let member = members.first else {
+    func statement(_ value: Node) throws(InputError) -> NftStatement {
+        guard let member = value.firstMember else {
             throw error(value, "a statement object")
         }
         let body = member.value
         switch member.key {
         case "match":
-            guard let op = body["op"]?.string, let left = body["left"], let right = body["right"] else {
+            let found = body.values(of: ["op", "left", "right"])
+            guard let op = found[0]?.string, let left = found[1], let right = found[2] else {
                 throw error(body, "a match with \"op\", \"left\" and \"right\"")
             }
             let leftExpression = try expression(left)
@@ -68,7 +68,7 @@ struct NftStatementReader {
         }
     }
 
-    func verdict(_ name: String, _ body: JSONValue) throws(InputError) -> NftVerdict {
+    func verdict(_ name: String, _ body: Node) throws(InputError) -> NftVerdict {
         switch name {
         case "accept": return .accept
         case "drop": return .drop
@@ -82,7 +82,7 @@ struct NftStatementReader {
     }
 
     /// A NAT address or port: a literal (typed now) or an expression such as a map lookup.
-    func natValue(_ value: JSONValue, kind: NftValueKind) throws(InputError) -> NftExpression {
+    func natValue(_ value: Node, kind: NftValueKind) throws(InputError) -> NftExpression {
         let parsed = try expression(value)
         if case .map(let key, let data) = parsed {
             let kinds = NftValues.kinds(of: key, family: family)
@@ -92,35 +92,34 @@ struct NftStatementReader {
     }
 
     /// An expression.
-    func expression(_ value: JSONValue) throws(InputError) -> NftExpression {
-        switch value.kind {
-        case .string(let text):
+    func expression(_ value: Node) throws(InputError) -> NftExpression {
+        if let text = value.string {
             if text.hasPrefix("@") { return .setReference(String(text.dropFirst())) }
             return .literal(.string(text))
-        case .number(let text):
+        }
+        if let text = value.number {
             guard let number = UInt64(text) ?? Int64(text).map({ UInt64(bitPattern: $0) }) else {
                 throw error(value, "an integer")
             }
             return .literal(.number(number))
-        case .bool(let flag):
-            return .literal(.boolean(flag))
-        case .array(let items):
+        }
+        if let flag = value.bool { return .literal(.boolean(flag)) }
+        if let items = value.elements {
             // A list of flag names (ct state { established, related } prints as an array).
             let names = items.compactMap(\.string)
             guard names.count == items.count else { throw error(value, "a list of names") }
             return .literal(.list(names))
-        case .null:
-            throw error(value, "an expression")
-        case .object(let members):
-            guard let member = members.first else { throw error(value, "an expression object") }
-            return try expressionObject(member.key, member.value)
         }
+        if value.isNull { throw error(value, "an expression") }
+        guard let member = value.firstMember else { throw error(value, "an expression object") }
+        return try expressionObject(member.key, member.value)
     }
 
-    func expressionObject(_ name: String, _ body: JSONValue) throws(InputError) -> NftExpression {
+    func expressionObject(_ name: String, _ body: Node) throws(InputError) -> NftExpression {
         switch name {
         case "payload":
-            if let proto = body["protocol"]?.string, let field = body["field"]?.string {
+            let found = body.values(of: ["protocol", "field"])
+            if let proto = found[0]?.string, let field = found[1]?.string {
                 return .payload(protocol: proto, field: field)
             }
             return .unsupported("raw payload \(body.summary)")
@@ -179,7 +178,7 @@ struct NftStatementReader {
     }
 
     /// A set element: a key, or `[key, data]` in a map.
-    func element(_ value: JSONValue, isMap: Bool) throws(InputError) -> NftRawElement {
+    func element(_ value: Node, isMap: Bool) throws(InputError) -> NftRawElement {
         if isMap, let pair = value.elements, pair.count == 2 {
             return NftRawElement(key: try expression(pair[0]), data: try expression(pair[1]))
         }
