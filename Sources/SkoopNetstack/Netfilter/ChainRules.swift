@@ -6,10 +6,14 @@ final class ScannedDump: Sendable {
     let bytes: SharedBytes
     /// The file it came from, for messages.
     let source: String
+    /// Whether rules are read by `FastRuleDecoder` where it can (else by `RuleDecoder` alone,
+    /// the reference the fast path is checked against).
+    let fastRules: Bool
 
-    init(bytes: SharedBytes, source: String) {
+    init(bytes: SharedBytes, source: String, fastRules: Bool = true) {
         self.bytes = bytes
         self.source = source
+        self.fastRules = fastRules
     }
 
     /// The text of `line`.
@@ -58,9 +62,15 @@ enum ChainRules: Sendable {
 
     /// The rules, or the first line that cannot be read; and what the reading noted. Done once.
     func decodeStrictly() throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
+        var decoder = FastRuleDecoder()
+        return try decodeStrictly(using: &decoder)
+    }
+
+    /// The same, with a decoder reused across chains.
+    func decodeStrictly(using decoder: inout FastRuleDecoder) throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
         switch self {
         case .decoded(let rules): return (rules.rules, [])
-        case .scanned(let table, let chain): return try table.decodeStrictly(chain)
+        case .scanned(let table, let chain): return try table.decodeStrictly(chain, using: &decoder)
         }
     }
 
@@ -130,20 +140,26 @@ final class ScannedTable: Sendable {
 
     func rules(_ chain: Int) -> [Rule] {
         if let cached = caches.withLock({ $0.decoded[chain] }) { return cached }
+        var decoder = FastRuleDecoder()
         let rules = lines[starts[chain]..<starts[chain + 1]].map { line in
-            (try? decode(line).rule) ?? unreadable(line)
+            fast(line, &decoder) ?? (try? decode(line).rule) ?? unreadable(line)
         }
         caches.withLock { $0.decoded[chain] = rules }
         return rules
     }
 
-    func decodeStrictly(_ chain: Int) throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
+    func decodeStrictly(_ chain: Int, using decoder: inout FastRuleDecoder) throws(InputError) -> (rules: [Rule], notes: [RulesetWarning]) {
         if let known = caches.withLock({ $0.validated[chain] }) { return (rules(chain), try known.get()) }
         var rules: [Rule] = []
+        rules.reserveCapacity(ruleCount(chain))
         var notes: [RulesetWarning] = []
         let outcome: Result<[RulesetWarning], InputError>
         do throws(InputError) {
             for line in lines[starts[chain]..<starts[chain + 1]] {
+                if let rule = fast(line, &decoder) {
+                    rules.append(rule)
+                    continue
+                }
                 let (rule, ruleNotes) = try decode(line)
                 rules.append(rule)
                 notes += ruleNotes.map { RulesetWarning(source: dump.source, line: rule.line, message: $0) }
@@ -153,12 +169,24 @@ final class ScannedTable: Sendable {
             outcome = .failure(error)
         }
         let kept = rules
-        caches.withLock {
-            $0.validated[chain] = outcome
-            if case .success = outcome { $0.decoded[chain] = kept }
+        let stored = caches.withLock { caches -> [Rule]? in
+            if let known = caches.validated[chain] {
+                // Another thread decoded it first: keep one copy.
+                if case .success = known { return caches.decoded[chain] }
+                return nil
+            }
+            caches.validated[chain] = outcome
+            if case .success = outcome { caches.decoded[chain] = kept }
+            return kept
         }
         let found = try outcome.get()
-        return (self.rules(chain), found)
+        return (stored ?? self.rules(chain), found)
+    }
+
+    /// The rule on `line` as `FastRuleDecoder` reads it, when it can and is asked to.
+    private func fast(_ line: RuleLine, _ decoder: inout FastRuleDecoder) -> Rule? {
+        guard dump.fastRules else { return nil }
+        return decoder.decode(dump.bytes.buffer, Int(line.start)..<Int(line.end), number: Int(line.line))
     }
 
     func destinationIndex(_ chain: Int) -> DestinationIndex {

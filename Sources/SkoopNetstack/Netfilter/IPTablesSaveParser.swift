@@ -15,8 +15,10 @@ public enum IPTablesSaveParser {
 
     /// Parses a whole dump, every rule decoded: throws `InputError` for the first malformed line,
     /// keeps unknown matches and targets as `.unsupported`, warns about jumps to missing chains.
-    public static func parse(_ text: String, source: String) throws -> IPTablesParseResult {
-        let scanned = try scan(text, source: source)
+    /// `fastRules: false` reads every rule the reference way (no byte-level fast path): the same
+    /// result, slower; for checking the fast path against.
+    public static func parse(_ text: String, source: String, fastRules: Bool = true) throws -> IPTablesParseResult {
+        let scanned = try scan(SharedBytes(copying: Array(text.utf8)), source: source, fastRules: fastRules)
         return IPTablesParseResult(ruleset: scanned.ruleset, warnings: try scanned.ruleset.validate(source: source))
     }
 
@@ -30,14 +32,14 @@ public enum IPTablesSaveParser {
 
     /// Scans a dump given as bytes (a mapped file: a diagnosis never copies the 50 MB dump of
     /// every node into a String). The bytes must be UTF-8, as iptables-save writes them.
-    public static func scan(_ bytes: SharedBytes, source: String) throws(InputError) -> IPTablesParseResult {
+    public static func scan(_ bytes: SharedBytes, source: String, fastRules: Bool = true) throws(InputError) -> IPTablesParseResult {
         guard bytes.count < Int(UInt32.max) else {
             throw InputError(source: source, expected: "a dump smaller than 4 GiB", found: "\(bytes.count) bytes")
         }
         guard UTF8Check.isValid(bytes.buffer) else {
             throw InputError(source: source, expected: "UTF-8 text", found: "invalid UTF-8")
         }
-        let dump = ScannedDump(bytes: bytes, source: source)
+        let dump = ScannedDump(bytes: bytes, source: source, fastRules: fastRules)
         var scanner = DumpScanner(dump: dump)
         try scanner.scan(bytes.buffer)
         return IPTablesParseResult(ruleset: scanner.ruleset, warnings: [])

@@ -48,10 +48,11 @@ public struct Ruleset: Hashable, Sendable {
         for table in tables {
             var firstError: InputError?
             var notes: [RulesetWarning] = []
-            for chain in table.chains {
-                do {
-                    notes += try chain.storage.decodeStrictly().notes
-                } catch {
+            for outcome in ChainDecoding.decodeStrictly(table.chains) {
+                switch outcome {
+                case .success(let found):
+                    notes += found
+                case .failure(let error):
                     // Chains are grouped, the dump is not: report the earliest bad line.
                     if (error.line ?? 0) < (firstError?.line ?? Int.max) { firstError = error }
                 }

@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+import SkoopModel
+import SkoopTestSupport
+@testable import SkoopLab
+@testable import SkoopNetstack
+
+/// The byte-level fast path decodes a rule exactly as `RuleDecoder` does, or leaves it to it.
+@Suite("iptables-save: fast rule decoding equals the reference")
+struct IPTablesFastDecodeTests {
+    /// Every rule line of `text` through both decoders: a rule the fast path returns equals the
+    /// reference's, which notes nothing about it. Returns (lines, lines decoded fast).
+    @discardableResult
+    static func expectSameRules(_ text: String, _ name: String) -> (lines: Int, fast: Int) {
+        let bytes = Array(text.utf8)
+        var decoder = FastRuleDecoder()
+        var lines = 0, fast = 0, start = 0, number = 0
+        bytes.withUnsafeBufferPointer { buffer in
+            while start <= buffer.count {
+                number += 1
+                var end = start
+                while end < buffer.count, buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                defer { start = end + 1 }
+                var first = start
+                while first < end, buffer[first] == UInt8(ascii: " ") || buffer[first] == UInt8(ascii: "\t") { first += 1 }
+                guard first < end, buffer[first] == UInt8(ascii: "-") || buffer[first] == UInt8(ascii: "[") else { continue }
+                lines += 1
+                let line = Substring(String(decoding: buffer[first..<end], as: UTF8.self))
+                let reference = Result { () throws(InputError) in
+                    try RuleDecoder.decode(line, number: number, table: "filter", source: name)
+                }
+                guard let rule = decoder.decode(buffer, first..<end, number: number) else { continue }
+                fast += 1
+                switch reference {
+                case .success(let expected):
+                    #expect(rule == expected.rule, "\(name):\(number): \(line)")
+                    #expect(expected.notes.isEmpty, "\(name):\(number): fast path decoded a line the reference notes: \(line)")
+                case .failure(let error):
+                    Issue.record("\(name):\(number): fast path decoded a line the reference rejects (\(error)): \(line)")
+                }
+            }
+        }
+        return (lines, fast)
+    }
+
+    /// The whole dump read with and without the fast path: the same ruleset and warnings, or the same error.
+    static func expectSameParse(_ text: String, _ name: String) {
+        let fast = Result { try IPTablesSaveParser.parse(text, source: name) }.mapError { "\($0)" }
+        let reference = Result { try IPTablesSaveParser.parse(text, source: name, fastRules: false) }.mapError { "\($0)" }
+        #expect(fast == reference, "\(name)")
+    }
+
+    static func fixtureDumps() throws -> [(name: String, text: String)] {
+        let files = try #require(FileManager.default.enumerator(at: Fixtures.root, includingPropertiesForKeys: nil))
+        var dumps: [(String, String)] = []
+        for case let url as URL in files where url.lastPathComponent.hasSuffix(".txt") {
+            let text = try String(contentsOf: url, encoding: .utf8)
+            guard text.contains("\n-A ") || text.contains("] -A ") else { continue }
+            dumps.append((url.path, text))
+        }
+        return dumps
+    }
+
+    @Test func everyFixtureRuleDecodesTheSameBothWays() throws {
+        var lines = 0, fast = 0
+        for (name, text) in try Self.fixtureDumps() {
+            let counted = Self.expectSameRules(text, name)
+            lines += counted.lines
+            fast += counted.fast
+            Self.expectSameParse(text, name)
+        }
+        #expect(lines > 1_000)
+        // Captured dumps are mostly plain: most of their rules go the fast way.
+        #expect(fast * 2 > lines, "\(fast) of \(lines)")
+    }
+
+    @Test func kubeProxyRulesAllGoTheFastWay() {
+        let text = SyntheticCluster.iptablesSave(SynthLayout(spec: SynthSpec(nodes: 4, pods: 200, services: 200, endpoints: 10)))
+        let counted = Self.expectSameRules(text, "synth")
+        #expect(counted.lines > 6_000)
+        #expect(counted.fast == counted.lines, "\(counted.fast) of \(counted.lines)")
+        Self.expectSameParse(text, "synth")
+    }
+
+    /// Lines altered word by word (dropped, doubled, negated, quoted, swapped): whatever the
+    /// fast path accepts, it decodes as the reference does.
+    @Test func alteredRulesDecodeTheSameOrFallBack() throws {
+        let samples = try Self.fixtureDumps().flatMap { $0.text.split(separator: "\n") }
+            .filter { $0.hasPrefix("-A ") || $0.hasPrefix("[") }
+        let synth = SyntheticCluster.iptablesSave(SynthLayout(spec: SynthSpec(nodes: 2, pods: 20, services: 3, endpoints: 3)))
+            .split(separator: "\n").filter { $0.hasPrefix("[") }
+        var altered: [String] = []
+        for line in Array(samples.prefix(400)) + synth {
+            let words = line.split(separator: " ").map(String.init)
+            for position in words.indices.dropFirst(2) {
+                var dropped = words
+                dropped.remove(at: position)
+                var doubled = words
+                doubled.insert(words[position], at: position)
+                var negated = words
+                negated.insert("!", at: position)
+                var quoted = words
+                quoted[position] = "\"" + words[position] + "\""
+                var tabbed = words
+                tabbed[position] = words[position] + "\t"
+                altered += [dropped, doubled, negated, quoted, tabbed].map { $0.joined(separator: " ") }
+                if position + 1 < words.count {
+                    var swapped = words
+                    swapped.swapAt(position, position + 1)
+                    altered.append(swapped.joined(separator: " "))
+                }
+            }
+        }
+        #expect(altered.count > 1_000)
+        Self.expectSameRules(altered.joined(separator: "\n"), "altered")
+    }
+}
