@@ -117,9 +117,9 @@ extension GroundTruth {
             var text = (try? String(contentsOfFile: monitor.file, encoding: .utf8)) ?? ""
             if exited { text += "cannot trace: xtables-monitor exited before it was stopped (its netlink socket overflowed?)\n" }
             texts[monitor.node] = text
+            defer { try? FileManager.default.removeItem(atPath: monitor.file) }
             guard Self.traceFailure(text) == nil else { continue }
             traces[monitor.node] = (try? XtablesTraceParser.parse(text, source: monitor.file)) ?? []
-            try? FileManager.default.removeItem(atPath: monitor.file)
         }
         return (traces, texts)
     }
