@@ -129,7 +129,7 @@ struct LabVerifyCommand: AsyncParsableCommand {
             alarm; 1 otherwise; 2 without root.
             """)
 
-    @Flag(help: "Every scenario, healthy and with every fault that applies to it.")
+    @Flag(help: "Every scenario, healthy and with every fault that applies to it (without --proxy: in both proxy modes).")
     var all = false
 
     @Option(help: "Only this scenario (repeatable).")
