@@ -8,12 +8,20 @@ enum ChainDecoding {
     /// Below this many rules one thread decodes alone (starting workers costs more).
     static let parallelAbove = 20_000
 
-    /// Each chain's notes or its first malformed line, in chain order.
-    static func decodeStrictly(_ chains: [Chain]) -> [Result<[RulesetWarning], InputError>] {
+    /// What decoding one chain found: the notes on its rules, and its jumps to chains the table
+    /// does not declare (checked by the worker that decoded it, while its rules are at hand).
+    struct Found {
+        var notes: [RulesetWarning]
+        var missingJumps: [RulesetWarning]
+    }
+
+    /// Each chain's findings or its first malformed line, in chain order.
+    static func decodeStrictly(_ table: Table) -> [Result<Found, InputError>] {
+        let chains = table.chains
         let counts = chains.map(\.ruleCount)
         let total = counts.reduce(0, +)
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, 8)
-        guard workers > 1, total > parallelAbove else { return decode(chains[...]) }
+        guard workers > 1, total > parallelAbove else { return decode(chains[...], of: table) }
         // Cut where the running rule count passes each worker's share.
         var cuts = [0]
         var running = 0
@@ -23,20 +31,33 @@ enum ChainDecoding {
         }
         while cuts.count <= workers { cuts.append(chains.count) }
         let bounds = cuts
-        let parts = Locked<[[Result<[RulesetWarning], InputError>]]>(Array(repeating: [], count: workers))
+        let parts = Locked<[[Result<Found, InputError>]]>(Array(repeating: [], count: workers))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            let decoded = decode(chains[bounds[worker]..<bounds[worker + 1]])
+            let decoded = decode(chains[bounds[worker]..<bounds[worker + 1]], of: table)
             parts.withLock { $0[worker] = decoded }
         }
         return parts.withLock { $0.flatMap { $0 } }
     }
 
     /// One decoder for a run of chains (its scratch space is reused).
-    private static func decode(_ chains: ArraySlice<Chain>) -> [Result<[RulesetWarning], InputError>] {
+    private static func decode(_ chains: ArraySlice<Chain>, of table: Table) -> [Result<Found, InputError>] {
         var decoder = FastRuleDecoder()
         return chains.map { chain in
             do throws(InputError) {
-                return .success(try chain.storage.decodeStrictly(using: &decoder).notes)
+                let (rules, notes) = try chain.storage.decodeStrictly(using: &decoder)
+                var missing: [RulesetWarning] = []
+                for rule in rules {
+                    switch rule.target {
+                    case .jump(let name), .goto(let name):
+                        // The table's chain index (a scanned table's is built already).
+                        if table.chain(name) == nil {
+                            missing.append(RulesetWarning(source: "", line: rule.line,
+                                                          message: "jump to chain \(name), which table \(table.name) does not declare"))
+                        }
+                    default: break
+                    }
+                }
+                return .success(Found(notes: notes, missingJumps: missing))
             } catch {
                 return .failure(error)
             }

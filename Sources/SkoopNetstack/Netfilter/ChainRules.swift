@@ -111,12 +111,43 @@ final class ScannedTable: Sendable {
     private let lines: [RuleLine]
     /// Where each chain's lines start in `lines`; one more entry than chains.
     private let starts: [Int]
+    /// Per chain, by position: arrays, not dictionaries (a full read fills 100,000 entries).
     private struct Caches {
-        var decoded: [Int: [Rule]] = [:]
-        var indexes: [Int: DestinationIndex] = [:]
-        var validated: [Int: Result<[RulesetWarning], InputError>] = [:]
+        var decoded: [[Rule]?]
+        var indexes: [DestinationIndex?]
+        var validated: Validations
+
+        init(chainCount: Int) {
+            decoded = Array(repeating: nil, count: chainCount)
+            indexes = Array(repeating: nil, count: chainCount)
+            validated = Validations(chainCount: chainCount)
+        }
     }
-    private let caches = Locked(Caches())
+
+    /// Each chain's strict decoding outcome: its notes, or its error (few chains have one).
+    private struct Validations {
+        var notes: [[RulesetWarning]?]
+        var failures: [Int: InputError] = [:]
+
+        init(chainCount: Int) {
+            notes = Array(repeating: nil, count: chainCount)
+        }
+
+        subscript(chain: Int) -> Result<[RulesetWarning], InputError>? {
+            get {
+                if let error = failures[chain] { return .failure(error) }
+                return notes[chain].map { .success($0) }
+            }
+            set {
+                switch newValue {
+                case .success(let found): notes[chain] = found
+                case .failure(let error): failures[chain] = error
+                case nil: notes[chain] = nil; failures[chain] = nil
+                }
+            }
+        }
+    }
+    private let caches: Locked<Caches>
 
     /// `lines` holds each rule line with the position of its chain, in dump order.
     init(dump: ScannedDump, table: String, chainCount: Int, lines: [(chain: Int32, line: RuleLine)]) {
@@ -134,6 +165,7 @@ final class ScannedTable: Sendable {
         }
         self.lines = grouped
         self.starts = starts
+        caches = Locked(Caches(chainCount: chainCount))
     }
 
     func ruleCount(_ chain: Int) -> Int { starts[chain + 1] - starts[chain] }

@@ -179,7 +179,7 @@ struct FastRuleDecoder {
                 }
                 // No known owner: the protocol's implicit match or an unknown module; RuleDecoder.
                 guard let (owner, option) = found else { return nil }
-                let entry = tables.entry(option, of: loaded[owner].key)
+                let entry = tables.entries[option]
                 guard let arity = entry.arity, index + 1 + arity <= count else { return nil }
                 let bit: UInt64 = 1 << UInt64(entry.canonical)
                 guard loaded[owner].given & bit == 0 else { return nil }
@@ -218,7 +218,7 @@ struct FastRuleDecoder {
         case .ports:
             var direct: [Match] = []
             for call in calls where call.owner == position {
-                guard let side = tables.modules[module.table].options[call.option].port,
+                guard let side = tables.entries[call.option].port,
                       let port = Self.port(bytes, words[call.firstArgument]) else {
                     return appendGeneric(bytes, position, to: &matches)
                 }
@@ -270,16 +270,21 @@ struct FastRuleDecoder {
         guard extensionInfo.table >= 0 else {
             // Options Skoop does not know: a chain (no option can be given to it here).
             guard !tables.isOtherExtension(bytes, extensionInfo.name) else { return nil }
-            return .jump(interned.string(bytes, extensionInfo.name))
+            return .jump(String(decoding: bytes[extensionInfo.name], as: UTF8.self))
         }
-        let own = calls.filter { $0.owner == position }
+        var given = 0
+        var first: Call?
+        for call in calls where call.owner == position {
+            given += 1
+            if first == nil { first = call }
+        }
         switch tables.targets[extensionInfo.table].kind {
-        case .accept: return own.isEmpty ? .accept : nil
-        case .drop: return own.isEmpty ? .drop : nil
-        case .return: return own.isEmpty ? .return : nil
+        case .accept: return given == 0 ? .accept : nil
+        case .drop: return given == 0 ? .drop : nil
+        case .return: return given == 0 ? .return : nil
         case .dnat:
-            if own.count == 1, Self.equals(bytes, own[0].name, "--to-destination"),
-               let range = NATRange(String(decoding: bytes[words[own[0].firstArgument]], as: UTF8.self)) {
+            if given == 1, let first, Self.equals(bytes, first.name, "--to-destination"),
+               let range = Self.addressAndPort(bytes, words[first.firstArgument]) {
                 return .dnat(to: [range], random: false, persistent: false)
             }
         case .other:
@@ -295,6 +300,23 @@ struct FastRuleDecoder {
         if equals(bytes, word, "tcp") { return 6 }
         if equals(bytes, word, "udp") { return 17 }
         return ProtocolNames.number(String(decoding: bytes[word], as: UTF8.self))
+    }
+
+    /// `IPv4:PORT` (kube-proxy's DNAT), as `NATRange` reads it; nil for any other form.
+    private static func addressAndPort(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>) -> NATRange? {
+        var colon: Int?
+        for at in word {
+            switch bytes[at] {
+            case UInt8(ascii: ":"):
+                guard colon == nil else { return nil }
+                colon = at
+            case UInt8(ascii: "-"), UInt8(ascii: "["): return nil
+            default: break
+            }
+        }
+        guard let colon, let address = IPv4Address(utf8: bytes[word.lowerBound..<colon]),
+              let port = port(bytes, colon + 1..<word.upperBound) else { return nil }
+        return NATRange(low: .v4(address), ports: PortRange(port))
     }
 
     /// A port written as 1 to 5 digits.
@@ -313,20 +335,20 @@ struct FastRuleDecoder {
     }
 }
 
-/// Strings made from the dump's bytes, kept by content: kube-proxy repeats each comment and
-/// chain name in several rules, and a String of more than 15 bytes is a heap allocation.
+/// Strings made from the dump's bytes, the last one kept: kube-proxy writes a service's comment
+/// in consecutive rules, and a String of more than 15 bytes is a heap allocation. (A hashed
+/// cache cost more than the allocations it saved.)
 private struct StringCache {
-    private var slots = [(hash: UInt64, text: String)?](repeating: nil, count: 1_024)
+    private var last = ""
 
     mutating func string(_ bytes: UnsafeBufferPointer<UInt8>, _ word: Range<Int>) -> String {
         // Up to 15 bytes a String is stored inline: nothing to save.
         guard word.count > 15 else { return String(decoding: bytes[word], as: UTF8.self) }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes[word] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        let slot = Int(hash % UInt64(slots.count))
-        if let kept = slots[slot], kept.hash == hash, kept.text.utf8.elementsEqual(bytes[word]) { return kept.text }
-        let text = String(decoding: bytes[word], as: UTF8.self)
-        slots[slot] = (hash, text)
-        return text
+        if last.utf8.count == word.count,
+           last.withUTF8({ memcmp($0.baseAddress!, bytes.baseAddress! + word.lowerBound, word.count) == 0 }) {
+            return last
+        }
+        last = String(decoding: bytes[word], as: UTF8.self)
+        return last
     }
 }

@@ -48,10 +48,12 @@ public struct Ruleset: Hashable, Sendable {
         for table in tables {
             var firstError: InputError?
             var notes: [RulesetWarning] = []
-            for outcome in ChainDecoding.decodeStrictly(table.chains) {
+            var jumps: [RulesetWarning] = []
+            for outcome in ChainDecoding.decodeStrictly(table) {
                 switch outcome {
                 case .success(let found):
-                    notes += found
+                    notes += found.notes
+                    jumps += found.missingJumps
                 case .failure(let error):
                     // Chains are grouped, the dump is not: report the earliest bad line.
                     if (error.line ?? 0) < (firstError?.line ?? Int.max) { firstError = error }
@@ -61,21 +63,9 @@ public struct Ruleset: Hashable, Sendable {
                 firstError.source = source
                 throw firstError
             }
-            // In dump order, as a reader going line by line meets them.
+            // In dump order, as a reader going line by line meets them; then the jumps, chain by chain.
             warnings += notes.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
-            let declared = Set(table.chains.map(\.name))
-            for chain in table.chains {
-                for rule in chain.rules {
-                    switch rule.target {
-                    case .jump(let name), .goto(let name):
-                        if !declared.contains(name) {
-                            warnings.append(RulesetWarning(source: source, line: rule.line,
-                                                           message: "jump to chain \(name), which table \(table.name) does not declare"))
-                        }
-                    default: break
-                    }
-                }
-            }
+            warnings += jumps
         }
         for index in warnings.indices { warnings[index].source = source }
         return warnings
