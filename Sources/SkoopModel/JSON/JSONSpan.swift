@@ -99,9 +99,9 @@ public struct JSONSpan: @unchecked Sendable {
         }
     }
 
-    /// A string's text from the offset of its opening quote to its closing one.
-    private func text(_ quoted: Range<Int>) -> String {
-        let inner = UnsafeBufferPointer(start: base + quoted.lowerBound, count: quoted.count)
+    /// The text of a string whose bytes between its quotes are `inner`.
+    private func text(_ range: Range<Int>) -> String {
+        let inner = UnsafeBufferPointer(start: base + range.lowerBound, count: range.count)
         if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
         // Escapes are rare: the strict reader decodes them, so that both agree.
         var reader = JSONReader(bytes: [UInt8(ascii: "\"")] + Array(inner) + [UInt8(ascii: "\"")])
@@ -116,7 +116,7 @@ public struct JSONSpan: @unchecked Sendable {
             }
             // An escaped key (always longer than what it spells) may still spell the name.
             return key.count > wanted.count && UnsafeBufferPointer(start: base + key.lowerBound, count: key.count).contains(UInt8(ascii: "\\"))
-                && text((key.lowerBound - 1)..<(key.upperBound + 1)) == name
+                && text(key) == name
         }
     }
 
@@ -139,7 +139,6 @@ public struct JSONSpan: @unchecked Sendable {
         forEachItem { name, value in
             for (position, key) in keys.enumerated() where keyEquals(name!, key) {
                 found[position] = value
-                break
             }
             return true
         }
