@@ -69,7 +69,21 @@ extension Bench {
 
     /// The cluster of `spec` (generated when missing), the diagnose command and the files it opens.
     private mutating func prepareDiagnosis(_ spec: SynthSpec) throws -> (arguments: [String], opened: [String], snapshot: String) {
-        let layout = SynthLayout(spec: spec)
+        let snapshot = try preparedCluster(spec)
+        let arguments = [executable, "diagnose", "--snapshot", snapshot] + Bench.serviceQuery(spec)
+        return (arguments, try openedFiles(arguments, under: snapshot), snapshot)
+    }
+
+    /// `-s POD -d svc/SERVICE -p PORT`: the client pod to the first service of `spec`'s cluster.
+    static func serviceQuery(_ spec: SynthSpec) -> [String] {
+        let layout = SynthLayout(spec: spec), client = layout.clientPod
+        return ["-s", "\(layout.podNamespace(client))/\(layout.podName(client))",
+                "-d", "svc/\(layout.serviceNamespace(0))/\(layout.serviceName(0))", "-p", "\(SynthLayout.servicePort)"]
+    }
+
+    /// The snapshot of `spec` in the work directory, generated when missing (reused when there,
+    /// as `--work-dir` keeps it: the envelope takes minutes), with its pod index written afresh.
+    mutating func preparedCluster(_ spec: SynthSpec) throws -> String {
         let snapshot = work + "/cluster-\(spec.nodes)n-\(spec.pods)p-\(spec.services)s" + (spec.proxy == .nftables ? "-nft" : "")
         if !FileManager.default.fileExists(atPath: snapshot + "/snapshot.json") {
             log("generating \(snapshot)…")
@@ -81,11 +95,7 @@ extension Bench {
         // interrupted run, must not leave pods.json skimmed.
         let indexing = try Bench.time { try PodIndexWriter.write(snapshot: snapshot) }
         log("indexed the pods of \(snapshot) in \(BenchReport.duration(indexing))")
-        let client = layout.clientPod
-        let arguments = [executable, "diagnose", "--snapshot", snapshot,
-                         "-s", "\(layout.podNamespace(client))/\(layout.podName(client))",
-                         "-d", "svc/\(layout.serviceNamespace(0))/\(layout.serviceName(0))", "-p", "\(SynthLayout.servicePort)"]
-        return (arguments, try openedFiles(arguments, under: snapshot), snapshot)
+        return snapshot
     }
 
     /// The row of one size; its median time.
