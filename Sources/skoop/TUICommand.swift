@@ -30,12 +30,20 @@ struct TUICommand: ParsableCommand {
     @Flag(help: "ASCII glyphs only.")
     var ascii = false
 
+    /// For `skoop bench`: the first frame, made as on a terminal, printed as text; exit 1 when
+    /// it shows an error instead of a diagnosis.
+    @Flag(name: .customLong("print-first-frame"), help: .hidden)
+    var printFirstFrame = false
+
     /// How long a signal waits for the collector pods' deletion before the TUI exits anyway.
     static let podDeletionBound = 15.0
 
     func validate() throws {
         if (queryOptions.src == nil) != (queryOptions.dst == nil) {
             throw ValidationError("-s/--src and -d/--dst go together (or neither, to pick a query on the start screen)")
+        }
+        if printFirstFrame && (live.isLive || save != nil) {
+            throw ValidationError("--print-first-frame takes a snapshot, not a live cluster")
         }
     }
 
@@ -71,6 +79,14 @@ struct TUICommand: ParsableCommand {
         try reportingFailures {
             var launcher = try TUILauncher(snapshot: snapshot, context: networkOptions.context)
             launcher.editsFile = queryOptions.whatIf
+            if printFirstFrame {
+                let configuration = try launcher.configuration(query: queryOptions.query, noColor: true, noMouse: true, ascii: ascii)
+                let (state, frame) = renderFirstFrame(configuration: configuration, size: Size(columns: 120, rows: 40),
+                                                      glyphs: ascii ? .ascii : .unicode)
+                print(frame.text)
+                if state.message?.isError == true || (queryOptions.query != nil && state.query == nil) { throw ExitCode(1) }
+                return
+            }
             try launcher.run(query: queryOptions.query, noColor: noColor, noMouse: noMouse, ascii: ascii)
         }
     }
@@ -116,6 +132,18 @@ struct TUILauncher {
     }
 
     func run(query: DiagnosisQuery?, noColor: Bool, noMouse: Bool, ascii: Bool) throws {
+        let configuration = try configuration(query: query, noColor: noColor, noMouse: noMouse, ascii: ascii)
+        do {
+            try runTUI(configuration: configuration)
+        } catch let error as TUIError {
+            printError(error.description)
+            throw ExitCode(ExitStatus.usage)
+        }
+    }
+
+    /// What the TUI is given: its drivers, start-screen queries and completions (the first frame
+    /// of `skoop bench` is made from the same).
+    func configuration(query: DiagnosisQuery?, noColor: Bool, noMouse: Bool, ascii: Bool) throws -> TUIConfiguration {
         let collector = self.collector
         let context = self.context
         // Lazily: detecting the network may need a node's data, which a live cluster collects
@@ -159,12 +187,7 @@ struct TUILauncher {
             if let failure = collector.loadFailures.first { throw failure }
             return matrix
         }
-        do {
-            try runTUI(configuration: configuration)
-        } catch let error as TUIError {
-            printError(error.description)
-            throw ExitCode(ExitStatus.usage)
-        }
+        return configuration
     }
 
     /// The start screen's queries: the demo's tour, or one per service for other snapshots.

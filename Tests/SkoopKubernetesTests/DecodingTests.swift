@@ -149,6 +149,12 @@ struct DecodingTests {
             try KubernetesJSON.nodes(Data(#"{"items":[{"metadata":{}}]}"#.utf8), source: "nodes.json")
         }
         #expect(missing?.expected.contains("items[0].metadata.name: a string (missing)") == true)
+        // Two levels missing: the path names both, below the item.
+        let bothMissing = #expect(throws: InputError.self) {
+            try KubernetesJSON.nodes(Data(#"{"items":[{"kind":"Node"}]}"#.utf8), source: "nodes.json")
+        }
+        #expect(bothMissing?.expected.contains("items[0].metadata.name: a string (missing)") == true,
+                "\(String(describing: bothMissing))")
         let badIP = #expect(throws: InputError.self) {
             try KubernetesJSON.pods(Data(#"{"items":[{"metadata":{"name":"a"},"status":{"podIP":"10.1.300.1"}}]}"#.utf8),
                                     source: "pods.json")

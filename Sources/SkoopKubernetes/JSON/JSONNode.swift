@@ -103,18 +103,21 @@ struct JSONNode {
     let value: JSONValue?
     /// The offset of the value, or of its nearest present ancestor when it is missing.
     private let anchorOffset: Int
-    /// The path below that ancestor to a missing value, e.g. `.spec.ports`; empty when present.
-    private let missingPath: String
+    /// The keys below that ancestor to a missing value, e.g. `spec`, `ports`; empty when present.
+    /// Kept as the keys themselves: most optional members are missing, and formatting their
+    /// path for every lookup cost an allocation and a scan of the key (services.json: 22 per
+    /// service), where only an error needs it.
+    private let missingKeys: MissingKeys
     let context: DecodingContext
 
     init(root: JSONValue, context: DecodingContext) {
-        self.init(value: root, anchorOffset: root.offset, missingPath: "", context: context)
+        self.init(value: root, anchorOffset: root.offset, missingKeys: .none, context: context)
     }
 
-    private init(value: JSONValue?, anchorOffset: Int, missingPath: String, context: DecodingContext) {
+    private init(value: JSONValue?, anchorOffset: Int, missingKeys: MissingKeys, context: DecodingContext) {
         self.value = value
         self.anchorOffset = anchorOffset
-        self.missingPath = missingPath
+        self.missingKeys = missingKeys
         self.context = context
     }
 
@@ -125,15 +128,14 @@ struct JSONNode {
 
     /// The node of member `key` holding `member`.
     private func member(_ key: String, _ member: JSONValue?) -> JSONNode {
-        if let member { return JSONNode(value: member, anchorOffset: member.offset, missingPath: "", context: context) }
-        return JSONNode(value: nil, anchorOffset: anchorOffset, missingPath: missingPath + JSONNode.component(.key(key)),
-                        context: context)
+        if let member { return JSONNode(value: member, anchorOffset: member.offset, missingKeys: .none, context: context) }
+        return JSONNode(value: nil, anchorOffset: anchorOffset, missingKeys: missingKeys.appending(key), context: context)
     }
 
     /// The coding path, e.g. `items[3].metadata.name`; empty for the document itself.
     var path: String {
         let anchorPath = context.document.root.path(to: anchorOffset) ?? []
-        let text = context.rootPath + anchorPath.map(JSONNode.component).joined() + missingPath
+        let text = context.rootPath + (anchorPath + missingKeys.keys.map(JSONPathComponent.key)).map(JSONNode.component).joined()
         return text.first == "." ? String(text.dropFirst()) : text
     }
 
@@ -196,7 +198,7 @@ struct JSONNode {
         if isAbsent { return [] }
         guard let elements = value?.elements else { throw error("an array") }
         return elements.map { element in
-            JSONNode(value: element, anchorOffset: element.offset, missingPath: "", context: context)
+            JSONNode(value: element, anchorOffset: element.offset, missingKeys: .none, context: context)
         }
     }
 
@@ -253,5 +255,29 @@ struct JSONNode {
         guard let number = try optionalInt() else { return nil }
         guard let port = UInt16(exactly: number) else { throw error("a port number (0-65535)") }
         return port
+    }
+}
+
+/// The keys of a missing member's path below its nearest present ancestor; one key (the common
+/// case) holds the caller's string without allocating.
+private enum MissingKeys {
+    case none
+    case one(String)
+    case many([String])
+
+    func appending(_ key: String) -> MissingKeys {
+        switch self {
+        case .none: .one(key)
+        case .one(let first): .many([first, key])
+        case .many(let keys): .many(keys + [key])
+        }
+    }
+
+    var keys: [String] {
+        switch self {
+        case .none: []
+        case .one(let key): [key]
+        case .many(let keys): keys
+        }
     }
 }

@@ -10,12 +10,28 @@ import SkoopModel
 /// decoding them is left to `ChainRules`. kube-proxy's dumps reach 440,000 lines, so the common
 /// line (a rule of the same chain as the line before) costs a newline search and a comparison.
 struct DumpScanner {
+    /// A declared chain, kept small until its table is committed (kube-proxy declares 100,000):
+    /// its name is made a String, and its policy a Target, only then.
     private struct Declared {
-        var name: String
         /// Where the name sits in the dump.
-        var nameBytes: Range<Int>
-        var policy: Target?
+        var nameStart: UInt32
+        var nameCount: UInt32
+        var policy: Policy
         var counters: Counters?
+
+        var nameBytes: Range<Int> { Int(nameStart)..<Int(nameStart) + Int(nameCount) }
+    }
+
+    private enum Policy: UInt8 {
+        case none, accept, drop
+
+        var target: Target? {
+            switch self {
+            case .none: nil
+            case .accept: .accept
+            case .drop: .drop
+            }
+        }
     }
 
     private let dump: ScannedDump
@@ -38,6 +54,12 @@ struct DumpScanner {
     }
 
     mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) throws(InputError) {
+        // Room for more lines than a dump this size holds (kube-proxy's: a rule per ~145 bytes,
+        // a chain per ~430): growing by doubling would copy these arrays again and again and
+        // touch twice the memory, each new page a page fault. Reserved pages never touched cost
+        // nothing.
+        ruleLines.reserveCapacity(bytes.count / 64 + 16)
+        declared.reserveCapacity(bytes.count / 128 + 16)
         var position = 0
         var lineNumber = 0
         var lastContent = 0
@@ -114,10 +136,9 @@ struct DumpScanner {
             throw error(number, ":CHAIN POLICY [packets:bytes]", text)
         }
         let third = Self.firstWord(bytes, second.upperBound..<line.upperBound)
-        let name = String(decoding: bytes[first], as: UTF8.self)
-        let policy: Target?
+        let policy: Policy
         switch (bytes[second.lowerBound], second.count) {
-        case (UInt8(ascii: "-"), 1): policy = nil
+        case (UInt8(ascii: "-"), 1): policy = .none
         case (UInt8(ascii: "A"), 6) where String(decoding: bytes[second], as: UTF8.self) == "ACCEPT": policy = .accept
         case (UInt8(ascii: "D"), 4) where String(decoding: bytes[second], as: UTF8.self) == "DROP": policy = .drop
         default: throw error(number, "a chain policy (ACCEPT, DROP or -)", text)
@@ -133,7 +154,8 @@ struct DumpScanner {
         if index.insert(first, in: bytes) != nil {
             throw error(number, "a chain declared once", text)
         }
-        declared.append(Declared(name: name, nameBytes: first, policy: policy, counters: counters))
+        declared.append(Declared(nameStart: UInt32(first.lowerBound), nameCount: UInt32(first.count), policy: policy,
+                                 counters: counters))
     }
 
     /// `[packets:bytes] -A CHAIN ...`: notes the line under its chain.
@@ -197,8 +219,10 @@ struct DumpScanner {
     private mutating func commit() {
         guard let name = openTable else { return }
         let rules = ScannedTable(dump: dump, table: name, chainCount: declared.count, lines: ruleLines)
-        let chains = declared.enumerated().map { position, chain in
-            Chain(name: chain.name, policy: chain.policy, counters: chain.counters, storage: .scanned(rules, position))
+        let chains = declared.indices.map { position in
+            let chain = declared[position]
+            return Chain(name: String(decoding: dump.bytes.buffer[chain.nameBytes], as: UTF8.self), policy: chain.policy.target,
+                         counters: chain.counters, storage: .scanned(rules, position))
         }
         ruleset.tables.append(Table(name: name, chains: chains, index: index, dump: dump))
         openTable = nil

@@ -87,10 +87,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
     let terminal = try NCursesTerminal(noColor: configuration.noColor || environmentNoColor, mouse: !configuration.noMouse)
     defer { terminal.close() }
     let onSignal = configuration.onSignal
-    var state = TUIState(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
-                         completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
-                         glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii,
-                         exportPath: configuration.exportPath, edits: configuration.initialEdits)
+    var state = TUIState(configuration: configuration, glyphs: terminal.isUTF8 && !configuration.ascii ? .unicode : .ascii)
     // While a step blocks (a live node is collected), the activity redraws the screen as it was
     // before the step with its status line, and a signal still ends the TUI (the step's state
     // cannot be touched meanwhile: it is being mutated).
@@ -111,7 +108,7 @@ public func runTUI(configuration: TUIConfiguration) throws {
         if state.message == nil, let text = activity.statusText() { state.post(text) }
         activity.clearFinished()
     }
-    var pending: [Effect] = configuration.initialQuery.map { [.startDiagnosis($0)] } ?? []
+    var pending = TUIState.openingEffects(configuration)
     while true {
         for effect in pending {
             switch effect {
@@ -160,7 +157,30 @@ public func runTUI(configuration: TUIConfiguration) throws {
     }
 }
 
+/// The first frame `runTUI` draws for `configuration` at `size`, made the same way without a
+/// terminal: the state the configuration gives, its opening query diagnosed (the first step
+/// taken), the frame rendered. The state is returned with it (e.g. to tell an error on the
+/// status line from a diagnosis shown).
+public func renderFirstFrame(configuration: TUIConfiguration, size: Size, glyphs: GlyphSet = .unicode) -> (state: TUIState, frame: CellGrid) {
+    var state = TUIState(configuration: configuration, glyphs: glyphs)
+    for effect in TUIState.openingEffects(configuration) { state.performDiagnosis(effect, configuration: configuration) }
+    state.resize(to: size)
+    return (state, state.render(size: size))
+}
+
 extension TUIState {
+    /// The state `runTUI` starts from.
+    init(configuration: TUIConfiguration, glyphs: GlyphSet) {
+        self.init(title: configuration.snapshotTitle, suggestions: configuration.suggestedQueries,
+                  completionNames: configuration.completionNames, rulesetProvider: configuration.rulesetProvider,
+                  glyphs: glyphs, exportPath: configuration.exportPath, edits: configuration.initialEdits)
+    }
+
+    /// What `runTUI` does before its first frame: diagnose the initial query, if any.
+    static func openingEffects(_ configuration: TUIConfiguration) -> [Effect] {
+        configuration.initialQuery.map { [.startDiagnosis($0)] } ?? []
+    }
+
     /// Performs an effect that diagnoses (a query, an edit, an undo, a diff) with the caller's
     /// drivers; a failure is shown on the status line.
     mutating func performDiagnosis(_ effect: Effect, configuration: TUIConfiguration) {
