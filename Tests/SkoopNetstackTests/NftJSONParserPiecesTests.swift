@@ -31,6 +31,19 @@ struct NftJSONParserPiecesTests {
         }
     }
 
+    @Test("escaped strings and keys, and repeated keys, read the same in place as in the strict read")
+    func escapesAndRepeatedKeys() throws {
+        let text = try Fixtures.text("kube-proxy-nftables/overall.json")
+            .replacingOccurrences(of: #""comment": "Active ClusterIPs""#, with: #""comment": "Active \"ClusterIPs\" \u00e9\ud83d\ude00""#)
+            .replacingOccurrences(of: #""chain": "filter-input""#, with: #""ch\u0061in": "filter-input""#)
+            .replacingOccurrences(of: #""handle": 60,"#, with: #""handle": 1, "handle": 60,"#)
+        let whole = try strict(text).get()
+        #expect(try #require(inPieces(text)).get() == whole)
+        let table = try #require(whole.tables.first)
+        #expect(table.chains["filter-input"]?.rules.count == 2)
+        #expect(table.chains["reject-chain"]?.rules.first?.handle == 60)
+    }
+
     @Test("a malformed item, a syntax error or another root member leaves the pieces to the strict read")
     func malformedFallsBack() throws {
         let middle = synthetic.range(of: "{\"rule\": {\"family\": \"ip\"", options: .backwards)!
