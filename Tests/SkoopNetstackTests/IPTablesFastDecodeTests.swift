@@ -57,7 +57,7 @@ struct IPTablesFastDecodeTests {
         let files = try #require(FileManager.default.enumerator(at: Fixtures.root, includingPropertiesForKeys: nil))
         var dumps: [(String, String)] = []
         for case let url as URL in files where url.lastPathComponent.hasSuffix(".txt") {
-            let text = try String(contentsOf: url, encoding: .utf8)
+            let text = String(decoding: try Data(contentsOf: url), as: UTF8.self)
             guard text.contains("\n-A ") || text.contains("] -A ") else { continue }
             dumps.append((url.path, text))
         }
@@ -83,6 +83,31 @@ struct IPTablesFastDecodeTests {
         #expect(counted.lines > 6_000)
         #expect(counted.fast == counted.lines, "\(counted.fast) of \(counted.lines)")
         Self.expectSameParse(text, "synth")
+    }
+
+    /// Above 20,000 rules the chains are decoded on every core: the earliest bad line is still
+    /// the error, and jumps to undeclared chains are still warned about in chain order.
+    @Test func decodingOnEveryCoreKeepsErrorsAndWarningsInOrder() throws {
+        let text = SyntheticCluster.iptablesSave(SynthLayout(spec: SynthSpec(nodes: 4, pods: 200, services: 700, endpoints: 10)))
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.filter { $0.hasPrefix("[") }.count > ChainDecoding.parallelAbove)
+        let rules = lines.indices.filter { lines[$0].hasPrefix("[") && lines[$0].hasSuffix("-j KUBE-MARK-MASQ") }
+        let (early, late) = (rules[rules.count / 3], rules[rules.count * 3 / 4])
+        // Jumps to missing chains in a chain near the end and one near the start.
+        lines[late] = lines[late].replacingOccurrences(of: #"-j [A-Z0-9-]+$"#, with: "-j NOWHERE-LATE", options: .regularExpression)
+        lines[early] = lines[early].replacingOccurrences(of: #"-j [A-Z0-9-]+$"#, with: "-j NOWHERE-EARLY", options: .regularExpression)
+        let parsed = try IPTablesSaveParser.parse(lines.joined(separator: "\n"), source: "big.txt")
+        #expect(parsed.warnings.map(\.line) == [early + 1, late + 1] || parsed.warnings.map(\.line) == [late + 1, early + 1])
+        Self.expectSameParse(lines.joined(separator: "\n"), "big.txt")
+        // Two malformed rules: the earlier line is the error, whichever worker meets it.
+        lines[late] = lines[late].replacingOccurrences(of: "-j ", with: "-s 10.0.0.300 -j ")
+        lines[early] = lines[early].replacingOccurrences(of: "-j ", with: "-s 10.0.0.300 -j ")
+        do {
+            _ = try IPTablesSaveParser.parse(lines.joined(separator: "\n"), source: "big.txt")
+            Issue.record("malformed rules were accepted")
+        } catch let error as InputError {
+            #expect(error.line == early + 1)
+        }
     }
 
     /// Lines altered word by word (dropped, doubled, negated, quoted, swapped): whatever the
