@@ -80,21 +80,20 @@ struct SteppingTests {
         #expect(state.render(size: Size(columns: 80, rows: 24)).lines[1].hasPrefix(" F FATAL 1  C CRIT 1  W WARN 2  I INFO 3"))
     }
 
-    @Test func aThousandLinksStayInstant() {
+    /// Stepping and redrawing a 1,000-link graph; how fast is the bench's redraw row's to say
+    /// (a timed test would fail on a loaded machine and prove nothing on an idle one).
+    @Test func aThousandLinksStepAndRender() {
         var state = TUIState(title: "big")
         state.resize(to: Size(columns: 120, rows: 40))
         state.begin(query: TUIQuery(src: "a", dst: "b", port: 80), driver: FakeDriver.chain(count: 1_000, fanOut: 3))
-        let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            state.press(.char("r"))
-            for _ in 0..<100 {
-                state.press(.char("j"))
-                _ = state.render(size: Size(columns: 120, rows: 40))
-            }
+        state.press(.char("r"))
+        for _ in 0..<100 {
+            state.press(.char("j"))
+            _ = state.render(size: Size(columns: 120, rows: 40))
         }
         #expect(state.treeText.count == 1_001)
         #expect(state.shownLevelCounts[.warning] == 1_000)
-        #expect(elapsed < .seconds(3), "100 frames over 1,000 links took \(elapsed)")
+        #expect(state.render(size: Size(columns: 120, rows: 40)).lines.count == 40)
     }
 
     @Test func deepChainsKeepIndentationBounded() {
