@@ -289,8 +289,8 @@ public struct LabVerifier: Sendable {
     }
 
     /// Probes each flow `tries(index)` times, concurrently, each try from its own source port.
-    /// Starts are staggered: the lab's listeners (nc -k, backlog 1) take one connection at a
-    /// time, and a burst of SYNs would be dropped and time out.
+    /// Starts are staggered: the listeners accept concurrently, but dozens of probe processes
+    /// started at once on a loaded machine would eat into each one's 2-second timeout.
     func probeAll(_ flows: [LabVerifyFlow], truth: GroundTruth, usedPorts ports: inout Set<Int>,
                   tries: (Int) -> Int) async -> [[ProbeResult]] {
         var results = [[ProbeResult]](repeating: [], count: flows.count)
