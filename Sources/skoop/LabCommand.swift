@@ -147,10 +147,8 @@ struct LabVerifyCommand: AsyncParsableCommand {
     @Option(help: "The labs' address families (ipv4, ipv6, dual). Without it: dual (every flow in IPv4 and IPv6), and with --all also IPv6-only labs of a few faults.")
     var ipFamily: LabIPFamily?
 
-    // 4 on 2 cores: a lab mostly waits on probes and tools (about 60% CPU at 2 jobs); measured
-    // 22-27% less wall time than 2 for 21 labs, with the same agreement.
     @Option(help: "How many labs run at once.")
-    var jobs: Int = 4
+    var jobs: Int = LabVerifier.defaultJobs
 
     @Option(help: "Keep each lab's snapshot in this directory.")
     var snapshots: String?

@@ -43,7 +43,7 @@ struct LabDualStackPlanTests {
         #expect(has(p, ["ip", "-n", "t-router", "route", "add", "fd00:192:168:100::30/128",
                         "nexthop", "via", "fd00:192:168:56::11", "dev", "ens4", "nexthop", "via", "fd00:192:168:56::12", "dev", "ens4"]))
         let web0 = p.listeners.filter { $0.netnsID == "pod-web-0" }.map(\.argv)
-        #expect(web0 == [["nc", "-4", "-dlk", "8080"], ["nc", "-6", "-dlk", "8080"]])
+        #expect(web0.map { $0.suffix(2) } == [["-4", "8080"], ["-6", "8080"]])
     }
 
     @Test("dual calico: /128 routes to the cali veth, the pod's default via the veth's EUI-64 link-local address, IPv6 /122 blocks routed and affine like IPv4's")

@@ -113,12 +113,14 @@ public struct LabController: Sendable {
         try encoder.encode(state).write(to: stateFile)
     }
 
-    /// Waits until every tcp listener is bound (ss shows it), up to ~2 s.
+    /// Waits until every tcp listener is bound in its family (ss shows it), up to ~10 s each: the
+    /// listeners start together, and python3 takes a while to start on a loaded machine.
     private func waitForListeners(_ listeners: [LabListener], state: LabState) async throws {
         for listener in listeners {
             guard let port = listener.argv.last else { continue }
-            for _ in 0..<40 {
-                let sockets = await runner.run(["ip", "netns", "exec", state.netns(listener.netnsID), "ss", "-Htln", "sport", "= :\(port)"])
+            let family = listener.argv.dropLast().last.flatMap { ["-4", "-6"].contains($0) ? [$0] : nil } ?? []
+            for _ in 0..<200 {
+                let sockets = await runner.run(["ip", "netns", "exec", state.netns(listener.netnsID), "ss", "-Htln"] + family + ["sport", "= :\(port)"])
                 if !sockets.stdout.isEmpty { break }
                 try await Task.sleep(for: .milliseconds(50))
             }

@@ -72,12 +72,10 @@ public struct LabPlanner: Sendable {
         for node in topology.nodes { commands += iptablesCommands(node) }
         commands += faultCommands()
         if hasIPv6 { commands += ipv6FaultCommands() }
-        // openbsd nc listens on one family: one listener per family.
-        let families = (hasIPv4 ? [["-4"]] : []) + (hasIPv6 ? [["-6"]] : [])
+        // One listener per family and port (the IPv6 one dual-stack, as nc -6 is).
+        let families: [AddressFamily] = (hasIPv4 ? [.inet] : []) + (hasIPv6 ? [.inet6] : [])
         let listeners = topology.pods.flatMap { pod in
-            pod.tcpPorts.flatMap { port in
-                families.map { LabListener(netnsID: pod.netnsID, argv: ["nc"] + $0 + ["-dlk", String(port)]) }
-            }
+            pod.tcpPorts.flatMap { port in families.map { LabListener.tcp(netnsID: pod.netnsID, family: $0, port: port) } }
         }
         return LabPlan(netns: topology.netnsIDs.map(netns), commands: commands, listeners: listeners)
     }

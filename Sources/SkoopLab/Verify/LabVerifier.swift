@@ -131,6 +131,11 @@ public struct LabVerifier: Sendable {
         self.registry = registry
     }
 
+    /// How many labs `lab verify` runs at once. 4 on 2 cores: a lab mostly waits on probes and
+    /// tools (about 60% CPU at 2 jobs); measured 22-27% less wall time than 2 for 21 labs, with
+    /// the same agreement.
+    public static let defaultJobs = 4
+
     /// Verifies `cases`, `parallelism` labs at a time (each in its own netns set), reporting each
     /// result as it completes; returns them in the order given.
     public func verify(_ cases: [LabVerifyCase], prefix: String, parallelism: Int = 1,
@@ -289,8 +294,8 @@ public struct LabVerifier: Sendable {
     }
 
     /// Probes each flow `tries(index)` times, concurrently, each try from its own source port.
-    /// Starts are staggered: the lab's listeners (nc -k, backlog 1) take one connection at a
-    /// time, and a burst of SYNs would be dropped and time out.
+    /// Starts are staggered: the listeners accept concurrently, but dozens of probe processes
+    /// started at once on a loaded machine would eat into each one's 2-second timeout.
     func probeAll(_ flows: [LabVerifyFlow], truth: GroundTruth, usedPorts ports: inout Set<Int>,
                   tries: (Int) -> Int) async -> [[ProbeResult]] {
         var results = [[ProbeResult]](repeating: [], count: flows.count)
