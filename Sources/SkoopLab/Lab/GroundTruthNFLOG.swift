@@ -36,10 +36,12 @@ extension GroundTruth {
         }
     }
 
-    /// Waits (up to 2 s) until every capture has written its pcap header: tcpdump writes it once
-    /// bound to the NFLOG group, so from then on no TRACE message is missed.
+    /// Waits (up to 10 s) until every capture has written its pcap header: tcpdump writes it once
+    /// bound to the NFLOG group, so from then on no TRACE message is missed. It is usually there
+    /// within 100 ms; on a machine loaded by parallel test suites it took over 2 s, and a probe
+    /// sent before it goes untraced.
     func waitUntilCapturing(_ monitors: [TraceMonitor]) async {
-        for _ in 0..<100 {
+        for _ in 0..<500 {
             let ready = monitors.allSatisfy { monitor in
                 !monitor.capture || (FileManager.default.contents(atPath: monitor.file)?.count ?? 0) >= 24
             }
