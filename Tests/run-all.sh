@@ -33,7 +33,7 @@ swift test --skip-build
 bin=$(swift build --show-bin-path)
 
 # Skoop against the kernel: every lab scenario, healthy and with every fault, in both proxy modes
-# (4 labs at a time; 21 minutes on a heavily loaded 2-core machine, less when idle).
+# (4 labs at a time; about 11 minutes on an otherwise idle 2-core machine).
 if [ "$(id -u)" -eq 0 ]; then
     "$bin/skoop" lab verify --all
 else
