@@ -31,7 +31,11 @@ public enum NftRuleText {
             if nat.kind == "dnat" || nat.kind == "snat" { text += nat.family.map { " \($0)" } ?? "" }
             if nat.address != nil || nat.port != nil {
                 text += nat.kind == "masquerade" || nat.kind == "redirect" ? " to" : " to "
-                if let address = nat.address { text += expression(address) }
+                if let address = nat.address {
+                    // nft brackets an IPv6 address that a port follows: `dnat ip6 to [fd00::2]:8080`.
+                    let literal = expression(address)
+                    text += nat.port != nil && literal.contains(":") ? "[\(literal)]" : literal
+                }
                 if let port = nat.port { text += (nat.kind == "masquerade" || nat.kind == "redirect" ? " :" : ":") + expression(port) }
             }
             if !nat.flags.isEmpty { text += " " + nat.flags.joined(separator: ",") }
