@@ -50,8 +50,13 @@ public struct SubprocessToolRunner: ToolRunner {
         self.outputLimit = outputLimit
     }
 
+    /// Broken pipes are errors to handle, not a signal that kills Skoop: a tool that exits
+    /// without reading all its input (an error, a usage message) closes the pipe under us.
+    private static let brokenPipesIgnored: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     /// Runs the command; a tool that cannot be started gives status 127.
     public func run(_ command: [String], input: String?) async -> ToolOutput {
+        _ = Self.brokenPipesIgnored
         guard let name = command.first, !name.isEmpty else {
             return ToolOutput(status: 127, stderr: "empty command")
         }
@@ -60,7 +65,7 @@ public struct SubprocessToolRunner: ToolRunner {
         do {
             let result = try await Subprocess.run(
                 executable, arguments: arguments,
-                input: .string(input ?? ""),
+                input: InputTheToolMayLeaveUnread(bytes: Array((input ?? "").utf8)),
                 output: .string(limit: outputLimit), error: .string(limit: outputLimit))
             let status: Int32
             switch result.terminationStatus {
@@ -71,6 +76,21 @@ public struct SubprocessToolRunner: ToolRunner {
                               stderr: result.standardError)
         } catch {
             return ToolOutput(status: 127, stderr: "\(name): cannot run: \(error)")
+        }
+    }
+}
+
+/// Standard input for a tool that may exit before reading it: the tool's exit status and output
+/// are its answer, so a write refused because the pipe closed (EPIPE) is no failure of the run.
+struct InputTheToolMayLeaveUnread: InputProtocol {
+    let bytes: [UInt8]
+
+    func write(with writer: StandardInputWriter) async throws {
+        guard !bytes.isEmpty else { return }
+        do {
+            _ = try await writer.write(bytes)
+        } catch {
+            // The tool closed its standard input; what it printed and its status tell why.
         }
     }
 }
