@@ -49,20 +49,25 @@ bash Tests/Fuzz/cli-malformed.sh "$bin/skoop"
 # Every parser and loader under libFuzzer + AddressSanitizer, briefly (Tests/Fuzz/run.sh SECONDS runs longer).
 bash Tests/Fuzz/run.sh "${SKOOP_FUZZ_SECONDS:-20}"
 
-# The test suite under AddressSanitizer and ThreadSanitizer (SKOOP_SANITIZERS=0 skips), every suite:
-# the live recorded-server and lab-verify suites drive real kubectl and kernels on timers, so
-# SKOOP_TEST_TIME_SCALE stretches their time limits and timeouts (TSan runs them ~4x slower; the factors leave a margin for a loaded machine).
-# Leak checking is off: XCTest's runner leaks its own suite objects at exit. The one TSan
-# suppression (swift-subprocess's Mutex-guarded state, a proven false positive) is explained in
-# Tests/Fuzz/tsan-suppressions.txt.
+# The test suites again under AddressSanitizer and ThreadSanitizer (SKOOP_SANITIZERS=0 skips).
+# The full lab matrix runs once, above: AddressSanitizer takes the unit suites and a lab subset
+# (collect, the live script and recorded API server, traces, a small `lab verify`), leaving out
+# the every-scenario and every-fault lab suites; ThreadSanitizer takes the unit suites only (the
+# kernel suites mostly wait on real tools there, ~8x slower under it, for little thread
+# interleaving of Skoop's own). SKOOP_TEST_TIME_SCALE stretches the lab suites' time limits and
+# timeouts. Leak checking is off: XCTest's runner leaks its own suite objects at exit. The one
+# TSan suppression (swift-subprocess's Mutex-guarded state, a proven false positive) is
+# explained in Tests/Fuzz/tsan-suppressions.txt.
+lab_matrix_suites='LabScenarioTests|LabFaultTests'
+kernel_suites="$lab_matrix_suites|CollectLabTests|LiveScriptLabTests|LiveRecordedServerTests|LegacyTraceSetupTests|IPv6TraceSetupTests|verifierAgreesWithTheKernel"
 if [ "${SKOOP_SANITIZERS:-1}" != 0 ]; then
     (
         swift build --build-tests --sanitize=address --scratch-path .build-asan
         SKOOP_TEST_TIME_SCALE=5 ASAN_OPTIONS=detect_leaks=0 \
-            swift test --skip-build --sanitize=address --scratch-path .build-asan
+            swift test --skip-build --sanitize=address --scratch-path .build-asan --skip "$lab_matrix_suites"
         swift build --build-tests --sanitize=thread --scratch-path .build-tsan
         SKOOP_TEST_TIME_SCALE=8 TSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/tsan-suppressions.txt" \
-            swift test --skip-build --sanitize=thread --scratch-path .build-tsan
+            swift test --skip-build --sanitize=thread --scratch-path .build-tsan --skip "$kernel_suites"
     )
 fi
 
