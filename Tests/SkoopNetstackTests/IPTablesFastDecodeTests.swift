@@ -85,6 +85,31 @@ struct IPTablesFastDecodeTests {
         Self.expectSameParse(text, "synth")
     }
 
+    /// A jump's target names the chain as the table holds it, declared or not: the same rules
+    /// and the same warning both ways.
+    @Test func jumpTargetsDecodeTheSameBothWays() throws {
+        let text = """
+            *filter
+            :INPUT ACCEPT [0:0]
+            :KUBE-SEP-ABCDEFGHIJKLMNOP - [0:0]
+            :SHORT - [0:0]
+            [1:2] -A INPUT -j KUBE-SEP-ABCDEFGHIJKLMNOP
+            -A INPUT -j SHORT
+            -A INPUT -g KUBE-SEP-ABCDEFGHIJKLMNOP
+            -A INPUT -j KUBE-SEP-ABCDEFGHIJKLMNOQ
+            -A INPUT -j "KUBE-SEP-ABCDEFGHIJKLMNOP"
+            COMMIT
+
+            """
+        let parsed = try IPTablesSaveParser.parse(text, source: "t.txt")
+        let rules = try #require(parsed.ruleset.table("filter")?.chain("INPUT")).rules
+        #expect(rules.map(\.target) == [.jump("KUBE-SEP-ABCDEFGHIJKLMNOP"), .jump("SHORT"), .goto("KUBE-SEP-ABCDEFGHIJKLMNOP"),
+                                        .jump("KUBE-SEP-ABCDEFGHIJKLMNOQ"), .jump("KUBE-SEP-ABCDEFGHIJKLMNOP")])
+        #expect(parsed.warnings.map(\.line) == [8])
+        Self.expectSameParse(text, "t.txt")
+        Self.expectSameRules(text, "t.txt")
+    }
+
     /// Above 20,000 rules the chains are decoded on every core: the earliest bad line is still
     /// the error, and jumps to undeclared chains are still warned about in chain order.
     @Test func decodingOnEveryCoreKeepsErrorsAndWarningsInOrder() throws {

@@ -39,19 +39,36 @@ enum ChainDecoding {
         return parts.withLock { $0.flatMap { $0 } }
     }
 
+    /// Frees decoded chains on two threads, those before `cut` on one and the rest on the other.
+    static func release(_ decoded: inout [[Rule]?], cut: Int) {
+        guard ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            decoded = []
+            return
+        }
+        let halves = Locked([Array(decoded[..<cut]), Array(decoded[cut...])])
+        decoded = []
+        DispatchQueue.concurrentPerform(iterations: 2) { half in
+            var mine: [[Rule]?] = []
+            halves.withLock { swap(&mine, &$0[half]) }
+            mine = []
+        }
+    }
+
     /// One decoder for a run of chains (its scratch space is reused).
     private static func decode(_ chains: ArraySlice<Chain>, of table: Table) -> [Result<Found, InputError>] {
-        var decoder = FastRuleDecoder()
+        let finder = table.chainFinder()
+        var decoder = FastRuleDecoder(chains: finder)
         return chains.map { chain in
             do throws(InputError) {
                 let (rules, notes) = try chain.storage.decodeStrictly(using: &decoder)
                 var missing: [RulesetWarning] = []
-                for rule in rules {
-                    switch rule.target {
+                // By index: `for rule in rules` would copy each rule (three retains and releases).
+                for position in rules.indices {
+                    switch rules[position].target {
                     case .jump(let name), .goto(let name):
                         // The table's chain index (a scanned table's is built already).
-                        if table.chain(name) == nil {
-                            missing.append(RulesetWarning(source: "", line: rule.line,
+                        if !finder.contains(name) {
+                            missing.append(RulesetWarning(source: "", line: rules[position].line,
                                                           message: "jump to chain \(name), which table \(table.name) does not declare"))
                         }
                     default: break

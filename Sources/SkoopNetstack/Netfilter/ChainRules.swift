@@ -168,6 +168,21 @@ final class ScannedTable: Sendable {
         caches = Locked(Caches(chainCount: chainCount))
     }
 
+    deinit {
+        // Every rule decoded is 330,000 rules' strings and arrays to free: on one thread that
+        // was a tenth or more of a full read's CPU, all of it after the decoding workers ended,
+        // so each core frees half.
+        var decoded = caches.withLock { caches in
+            defer { caches.decoded = [] }
+            return caches.decoded
+        }
+        guard lines.count > ChainDecoding.parallelAbove else { return }
+        // Where half the rules are behind (about where decoding cut them).
+        var cut = 0
+        while cut + 1 < starts.count, starts[cut] * 2 < lines.count { cut += 1 }
+        ChainDecoding.release(&decoded, cut: min(cut, decoded.count))
+    }
+
     func ruleCount(_ chain: Int) -> Int { starts[chain + 1] - starts[chain] }
 
     func rules(_ chain: Int) -> [Rule] {
@@ -260,6 +275,12 @@ final class ChainDirectory: Sendable {
         scanned = nil
     }
 
+    /// A finder over `chains` (the chains this directory was made for) for one thread's many lookups.
+    func finder(for chains: [Chain]) -> ChainFinder {
+        guard let scanned else { return ChainFinder(chains: chains, directory: self) }
+        return ChainFinder(chains: chains, index: scanned.index, dump: scanned.dump)
+    }
+
     /// The position of the chain called `name` in `chains` (the chains this directory was made for).
     func position(of name: String, in chains: [Chain]) -> Int? {
         if let scanned {
@@ -272,5 +293,53 @@ final class ChainDirectory: Sendable {
             cache = built
             return built[name]
         }
+    }
+}
+
+/// Chain lookups by name for one thread making many (a decoding worker checks each of 330,000
+/// rules' jumps): what it needs is taken once, instead of each lookup copying the table's
+/// chain and index (retains on objects both workers share, each a contended atomic).
+struct ChainFinder {
+    private let chains: [Chain]
+    /// The scanner's index into `bytes`, when the table was scanned.
+    private let index: ChainNameIndex
+    private let isScanned: Bool
+    private let bytes: UnsafeBufferPointer<UInt8>
+    /// Keeps `bytes` alive.
+    private let dump: ScannedDump?
+    /// Answers for a table that was not scanned.
+    private let directory: ChainDirectory?
+
+    init(chains: [Chain], index: ChainNameIndex, dump: ScannedDump) {
+        self.chains = chains
+        self.index = index
+        isScanned = true
+        bytes = dump.bytes.buffer
+        self.dump = dump
+        directory = nil
+    }
+
+    init(chains: [Chain], directory: ChainDirectory) {
+        self.chains = chains
+        index = ChainNameIndex(capacity: 0)
+        isScanned = false
+        bytes = UnsafeBufferPointer(start: nil, count: 0)
+        dump = nil
+        self.directory = directory
+    }
+
+    /// Whether a chain is called `name`.
+    func contains(_ name: String) -> Bool {
+        guard isScanned else { return directory?.position(of: name, in: chains) != nil }
+        return index.position(of: name, in: bytes) != nil
+    }
+
+    /// The name of the chain whose name is the bytes at `range` of `text`, as the table holds
+    /// it (no new string: a jump target is mostly a 25-byte name, a heap allocation each);
+    /// nil when no chain is called so or the table was not scanned.
+    func name(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        guard isScanned, let base = text.baseAddress,
+              let position = index.position(of: base + range.lowerBound, count: range.count, in: bytes) else { return nil }
+        return chains[position].name
     }
 }

@@ -46,8 +46,11 @@ struct FastRuleDecoder {
     private var pieces: [Piece] = []
     private var interned = StringCache()
     private let tables = OptionTables.shared
+    /// The table's chains, whose names jump targets reuse.
+    private let chains: ChainFinder?
 
-    init() {
+    init(chains: ChainFinder? = nil) {
+        self.chains = chains
         words.reserveCapacity(64)
         loaded.reserveCapacity(8)
         calls.reserveCapacity(16)
@@ -99,8 +102,16 @@ struct FastRuleDecoder {
                 continue
             }
             var stop = at
-            while stop < end, bytes[stop] != UInt8(ascii: " ") {
-                switch bytes[stop] {
+            while stop < end {
+                let byte = bytes[stop]
+                // Letters, digits and the punctuation of options (- / : . , =) are all above a
+                // single quote: one comparison for nearly every byte.
+                if byte > UInt8(ascii: "'"), byte != UInt8(ascii: "\\") {
+                    stop += 1
+                    continue
+                }
+                if byte == UInt8(ascii: " ") { break }
+                switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\"), UInt8(ascii: "\t"): return false
                 default: stop += 1
                 }
@@ -270,7 +281,7 @@ struct FastRuleDecoder {
         guard extensionInfo.table >= 0 else {
             // Options Skoop does not know: a chain (no option can be given to it here).
             guard !tables.isOtherExtension(bytes, extensionInfo.name) else { return nil }
-            return .jump(String(decoding: bytes[extensionInfo.name], as: UTF8.self))
+            return .jump(chains?.name(bytes, extensionInfo.name) ?? String(decoding: bytes[extensionInfo.name], as: UTF8.self))
         }
         var given = 0
         var first: Call?

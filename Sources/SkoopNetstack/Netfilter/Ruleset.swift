@@ -100,6 +100,9 @@ public struct Table: Hashable, Sendable {
     /// The chain called `name`.
     public func chain(_ name: String) -> Chain? { directory.position(of: name, in: chains).map { chains[$0] } }
 
+    /// Chain lookups for one thread making many of them.
+    func chainFinder() -> ChainFinder { directory.finder(for: chains) }
+
     public static func == (lhs: Table, rhs: Table) -> Bool { lhs.name == rhs.name && lhs.chains == rhs.chains }
 
     public func hash(into hasher: inout Hasher) {
