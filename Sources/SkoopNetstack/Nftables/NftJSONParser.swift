@@ -246,7 +246,7 @@ public enum NftJSONParser {
         mutating func append(_ rules: [NftRule], _ family: NftFamily, _ tableName: String, _ chainName: String) {
             let at = table(family, tableName)
             var isNew = false
-            tables[at].chains[chainName, default: { isNew = true; return NftChain(name: chainName) }()].rules += rules
+            tables[at].chains[chainName, default: { isNew = true; return NftChain(name: chainName) }()].append(rules)
             if isNew { placed(chainName, at) }
         }
 
