@@ -46,6 +46,12 @@ import Testing
             if let found, let last = value[member.key] { expectSame(found, last) }
         }
         #expect(span["absent"] == nil)
+        var walked: [(String, Int)] = []
+        span.forEachMember { key, member in walked.append((String(decoding: key, as: UTF8.self), member.offset)) }
+        #expect(walked.map(\.0) == (value.members ?? []).map(\.key))
+        #expect(walked.map(\.1) == (value.members ?? []).map(\.value.offset))
+        let plain = span.plainStringBytes.map { String(decoding: $0, as: UTF8.self) }
+        #expect(plain == nil || plain == value.string)
         let keys = (value.members ?? []).map(\.key) + ["absent"]
         for (found, key) in zip(span.values(of: keys), keys) { #expect(found?.offset == value[key]?.offset) }
     }
@@ -58,6 +64,17 @@ import Testing
                 #expect(span != nil, "\(text)")
                 if let span { Self.expectSame(span, value) }
             }
+        }
+    }
+
+    @Test("a string's bytes are given in place only when it has no escapes")
+    func plainStringBytes() {
+        Self.span(#"["plain text", "esc\u0061ped", 1]"#) { span in
+            let elements = span?.elements ?? []
+            #expect(elements.count == 3)
+            #expect(elements.first?.plainStringBytes.map { String(decoding: $0, as: UTF8.self) } == "plain text")
+            #expect(elements.dropFirst().first?.plainStringBytes == nil)
+            #expect(elements.last?.plainStringBytes == nil)
         }
     }
 

@@ -44,6 +44,44 @@ struct NftJSONParserPiecesTests {
         #expect(table.chains["reject-chain"]?.rules.first?.handle == 60)
     }
 
+    @Test("a table of more than 4,096 chains (its dictionary sized at once) decodes as the strict read does")
+    func manyChains() throws {
+        let text = SyntheticCluster.nftJSON(SynthLayout(spec: SynthSpec(nodes: 2, pods: 1_000, services: 1_500, endpoints: 2, proxy: .nftables)))
+        let whole = try strict(text).get()
+        let table = try #require(whole.tables.first { $0.name == "kube-proxy" })
+        #expect(table.chains.count > 4_096)
+        let bytes = SharedBytes(copying: Array(text.utf8))
+        let skim = try #require(try JSONListSkim.skim(bytes, source: "n1/nft.json", listMember: "nftables", pick: .members([])))
+        #expect(NftJSONParser.chainDeclarations(bytes.buffer, skim) == table.chains.count)
+        #expect(try #require(inPieces(text)).get() == whole)
+    }
+
+    @Test("names repeated from rule to rule are shared, whatever their length, and read as their bytes")
+    func sharedNames() {
+        let strings = NftStrings()
+        let names = ["a", "fifteen-bytes-x", "sixteen-bytes-xy", "mark-for-masquerade", "endpoint-4VNLSZTQ-team-00/svc-00000/tcp/http__10.64.0.2/8080"]
+            + (0..<200).map { "endpoint-\($0)-team-00/svc-\($0 % 7)/tcp/http" }
+        for _ in 0..<2 {
+            for name in names {
+                var copy = name
+                let read = copy.withUTF8 { strings.string($0) }
+                #expect(read == name)
+            }
+        }
+    }
+
+    @Test("a rule whose names and keys are escaped, or whose chain repeats across pieces, reads as the strict read does")
+    func escapedNames() throws {
+        let text = synthetic
+            .replacingOccurrences(of: #""target": "mark-for-masquerade""#, with: #""target": "mark-for-m\u0061squerade""#)
+            .replacingOccurrences(of: #"{"match": {"op": "==", "left""#, with: #"{"match": {"\u006fp": "==", "op": "==", "left""#)
+            .replacingOccurrences(of: #""protocol": "ip", "field": "saddr""#, with: #""field": "daddr", "protocol": "ip", "f\u0069eld": "saddr""#)
+        #expect(text != synthetic)
+        let whole = try strict(text).get()
+        #expect(try #require(inPieces(text)).get() == whole)
+        #expect(whole == (try strict(synthetic).get()))
+    }
+
     @Test("a malformed item, a syntax error or another root member leaves the pieces to the strict read")
     func malformedFallsBack() throws {
         let middle = synthetic.range(of: "{\"rule\": {\"family\": \"ip\"", options: .backwards)!
@@ -52,7 +90,12 @@ struct NftJSONParserPiecesTests {
         let otherMember = synthetic.replacingOccurrences(of: "{\"nftables\": [", with: "{\"x\": tru, \"nftables\": [")
         let undeclared = synthetic.replacingOccurrences(
             of: "]}\n", with: ", {\"element\": {\"family\": \"ip\", \"table\": \"kube-proxy\", \"name\": \"nope\", \"elem\": [\"10.0.0.1\"]}}]}\n")
-        for text in [badFamily, badSyntax, otherMember] {
+        let badTarget = synthetic.replacingCharacters(in: middle, with: "{\"rule\": {\"family\": 4")
+        let missingComma = synthetic.replacingOccurrences(of: "}}, {\"rule\"", with: "}} {\"rule\"")
+        let trailing = synthetic.replacingOccurrences(of: "]}\n", with: "]} x\n")
+        let doubleComma = synthetic.replacingOccurrences(of: "}}, {\"chain\"", with: "}},, {\"chain\"")
+        for text in [badFamily, badSyntax, otherMember, badTarget, missingComma, trailing, doubleComma] {
+            #expect(text != synthetic)
             #expect(inPieces(text) == nil)
             let error = try #require(strict(text).failureValue)
             // parse() takes the pieces path for large files: its error is the strict one.

@@ -145,6 +145,24 @@ public struct JSONSpan: @unchecked Sendable {
         return found
     }
 
+    /// Calls `body` with each member's key (its bytes, escapes decoded) and value, in document
+    /// order; nothing for other kinds. A decoder that assigns the values it wants as they pass
+    /// reads an object in one scan and keeps the last of repeated keys, as the strict reader does.
+    public func forEachMember(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: JSONSpan) -> Void) {
+        guard first == UInt8(ascii: "{") else { return }
+        forEachItem { name, value in
+            let key = name!
+            let raw = UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)
+            if raw.contains(UInt8(ascii: "\\")) {
+                var decoded = text(key)
+                decoded.withUTF8 { body($0, value) }
+            } else {
+                body(raw, value)
+            }
+            return true
+        }
+    }
+
     /// The first member of an object and how many it has; nil for any other kind.
     public var firstMember: (key: String, value: JSONSpan, count: Int)? {
         guard first == UInt8(ascii: "{") else { return nil }
@@ -200,6 +218,14 @@ public struct JSONSpan: @unchecked Sendable {
     public var string: String? {
         guard first == UInt8(ascii: "\"") else { return nil }
         return text((offset + 1)..<(end - 1))
+    }
+
+    /// The bytes between a string's quotes when it has no escapes (its text exactly); nil for
+    /// other kinds and escaped strings. Valid while the checked bytes are.
+    public var plainStringBytes: UnsafeBufferPointer<UInt8>? {
+        guard first == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeBufferPointer(start: base + offset + 1, count: end - offset - 2)
+        return inner.contains(UInt8(ascii: "\\")) ? nil : inner
     }
 
     /// The value of `true` or `false`; nil for any other kind.

@@ -61,7 +61,10 @@ public enum NftValueKind: String, Hashable, Sendable {
 }
 
 /// An expression: where a value comes from.
-public indirect enum NftExpression: Hashable, Sendable {
+///
+/// Only the cases holding an expression are boxed (`indirect`): the others (a payload field, a
+/// literal, ...) are stored in place, so that decoding a rule allocates no box for each of them.
+public enum NftExpression: Hashable, Sendable {
     /// A literal as written in the JSON (a string, a number, a boolean), converted when the
     /// kind of the other side is known.
     case literal(NftLiteral)
@@ -82,7 +85,7 @@ public indirect enum NftExpression: Hashable, Sendable {
     /// An anonymous set whose elements were typed from the expression it is compared with.
     case typedSet([NftRawElement], NftElements)
     /// A literal (or prefix, range) typed from the expression it is compared with.
-    case typed(NftExpression, NftKeyPart)
+    indirect case typed(NftExpression, NftKeyPart)
     /// `10.0.0.0/8`.
     case prefix(address: String, length: Int)
     /// `a-b`.
@@ -92,9 +95,9 @@ public indirect enum NftExpression: Hashable, Sendable {
     /// `jhash ... mod N`, `symhash mod N`: a hash of the packet picks one of N values.
     case hash(kind: String, modulus: UInt64, offset: UInt64)
     /// `left & right`, `|`, `^`, `<<`, `>>`.
-    case binary(operator: String, NftExpression, NftExpression)
+    indirect case binary(operator: String, NftExpression, NftExpression)
     /// `key map { ... }` or `key map @m`.
-    case map(key: NftExpression, data: NftExpression)
+    indirect case map(key: NftExpression, data: NftExpression)
     /// A verdict literal (in verdict map data).
     case verdict(NftVerdict)
     /// Something Skoop does not model, with its JSON name.

@@ -22,11 +22,13 @@ enum NftJSONItem: Sendable {
     }
 
     /// Decodes `item` read in place from checked bytes; any error only means "read it the strict way".
-    init(span item: JSONSpan, index: Int) throws(InputError) {
-        try self.init(node: item, errors: NftJSONErrors(document: nil, index: index))
+    /// `strings` shares the names repeated from item to item (one per decoding thread).
+    /// This is the entry point for one item (a chain declaration or one rule) found by a skim.
+    init(span item: JSONSpan, index: Int, strings: NftStrings? = nil) throws(InputError) {
+        try self.init(node: item, errors: NftJSONErrors(document: nil, index: index), strings: strings)
     }
 
-    private init<Node: NftJSONNode>(node item: Node, errors: NftJSONErrors) throws(InputError) {
+    private init<Node: NftJSONNode>(node item: Node, errors: NftJSONErrors, strings: NftStrings? = nil) throws(InputError) {
         func error(_ value: Node, _ expected: String) -> InputError {
             errors.error(value, expected)
         }
@@ -46,7 +48,7 @@ enum NftJSONItem: Sendable {
         func rawElements(_ value: Node?, isMap: Bool) throws(InputError) -> [NftRawElement] {
             guard let value else { return [] }
             let list = value.elements ?? [value]
-            let reader = NftStatementReader<Node>(errors: errors, family: .inet)
+            let reader = NftStatementReader<Node>(errors: errors, family: .inet, strings: strings)
             var raw: [NftRawElement] = []
             raw.reserveCapacity(list.count)
             for item in list {
@@ -71,31 +73,50 @@ enum NftJSONItem: Sendable {
             self = .table(family: family, name: name)
         case "chain":
             // One pass over the members for all of them: a chain is read in one look.
-            let found = object.values(of: ["family", "table", "name", "hook", "prio", "policy", "type", "dev", "handle"])
-            let (family, tableName) = try table(object, family: found[0], name: found[1])
-            guard let name = found[2]?.string else { throw error(object, "a chain \"name\"") }
+            var familyValue, tableValue, nameValue, hookValue, prioValue, policyValue, typeValue, devValue, handleValue: Node?
+            object.forEachMember { key, value in
+                if key.spells("family") { familyValue = value }
+                else if key.spells("table") { tableValue = value }
+                else if key.spells("name") { nameValue = value }
+                else if key.spells("handle") { handleValue = value }
+                else if key.spells("hook") { hookValue = value }
+                else if key.spells("prio") { prioValue = value }
+                else if key.spells("policy") { policyValue = value }
+                else if key.spells("type") { typeValue = value }
+                else if key.spells("dev") { devValue = value }
+            }
+            let (family, tableName) = try table(object, family: familyValue, name: tableValue)
+            guard let name = nameValue?.string(sharing: strings) else { throw error(object, "a chain \"name\"") }
             var base: NftBaseChain?
-            if let hook = found[3]?.string {
-                guard let priority = found[4]?.integer else {
+            if let hook = hookValue?.string {
+                guard let priority = prioValue?.integer else {
                     throw error(object, "a base chain's integer \"prio\"")
                 }
-                let policy: NftVerdict = found[5]?.string == "drop" ? .drop : .accept
-                base = NftBaseChain(type: found[6]?.string ?? "filter", hook: hook, priority: priority,
-                                    policy: policy, device: found[7]?.string)
+                let policy: NftVerdict = policyValue?.string == "drop" ? .drop : .accept
+                base = NftBaseChain(type: typeValue?.string ?? "filter", hook: hook, priority: priority,
+                                    policy: policy, device: devValue?.string)
             }
-            self = .chain(family: family, table: tableName, name: name, handle: found[8]?.integer, base: base)
+            self = .chain(family: family, table: tableName, name: name, handle: handleValue?.integer, base: base)
         case "rule":
-            let found = object.values(of: ["family", "table", "chain", "expr", "handle", "comment"])
-            let (family, tableName) = try table(object, family: found[0], name: found[1])
-            guard let chainName = found[2]?.string else { throw error(object, "a rule's \"chain\"") }
-            guard let expressions = found[3]?.elements else { throw error(object, "a rule's \"expr\" array") }
-            let reader = NftStatementReader<Node>(errors: errors, family: family)
+            var familyValue, tableValue, chainValue, exprValue, handleValue, commentValue: Node?
+            object.forEachMember { key, value in
+                if key.spells("family") { familyValue = value }
+                else if key.spells("table") { tableValue = value }
+                else if key.spells("chain") { chainValue = value }
+                else if key.spells("handle") { handleValue = value }
+                else if key.spells("expr") { exprValue = value }
+                else if key.spells("comment") { commentValue = value }
+            }
+            let (family, tableName) = try table(object, family: familyValue, name: tableValue)
+            guard let chainName = chainValue?.string(sharing: strings) else { throw error(object, "a rule's \"chain\"") }
+            guard let expressions = exprValue?.elements else { throw error(object, "a rule's \"expr\" array") }
+            let reader = NftStatementReader<Node>(errors: errors, family: family, strings: strings)
             var statements: [NftStatement] = []
             statements.reserveCapacity(expressions.count)
             for expression in expressions {
                 statements.append(try reader.statement(expression))
             }
-            let rule = NftRule(handle: found[4]?.integer ?? 0, statements: statements, comment: found[5]?.string)
+            let rule = NftRule(handle: handleValue?.integer ?? 0, statements: statements, comment: commentValue?.string(sharing: strings))
             self = .rule(family: family, table: tableName, chain: chainName, rule: rule)
         case "set", "map":
             let (family, tableName) = try table(object)

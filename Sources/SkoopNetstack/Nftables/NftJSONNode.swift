@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import SkoopModel
 
 /// What nft.json's decoders ask of a JSON value. Two kinds answer alike: a ``JSONValue`` of a
@@ -7,7 +12,12 @@ protocol NftJSONNode {
     subscript(key: String) -> Self? { get }
     /// The members `keys` (each its last value if repeated; nil when absent or not an object).
     func values(of keys: [String]) -> [Self?]
+    /// Each member's key bytes and value, in order (nothing for other kinds): one pass over an
+    /// object whatever the number of keys a decoder wants from it.
+    func forEachMember(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: Self) -> Void)
     var string: String? { get }
+    /// The text of a string, shared through `strings` when the node can (see ``NftStrings``).
+    func string(sharing strings: NftStrings?) -> String?
     var integer: Int? { get }
     var number: String? { get }
     var bool: Bool? { get }
@@ -20,9 +30,36 @@ protocol NftJSONNode {
     var summary: String { get }
 }
 
+extension NftJSONNode {
+    /// The member `key` (its last value if repeated), found by its bytes.
+    func member(_ key: StaticString) -> Self? {
+        var found: Self?
+        forEachMember { name, value in if name.spells(key) { found = value } }
+        return found
+    }
+
+    /// The members `first` and `second` found in one pass.
+    func members(_ first: StaticString, _ second: StaticString) -> (Self?, Self?) {
+        var found: (Self?, Self?)
+        forEachMember { name, value in
+            if name.spells(first) { found.0 = value } else if name.spells(second) { found.1 = value }
+        }
+        return found
+    }
+}
+
 extension JSONValue: NftJSONNode {
     func values(of keys: [String]) -> [JSONValue?] {
         keys.map { self[$0] }
+    }
+
+    func string(sharing strings: NftStrings?) -> String? { string }
+
+    func forEachMember(_ body: (_ key: UnsafeBufferPointer<UInt8>, _ value: JSONValue) -> Void) {
+        for member in members ?? [] {
+            var key = member.key
+            key.withUTF8 { body($0, member.value) }
+        }
     }
 
     var firstMember: (key: String, value: JSONValue, count: Int)? {
@@ -31,7 +68,19 @@ extension JSONValue: NftJSONNode {
     }
 }
 
-extension JSONSpan: NftJSONNode {}
+extension JSONSpan: NftJSONNode {
+    func string(sharing strings: NftStrings?) -> String? {
+        if let strings, let bytes = plainStringBytes { return strings.string(bytes) }
+        return string
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether these bytes spell `name` (a member key compared without making a String).
+    func spells(_ name: StaticString) -> Bool {
+        count == name.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, name.utf8Start, count) == 0)
+    }
+}
 
 /// Words the errors of one item: located in `document` on the strict path; on the fast path
 /// (no document) any error only sends the file back to the strict path, which words it.

@@ -78,12 +78,13 @@ public enum NftJSONParser {
                 var items: [NftJSONItem] = []
                 items.reserveCapacity(count / pieces + 1)
                 var group = RuleGroup()
+                let strings = NftStrings()
                 for index in (count * piece / pieces)..<(count * (piece + 1) / pieces) {
                     // Checked as the strict reader would, then decoded in place (no tree). Inside
                     // the document's object and its list: two containers are open around it.
                     guard !failed.withLock({ $0 }),
                           let span = JSONSpan.checked(bytes.buffer, skim.itemOffsets[index]..<skim.itemEnds[index], depth: 2),
-                          let item = try? NftJSONItem(span: span, index: index) else {
+                          let item = try? NftJSONItem(span: span, index: index, strings: strings) else {
                         failed.withLock { $0 = true }
                         return
                     }
@@ -97,6 +98,7 @@ public enum NftJSONParser {
         // The bytes are borrowed: no piece may still be reading them once this returns.
         defer { finished.wait() }
         var builder = Builder(source: source)
+        builder.expectedChains = chainDeclarations(bytes.buffer, skim)
         for piece in 0..<pieces {
             ready[piece].wait()
             guard let items = decoded.withLock({ list in defer { list[piece] = nil }; return list[piece] }) else { return nil }
@@ -134,6 +136,17 @@ public enum NftJSONParser {
         }
     }
 
+    /// About how many items declare a chain (those written `{"chain"`, as nft writes them): how
+    /// many names a table's chain dictionary is made for once it is seen to be big.
+    static func chainDeclarations(_ bytes: UnsafeBufferPointer<UInt8>, _ skim: JSONListSkim) -> Int {
+        let head = Array("{\"chain\"".utf8)
+        var count = 0
+        for (offset, end) in zip(skim.itemOffsets, skim.itemEnds) where end - offset > head.count {
+            if bytes[offset..<(offset + head.count)].elementsEqual(head) { count += 1 }
+        }
+        return count
+    }
+
     /// Whether the document is `{"nftables": [ITEMS]}` and nothing else (whitespace aside): the
     /// skim checks no value outside the list.
     static func onlyTheList(_ bytes: UnsafeBufferPointer<UInt8>, _ skim: JSONListSkim) -> Bool {
@@ -149,12 +162,18 @@ public enum NftJSONParser {
             matched += 1
         }
         guard matched == head.count else { return false }
-        // Between items: a comma each; after the last: "]}".
+        // Between items: a comma each; after the last: "]}". Compared byte by byte, spaces
+        // skipped, with nothing allocated per item.
+        let tail = Array("]}".utf8)
         for (index, end) in skim.itemEnds.enumerated() {
-            let next = index + 1 < skim.itemOffsets.count ? skim.itemOffsets[index + 1] : bytes.count
-            let between = bytes[end..<next].filter { !isSpace($0) }
-            let expected = index + 1 < skim.itemOffsets.count ? [UInt8(ascii: ",")] : Array("]}".utf8)
-            guard between == expected else { return false }
+            let isLast = index + 1 == skim.itemOffsets.count
+            let next = isLast ? bytes.count : skim.itemOffsets[index + 1]
+            var matched = 0
+            for byte in bytes[end..<next] where !isSpace(byte) {
+                guard isLast ? matched < tail.count && byte == tail[matched] : matched == 0 && byte == UInt8(ascii: ",") else { return false }
+                matched += 1
+            }
+            guard matched == (isLast ? tail.count : 1) else { return false }
         }
         return !skim.itemOffsets.isEmpty
     }
@@ -171,6 +190,10 @@ public enum NftJSONParser {
         init(source: String) {
             self.source = source
         }
+
+        /// About how many chains the file declares (0: unknown): a table's dictionary of chains is
+        /// made that big at once when it grows past a few thousand, rather than doubling on.
+        var expectedChains = 0
 
         /// The table the previous item named: items come table by table.
         var last: (family: NftFamily, name: String, at: Int)?
@@ -199,7 +222,7 @@ public enum NftJSONParser {
                 // One hash of the name: found or made in place.
                 var isNew = false
                 tables[at].chains[name, default: { isNew = true; return NftChain(name: name) }()].update(handle: handle, base: base)
-                if isNew { tables[at].chainOrder.append(name) }
+                if isNew { placed(name, at) }
             case .rule(let family, let tableName, let chainName, let rule):
                 append([rule], family, tableName, chainName)
             case .rules(let family, let tableName, let chainName, let rules):
@@ -223,8 +246,17 @@ public enum NftJSONParser {
         mutating func append(_ rules: [NftRule], _ family: NftFamily, _ tableName: String, _ chainName: String) {
             let at = table(family, tableName)
             var isNew = false
-            tables[at].chains[chainName, default: { isNew = true; return NftChain(name: chainName) }()].rules += rules
-            if isNew { tables[at].chainOrder.append(chainName) }
+            tables[at].chains[chainName, default: { isNew = true; return NftChain(name: chainName) }()].append(rules)
+            if isNew { placed(chainName, at) }
+        }
+
+        /// Records a new chain of table `at` in file order.
+        mutating func placed(_ name: String, _ at: Int) {
+            tables[at].chainOrder.append(name)
+            if tables[at].chainOrder.count == 4_096, expectedChains > 4_096 {
+                tables[at].chains.reserveCapacity(expectedChains)
+                tables[at].chainOrder.reserveCapacity(expectedChains)
+            }
         }
 
         mutating func finish() throws(InputError) -> NftRuleset {

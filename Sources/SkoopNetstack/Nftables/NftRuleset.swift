@@ -136,6 +136,12 @@ public struct NftChain: Hashable, Sendable {
         self.rules = rules
     }
 
+    /// Rules gathered for this chain, after those it has: a chain without rules yet takes the
+    /// list as it is, its rules not copied one by one.
+    mutating func append(_ more: [NftRule]) {
+        if rules.isEmpty { rules = more } else { rules += more }
+    }
+
     /// What a chain declaration adds: its handle when given, its hook when a base chain.
     mutating func update(handle: Int?, base: NftBaseChain?) {
         self.handle = handle ?? self.handle

@@ -8,6 +8,8 @@ struct NftStatementReader<Node: NftJSONNode> {
     let errors: NftJSONErrors
     /// The table's family.
     let family: NftFamily
+    /// Shares names repeated from rule to rule on the fast path.
+    var strings: NftStrings? = nil
 
     func error(_ value: Node, _ expected: String) -> InputError {
         errors.error(value, expected)
@@ -21,8 +23,11 @@ struct NftStatementReader<Node: NftJSONNode> {
         let body = member.value
         switch member.key {
         case "match":
-            let found = body.values(of: ["op", "left", "right"])
-            guard let op = found[0]?.string, let left = found[1], let right = found[2] else {
+            var opValue, left, right: Node?
+            body.forEachMember { key, value in
+                if key.spells("op") { opValue = value } else if key.spells("left") { left = value } else if key.spells("right") { right = value }
+            }
+            guard let op = opValue?.string, let left, let right else {
                 throw error(body, "a match with \"op\", \"left\" and \"right\"")
             }
             let leftExpression = try expression(left)
@@ -33,21 +38,30 @@ struct NftStatementReader<Node: NftJSONNode> {
         case "reject":
             return .reject(type: body["type"]?.string, code: body["expr"]?.string)
         case "vmap":
-            guard let key = body["key"], let data = body["data"] else { throw error(body, "a vmap with \"key\" and \"data\"") }
+            let (key, data) = body.members("key", "data")
+            guard let key, let data else { throw error(body, "a vmap with \"key\" and \"data\"") }
             let keyExpression = try expression(key)
             let kinds = NftValues.kinds(of: keyExpression, family: family)
             return .verdictMap(key: keyExpression, data: typed(try expression(data), kinds: kinds, dataKinds: [.verdict]))
         case "dnat", "snat", "masquerade", "redirect":
+            var flagsValue, familyValue, addressValue, portValue: Node?
+            body.forEachMember { key, value in
+                if key.spells("addr") { addressValue = value }
+                else if key.spells("port") { portValue = value }
+                else if key.spells("family") { familyValue = value }
+                else if key.spells("flags") { flagsValue = value }
+            }
             var flags: [String] = []
-            if let list = body["flags"]?.elements { flags = list.compactMap(\.string) }
-            if let single = body["flags"]?.string { flags = [single] }
-            let natFamily = body["family"]?.string
+            if let list = flagsValue?.elements { flags = list.compactMap(\.string) }
+            if let single = flagsValue?.string { flags = [single] }
+            let natFamily = familyValue?.string
             let addressKind: NftValueKind = natFamily == "ip6" || family == .ip6 ? .ipv6Address : .ipv4Address
-            let address = try body["addr"].map { (value) throws(InputError) in try natValue(value, kind: addressKind) }
-            let port = try body["port"].map { (value) throws(InputError) in try natValue(value, kind: .port) }
+            let address = try addressValue.map { (value) throws(InputError) in try natValue(value, kind: addressKind) }
+            let port = try portValue.map { (value) throws(InputError) in try natValue(value, kind: .port) }
             return .nat(NftNAT(kind: member.key, address: address, port: port, family: natFamily, flags: flags))
         case "mangle":
-            guard let key = body["key"], let value = body["value"] else { throw error(body, "a mangle with \"key\" and \"value\"") }
+            let (key, value) = body.members("key", "value")
+            guard let key, let value else { throw error(body, "a mangle with \"key\" and \"value\"") }
             let target = try expression(key)
             let kinds = NftValues.kinds(of: target, family: family)
             return .mangle(target: target, value: typed(try expression(value), kinds: kinds))
@@ -76,7 +90,7 @@ struct NftStatementReader<Node: NftJSONNode> {
         case "return": return .return
         case "queue": return .queue
         default:
-            guard let target = body["target"]?.string else { throw error(body, "a \(name) with a \"target\" chain") }
+            guard let target = body.member("target")?.string(sharing: strings) else { throw error(body, "a \(name) with a \"target\" chain") }
             return name == "jump" ? .jump(target) : .goto(target)
         }
     }
@@ -118,18 +132,22 @@ struct NftStatementReader<Node: NftJSONNode> {
     func expressionObject(_ name: String, _ body: Node) throws(InputError) -> NftExpression {
         switch name {
         case "payload":
-            let found = body.values(of: ["protocol", "field"])
-            if let proto = found[0]?.string, let field = found[1]?.string {
+            let (protocolValue, fieldValue) = body.members("protocol", "field")
+            if let proto = protocolValue?.string, let field = fieldValue?.string {
                 return .payload(protocol: proto, field: field)
             }
             return .unsupported("raw payload \(body.summary)")
         case "meta":
-            guard let key = body["key"]?.string else { throw error(body, "a meta \"key\"") }
+            guard let key = body.member("key")?.string else { throw error(body, "a meta \"key\"") }
             return .meta(key)
         case "ct":
-            guard let key = body["key"]?.string else { throw error(body, "a ct \"key\"") }
-            let qualified = body["family"]?.string.map { "\($0) \(key)" } ?? key
-            return .ct(key: qualified, direction: body["dir"]?.string)
+            var keyValue, familyValue, directionValue: Node?
+            body.forEachMember { name, value in
+                if name.spells("key") { keyValue = value } else if name.spells("family") { familyValue = value } else if name.spells("dir") { directionValue = value }
+            }
+            guard let key = keyValue?.string else { throw error(body, "a ct \"key\"") }
+            let qualified = familyValue?.string.map { "\($0) \(key)" } ?? key
+            return .ct(key: qualified, direction: directionValue?.string)
         case "fib":
             guard let result = body["result"]?.string else { throw error(body, "a fib \"result\"") }
             let flags = body["flags"]?.elements?.compactMap(\.string) ?? body["flags"]?.string.map { [$0] } ?? []
@@ -145,7 +163,8 @@ struct NftStatementReader<Node: NftJSONNode> {
             for item in items { raw.append(try element(item, isMap: item.elements?.count == 2)) }
             return .anonymousSet(raw)
         case "prefix":
-            guard let address = body["addr"]?.string, let length = body["len"]?.integer else {
+            let (addressValue, lengthValue) = body.members("addr", "len")
+            guard let address = addressValue?.string, let length = lengthValue?.integer else {
                 throw error(body, "a prefix with \"addr\" and \"len\"")
             }
             return .prefix(address: address, length: length)
@@ -165,7 +184,8 @@ struct NftStatementReader<Node: NftJSONNode> {
             guard let operands = body.elements, operands.count == 2 else { throw error(body, "two operands of \(name)") }
             return .binary(operator: name, try expression(operands[0]), try expression(operands[1]))
         case "map":
-            guard let key = body["key"], let data = body["data"] else { throw error(body, "a map with \"key\" and \"data\"") }
+            let (key, data) = body.members("key", "data")
+            guard let key, let data else { throw error(body, "a map with \"key\" and \"data\"") }
             return .map(key: try expression(key), data: try expression(data))
         case "elem":
             guard let inner = body["val"] else { throw error(body, "an element \"val\"") }
