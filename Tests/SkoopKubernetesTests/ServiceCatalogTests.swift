@@ -96,6 +96,8 @@ import SkoopTestSupport
         #expect(cluster.decodeFailures == [strictError])
         #expect(cluster.decodeFailures.first?.line == text[..<range.lowerBound].filter { $0 == "\n" }.count + 1)
         #expect(throws: InputError.self) { try cluster.serviceCatalog.all() }
+        let unresolved = #expect(throws: ResolveError.self) { try cluster.resolve("svc/default/legacy") }
+        #expect(unresolved?.message == "service default/legacy cannot be read: \(strictError)")
     }
 
     @Test func aBadIndexedFieldIsTheStrictErrorAtOnce() throws {

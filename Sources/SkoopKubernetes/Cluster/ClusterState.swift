@@ -290,6 +290,11 @@ public struct ClusterState: Sendable {
         serviceIndex["\(namespace)/\(name)"].flatMap(serviceCatalog.service(at:))
     }
 
+    /// Why the listed service NAMESPACE/NAME cannot be decoded; nil when it can, or is not listed.
+    func serviceFailure(namespace: String, name: String) -> InputError? {
+        serviceIndex["\(namespace)/\(name)"].flatMap(serviceCatalog.failure(at:))
+    }
+
     /// The pods scheduled on node `name`, host-network pods included.
     /// - Complexity: O(pods): no diagnosis asks, so no index is kept for it.
     public func pods(onNode name: String) -> [Pod] {

@@ -63,6 +63,17 @@ public final class ServiceCatalog: Sendable {
     /// Service `index` (file order); nil when decoding it failed (kept in ``failures``).
     public func service(at index: Int) -> Service? { storage.object(at: index) }
 
+    /// Why Service `index` cannot be decoded; nil when it can.
+    func failure(at index: Int) -> InputError? {
+        guard case .lazy(let items) = storage else { return nil }
+        do {
+            _ = try items.object(at: index)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Every Service that can be decoded, in file order (failures are kept in ``failures``).
     public var readable: [Service] { entries.indices.compactMap(service(at:)) }
 
