@@ -52,7 +52,15 @@ struct DiagnoseCommand: ParsableCommand {
         }
         defer { reaper?.uninstall() }
         let report = try reportingFailures { () throws -> DiagnosisReport in
-            var session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
+            var session: DiagnosisSession
+            do {
+                session = try DiagnosisSession(query: query, collector: collector, context: networkOptions.context)
+            } catch {
+                // A Service the query names that cannot be decoded: its strict error (65), as
+                // when services.json was decoded whole, not a query that names nothing.
+                if snapshot != nil, let failure = collector.cluster.serviceCatalog.failures.first { throw failure }
+                throw error
+            }
             session.diagnostor.run()
             // A malformed file met on the way is an input error (65), not a missing peer or hop.
             if snapshot != nil, let failure = collector.loadFailures.first { throw failure }

@@ -200,7 +200,8 @@ struct TUILauncher {
         }
         let cluster = collector.cluster
         guard let client = cluster.pods.first(where: { !$0.hostNetwork && $0.podIPs.first != nil }) else { return [] }
-        return cluster.services.prefix(10).compactMap { service in
+        let services = cluster.serviceCatalog
+        return (0..<min(services.count, 10)).compactMap(services.service(at:)).compactMap { service in
             guard let port = service.ports.first, let proto = port.protocol.transport else { return nil }
             return SuggestedQuery(title: "\(client.qualifiedName) -> svc/\(service.qualifiedName):\(port.port)",
                                   query: TUIQuery(src: client.qualifiedName, dst: "svc/\(service.qualifiedName)",
@@ -211,7 +212,7 @@ struct TUILauncher {
     /// Pods, services and nodes, as `:diag` takes them.
     func completionNames() -> [String] {
         let cluster = collector.cluster
-        return cluster.pods.qualifiedNames + cluster.services.map { "svc/\($0.qualifiedName)" }
+        return cluster.pods.qualifiedNames + cluster.serviceCatalog.qualifiedNames.map { "svc/\($0)" }
             + cluster.nodeCatalog.names.map { "node/\($0)" }
     }
 }

@@ -45,6 +45,13 @@ damage escapes k8s/pods.json "$(sed 's/"name": "client"/"name": "cli\\\\u001b[2J
 expect 0 '' -- "$skoop" inspect --snapshot "$work/escapes"
 expect 0 '' -- "$skoop" diagnose --snapshot "$work/escapes" -s 'default/cli'$'\x1b''[2Jent' -d svc/default/web -p 80
 
+# A bad field of the Service the query needs (services.json is skimmed, the Service decoded
+# when asked for): the strict error, whether the Service is named or reached by its address.
+damage service k8s/services.json "$(sed '81s/"sessionAffinity": "None"/"sessionAffinity": 7/' Tests/Fixtures/lab-basic/k8s/services.json)"
+expect 65 'k8s/services.json:81: expected .*sessionAffinity' -- "$skoop" diagnose --snapshot "$work/service" -s default/client -d svc/default/web -p 80
+expect 65 'k8s/services.json:81: expected .*sessionAffinity' -- "$skoop" diagnose --snapshot "$work/service" -s default/client -d 10.96.0.10 -p 80
+expect 65 'k8s/services.json:81: expected .*sessionAffinity' -- "$skoop" inspect --snapshot "$work/service"
+
 if [ "$failures" -gt 0 ]; then
     echo "cli-malformed: $failures failure(s)" >&2
     exit 1

@@ -49,10 +49,11 @@ public struct SnapshotSummary: Sendable {
         hints = collector.hints
         pods = cluster.pods.count
         podsFromIndex = cluster.pods.isFromIndex
-        services = cluster.services.count
+        services = cluster.serviceCatalog.count
         endpointSlices = cluster.endpointSlices.count
-        // A diagnosis decodes the nodes and slices it meets; the summary checks them all.
+        // A diagnosis decodes the nodes, Services and slices it meets; the summary checks them all.
         _ = try cluster.nodeCatalog.all()
+        _ = try cluster.serviceCatalog.all()
         _ = try cluster.endpointSlices.all()
         networkPolicies = cluster.networkPolicies.count
         warnings = collector.warnings + cluster.networkHints().warnings.map(\.description)

@@ -94,8 +94,11 @@ extension ClusterState {
             throw ResolveError(query: query, message: "no node \(parts[1]); nodes: \(listing(nodeCatalog.names))")
         case ("svc", 3), ("service", 3), ("services", 3):
             if let service = service(namespace: parts[1], name: parts[2]) { return .service(service) }
+            if let failure = serviceFailure(namespace: parts[1], name: parts[2]) {
+                throw ResolveError(query: query, message: "service \(parts[1])/\(parts[2]) cannot be read: \(failure)")
+            }
             try requireNamespace(parts[1], query: query)
-            let names = services.filter { $0.namespace == parts[1] }.map(\.name)
+            let names = serviceCatalog.entries.filter { $0.namespace == parts[1] }.map(\.name)
             throw ResolveError(query: query,
                                message: "no service \(parts[1])/\(parts[2]); services in \(parts[1]): \(listing(names))")
         case ("pod", 3), ("pods", 3):

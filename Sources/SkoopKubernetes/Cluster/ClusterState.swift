@@ -96,8 +96,11 @@ public struct ClusterState: Sendable {
     public var nodes: [Node] { nodeCatalog.readable }
     /// Pods.
     public let pods: PodCatalog
-    /// Services.
-    public let services: [Service]
+    /// The Services, catalogued (see ``services`` for all of them decoded).
+    public let serviceCatalog: ServiceCatalog
+    /// Every Service that can be decoded (decoding all of them the first time; the diagnosis
+    /// asks the catalogue for the few it meets).
+    public var services: [Service] { serviceCatalog.readable }
     /// EndpointSlices.
     public let endpointSlices: EndpointSliceCatalog
     /// core/v1 Endpoints (fallback for services without slices).
@@ -127,16 +130,16 @@ public struct ClusterState: Sendable {
     public init(nodes: [Node] = [], pods: [Pod] = [], services: [Service] = [],
                 endpointSlices: [EndpointSlice] = [], endpoints: [Endpoints] = [],
                 networkPolicies: [NetworkPolicy] = [], configMaps: [ConfigMap] = [], namespaces: [Namespace] = []) {
-        self.init(nodes: NodeCatalog(nodes), pods: PodCatalog(pods), services: services,
+        self.init(nodes: NodeCatalog(nodes), pods: PodCatalog(pods), services: ServiceCatalog(services),
                   endpointSlices: EndpointSliceCatalog(endpointSlices), endpoints: endpoints,
                   networkPolicies: networkPolicies, configMaps: configMaps, namespaces: namespaces)
     }
 
-    init(nodes: NodeCatalog, pods: PodCatalog, services: [Service], endpointSlices: EndpointSliceCatalog,
+    init(nodes: NodeCatalog, pods: PodCatalog, services: ServiceCatalog, endpointSlices: EndpointSliceCatalog,
          endpoints: [Endpoints], networkPolicies: [NetworkPolicy], configMaps: [ConfigMap], namespaces: [Namespace]) {
         self.nodeCatalog = nodes
         self.pods = pods
-        self.services = services
+        self.serviceCatalog = services
         self.endpointSlices = endpointSlices
         self.endpoints = endpoints
         self.networkPolicies = networkPolicies
@@ -155,12 +158,12 @@ public struct ClusterState: Sendable {
         }
         let built = podIndexes.withLock { $0 }
         var namespaceMap: [String: Namespace] = [:]
-        let implied = built.namespaces.union(services.map(\.namespace)).union(networkPolicies.map(\.metadata.namespace))
+        let implied = built.namespaces.union(services.entries.map(\.namespace)).union(networkPolicies.map(\.metadata.namespace))
         for name in implied where !name.isEmpty { namespaceMap[name] = Namespace(name: name) }
         for namespace in namespaces { namespaceMap[namespace.name] = namespace }
         self.namespaces = namespaceMap
         nodeIndex = Dictionary(nodes.entries.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        serviceIndex = Dictionary(services.enumerated().map { ($1.qualifiedName, $0) },
+        serviceIndex = Dictionary(services.entries.enumerated().map { ($1.qualifiedName, $0) },
                                   uniquingKeysWith: { first, _ in first })
         var byName: [String: [ServiceEndpoint]] = [:]
         for object in endpoints where byName[object.metadata.qualifiedName] == nil {
@@ -190,7 +193,10 @@ public struct ClusterState: Sendable {
             PodCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Pod", plural: "pods",
                                                  Pod.init(json:)))
         }
-        let services = DecodedDocument(documents.services, kind: "Service", plural: "services", Service.init(json:))
+        let services = CataloguedDocument(documents.services, skim: ServiceCatalog.skim) { document throws(InputError) in
+            ServiceCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "Service", plural: "services",
+                                                     Service.init(json:)))
+        }
         let slices = CataloguedDocument(documents.endpointSlices, skim: EndpointSliceCatalog.skim) { document throws(InputError) in
             EndpointSliceCatalog(try KubernetesJSON.decode(document.bytes(), source: document.source, kind: "EndpointSlice",
                                                            plural: "endpoint slices", EndpointSlice.init(json:)))
@@ -223,7 +229,8 @@ public struct ClusterState: Sendable {
         }
         group.wait()
         return ClusterState(
-            nodes: try nodes.result() ?? NodeCatalog([]), pods: try pods.result() ?? PodCatalog([]), services: try services.result(),
+            nodes: try nodes.result() ?? NodeCatalog([]), pods: try pods.result() ?? PodCatalog([]),
+            services: try services.result() ?? ServiceCatalog([]),
             endpointSlices: try slices.result() ?? EndpointSliceCatalog([]), endpoints: try endpoints.result(),
             networkPolicies: try policies.result(), configMaps: try configMaps.result(),
             namespaces: try namespaces.result())
@@ -249,7 +256,9 @@ public struct ClusterState: Sendable {
 
     /// Objects the diagnosis asked for that could not be decoded (catalogued objects are decoded
     /// on first use): input errors to report.
-    public var decodeFailures: [InputError] { nodeCatalog.failures + pods.failures + endpointSlices.failures }
+    public var decodeFailures: [InputError] {
+        nodeCatalog.failures + pods.failures + serviceCatalog.failures + endpointSlices.failures
+    }
 
     /// The pod NAMESPACE/NAME.
     /// - Complexity: O(log pods).
@@ -278,7 +287,12 @@ public struct ClusterState: Sendable {
     /// The service NAMESPACE/NAME.
     /// - Complexity: O(1).
     public func service(namespace: String, name: String) -> Service? {
-        serviceIndex["\(namespace)/\(name)"].map { services[$0] }
+        serviceIndex["\(namespace)/\(name)"].flatMap(serviceCatalog.service(at:))
+    }
+
+    /// Why the listed service NAMESPACE/NAME cannot be decoded; nil when it can, or is not listed.
+    func serviceFailure(namespace: String, name: String) -> InputError? {
+        serviceIndex["\(namespace)/\(name)"].flatMap(serviceCatalog.failure(at:))
     }
 
     /// The pods scheduled on node `name`, host-network pods included.

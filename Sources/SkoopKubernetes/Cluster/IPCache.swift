@@ -48,31 +48,24 @@ public struct IPCache: Sendable {
     /// Positions in `nodes`: a node is decoded only when an address lookup returns it.
     private var nodesByIP: [IPAddress: Int] = [:]
     private let nodes: NodeCatalog
-    private var servicesByIP: [IPAddress: [(service: Service, kind: ServiceAddressKind)]] = [:]
-    private var nodePorts: [NodePortKey: [Service]] = [:]
-
-    private struct NodePortKey: Hashable {
-        var port: UInt16
-        var proto: KubeProtocol
-    }
+    /// Positions in `services`, in file order: a Service is decoded only when a lookup returns it.
+    private var servicesByIP: [IPAddress: [(position: Int, kind: ServiceAddressKind)]] = [:]
+    private var nodePorts: [ServiceCatalog.Entry.NodePort: [Int]] = [:]
+    private let services: ServiceCatalog
 
     /// Indexes the objects' addresses.
     /// - Complexity: O(objects).
-    init(nodes: NodeCatalog, pods: PodCatalog, services: [Service]) {
-        (self.pods, self.nodes) = (pods, nodes)
+    init(nodes: NodeCatalog, pods: PodCatalog, services: ServiceCatalog) {
+        (self.pods, self.nodes, self.services) = (pods, nodes, services)
         for (position, node) in nodes.entries.enumerated() {
             for ip in node.ipAddresses where nodesByIP[ip] == nil { nodesByIP[ip] = position }
         }
         podAddresses = pods.addressIndex()
-        for service in services {
-            for ip in service.clusterIPs { servicesByIP[ip, default: []].append((service, .clusterIP)) }
-            for ip in service.externalIPs { servicesByIP[ip, default: []].append((service, .externalIP)) }
-            for ip in service.loadBalancerIngressIPs { servicesByIP[ip, default: []].append((service, .loadBalancer)) }
-            for port in service.ports {
-                if let nodePort = port.nodePort {
-                    nodePorts[NodePortKey(port: nodePort, proto: port.protocol), default: []].append(service)
-                }
-            }
+        for (position, service) in services.entries.enumerated() {
+            for ip in service.clusterIPs { servicesByIP[ip, default: []].append((position, .clusterIP)) }
+            for ip in service.externalIPs { servicesByIP[ip, default: []].append((position, .externalIP)) }
+            for ip in service.loadBalancerIngressIPs { servicesByIP[ip, default: []].append((position, .loadBalancer)) }
+            for nodePort in service.nodePorts { nodePorts[nodePort, default: []].append(position) }
         }
     }
 
@@ -81,7 +74,9 @@ public struct IPCache: Sendable {
     public func owner(of ip: IPAddress) -> AddressOwner {
         if let pod = pod(ip: ip) { return .pod(pod) }
         if let node = node(ip: ip) { return .node(node) }
-        if let first = servicesByIP[ip]?.first { return .service(first.service, first.kind) }
+        if let first = servicesByIP[ip]?.first, let service = services.service(at: first.position) {
+            return .service(service, first.kind)
+        }
         return .external
     }
 
@@ -95,20 +90,20 @@ public struct IPCache: Sendable {
 
     /// The services owning `ip` (several may share an external or load balancer IP).
     /// - Complexity: O(1).
-    public func services(ip: IPAddress) -> [Service] { (servicesByIP[ip] ?? []).map(\.service) }
+    public func services(ip: IPAddress) -> [Service] { (servicesByIP[ip] ?? []).compactMap { services.service(at: $0.position) } }
 
     /// The service port a packet to `ip`:`port`/`protocol` reaches: a cluster, external or load
     /// balancer IP with that port, or a node address with that node port.
     /// - Complexity: O(services sharing the address).
     public func frontend(ip: IPAddress, port: UInt16, protocol: KubeProtocol) -> ServiceFrontend? {
         for entry in servicesByIP[ip] ?? [] {
-            if let mapping = entry.service.port(port, protocol: `protocol`) {
-                return ServiceFrontend(service: entry.service, port: mapping, kind: entry.kind)
+            if let service = services.service(at: entry.position), let mapping = service.port(port, protocol: `protocol`) {
+                return ServiceFrontend(service: service, port: mapping, kind: entry.kind)
             }
         }
         guard nodesByIP[ip] != nil else { return nil }
-        for service in nodePorts[NodePortKey(port: port, proto: `protocol`)] ?? [] {
-            if let mapping = service.port(nodePort: port, protocol: `protocol`) {
+        for position in nodePorts[ServiceCatalog.Entry.NodePort(port: port, proto: `protocol`)] ?? [] {
+            if let service = services.service(at: position), let mapping = service.port(nodePort: port, protocol: `protocol`) {
                 return ServiceFrontend(service: service, port: mapping, kind: .nodePort)
             }
         }

@@ -79,7 +79,7 @@ extension ClusterState {
                 if !subnets.isEmpty { return ServiceNetwork(prefixes: subnets, source: .kubeadm) }
             }
         }
-        let common = ServiceNetwork.commonPrefixes(of: services.flatMap(\.clusterIPs))
+        let common = ServiceNetwork.commonPrefixes(of: serviceCatalog.entries.flatMap(\.clusterIPs))
         return common.isEmpty ? nil : ServiceNetwork(prefixes: common, source: .clusterIPs)
     }
 }

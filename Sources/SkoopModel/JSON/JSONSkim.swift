@@ -3,8 +3,13 @@
 public indirect enum JSONPick: Sendable {
     /// An object: these members are visited, every other member is skipped.
     case members([(key: String, pick: JSONPick)])
+    /// The same, noting an empty capture of field `Int` where the object starts: a member met
+    /// twice (whose last value alone counts for the strict reader) is then seen as two captures.
+    case markedMembers(Int, [(key: String, pick: JSONPick)])
     /// An array: every element is visited.
     case elements(JSONPick)
+    /// The same, noting an empty capture of field `Int` where the array starts.
+    case markedElements(Int, JSONPick)
     /// The value is captured (its raw bytes) as field `Int`.
     case capture(Int)
 }
@@ -92,6 +97,8 @@ struct CompiledPick: Sendable {
     struct Node: Sendable {
         var kind: Kind
         var field = 0
+        /// `.members`, `.elements`: an empty capture of `field` is noted where the value starts.
+        var marked = false
         /// `.members`: its entries in `members`; `.elements`: `child` is the element's node.
         var firstMember = 0
         var memberCount = 0
@@ -123,18 +130,30 @@ struct CompiledPick: Sendable {
             nodes.append(Node(kind: .elements))
             let child = add(element)
             nodes[index].child = child
+        case .markedElements(let field, let element):
+            nodes.append(Node(kind: .elements, field: field, marked: true))
+            let child = add(element)
+            nodes[index].child = child
         case .members(let entries):
-            nodes.append(Node(kind: .members))
-            var compiledEntries: [Member] = []
-            for entry in entries {
-                let start = keyBytes.count
-                keyBytes.append(contentsOf: entry.key.utf8)
-                compiledEntries.append(Member(keyStart: start, keyCount: keyBytes.count - start, child: add(entry.pick)))
-            }
-            nodes[index].firstMember = members.count
-            nodes[index].memberCount = compiledEntries.count
-            members.append(contentsOf: compiledEntries)
+            return addMembers(entries, marker: nil)
+        case .markedMembers(let field, let entries):
+            return addMembers(entries, marker: field)
         }
+        return index
+    }
+
+    private mutating func addMembers(_ entries: [(key: String, pick: JSONPick)], marker: Int?) -> Int {
+        let index = nodes.count
+        nodes.append(Node(kind: .members, field: marker ?? 0, marked: marker != nil))
+        var compiledEntries: [Member] = []
+        for entry in entries {
+            let start = keyBytes.count
+            keyBytes.append(contentsOf: entry.key.utf8)
+            compiledEntries.append(Member(keyStart: start, keyCount: keyBytes.count - start, child: add(entry.pick)))
+        }
+        nodes[index].firstMember = members.count
+        nodes[index].memberCount = compiledEntries.count
+        members.append(contentsOf: compiledEntries)
         return index
     }
 }

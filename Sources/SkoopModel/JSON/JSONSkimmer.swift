@@ -150,6 +150,7 @@ struct JSONSkimmer {
             try skipValue(depth: depth)
             captures.append(JSONCapture(field: node.field, range: start..<index))
         case .members:
+            if node.marked { captures.append(JSONCapture(field: node.field, range: index..<index)) }
             guard try enter(UInt8(ascii: "{"), closing: UInt8(ascii: "}"), depth: depth) else { return }
             repeat {
                 let name = try memberName()
@@ -160,6 +161,7 @@ struct JSONSkimmer {
                 }
             } while try another(closing: UInt8(ascii: "}"), in: "an object")
         case .elements:
+            if node.marked { captures.append(JSONCapture(field: node.field, range: index..<index)) }
             guard try enter(UInt8(ascii: "["), closing: UInt8(ascii: "]"), depth: depth) else { return }
             repeat {
                 skipWhitespace()

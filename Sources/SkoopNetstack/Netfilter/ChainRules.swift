@@ -74,6 +74,20 @@ enum ChainRules: Sendable {
         }
     }
 
+    /// True when rules can be decoded one by one (``rule(at:)``) rather than all at once.
+    var decodesRulesApart: Bool {
+        if case .scanned = self { return true }
+        return false
+    }
+
+    /// Rule `position`, decoded alone when the chain was scanned and not decoded yet.
+    func rule(at position: Int) -> Rule {
+        switch self {
+        case .decoded(let rules): rules.rules[position]
+        case .scanned(let table, let chain): table.rule(chain, at: position)
+        }
+    }
+
     /// The destination index over the rules, built once.
     var destinationIndex: DestinationIndex {
         switch self {
@@ -116,6 +130,8 @@ final class ScannedTable: Sendable {
         var decoded: [[Rule]?]
         var indexes: [DestinationIndex?]
         var validated: Validations
+        /// Rules decoded one by one (by position in `lines`), of chains not decoded whole.
+        var singles: [Int: Rule] = [:]
 
         init(chainCount: Int) {
             decoded = Array(repeating: nil, count: chainCount)
@@ -188,9 +204,7 @@ final class ScannedTable: Sendable {
     func rules(_ chain: Int) -> [Rule] {
         if let cached = caches.withLock({ $0.decoded[chain] }) { return cached }
         var decoder = FastRuleDecoder()
-        let rules = lines[starts[chain]..<starts[chain + 1]].map { line in
-            fast(line, &decoder) ?? (try? decode(line).rule) ?? unreadable(line)
-        }
+        let rules = lines[starts[chain]..<starts[chain + 1]].map { decodeLine($0, &decoder) }
         caches.withLock { $0.decoded[chain] = rules }
         return rules
     }
@@ -230,15 +244,39 @@ final class ScannedTable: Sendable {
         return (stored ?? self.rules(chain), found)
     }
 
+    /// The rule on `line`; a line that cannot be read becomes an unreadable rule.
+    private func decodeLine(_ line: RuleLine, _ decoder: inout FastRuleDecoder) -> Rule {
+        fast(line, &decoder) ?? (try? decode(line).rule) ?? unreadable(line)
+    }
+
     /// The rule on `line` as `FastRuleDecoder` reads it, when it can and is asked to.
     private func fast(_ line: RuleLine, _ decoder: inout FastRuleDecoder) -> Rule? {
         guard dump.fastRules else { return nil }
         return decoder.decode(dump.bytes.buffer, Int(line.start)..<Int(line.end), number: Int(line.line))
     }
 
+    /// Rule `position` of `chain`: from the chain decoded whole, else decoded alone and kept.
+    func rule(_ chain: Int, at position: Int) -> Rule {
+        let line = starts[chain] + position
+        if let cached = caches.withLock({ $0.decoded[chain]?[position] ?? $0.singles[line] }) { return cached }
+        var decoder = FastRuleDecoder()
+        let rule = decodeLine(lines[line], &decoder)
+        caches.withLock { $0.singles[line] = rule }
+        return rule
+    }
+
+    /// The index of the chain's rules by host destination, built from the rule lines: a line
+    /// that starts with its host destination (``LeadingDestination``) is not decoded, any other
+    /// is decoded alone. The same index as over the decoded rules (``DestinationIndex/host(of:)``).
     func destinationIndex(_ chain: Int) -> DestinationIndex {
         if let cached = caches.withLock({ $0.indexes[chain] }) { return cached }
-        let built = DestinationIndex(rules(chain))
+        let buffer = dump.bytes.buffer
+        let hosts = (0..<ruleCount(chain)).map { position -> IPAddress? in
+            let line = lines[starts[chain] + position]
+            if let host = LeadingDestination.host(in: buffer, Int(line.start)..<Int(line.end)) { return host }
+            return DestinationIndex.host(of: rule(chain, at: position))
+        }
+        let built = DestinationIndex(hosts: hosts)
         caches.withLock { $0.indexes[chain] = built }
         return built
     }

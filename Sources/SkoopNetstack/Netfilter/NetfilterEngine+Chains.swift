@@ -27,7 +27,7 @@ extension NetfilterEngine {
                                                       destination: current.context.packet.dst))
                 }
                 position = found
-                let rule = chain.rules[position]
+                let rule = chain.rule(at: position)
                 let alternatives = withoutIdleBranches(matchAlternatives(rule, current.context, scope: scope), rule, scope: scope)
                 var extra: [RuleStep] = []
                 for alternative in alternatives.dropFirst() {
@@ -67,8 +67,8 @@ extension NetfilterEngine {
                 position += 1
             }
             if !exited {
-                if position < chain.rules.count {
-                    current.trace.append(skippedEntry(chain.rules.count - position, chain: chain.chain,
+                if position < chain.count {
+                    current.trace.append(skippedEntry(chain.count - position, chain: chain.chain,
                                                       scope: scope, destination: current.context.packet.dst))
                 }
                 results.append((current, .fellOff))
