@@ -19,11 +19,17 @@ public enum NftFamily: String, Hashable, Sendable, CaseIterable {
 public struct NftRuleset: Hashable, Sendable {
     /// The tables, in file order.
     public var tables: [NftTable]
+    /// The file read, naming it in errors met when a skimmed file's chain is first decoded
+    /// (a ruleset shared by identical files names each file); not part of equality.
+    public var source: String?
 
     /// Makes a ruleset.
     public init(tables: [NftTable] = []) {
         self.tables = tables
     }
+
+    public static func == (lhs: NftRuleset, rhs: NftRuleset) -> Bool { lhs.tables == rhs.tables }
+    public func hash(into hasher: inout Hasher) { hasher.combine(tables) }
 
     /// The table `name` of `family`.
     public func table(_ family: NftFamily, _ name: String) -> NftTable? {
@@ -71,8 +77,8 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
         return ordered
     }
 
-    /// How many rules the table holds.
-    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.rules.count } }
+    /// How many rules the table holds (known without decoding a skimmed file's rules).
+    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.ruleCount } }
 
     /// True for the tables iptables-nft writes (family ip/ip6 and an xtables table name).
     public var hasXtablesName: Bool {
@@ -125,15 +131,50 @@ public struct NftChain: Hashable, Sendable {
     public var handle: Int
     /// Present for a base chain.
     public var base: NftBaseChain?
-    /// Its rules, in order.
-    public var rules: [NftRule]
+    /// Where its rules are: decoded, or in a skimmed file until first asked for.
+    var storage: NftChainRules
 
     /// Makes a chain.
     public init(name: String, handle: Int = 0, base: NftBaseChain? = nil, rules: [NftRule] = []) {
         self.name = name
         self.handle = handle
         self.base = base
-        self.rules = rules
+        self.storage = .decoded(rules)
+    }
+
+    /// Its rules, in order; empty when a skimmed file's rules for it do not decode
+    /// (``decodedRules`` says why).
+    public var rules: [NftRule] {
+        get { (try? storage.decoded.get()) ?? [] }
+        _modify {
+            // Moved out, so that appending does not copy the array.
+            var rules = (try? storage.decoded.get()) ?? []
+            storage = .decoded([])
+            defer { storage = .decoded(rules) }
+            yield &rules
+        }
+    }
+
+    /// Its rules, or the full decoder's error for the first that does not decode.
+    public var decodedRules: Result<[NftRule], InputError> { storage.decoded }
+
+    /// How many rules it holds (known without decoding).
+    public var ruleCount: Int {
+        switch storage {
+        case .decoded(let rules): rules.count
+        case .skimmed(let file, let position): file.ruleCount(position)
+        }
+    }
+
+    public static func == (lhs: NftChain, rhs: NftChain) -> Bool {
+        lhs.name == rhs.name && lhs.handle == rhs.handle && lhs.base == rhs.base && lhs.decodedRules == rhs.decodedRules
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(handle)
+        hasher.combine(base)
+        hasher.combine(rules)
     }
 
     /// What a chain declaration adds: its handle when given, its hook when a base chain.
