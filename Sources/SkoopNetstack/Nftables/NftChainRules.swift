@@ -32,28 +32,36 @@ final class NftSkimmedFile: Sendable {
         decodedChains = Locked(Array(repeating: nil, count: items.count))
     }
 
-    /// `ruleset` with the chains of `groups` (rule items by table position and chain name, in
-    /// file order) reading their rules from the file.
-    static func attach(_ groups: [(table: Int, chain: String, items: [NftRuleItem])], to ruleset: NftRuleset, bytes: SharedBytes, source: String) -> NftRuleset {
-        var positions: [Int: [String: Int]] = [:]
+    /// Points the chains of `groups` (rule items by table position and chain name, in file
+    /// order) at the file for their rules, and finds each table's base chains once.
+    static func attach(_ groups: [(table: Int, chain: String, items: [NftRuleItem])], to ruleset: inout NftRuleset,
+                       bytes: SharedBytes, source: String) {
+        var positions = Array(repeating: [String: Int](), count: ruleset.tables.count)
         var items: [[NftRuleItem]] = []
+        items.reserveCapacity(groups.count)
         for group in groups {
-            if let position = positions[group.table]?[group.chain] {
+            if let position = positions[group.table][group.chain] {
                 items[position] += group.items
             } else {
-                positions[group.table, default: [:]][group.chain] = items.count
+                if positions[group.table].isEmpty { positions[group.table].reserveCapacity(groups.count) }
+                positions[group.table][group.chain] = items.count
                 items.append(group.items)
             }
         }
         let file = NftSkimmedFile(bytes: bytes, source: source, items: items)
-        var ruleset = ruleset
         ruleset.source = source
-        for (table, chains) in positions {
-            for (name, position) in chains {
-                ruleset.tables[table].chains[name]?.storage = .skimmed(file, position)
+        for table in ruleset.tables.indices {
+            // In place, by index (no second hash of each name), the dictionary held only here.
+            var chains = ruleset.tables[table].chains
+            ruleset.tables[table].chains = [:]
+            for index in chains.values.indices {
+                if let position = positions[table][chains.values[index].name] {
+                    chains.values[index].storage = .skimmed(file, position)
+                }
             }
+            ruleset.tables[table].chains = chains
+            ruleset.tables[table].rememberBaseChains()
         }
-        return ruleset
     }
 
     /// The rules of chain `position`, decoded once.

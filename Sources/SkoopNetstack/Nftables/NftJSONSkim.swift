@@ -83,13 +83,15 @@ extension NftJSONParser {
             guard let decoded = try? NftJSONItem(span: span, index: index) else { return nil }
             builder.add(decoded)
         }
-        let ruleset: NftRuleset
+        var ruleset: NftRuleset
         do {
             ruleset = try builder.finish()
         } catch {
             return .failure(error)
         }
-        return .success(NftSkimmedFile.attach(groups, to: ruleset, bytes: bytes, source: source))
+        builder = Builder(source: source)  // its tables are the ruleset's: not to be copied when changed
+        NftSkimmedFile.attach(groups, to: &ruleset, bytes: bytes, source: source)
+        return .success(ruleset)
     }
 
     /// A chain without a hook from its captured members, as ``NftJSONItem`` reads it; nil when

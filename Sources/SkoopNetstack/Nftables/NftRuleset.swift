@@ -47,9 +47,12 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     /// Its name.
     public var name: String
     /// Its chains by name.
-    public var chains: [String: NftChain]
+    public var chains: [String: NftChain] { didSet { foundBaseChains = nil } }
     /// The chain names in file order.
-    public var chainOrder: [String]
+    public var chainOrder: [String] { didSet { foundBaseChains = nil } }
+    /// `baseChains`, found once for a skimmed file (every netns of every node carrying it makes
+    /// an engine); nil until then, and again after any change to the chains.
+    private var foundBaseChains: [NftChain]?
     /// Its named sets and maps by name.
     public var sets: [String: NftSet]
 
@@ -66,7 +69,14 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Complexity: O(chains) without hashing, then names in file order until every base chain
     ///   is placed: kube-proxy declares its few base chains among its first of 110,000.
-    public var baseChains: [NftChain] {
+    public var baseChains: [NftChain] { foundBaseChains ?? findBaseChains() }
+
+    /// Finds `baseChains` now, for every later use.
+    mutating func rememberBaseChains() {
+        foundBaseChains = findBaseChains()
+    }
+
+    private func findBaseChains() -> [NftChain] {
         var unplaced: [String: NftChain] = [:]
         for chain in chains.values where chain.base != nil { unplaced[chain.name] = chain }
         var ordered: [NftChain] = []
@@ -86,6 +96,19 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(family.rawValue) \(name)" }
+
+    public static func == (lhs: NftTable, rhs: NftTable) -> Bool {
+        lhs.family == rhs.family && lhs.name == rhs.name && lhs.chains == rhs.chains && lhs.chainOrder == rhs.chainOrder
+            && lhs.sets == rhs.sets
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(family)
+        hasher.combine(name)
+        hasher.combine(chains)
+        hasher.combine(chainOrder)
+        hasher.combine(sets)
+    }
 }
 
 /// Where a base chain is attached.
