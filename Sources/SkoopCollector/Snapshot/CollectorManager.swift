@@ -25,16 +25,18 @@ public final class CollectorManager: Sendable {
 
     private let cache = Locked<[String: NetNSInfo]>([:])
     private let addressing = Locked<[String: NetNSAddressing]>([:])
-    private let rulesets = ParsedRulesetCache()
+    private let rulesets: ParsedRulesetCache
     private let netnsLists = Locked<[String: [String]]>([:])
     private let failures = Locked<[String: InputError]>([:])
     private let gates = Locked<[String: NetNSGate]>([:])
     private let materialized = Locked<[String: NodeCollectionFailure?]>([:])
 
     /// Opens the snapshot at `path`: reads snapshot.json and the Kubernetes files now, nodes later
-    /// (from `nodeSource`, when given, the first time a node is needed).
-    public init(snapshot path: String, nodeSource: (any NodeDataSource)? = nil) throws(InputError) {
+    /// (from `nodeSource`, when given, the first time a node is needed). `nftRulesOnFirstUse`
+    /// false decodes each nft.json whole (the reference the lazy read is checked against).
+    public init(snapshot path: String, nodeSource: (any NodeDataSource)? = nil, nftRulesOnFirstUse: Bool = true) throws(InputError) {
         self.nodeSource = nodeSource
+        rulesets = ParsedRulesetCache(nftRulesOnFirstUse: nftRulesOnFirstUse)
         let directory = try SnapshotDirectory(path: path)
         self.directory = directory
         // Any other directory would read as an empty cluster with warnings, and an empty cluster

@@ -114,9 +114,10 @@ public struct NetNSLoader: Sendable {
     func loadNftables(path source: String, into info: inout NetNSInfo) {
         let ruleset: NftRuleset
         do {
-            // Decoded once per distinct content: kube-proxy's table is the same on every node.
+            // Skimmed once per distinct content (kube-proxy's table is the same on every node);
+            // a chain's rules are decoded when a packet first reaches it.
             guard let decoded = try rulesets.nftRuleset(at: source, in: directory, decode: { (bytes) throws(InputError) in
-                try NftJSONParser.parse(bytes, source: source)
+                rulesets.nftRulesOnFirstUse ? try NftJSONParser.skim(bytes, source: source) : try NftJSONParser.parse(bytes, source: source)
             }) else { return }
             ruleset = decoded
         } catch {

@@ -15,8 +15,14 @@ public final class ParsedRulesetCache: Sendable {
     private let nftEntries = Locked<[(bytes: SharedBytes, ruleset: NftRuleset)]>([])
     private let reading = Lock()
 
+    /// Whether nft.json files are skimmed, each chain's rules decoded when first walked (a
+    /// diagnosis), rather than decoded whole (the reference the skim is checked against).
+    public let nftRulesOnFirstUse: Bool
+
     /// Makes an empty cache.
-    public init() {}
+    public init(nftRulesOnFirstUse: Bool = true) {
+        self.nftRulesOnFirstUse = nftRulesOnFirstUse
+    }
 
     /// The parse of `bytes`, from the cache when identical bytes were parsed before; warnings
     /// name `source` either way. Failures are not cached.
@@ -40,13 +46,18 @@ public final class ParsedRulesetCache: Sendable {
     }
 
     /// The decoded nft.json at `path`, from the cache when an identical file was decoded before
-    /// (compared byte for byte); nil when the file does not exist. Failures are not cached.
+    /// (compared byte for byte), naming `path` as its source; nil when the file does not exist.
+    /// Failures are not cached.
     public func nftRuleset(at path: String, in directory: SnapshotDirectory,
                            decode: (SharedBytes) throws(InputError) -> NftRuleset) throws(InputError) -> NftRuleset? {
         func cached() throws(InputError) -> NftRuleset? {
             let candidates = nftEntries.withLock { $0 }
             let match = try directory.firstMatch(of: path, among: candidates.map { UnsafeRawBufferPointer($0.bytes.buffer) })
-            return match.map { candidates[$0].ruleset }
+            return match.map { match in
+                var ruleset = candidates[match].ruleset
+                ruleset.source = path
+                return ruleset
+            }
         }
         if let hit = try cached() { return hit }
         return try oneAtATime { () throws(InputError) -> NftRuleset? in

@@ -99,6 +99,11 @@ public struct NftEngine: Sendable {
 
     /// Walks `chain` from its first rule; jumps and gotos recurse.
     func walkRules(of chain: NftChain, scope: NftScope, _ start: Walk, stack: [String]) -> [(Walk, ChainExit)] {
+        let rules: [NftRule]
+        switch chain.decodedRules {
+        case .success(let decoded): rules = decoded
+        case .failure(let error): return [(unreadable(error, start), .fellOff)]
+        }
         var results: [(Walk, ChainExit)] = []
         var queue: [(Int, Walk)] = [(0, start)]
         var head = 0
@@ -108,8 +113,8 @@ public struct NftEngine: Sendable {
             var position = first
             var current = walk
             var exited = false
-            while position < chain.rules.count {
-                let rule = chain.rules[position]
+            while position < rules.count {
+                let rule = rules[position]
                 var continued: Walk?
                 for end in evaluate(rule, chain: chain.name, scope: scope, current) {
                     for step in follow(end, scope: scope, stack: stack) {

@@ -19,11 +19,17 @@ public enum NftFamily: String, Hashable, Sendable, CaseIterable {
 public struct NftRuleset: Hashable, Sendable {
     /// The tables, in file order.
     public var tables: [NftTable]
+    /// The file read, naming it in errors met when a skimmed file's chain is first decoded
+    /// (a ruleset shared by identical files names each file); not part of equality.
+    public var source: String?
 
     /// Makes a ruleset.
     public init(tables: [NftTable] = []) {
         self.tables = tables
     }
+
+    public static func == (lhs: NftRuleset, rhs: NftRuleset) -> Bool { lhs.tables == rhs.tables }
+    public func hash(into hasher: inout Hasher) { hasher.combine(tables) }
 
     /// The table `name` of `family`.
     public func table(_ family: NftFamily, _ name: String) -> NftTable? {
@@ -41,9 +47,12 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     /// Its name.
     public var name: String
     /// Its chains by name.
-    public var chains: [String: NftChain]
+    public var chains: [String: NftChain] { didSet { foundBaseChains = nil } }
     /// The chain names in file order.
-    public var chainOrder: [String]
+    public var chainOrder: [String] { didSet { foundBaseChains = nil } }
+    /// `baseChains`, found once for a skimmed file (every netns of every node carrying it makes
+    /// an engine); nil until then, and again after any change to the chains.
+    private var foundBaseChains: [NftChain]?
     /// Its named sets and maps by name.
     public var sets: [String: NftSet]
 
@@ -60,7 +69,14 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     ///
     /// - Complexity: O(chains) without hashing, then names in file order until every base chain
     ///   is placed: kube-proxy declares its few base chains among its first of 110,000.
-    public var baseChains: [NftChain] {
+    public var baseChains: [NftChain] { foundBaseChains ?? findBaseChains() }
+
+    /// Finds `baseChains` now, for every later use.
+    mutating func rememberBaseChains() {
+        foundBaseChains = findBaseChains()
+    }
+
+    private func findBaseChains() -> [NftChain] {
         var unplaced: [String: NftChain] = [:]
         for chain in chains.values where chain.base != nil { unplaced[chain.name] = chain }
         var ordered: [NftChain] = []
@@ -71,8 +87,8 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
         return ordered
     }
 
-    /// How many rules the table holds.
-    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.rules.count } }
+    /// How many rules the table holds (known without decoding a skimmed file's rules).
+    public var ruleCount: Int { chains.values.reduce(0) { $0 + $1.ruleCount } }
 
     /// True for the tables iptables-nft writes (family ip/ip6 and an xtables table name).
     public var hasXtablesName: Bool {
@@ -80,6 +96,19 @@ public struct NftTable: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(family.rawValue) \(name)" }
+
+    public static func == (lhs: NftTable, rhs: NftTable) -> Bool {
+        lhs.family == rhs.family && lhs.name == rhs.name && lhs.chains == rhs.chains && lhs.chainOrder == rhs.chainOrder
+            && lhs.sets == rhs.sets
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(family)
+        hasher.combine(name)
+        hasher.combine(chains)
+        hasher.combine(chainOrder)
+        hasher.combine(sets)
+    }
 }
 
 /// Where a base chain is attached.
@@ -125,15 +154,50 @@ public struct NftChain: Hashable, Sendable {
     public var handle: Int
     /// Present for a base chain.
     public var base: NftBaseChain?
-    /// Its rules, in order.
-    public var rules: [NftRule]
+    /// Where its rules are: decoded, or in a skimmed file until first asked for.
+    var storage: NftChainRules
 
     /// Makes a chain.
     public init(name: String, handle: Int = 0, base: NftBaseChain? = nil, rules: [NftRule] = []) {
         self.name = name
         self.handle = handle
         self.base = base
-        self.rules = rules
+        self.storage = .decoded(rules)
+    }
+
+    /// Its rules, in order; empty when a skimmed file's rules for it do not decode
+    /// (``decodedRules`` says why).
+    public var rules: [NftRule] {
+        get { (try? storage.decoded.get()) ?? [] }
+        _modify {
+            // Moved out, so that appending does not copy the array.
+            var rules = (try? storage.decoded.get()) ?? []
+            storage = .decoded([])
+            defer { storage = .decoded(rules) }
+            yield &rules
+        }
+    }
+
+    /// Its rules, or the full decoder's error for the first that does not decode.
+    public var decodedRules: Result<[NftRule], InputError> { storage.decoded }
+
+    /// How many rules it holds (known without decoding).
+    public var ruleCount: Int {
+        switch storage {
+        case .decoded(let rules): rules.count
+        case .skimmed(let file, let position): file.ruleCount(position)
+        }
+    }
+
+    public static func == (lhs: NftChain, rhs: NftChain) -> Bool {
+        lhs.name == rhs.name && lhs.handle == rhs.handle && lhs.base == rhs.base && lhs.decodedRules == rhs.decodedRules
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(handle)
+        hasher.combine(base)
+        hasher.combine(rules)
     }
 
     /// Rules gathered for this chain, after those it has: a chain without rules yet takes the

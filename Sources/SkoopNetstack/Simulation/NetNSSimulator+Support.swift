@@ -30,17 +30,29 @@ extension NetNSSimulator {
     /// rules are unknown, every outcome is unproven: the packet is followed as accepted, uncertain.
     /// `link` places bridge and netdev chains around the hooks.
     func traverse(hooks: [Hook], _ context: PacketContext, link: LinkPath? = nil) -> [NetfilterOutcome] {
-        var outcomes: [NetfilterOutcome]
+        var walked: [NetfilterOutcome]?
+        var unknown = info.netfilterUnknown
         if let pipeline = context.packet.dst.family == .inet ? pipeline4 : pipeline6 {
-            outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context, link: link)
+            let outcomes = hooks.count == 1 ? pipeline.traverse(hook: hooks[0], packet: context, link: link)
                 : pipeline.traverse(hooks: hooks, packet: context, link: link)
+            if let unreadable = NftEngine.unreadableRules(in: outcomes) {
+                // A chain the packet reached does not decode: as when the whole file does not,
+                // the native rules are unknown and only the xtables rules are walked.
+                unknown = (unknown.map { $0 + "; " } ?? "") + "\(unreadable) (whether native nftables rules decide packets here is unknown)"
+            } else {
+                walked = outcomes
+            }
+        }
+        var outcomes: [NetfilterOutcome]
+        if let walked {
+            outcomes = walked
         } else if let engine = context.packet.dst.family == .inet ? netfilter4 : netfilter6 {
             outcomes = hooks.count == 1 ? engine.traverse(hook: hooks[0], packet: context)
                 : engine.traverse(hooks: hooks, packet: context)
         } else {
             outcomes = [NetfilterOutcome(verdict: .accept, context: context)]
         }
-        if let unknown = info.netfilterUnknown {
+        if let unknown {
             let warning = "Netfilter rules of \(info.id) are unknown: \(unknown). The packet is followed as accepted, unproven."
             for index in outcomes.indices {
                 outcomes[index].flags.insert(.uncertain)
